@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vg_flow.h"
+#include "vg_options.h"
+
+#ifndef VIGIL_VERSION
+#define VIGIL_VERSION "unknown"
+#endif
+
+enum {
+	OPT_JSON = 256,
+	OPT_COMMUNITY_ID,
+	OPT_ANALYZERS,
+	OPT_CONN_VLAN,
+	OPT_CONN_L2,
+	OPT_NO_LOCAL,
+	OPT_MAX_FLOWS,
+	OPT_SEED,
+	OPT_STATS,
+	OPT_SHM,
+	OPT_RING_SIZE,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{"read", required_argument, NULL, 'r'},
+	{"output", required_argument, NULL, 'o'},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"ignore-checksums", no_argument, NULL, 'C'},
+	{"community-id", no_argument, NULL, OPT_COMMUNITY_ID},
+	{"analyzers", required_argument, NULL, OPT_ANALYZERS},
+	{"conn-vlan", no_argument, NULL, OPT_CONN_VLAN},
+	{"conn-l2", no_argument, NULL, OPT_CONN_L2},
+	{"no-local", no_argument, NULL, OPT_NO_LOCAL},
+	{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+	{"seed", required_argument, NULL, OPT_SEED},
+	{"stats", no_argument, NULL, OPT_STATS},
+	{"shm", required_argument, NULL, OPT_SHM},
+	{"ring-size", required_argument, NULL, OPT_RING_SIZE},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: vigil -r FILE [options]\n"
+		"Reads a pcap or pcapng file and writes Zeek logs (conn.log, weird.log).\n"
+		"\n"
+		"  -r, --read FILE        capture file to read (pcap or pcapng)\n"
+		"  -o, --output DIR       directory for the logs (default: current directory)\n"
+		"      --json             write Zeek's JSON lines instead of TSV\n"
+		"  -C, --ignore-checksums do not verify checksums (like zeek -C)\n"
+		"      --community-id     add community_id to conn.log\n"
+		"      --conn-vlan        add vlan and inner_vlan to conn.log\n"
+		"      --conn-l2          add orig_l2_addr and resp_l2_addr to conn.log\n"
+		"      --analyzers LIST   protocols loaded, as Zeek scripts would be:\n"
+		"                         all (default), none, or e.g. http,dns,ssl\n"
+		"      --no-local         leave local_orig/local_resp unset\n"
+		"      --max-flows N      connections tracked at once (default 1048576)\n"
+		"      --seed N           seed for connection uids (default 0)\n"
+		"      --shm NAME         put the log rings in shared memory /dev/shm/NAME\n"
+		"      --ring-size BYTES  log ring size (default 4M)\n"
+		"      --stats            print counters when done\n"
+		"  -q, --quiet            no progress display\n"
+		"  -h, --help             this text\n"
+		"      --version          print the version\n");
+}
+
+static int
+parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	uint64_t mult = 1;
+
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+
+	if (end != s && (*end == 'k' || *end == 'K')) {
+		mult = 1024;
+		end++;
+	} else if (end != s && (*end == 'm' || *end == 'M')) {
+		mult = 1024 * 1024;
+		end++;
+	}
+	if (errno || end == s || *end != '\0' || s[0] == '-' || v * mult < min || v * mult > max) {
+		fprintf(stderr, "vigil: %s needs a number from %" PRIu64 " to %" PRIu64
+			", not '%s'\n", opt, min, max, s);
+		return -1;
+	}
+	*out = v * mult;
+	return 0;
+}
+
+int
+vg_options_parse(struct vg_options *o, int argc, char **argv)
+{
+	int c;
+	uint64_t v;
+
+	memset(o, 0, sizeof(*o));
+	o->ring_size = 4u << 20;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":r:o:Cqh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->read_file = optarg;
+			break;
+		case 'o':
+			o->out_dir = optarg;
+			break;
+		case 'C':
+			o->ignore_checksums = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case OPT_VERSION:
+			printf("vigil %s\n", VIGIL_VERSION);
+			return 1;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_COMMUNITY_ID:
+			o->community_id = true;
+			break;
+		case OPT_ANALYZERS: {
+			struct vg_port_set ps;
+			const char *bad = NULL;
+
+			if (vg_port_set_from_analyzers(&ps, optarg, &bad) != 0) {
+				fprintf(stderr, "vigil: unknown analyzer '%s' in --analyzers; "
+						"use names like http,dns,ssl, 'all' or 'none'\n",
+					bad ? bad : optarg);
+				return 2;
+			}
+			o->analyzers = optarg;
+			break;
+		}
+		case OPT_CONN_VLAN:
+			o->conn_vlan = true;
+			break;
+		case OPT_CONN_L2:
+			o->conn_l2 = true;
+			break;
+		case OPT_NO_LOCAL:
+			o->no_local = true;
+			break;
+		case OPT_MAX_FLOWS:
+			if (parse_u64("--max-flows", optarg, 16, 1u << 28, &v) != 0)
+				return 2;
+			o->max_flows = (uint32_t)v;
+			break;
+		case OPT_SEED:
+			if (parse_u64("--seed", optarg, 0, UINT64_MAX / 1024, &v) != 0)
+				return 2;
+			o->seed = v;
+			break;
+		case OPT_STATS:
+			o->stats = true;
+			break;
+		case OPT_SHM:
+			o->shm_name = optarg;
+			break;
+		case OPT_RING_SIZE:
+			if (parse_u64("--ring-size", optarg, 65536, 1ULL << 31, &v) != 0)
+				return 2;
+			o->ring_size = v;
+			break;
+		case ':':
+			fprintf(stderr, "vigil: option '%s' needs a value; see 'vigil --help'\n",
+				argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, "vigil: unknown option '%s'; see 'vigil --help'\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vigil: unexpected argument '%s'; give the capture file with -r\n",
+			argv[optind]);
+		return 2;
+	}
+	if (o->read_file == NULL) {
+		fprintf(stderr, "vigil: no input; give a capture file with -r FILE "
+				"(live capture comes with DPDK ports)\n");
+		return 2;
+	}
+	return 0;
+}

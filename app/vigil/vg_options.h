@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Command-line options of the vigil sensor. */
+#ifndef VG_OPTIONS_H
+#define VG_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vg_options {
+	const char *read_file;  /* -r: offline input */
+	const char *out_dir;    /* -o: log directory */
+	const char *analyzers;  /* --analyzers: NULL = all */
+	const char *shm_name;   /* --shm: named log segment (else anonymous) */
+	bool json;
+	bool ignore_checksums;
+	bool community_id;
+	bool conn_vlan;
+	bool conn_l2;
+	bool no_local;
+	bool quiet;
+	bool stats;
+	uint32_t max_flows;
+	uint64_t seed;
+	uint64_t ring_size;
+};
+
+/*
+ * Parses argv. Returns 0 to run, 1 when --help/--version was handled, or
+ * 2 after printing a one-line error.
+ */
+int vg_options_parse(struct vg_options *o, int argc, char **argv);
+
+#endif /* VG_OPTIONS_H */

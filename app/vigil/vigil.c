@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vigil: reads a capture file and writes Zeek logs. The same worker code
+ * that runs on DPDK ports runs here on libpcap's packets; records go through
+ * a log ring and an in-process writer, as they would to vigil-logd.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vg_logfmt.h"
+#include "vg_logring.h"
+#include "vg_options.h"
+#include "vg_pcap_source.h"
+#include "vg_schema.h"
+#include "vg_worker.h"
+
+#define BURST 32
+
+struct offline {
+	struct vg_logwriter *writer;
+	struct vg_ring *ring;
+	int write_error;
+};
+
+/* Drains the ring into the log files; the offline stand-in for vigil-logd. */
+static bool
+drain(void *ctx)
+{
+	struct offline *off = ctx;
+	const uint8_t *rec;
+	uint32_t len;
+
+	while ((rec = vg_ring_peek(off->ring, &len)) != NULL) {
+		if (vg_logwriter_write(off->writer, rec, len) != 0 && errno != 0 &&
+			vg_logwriter_bad(off->writer) == 0)
+			off->write_error = errno;
+		vg_ring_release(off->ring, len);
+	}
+	return true;
+}
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+progress(const struct vg_pcap_source *src, uint64_t pkts, double t0, bool final)
+{
+	uint64_t size = vg_pcap_size(src), off = vg_pcap_offset(src);
+	double el = mono_now() - t0;
+	int pct = size ? (int)(100.0 * (double)off / (double)size) : 0;
+
+	if (final)
+		pct = 100;
+	fprintf(stderr, "\rvigil: %3d%%  %" PRIu64 " packets  %.2f Mpps ", pct, pkts,
+		el > 0 ? (double)pkts / el / 1e6 : 0.0);
+	if (final)
+		fputc('\n', stderr);
+}
+
+static const char *
+link_name(int link)
+{
+	const char *n = pcap_datalink_val_to_name(link);
+
+	return n ? n : "unknown";
+}
+
+static void
+print_stats(const struct vg_worker *w, const struct vg_ring *ring, double secs)
+{
+	const struct vg_decode_stats *d = &w->dec.stats;
+	const struct vg_flow_stats *f = vg_flow_stats(w->flows);
+
+	fprintf(stderr,
+		"vigil: packets %" PRIu64 " bytes %" PRIu64 " ipv4 %" PRIu64 " ipv6 %" PRIu64
+		" not-ip %" PRIu64 " dropped %" PRIu64 " fragments %" PRIu64
+		" reassembled %" PRIu64 "\n",
+		d->packets, d->bytes, d->ip4, d->ip6, d->not_ip, d->dropped, d->fragments,
+		d->reassembled);
+	fprintf(stderr,
+		"vigil: conns %" PRIu64 " logged %" PRIu64 " evicted %" PRIu64 " reused %" PRIu64
+		" weirds %" PRIu64 " (suppressed %" PRIu64 ") ring-records %" PRIu64
+		" ring-drops %" PRIu64 "\n",
+		f->created, f->logged, f->evicted, f->reused, f->weirds_logged,
+		f->weirds_suppressed, ring->hdr->records, ring->hdr->drops);
+	fprintf(stderr, "vigil: %.3f s, %.3f Mpps\n", secs,
+		secs > 0 ? (double)d->packets / secs / 1e6 : 0.0);
+}
+
+static int
+run_offline(const struct vg_options *o)
+{
+	char err[512];
+	struct vg_pcap_source *src;
+	struct vg_logshm *shm;
+	struct vg_port_set ports;
+	struct vg_worker w;
+	struct vg_worker_cfg wc;
+	struct offline off = {0};
+	struct vg_raw_pkt pkts[BURST];
+	uint32_t features = 0;
+	const char *dir = o->out_dir ? o->out_dir : ".";
+	struct stat st;
+	int rc = 0;
+
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "vigil: output directory '%s' does not exist; create it or "
+				"choose another with -o\n", dir);
+		return 1;
+	}
+	if (access(dir, W_OK) != 0) {
+		fprintf(stderr, "vigil: cannot write to '%s'; choose another directory with -o\n",
+			dir);
+		return 1;
+	}
+	src = vg_pcap_open(o->read_file, err, sizeof(err));
+	if (src == NULL) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return 1;
+	}
+	int link = vg_pcap_link(src);
+
+	if (!vg_link_supported(link)) {
+		fprintf(stderr, "vigil: %s has link type %d (%s), which vigil cannot decode; "
+				"Ethernet, raw IP, Linux cooked, loopback, PPP, NFLOG and 802.11 "
+				"are supported\n", o->read_file, link, link_name(link));
+		vg_pcap_close(src);
+		return 1;
+	}
+	if (o->community_id)
+		features |= 1u << VG_FEAT_COMMUNITY_ID;
+	if (o->conn_vlan)
+		features |= 1u << VG_FEAT_VLAN;
+	if (o->conn_l2)
+		features |= 1u << VG_FEAT_L2_ADDR;
+	shm = vg_logshm_create(o->shm_name, 1, o->ring_size, features);
+	if (shm == NULL) {
+		fprintf(stderr, "vigil: cannot create the log ring (%s); try a smaller "
+				"--ring-size\n", strerror(errno));
+		vg_pcap_close(src);
+		return 1;
+	}
+	struct vg_logwriter_cfg lc = {.dir = dir, .json = o->json, .features = features};
+
+	off.writer = vg_logwriter_create(&lc);
+	off.ring = &shm->rings[0];
+	vg_port_set_from_analyzers(&ports, o->analyzers, NULL);
+	memset(&wc, 0, sizeof(wc));
+	wc.decode.ignore_checksums = o->ignore_checksums;
+	wc.flow.max_flows = o->max_flows;
+	wc.flow.features = features;
+	wc.flow.uid_seed = o->seed;
+	wc.flow.local_private = !o->no_local;
+	wc.flow.server_ports = &ports;
+	wc.ring = off.ring;
+	wc.ring_full = drain;
+	wc.ring_full_ctx = &off;
+	if (off.writer == NULL || vg_worker_init(&w, &wc) != 0) {
+		fprintf(stderr, "vigil: out of memory setting up (%s); try a smaller "
+				"--max-flows\n", strerror(errno));
+		vg_logshm_close(shm, false);
+		vg_pcap_close(src);
+		return 1;
+	}
+
+	bool show = !o->quiet && isatty(STDERR_FILENO);
+	double t0 = mono_now(), last_shown = t0;
+	uint16_t n;
+
+	while ((n = vg_pcap_read_burst(src, pkts, BURST)) > 0) {
+		vg_worker_burst(&w, link, pkts, n);
+		if (show && (w.stats.bursts & 255) == 0) {
+			double now = mono_now();
+
+			if (now - last_shown >= 0.5) {
+				progress(src, w.stats.packets, t0, false);
+				last_shown = now;
+			}
+		}
+	}
+	vg_worker_flush(&w);
+	drain(&off);
+	double secs = mono_now() - t0;
+
+	if (show)
+		progress(src, w.stats.packets, t0, true);
+	if (o->stats)
+		print_stats(&w, off.ring, secs);
+	if (vg_pcap_error(src) != NULL) {
+		fprintf(stderr, "vigil: %s: read stopped early (%s); logs cover the packets "
+				"before that point\n", o->read_file, vg_pcap_error(src));
+		rc = 1;
+	}
+	if (vg_logwriter_close(off.writer) != 0 || off.write_error) {
+		fprintf(stderr, "vigil: writing logs to '%s' failed (%s); check the disk\n", dir,
+			strerror(off.write_error ? off.write_error : errno));
+		rc = 1;
+	}
+	vg_worker_fini(&w);
+	vg_logshm_close(shm, false);
+	vg_pcap_close(src);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct vg_options o;
+	int rc = vg_options_parse(&o, argc, argv);
+
+	if (rc == 1)
+		return 0;
+	if (rc != 0)
+		return 2;
+	return run_offline(&o);
+}

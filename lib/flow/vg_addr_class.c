@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Address classes Zeek's default scripts use: the private address space that
+ * counts as local (Site::private_address_space), and ICMP type counterparts
+ * that pair requests with replies in one connection.
+ */
+#include "vg_flow.h"
+
+struct prefix {
+	uint8_t b[16];
+	uint8_t len; /* in bits, over the 16-byte (IPv4-mapped) form */
+};
+
+#define V4(a, b_, c, d, l) {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b_, c, d}, 96 + (l)}
+
+static const struct prefix private_space[] = {
+	V4(0, 0, 0, 0, 8),
+	V4(10, 0, 0, 0, 8),
+	V4(100, 64, 0, 0, 10),
+	V4(127, 0, 0, 0, 8),
+	V4(169, 254, 0, 0, 16),
+	V4(172, 16, 0, 0, 12),
+	V4(192, 0, 0, 0, 24),
+	V4(192, 0, 2, 0, 24),
+	V4(192, 168, 0, 0, 16),
+	V4(198, 18, 0, 0, 15),
+	V4(198, 51, 100, 0, 24),
+	V4(203, 0, 113, 0, 24),
+	V4(240, 0, 0, 0, 4),
+	V4(255, 255, 255, 255, 32),
+	/* 6to4 forms of the IPv4 ranges above. */
+	{{0x20, 0x02, 0x00}, 24},
+	{{0x20, 0x02, 0x0a}, 24},
+	{{0x20, 0x02, 0x64, 0x40}, 26},
+	{{0x20, 0x02, 0x7f}, 24},
+	{{0x20, 0x02, 0xa9, 0xfe}, 32},
+	{{0x20, 0x02, 0xac, 0x10}, 28},
+	{{0x20, 0x02, 0xc0, 0x00, 0x00}, 40},
+	{{0x20, 0x02, 0xc0, 0x00, 0x02}, 40},
+	{{0x20, 0x02, 0xc0, 0xa8}, 32},
+	{{0x20, 0x02, 0xc6, 0x12}, 31},
+	{{0x20, 0x02, 0xc6, 0x33, 0x64}, 40},
+	{{0x20, 0x02, 0xcb, 0x00, 0x71}, 40},
+	{{0x20, 0x02, 0xf0}, 20},
+	{{0x20, 0x02, 0xff, 0xff, 0xff, 0xff}, 48},
+	/* IPv6 special-purpose ranges. */
+	{{0}, 128},                                         /* :: */
+	{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128}, /* ::1 */
+	{{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48},
+	{{0x01, 0x00}, 64},
+	{{0x20, 0x01, 0x00}, 23},
+	{{0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48},
+	{{0x20, 0x01, 0x0d, 0xb8}, 32},
+	{{0xfc}, 7},
+	{{0xfe, 0x80}, 10},
+};
+
+static bool
+prefix_match(const struct prefix *p, const struct vg_addr *a)
+{
+	uint8_t full = p->len / 8, rest = p->len % 8;
+
+	if (memcmp(p->b, a->b, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+
+	return (p->b[full] & mask) == (a->b[full] & mask);
+}
+
+bool
+vg_addr_is_private(const struct vg_addr *a)
+{
+	bool v4 = vg_addr_is_v4(a);
+
+	for (size_t i = 0; i < VG_ARRAY_SIZE(private_space); i++) {
+		/* IPv4 prefixes only match mapped addresses and the reverse. */
+		if ((private_space[i].len >= 96 && private_space[i].b[10] == 0xff) != v4)
+			continue;
+		if (prefix_match(&private_space[i], a))
+			return true;
+	}
+	return false;
+}
+
+uint16_t
+vg_icmp_counterpart(bool v6, uint8_t type, uint8_t code, bool *one_way)
+{
+	*one_way = false;
+	if (!v6) {
+		switch (type) {
+		case 8: return 0;
+		case 0: return 8;
+		case 13: return 14;
+		case 14: return 13;
+		case 15: return 16;
+		case 16: return 15;
+		case 10: return 9;
+		case 9: return 10;
+		case 17: return 18;
+		case 18: return 17;
+		}
+	} else {
+		switch (type) {
+		case 128: return 129;
+		case 129: return 128;
+		case 133: return 134;
+		case 134: return 133;
+		case 135: return 136;
+		case 136: return 135;
+		case 130: return 131;
+		case 131: return 130;
+		case 139: return 140;
+		case 140: return 139;
+		case 144: return 145;
+		case 145: return 144;
+		}
+	}
+	*one_way = true;
+	return code;
+}

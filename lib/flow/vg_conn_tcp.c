@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP as Zeek tracks it: per-endpoint states, sequence bookkeeping with
+ * wraps, history letters, content gaps found from ACKs, role flips, close
+ * and reuse. The comments name the Zeek behaviour each step reproduces; the
+ * code is our own.
+ */
+#include "vg_flow_private.h"
+
+#define TOO_LARGE_SEQ_DELTA 1048576
+
+/* History masks, shifted left by 16 for the responder. */
+#define HIST_SYN   0x0001
+#define HIST_FIN   0x0002
+#define HIST_RST   0x0004
+#define HIST_FINRST 0x0008
+#define HIST_DATA  0x0010
+#define HIST_ACK   0x0020
+#define HIST_MULTI 0x0040
+
+static inline int32_t
+seq_delta(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+
+static void
+set_state(struct vg_tcp_ep *ep, uint8_t s)
+{
+	ep->prev_state = ep->state;
+	ep->state = s;
+}
+
+static void
+update_last_seq_raw(struct vg_tcp_ep *ep, uint32_t s)
+{
+	if (s < ep->last_seq)
+		ep->seq_wraps++;
+	ep->last_seq = s;
+}
+
+static void
+update_ack_seq_raw(struct vg_tcp_ep *ep, uint32_t s)
+{
+	if (s < ep->ack_seq)
+		ep->ack_wraps++;
+	ep->ack_seq = s;
+}
+
+/* Sequence number relative to the endpoint's start, across wraps. */
+static uint64_t
+relative_seq(const struct vg_tcp_ep *ep, uint32_t cur, uint32_t last, uint32_t wraps,
+	bool *underflow)
+{
+	int32_t d = seq_delta(cur, last);
+
+	*underflow = false;
+	if (d < 0 && wraps > 0 && cur > last)
+		wraps--;
+	else if (d > 0 && cur < last)
+		wraps++;
+	if (wraps == 0) {
+		int32_t d2 = seq_delta(cur, ep->start_seq);
+
+		*underflow = d2 < 0;
+		return (uint64_t)(int64_t)d2;
+	}
+	return (uint64_t)cur + ((uint64_t)wraps << 32) - ep->start_seq;
+}
+
+static void
+init_endpoint(struct vg_flow_table *ft, struct vg_conn *c, struct vg_tcp_ep *ep, uint8_t flags,
+	uint32_t base, uint32_t end)
+{
+	(void)ft;
+	(void)c;
+	switch (ep->state) {
+	case VG_TCP_INACTIVE:
+		if (flags & VG_TCP_SYN) {
+			ep->start_seq = ep->ack_seq = base;
+			ep->last_seq = end;
+		} else {
+			/* A partial connection numbers as if a SYN had been seen. */
+			ep->start_seq = ep->ack_seq = base - 1;
+			ep->last_seq = base;
+		}
+		ep->seq_wraps = ep->ack_wraps = 0;
+		break;
+	case VG_TCP_SYN_SENT:
+	case VG_TCP_SYN_ACK_SENT:
+		if ((flags & VG_TCP_SYN) && base != ep->start_seq) {
+			ep->start_seq = ep->ack_seq = base;
+			ep->last_seq = end;
+			ep->seq_wraps = ep->ack_wraps = 0;
+		}
+		break;
+	case VG_TCP_ESTABLISHED:
+	case VG_TCP_PARTIAL:
+		if (flags & VG_TCP_SYN) {
+			ep->start_seq = ep->ack_seq = base;
+			ep->last_seq = end;
+			ep->seq_wraps = ep->ack_wraps = 0;
+		}
+		break;
+	case VG_TCP_RESET:
+		if ((flags & VG_TCP_SYN) && ep->prev_state == VG_TCP_INACTIVE) {
+			ep->start_seq = ep->ack_seq = base;
+			ep->last_seq = end;
+			ep->seq_wraps = ep->ack_wraps = 0;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+update_history(struct vg_conn *c, struct vg_tcp_ep *ep, bool is_orig, uint8_t flags,
+	uint64_t rel_seq, uint32_t len)
+{
+	int n = !!(flags & VG_TCP_SYN) + !!(flags & VG_TCP_FIN) + !!(flags & VG_TCP_RST);
+	char code;
+
+	if (n > 1) {
+		if ((flags & VG_TCP_FIN) && (flags & VG_TCP_RST))
+			vg_conn_check_history(c, HIST_FINRST, 'I', is_orig);
+		else
+			vg_conn_check_history(c, HIST_MULTI, 'Q', is_orig);
+		return;
+	}
+	if (n == 1) {
+		if (flags & VG_TCP_SYN) {
+			code = (flags & VG_TCP_ACK) ? 'H' : 'S';
+			if (vg_conn_check_history(c, HIST_SYN, code, is_orig) &&
+				rel_seq != ep->hist_last_syn)
+				vg_conn_add_history(c, is_orig ? code : (char)(code + 32));
+			ep->hist_last_syn = rel_seq;
+		}
+		if (flags & VG_TCP_FIN) {
+			if (vg_conn_check_history(c, HIST_FIN, 'F', is_orig) &&
+				rel_seq + len != ep->hist_last_fin)
+				vg_conn_add_history(c, is_orig ? 'F' : 'f');
+			ep->hist_last_fin = rel_seq + len;
+		}
+		if (flags & VG_TCP_RST) {
+			if (vg_conn_check_history(c, HIST_RST, 'R', is_orig) &&
+				rel_seq != ep->hist_last_rst)
+				vg_conn_add_history(c, is_orig ? 'R' : 'r');
+			ep->hist_last_rst = rel_seq;
+		}
+		return;
+	}
+	if (len > 0)
+		vg_conn_check_history(c, HIST_DATA, 'D', is_orig);
+	else if (flags & VG_TCP_ACK)
+		vg_conn_check_history(c, HIST_ACK, 'A', is_orig);
+}
+
+/* ---- content gaps (the reassembler's view) ---------------------------- */
+
+static void
+reasm_absorb(struct vg_reasm *r)
+{
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (uint8_t i = 0; i < r->nranges; i++) {
+			if (r->ranges[i].lo <= r->next) {
+				if (r->ranges[i].hi > r->next)
+					r->next = r->ranges[i].hi;
+				r->ranges[i] = r->ranges[--r->nranges];
+				again = true;
+				break;
+			}
+		}
+	}
+}
+
+static void
+reasm_data(struct vg_reasm *r, uint64_t lo, uint64_t hi)
+{
+	if (hi <= r->next || hi <= r->trim)
+		return;
+	if (lo <= r->next) {
+		r->next = hi;
+		reasm_absorb(r);
+		return;
+	}
+	/* Out of order: buffered until the hole before it is filled or acked. */
+	for (uint8_t i = 0; i < r->nranges; i++) {
+		if (lo <= r->ranges[i].hi && hi >= r->ranges[i].lo) {
+			r->ranges[i].lo = VG_MIN(lo, r->ranges[i].lo);
+			r->ranges[i].hi = VG_MAX(hi, r->ranges[i].hi);
+			return;
+		}
+	}
+	if (r->nranges < VG_GAP_RANGES) {
+		r->ranges[r->nranges].lo = lo;
+		r->ranges[r->nranges].hi = hi;
+		r->nranges++;
+	}
+}
+
+/* Acknowledged space never seen; returns the bytes missed below up_to. */
+static uint64_t
+reasm_ack(struct vg_reasm *r, uint64_t up_to)
+{
+	uint64_t missed = 0;
+
+	if (up_to <= r->trim)
+		return 0;
+	r->trim = up_to;
+	while (r->next < up_to) {
+		/* The next buffered block above the in-order point, if any. */
+		uint64_t lo = up_to;
+		int best = -1;
+
+		for (uint8_t i = 0; i < r->nranges; i++) {
+			if (r->ranges[i].lo < lo) {
+				lo = r->ranges[i].lo;
+				best = i;
+			}
+		}
+		if (lo > r->next)
+			missed += lo - r->next;
+		r->next = lo;
+		if (best >= 0) {
+			if (r->ranges[best].hi > r->next)
+				r->next = r->ranges[best].hi;
+			r->ranges[best] = r->ranges[--r->nranges];
+		}
+	}
+	reasm_absorb(r);
+	return missed;
+}
+
+static bool
+clean_state(const struct vg_tcp_ep *ep)
+{
+	return ep->state == VG_TCP_ESTABLISHED ||
+		(ep->state == VG_TCP_CLOSED && ep->prev_state == VG_TCP_ESTABLISHED);
+}
+
+/* peer received an ACK at rel_ack for its data: report content gaps. */
+static void
+ack_received(struct vg_conn *c, struct vg_tcp_ep *data_ep, bool data_is_orig, uint64_t rel_ack)
+{
+	if (data_ep->fin_cnt > 0 && rel_ack >= data_ep->fin_seq)
+		rel_ack = data_ep->fin_seq - 1;
+	if (rel_ack <= data_ep->reasm.trim)
+		return;
+	if (rel_ack <= 2 && c->partial) {
+		data_ep->reasm.trim = rel_ack;
+		if (data_ep->reasm.next < rel_ack)
+			data_ep->reasm.next = rel_ack;
+		return;
+	}
+	uint64_t missed = reasm_ack(&data_ep->reasm, rel_ack);
+
+	if (missed > 0 && clean_state(&c->tcp[0]) && clean_state(&c->tcp[1])) {
+		c->missed_bytes += missed;
+		vg_conn_scaled_history(c, &data_ep->hist_g, 'G', data_is_orig);
+	}
+}
+
+/* ---- the state machine ------------------------------------------------ */
+
+static void
+inactive_state(struct vg_conn *c, struct vg_tcp_ep *ep, struct vg_tcp_ep **peer_p,
+	bool *is_orig_p, uint8_t flags, uint32_t base, uint32_t len, bool *do_close,
+	bool *flipped)
+{
+	struct vg_tcp_ep *peer = *peer_p;
+	bool is_orig = *is_orig_p;
+
+	if (flags & VG_TCP_SYN) {
+		if (is_orig) {
+			set_state(ep, (flags & VG_TCP_ACK) ? VG_TCP_SYN_ACK_SENT : VG_TCP_SYN_SENT);
+		} else {
+			if (!(flags & VG_TCP_ACK) && peer->state == VG_TCP_SYN_ACK_SENT &&
+				base == ep->start_seq) {
+				/* SYN after the SYN-ACK: the roles were the wrong way round. */
+				c->partial = 0;
+				*flipped = true;
+				set_state(peer, VG_TCP_ESTABLISHED);
+			}
+			if (peer->state == VG_TCP_SYN_SENT)
+				set_state(peer, VG_TCP_ESTABLISHED);
+			set_state(ep, VG_TCP_ESTABLISHED);
+		}
+	}
+	if (flags & VG_TCP_FIN) {
+		set_state(ep, VG_TCP_CLOSED);
+		*do_close = true;
+	}
+	if (flags & VG_TCP_RST) {
+		set_state(ep, VG_TCP_RESET);
+		*do_close = true;
+	}
+	if (ep->state == VG_TCP_INACTIVE) {
+		struct vg_tcp_ep *orig = is_orig ? ep : peer;
+
+		if (!is_orig && len == 0 && orig->state == VG_TCP_SYN_SENT) {
+			/* An ACK before the SYN-ACK does not make the connection partial. */
+		} else if ((flags & VG_TCP_ACK) && peer->state == VG_TCP_ESTABLISHED) {
+			set_state(ep, VG_TCP_ESTABLISHED);
+			c->partial = 0;
+		} else {
+			set_state(ep, VG_TCP_PARTIAL);
+		}
+	}
+}
+
+static void
+syn_sent_state(struct vg_tcp_ep *ep, uint8_t flags, bool *do_close)
+{
+	if (flags & VG_TCP_FIN) {
+		set_state(ep, VG_TCP_CLOSED);
+		*do_close = true;
+	}
+	if (flags & VG_TCP_RST) {
+		set_state(ep, VG_TCP_RESET);
+		*do_close = true;
+	}
+}
+
+static void
+established_state(struct vg_tcp_ep *ep, struct vg_tcp_ep *peer, uint8_t flags, bool *do_close)
+{
+	if ((flags & VG_TCP_SYN) && !(flags & VG_TCP_ACK) && ep->state == VG_TCP_PARTIAL &&
+		peer->state == VG_TCP_INACTIVE)
+		set_state(ep, VG_TCP_SYN_SENT);
+	if ((flags & VG_TCP_FIN) && !(flags & VG_TCP_RST)) {
+		set_state(ep, VG_TCP_CLOSED);
+		if (peer->state == VG_TCP_RESET && peer->prev_state == VG_TCP_CLOSED)
+			set_state(peer, VG_TCP_CLOSED);
+		*do_close = true;
+	}
+	if (flags & VG_TCP_RST) {
+		set_state(ep, VG_TCP_RESET);
+		*do_close = true;
+	}
+}
+
+static void
+closed_state(struct vg_tcp_ep *ep, struct vg_tcp_ep *peer, uint8_t flags, bool *do_close)
+{
+	if ((flags & VG_TCP_RST) && peer->state != VG_TCP_CLOSED) {
+		set_state(ep, VG_TCP_RESET);
+		if (!ep->did_close)
+			*do_close = true;
+	}
+}
+
+static bool
+in_handshake(uint8_t s)
+{
+	return s == VG_TCP_INACTIVE || s == VG_TCP_SYN_SENT || s == VG_TCP_SYN_ACK_SENT;
+}
+
+/* Zeek's ConnectionClosed: marks the side closed and arms the removal. */
+static void
+connection_closed(struct vg_flow_table *ft, struct vg_conn *c, struct vg_tcp_ep *ep,
+	struct vg_tcp_ep *peer)
+{
+	ep->did_close = 1;
+	if (ep->state == VG_TCP_RESET || peer->did_close || peer->state == VG_TCP_INACTIVE) {
+		if (!c->removable_at_close) {
+			c->removable_at_close = 1;
+			vg_flow_arm_close(ft, c, c->last_ns + VG_TCP_CLOSE_DELAY);
+		}
+	}
+}
+
+bool
+vg_tcp_wants_flip(const struct vg_flow_table *ft, const struct vg_pkt *pkt)
+{
+	const struct vg_port_set *ps = ft->cfg.server_ports;
+	uint8_t f = pkt->tcp_flags;
+
+	if ((f & VG_TCP_SYN) && !(f & VG_TCP_ACK))
+		return false; /* a bare SYN names its sender the originator */
+	if (!vg_port_set_has(ps, VG_PORT_TCP, pkt->sport))
+		return false;
+	if (vg_port_set_has(ps, VG_PORT_TCP, pkt->dport))
+		return !(f & VG_TCP_SYN) && pkt->sport < pkt->dport;
+	return true;
+}
+
+bool
+vg_tcp_is_reuse(const struct vg_conn *c, const struct vg_pkt *pkt)
+{
+	uint8_t f = pkt->tcp_flags;
+	const struct vg_tcp_ep *o = &c->tcp[0], *r = &c->tcp[1];
+	const struct vg_tcp_ep *conn_orig = o;
+
+	if (!(f & VG_TCP_SYN))
+		return false;
+	if (f & VG_TCP_ACK) {
+		if (o->state != VG_TCP_INACTIVE)
+			return false;
+		conn_orig = r;
+	}
+	if (!(o->did_close || r->did_close)) {
+		if (pkt->tcp_seq == conn_orig->start_seq)
+			return false; /* a retransmitted SYN */
+		if (!(f & VG_TCP_ACK) && conn_orig->state == VG_TCP_SYN_ACK_SENT &&
+			r->state == VG_TCP_INACTIVE && pkt->tcp_seq == r->start_seq)
+			return false;
+		/* A SYN with a new sequence number before anything was established. */
+		if (conn_orig->state == VG_TCP_INACTIVE)
+			return false;
+	}
+	return true;
+}
+
+uint64_t
+vg_tcp_size(const struct vg_tcp_ep *ep, const struct vg_tcp_ep *peer)
+{
+	uint64_t last = ep->last_seq + ((uint64_t)ep->seq_wraps << 32);
+	uint64_t ack = ep->ack_seq + ((uint64_t)ep->ack_wraps << 32);
+	uint64_t size;
+
+	if (ep->prev_state == VG_TCP_SYN_SENT && ep->state == VG_TCP_RESET &&
+		peer->state == VG_TCP_INACTIVE && !(ack == ep->start_seq || ack == ep->start_seq + 1ULL))
+		return 0;
+	size = (last > ack ? last : ack) - ep->start_seq;
+	if (size != 0)
+		size--;
+	if (ep->fin_cnt > 0 && size != 0)
+		size--;
+	return size;
+}
+
+void
+vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, bool is_orig)
+{
+	uint8_t flags = pkt->tcp_flags;
+
+	if (pkt->bad_checksum) {
+		/* Counted only as a letter; the packet changes nothing else. */
+		vg_conn_scaled_history(c, &c->tcp[is_orig ? 0 : 1].hist_c, 'C', is_orig);
+		return;
+	}
+	/* The connection's first packet is a SYN-ACK from its originator: flip. */
+	if (is_orig && (flags & VG_TCP_SYN) && (flags & VG_TCP_ACK) &&
+		c->tcp[0].state == VG_TCP_INACTIVE && c->tcp[1].state == VG_TCP_INACTIVE &&
+		c->orig.pkts == 0 && c->resp.pkts == 0) {
+		vg_conn_flip(c);
+		is_orig = false;
+	}
+	if (c->orig.pkts == 0 && c->resp.pkts == 0)
+		c->partial = !((flags & VG_TCP_SYN) && (!(flags & VG_TCP_ACK) || !is_orig));
+
+	struct vg_tcp_ep *ep = &c->tcp[is_orig ? 0 : 1];
+	struct vg_tcp_ep *peer = &c->tcp[is_orig ? 1 : 0];
+	uint32_t len = pkt->payload_len;
+	uint32_t base = pkt->tcp_seq, ack = pkt->tcp_ack;
+	uint32_t seg_len = len + !!(flags & VG_TCP_SYN) + !!(flags & VG_TCP_FIN);
+	bool underflow, u2;
+
+	if (flags & VG_TCP_RST)
+		seg_len -= len;
+	uint32_t end = base + seg_len;
+
+	init_endpoint(ft, c, ep, flags, base, end);
+	uint64_t rel_seq = relative_seq(ep, base, ep->last_seq, ep->seq_wraps, &underflow);
+
+	update_history(c, ep, is_orig, flags, rel_seq, len);
+	if (pkt->tcp_win == 0 && !(flags & VG_TCP_RST) && peer->state != VG_TCP_CLOSED &&
+		ep->state != VG_TCP_RESET)
+		vg_conn_scaled_history(c, &ep->hist_w, 'W', is_orig);
+	if (!(c->tcp[0].did_close && c->tcp[1].did_close))
+		c->last_ns = pkt->ts_ns;
+	if (flags & VG_TCP_FIN) {
+		ep->fin_cnt++;
+		ep->fin_seq = rel_seq + seg_len;
+	}
+	if (flags & VG_TCP_RST)
+		ep->rst_cnt++;
+
+	uint64_t rel_ack = 0;
+
+	if (flags & VG_TCP_ACK) {
+		if (peer->state == VG_TCP_INACTIVE) {
+			rel_ack = 1;
+			peer->start_seq = peer->ack_seq = peer->last_seq = ack - 1;
+			peer->seq_wraps = peer->ack_wraps = 0;
+		} else {
+			rel_ack = relative_seq(peer, ack, peer->ack_seq, peer->ack_wraps, &u2);
+			if (u2) {
+				rel_ack = 0;
+			} else if (!(flags & VG_TCP_RST)) {
+				int32_t d = seq_delta(ack, peer->ack_seq);
+
+				if (!(ack == 0 && d > TOO_LARGE_SEQ_DELTA) && d > 0)
+					update_ack_seq_raw(peer, ack);
+			}
+		}
+	}
+
+	/* Zeek's update_last_seq: advance, or count a retransmission. */
+	int32_t delta_last = seq_delta(end, ep->last_seq);
+
+	if ((flags & (VG_TCP_SYN | VG_TCP_RST)) &&
+		(delta_last > TOO_LARGE_SEQ_DELTA || delta_last < -TOO_LARGE_SEQ_DELTA)) {
+		/* untrusted */
+	} else if ((flags & VG_TCP_FIN) && ep->last_seq == ep->start_seq + 1) {
+		update_last_seq_raw(ep, end);
+	} else if (ep->state == VG_TCP_RESET) {
+		/* ignored */
+	} else if (delta_last > 0) {
+		update_last_seq_raw(ep, end);
+	} else if (len > 0) {
+		vg_conn_scaled_history(c, &ep->hist_t, 'T', is_orig);
+	}
+
+	bool do_close = false, flipped = false;
+	bool was_handshake = in_handshake(ep->state) && in_handshake(peer->state);
+
+	switch (ep->state) {
+	case VG_TCP_INACTIVE:
+		inactive_state(c, ep, &peer, &is_orig, flags, base, len, &do_close, &flipped);
+		break;
+	case VG_TCP_SYN_SENT:
+	case VG_TCP_SYN_ACK_SENT:
+		syn_sent_state(ep, flags, &do_close);
+		break;
+	case VG_TCP_PARTIAL:
+	case VG_TCP_ESTABLISHED:
+		established_state(ep, peer, flags, &do_close);
+		break;
+	case VG_TCP_CLOSED:
+		closed_state(ep, peer, flags, &do_close);
+		break;
+	default:
+		break;
+	}
+	if (flags & VG_TCP_SYN && is_orig && ep->state == VG_TCP_SYN_SENT &&
+		ep->prev_state == VG_TCP_INACTIVE)
+		vg_flow_arm_attempt(ft, c);
+	if (was_handshake && !(in_handshake(ep->state) && in_handshake(peer->state)))
+		vg_flow_set_long_timeout(ft, c);
+
+	if (flags & VG_TCP_ACK)
+		ack_received(c, peer, !is_orig, rel_ack);
+	if (len > 0 && pkt->payload_cap >= len && !(flags & VG_TCP_RST) && !underflow) {
+		uint64_t lo = rel_seq + !!(flags & VG_TCP_SYN);
+
+		reasm_data(&ep->reasm, lo, lo + len);
+	}
+	if (do_close)
+		connection_closed(ft, c, ep, peer);
+
+	/* ConnSize counts what passed the checks. */
+	struct vg_side *side = is_orig ? &c->orig : &c->resp;
+
+	side->pkts++;
+	side->ip_bytes += pkt->ip_len;
+	if (flipped) {
+		/* Counted under the old roles, then everything swaps. */
+		vg_conn_flip(c);
+	}
+}

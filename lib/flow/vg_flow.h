@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The flow table: one per worker, bounded in memory, with Zeek's connection
+ * semantics (roles and flips, the TCP endpoint state machine, history letters,
+ * sequence-space byte counts, content gaps, inactivity and close timers).
+ * When a connection ends it is written as a conn.log record to the log sink.
+ */
+#ifndef VG_FLOW_H
+#define VG_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vg_decode.h"
+
+/* Where finished records go (the worker's log ring). */
+struct vg_log_sink {
+	/* Takes one finished record; false when it was dropped. */
+	bool (*write)(void *ctx, const uint8_t *rec, uint32_t len);
+	void *ctx;
+};
+
+/* Transport protocols known to likely_server_ports. */
+#define VG_PORT_TCP 0
+#define VG_PORT_UDP 1
+
+/* A set of likely server ports (Zeek's likely_server_ports). */
+struct vg_port_set {
+	uint64_t bits[2][65536 / 64];
+};
+
+/*
+ * Fills a port set from a comma-separated list of analyzer names as Zeek
+ * loads them ("http,dns"); "all" (or NULL) loads every analyzer, "none"
+ * none. Returns -1 and names the unknown analyzer in bad (if not NULL).
+ */
+int vg_port_set_from_analyzers(struct vg_port_set *ps, const char *list, const char **bad);
+bool vg_port_set_has(const struct vg_port_set *ps, int proto, uint16_t port);
+
+struct vg_flow_cfg {
+	uint32_t max_flows;   /* connections tracked at once; 0 = default */
+	uint32_t features;    /* conn.log optional columns (vg_schema.h) */
+	uint64_t uid_seed;    /* uids are deterministic for a seed and input */
+	bool local_private;   /* private address space counts as local (Zeek's default) */
+	const struct vg_port_set *server_ports;
+	struct vg_log_sink sink;
+};
+
+struct vg_flow_stats {
+	uint64_t created;
+	uint64_t logged;
+	uint64_t active;
+	uint64_t evicted;     /* removed early because the table was full */
+	uint64_t reused;      /* TCP connections ended by a new SYN */
+	uint64_t records_dropped;
+	uint64_t weirds_logged;
+	uint64_t weirds_suppressed;
+};
+
+struct vg_flow_table;
+
+/* Creates a table (memory is allocated once, here); NULL with errno set. */
+struct vg_flow_table *vg_flow_table_create(const struct vg_flow_cfg *cfg);
+void vg_flow_table_free(struct vg_flow_table *ft);
+
+/* Runs the timers due at network time now (call before each packet). */
+void vg_flow_advance(struct vg_flow_table *ft, uint64_t now_ns);
+
+/* Accounts one decoded IP packet and logs the packet's weirds. */
+void vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt);
+
+/* Logs the weirds of a packet that did not reach the flow table. */
+void vg_flow_packet_weirds(struct vg_flow_table *ft, const struct vg_pkt *pkt);
+
+/* Ends every connection (end of input, shutdown) and logs it. */
+void vg_flow_flush(struct vg_flow_table *ft);
+
+const struct vg_flow_stats *vg_flow_stats(const struct vg_flow_table *ft);
+
+/* Formats a uid ("C" + base62) from two 64-bit words; returns its length. */
+uint32_t vg_uid_format(uint64_t hi, uint64_t lo, char *buf);
+
+/* Community ID v1 ("1:" + base64 SHA-1) of a connection's 5-tuple. */
+uint32_t vg_community_id(const struct vg_addr *oh, uint16_t op, const struct vg_addr *rh,
+	uint16_t rp, uint8_t proto, bool is_v4, uint16_t seed, char *out, uint32_t outlen);
+
+/* True for an address in Zeek's default private address space. */
+bool vg_addr_is_private(const struct vg_addr *a);
+
+/* ICMP type to its counterpart (Zeek's ICMP4/6_counterpart); sets one_way. */
+uint16_t vg_icmp_counterpart(bool v6, uint8_t type, uint8_t code, bool *one_way);
+
+#endif /* VG_FLOW_H */

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Flow-table internals shared by the table, the protocol state and the logger. */
+#ifndef VG_FLOW_PRIVATE_H
+#define VG_FLOW_PRIVATE_H
+
+#include "vg_flow.h"
+#include "vg_record.h"
+#include "vg_schema.h"
+
+#define VG_NIL UINT32_MAX
+
+/* TCP endpoint states (Zeek's TCP_ENDPOINT_*). */
+enum vg_tcp_state {
+	VG_TCP_INACTIVE,
+	VG_TCP_SYN_SENT,
+	VG_TCP_SYN_ACK_SENT,
+	VG_TCP_PARTIAL,
+	VG_TCP_ESTABLISHED,
+	VG_TCP_CLOSED,
+	VG_TCP_RESET,
+};
+
+/* Connection kinds, as conn.log's proto column. */
+enum vg_conn_kind {
+	VG_KIND_TCP,
+	VG_KIND_UDP,
+	VG_KIND_ICMP,
+	VG_KIND_OTHER,
+};
+
+/* A letter repeated at 1, 10, 100, ... occurrences. */
+struct vg_scaled {
+	uint32_t count;
+	uint32_t threshold;
+};
+
+#define VG_GAP_RANGES 8
+
+/* Tracks in-order and buffered data to find content gaps (Zeek's reassembler). */
+struct vg_reasm {
+	uint64_t next;  /* relative seq of the next in-order byte */
+	uint64_t trim;  /* acknowledged up to here */
+	uint8_t nranges;
+	struct {
+		uint64_t lo, hi;
+	} ranges[VG_GAP_RANGES];
+};
+
+struct vg_tcp_ep {
+	uint8_t state;
+	uint8_t prev_state;
+	uint8_t did_close;
+	uint8_t window_scale;
+	uint32_t start_seq;
+	uint32_t last_seq;
+	uint32_t ack_seq;
+	uint32_t seq_wraps;
+	uint32_t ack_wraps;
+	uint32_t fin_cnt;
+	uint32_t rst_cnt;
+	uint64_t fin_seq; /* relative, one past the FIN */
+	uint64_t hist_last_syn;
+	uint64_t hist_last_fin;
+	uint64_t hist_last_rst;
+	struct vg_scaled hist_c, hist_t, hist_w, hist_g;
+	struct vg_reasm reasm;
+};
+
+/* Per-direction counters kept for every protocol. */
+struct vg_side {
+	uint64_t pkts;
+	uint64_t ip_bytes;
+	int64_t size;     /* UDP/ICMP payload bytes; -1 while the side is inactive */
+	struct vg_scaled hist_c; /* UDP bad checksums */
+};
+
+#define VG_HISTORY_MAX 40
+
+struct vg_conn {
+	/* Hash chain and the inactivity list. */
+	uint32_t hnext;
+	uint32_t lru_prev, lru_next;
+	uint32_t gen;     /* bumped on free: stale timer entries are skipped */
+	uint8_t in_use;
+	uint8_t kind;     /* enum vg_conn_kind */
+	uint8_t ip_proto;
+	uint8_t lru_class;
+	uint8_t is_v4;
+	uint8_t one_way;  /* ICMP one-way: the key keeps direction */
+	uint8_t partial;  /* TCP: started without a clean SYN */
+	uint8_t closing;  /* on the close timer list */
+	uint8_t removable_at_close;
+	uint8_t nvlan;
+	uint8_t has_l2;
+	uint8_t history_len;
+	uint64_t key_hash;
+	struct vg_addr orig_h, resp_h;
+	uint16_t orig_p, resp_p;
+	uint16_t vlan, inner_vlan;
+	uint8_t orig_l2[6], resp_l2[6];
+	uint64_t start_ns;
+	uint64_t last_ns;
+	uint64_t uid_hi, uid_lo;
+	uint64_t missed_bytes;
+	uint32_t hist_seen;
+	char history[VG_HISTORY_MAX];
+	struct vg_side orig, resp;
+	struct vg_tcp_ep tcp[2]; /* [0] orig, [1] resp */
+	uint8_t weird_logged[(VG_WEIRD_MAX + 7) / 8]; /* names logged for this conn */
+};
+
+/* A pending timer: the connection and its generation when armed. */
+struct vg_timer {
+	uint32_t conn;
+	uint32_t gen;
+	uint64_t at_ns;
+};
+
+struct vg_timer_fifo {
+	struct vg_timer *q;
+	uint32_t cap, head, count;
+};
+
+#define VG_WEIRD_SEEN_SLOTS    1024
+#define VG_WEIRD_REPEAT_WINDOW (600ULL * VG_NS_PER_SEC)
+
+struct vg_weird_seen {
+	uint64_t key;
+	uint64_t ts;
+};
+
+#define VG_LRU_CLASSES 3 /* short (1 min), long (TCP 5 min), gone */
+
+struct vg_flow_table {
+	struct vg_flow_cfg cfg;
+	struct vg_flow_stats stats;
+	struct vg_conn *conns;
+	uint32_t *buckets;
+	uint32_t nbuckets;
+	uint32_t free_head;
+	uint32_t lru_head[VG_LRU_CLASSES], lru_tail[VG_LRU_CLASSES];
+	struct vg_timer_fifo attempt; /* TCP attempt timers, start + 5 s */
+	struct vg_timer_fifo close;   /* close and expire timers */
+	uint64_t now_ns;
+	uint64_t uid_state;
+	struct vg_weird_seen weird_seen[VG_WEIRD_SEEN_SLOTS];
+	uint8_t rec[VG_REC_MAX_LEN];
+};
+
+/* Timeouts from Zeek's init-bare.zeek. */
+#define VG_SEC(x)               ((uint64_t)(x) * VG_NS_PER_SEC)
+#define VG_TIMEOUT_SHORT        VG_SEC(60)
+#define VG_TIMEOUT_TCP          VG_SEC(300)
+#define VG_TCP_ATTEMPT_DELAY    VG_SEC(5)
+#define VG_TCP_CLOSE_DELAY      VG_SEC(5)
+#define VG_TCP_SESSION_TIMER    VG_SEC(6)
+#define VG_TCP_LINGER           VG_SEC(5)
+
+/* History helpers (Zeek's CheckHistory/AddHistory with per-role case). */
+void vg_conn_add_history(struct vg_conn *c, char code);
+bool vg_conn_check_history(struct vg_conn *c, uint32_t mask, char code, bool is_orig);
+void vg_conn_scaled_history(struct vg_conn *c, struct vg_scaled *s, char code, bool is_orig);
+void vg_conn_flip(struct vg_conn *c);
+
+/* Weird for a packet's connection (deduplicated per conn). */
+void vg_conn_weird(struct vg_flow_table *ft, struct vg_conn *c, enum vg_weird w,
+	const char *source, uint64_t ts);
+
+/* Protocol handlers. */
+void vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, bool is_orig);
+bool vg_tcp_is_reuse(const struct vg_conn *c, const struct vg_pkt *pkt);
+bool vg_tcp_wants_flip(const struct vg_flow_table *ft, const struct vg_pkt *pkt);
+uint64_t vg_tcp_size(const struct vg_tcp_ep *ep, const struct vg_tcp_ep *peer);
+void vg_udp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, bool is_orig);
+void vg_icmp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, bool is_orig);
+
+/* Timer hooks used by the TCP code. */
+void vg_flow_arm_attempt(struct vg_flow_table *ft, struct vg_conn *c);
+void vg_flow_arm_close(struct vg_flow_table *ft, struct vg_conn *c, uint64_t at_ns);
+void vg_flow_set_long_timeout(struct vg_flow_table *ft, struct vg_conn *c);
+
+/* Logging. */
+void vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c);
+void vg_weird_log(struct vg_flow_table *ft, uint64_t ts, const struct vg_conn *c,
+	const struct vg_addr *src, const struct vg_addr *dst, enum vg_weird w, const char *source);
+const char *vg_conn_state_str(const struct vg_conn *c);
+
+#endif /* VG_FLOW_PRIVATE_H */

@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The flow table: a connection pool and a chained hash, both allocated once;
+ * inactivity lists (least recently active first) per timeout class; and two
+ * FIFO timer queues for TCP attempt and close timers, which are armed in time
+ * order so the earliest is always at the head. Everything runs on network
+ * time, advanced by the packets themselves.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "vg_flow_private.h"
+
+#define DEFAULT_MAX_FLOWS (1u << 20)
+
+enum lru_class {
+	LRU_SHORT, /* UDP, ICMP, other, TCP before the handshake completes: 1 min */
+	LRU_TCP,   /* established TCP: 5 min */
+	LRU_NONE,
+};
+
+static const uint64_t lru_timeout[] = {VG_TIMEOUT_SHORT, VG_TIMEOUT_TCP};
+
+/* ---- hashing ---------------------------------------------------------- */
+
+static inline uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static inline uint64_t
+addr_hash(const struct vg_addr *a, uint16_t port)
+{
+	uint64_t w0, w1;
+
+	memcpy(&w0, a->b, 8);
+	memcpy(&w1, a->b + 8, 8);
+	return mix64(w0 ^ mix64(w1 ^ port));
+}
+
+/*
+ * A two-way key hashes the same from both ends (sum of the two endpoint
+ * hashes); a one-way key (ICMP errors) keeps its direction.
+ */
+static inline uint64_t
+key_hash(const struct vg_addr *s, uint16_t sp, const struct vg_addr *d, uint16_t dp,
+	uint8_t proto, bool one_way)
+{
+	uint64_t hs = addr_hash(s, sp), hd = addr_hash(d, dp);
+	uint64_t h = one_way ? hs ^ mix64(hd + 0x9e3779b97f4a7c15ULL) : hs + hd;
+
+	return mix64(h ^ proto);
+}
+
+/* ---- lists and timers ------------------------------------------------- */
+
+static void
+lru_unlink(struct vg_flow_table *ft, struct vg_conn *c, uint32_t idx __attribute__((unused)))
+{
+	if (c->lru_class >= LRU_NONE)
+		return;
+	if (c->lru_prev != VG_NIL)
+		ft->conns[c->lru_prev].lru_next = c->lru_next;
+	else
+		ft->lru_head[c->lru_class] = c->lru_next;
+	if (c->lru_next != VG_NIL)
+		ft->conns[c->lru_next].lru_prev = c->lru_prev;
+	else
+		ft->lru_tail[c->lru_class] = c->lru_prev;
+	c->lru_class = LRU_NONE;
+}
+
+static void
+lru_append(struct vg_flow_table *ft, struct vg_conn *c, uint32_t idx, uint8_t cls)
+{
+	c->lru_class = cls;
+	c->lru_next = VG_NIL;
+	c->lru_prev = ft->lru_tail[cls];
+	if (c->lru_prev != VG_NIL)
+		ft->conns[c->lru_prev].lru_next = idx;
+	else
+		ft->lru_head[cls] = idx;
+	ft->lru_tail[cls] = idx;
+}
+
+static inline uint32_t
+conn_index(const struct vg_flow_table *ft, const struct vg_conn *c)
+{
+	return (uint32_t)(c - ft->conns);
+}
+
+/* Marks activity: the connection moves to the tail of its list. */
+static void
+lru_touch(struct vg_flow_table *ft, struct vg_conn *c)
+{
+	uint32_t idx = conn_index(ft, c);
+	uint8_t cls = c->lru_class;
+
+	if (cls >= LRU_NONE || ft->lru_tail[cls] == idx)
+		return;
+	lru_unlink(ft, c, idx);
+	lru_append(ft, c, idx, cls);
+}
+
+void
+vg_flow_set_long_timeout(struct vg_flow_table *ft, struct vg_conn *c)
+{
+	uint32_t idx = conn_index(ft, c);
+
+	if (c->lru_class == LRU_TCP)
+		return;
+	lru_unlink(ft, c, idx);
+	lru_append(ft, c, idx, LRU_TCP);
+}
+
+static int
+fifo_init(struct vg_timer_fifo *f, uint32_t cap)
+{
+	f->q = calloc(cap, sizeof(*f->q));
+	f->cap = cap;
+	f->head = f->count = 0;
+	return f->q == NULL ? -1 : 0;
+}
+
+static void
+fifo_push(struct vg_timer_fifo *f, uint32_t conn, uint32_t gen, uint64_t at)
+{
+	if (f->count == f->cap) {
+		/* Full: the oldest timer is the least useful; let it fall off. */
+		f->head = (f->head + 1) % f->cap;
+		f->count--;
+	}
+	struct vg_timer *t = &f->q[(f->head + f->count) % f->cap];
+
+	t->conn = conn;
+	t->gen = gen;
+	t->at_ns = at;
+	f->count++;
+}
+
+void
+vg_flow_arm_attempt(struct vg_flow_table *ft, struct vg_conn *c)
+{
+	fifo_push(&ft->attempt, conn_index(ft, c), c->gen, c->start_ns + VG_TCP_ATTEMPT_DELAY);
+}
+
+void
+vg_flow_arm_close(struct vg_flow_table *ft, struct vg_conn *c, uint64_t at_ns)
+{
+	fifo_push(&ft->close, conn_index(ft, c), c->gen, at_ns);
+}
+
+/* ---- pool ------------------------------------------------------------- */
+
+struct vg_flow_table *
+vg_flow_table_create(const struct vg_flow_cfg *cfg)
+{
+	struct vg_flow_table *ft = calloc(1, sizeof(*ft));
+	uint32_t n;
+
+	if (ft == NULL)
+		return NULL;
+	ft->cfg = *cfg;
+	n = cfg->max_flows ? cfg->max_flows : DEFAULT_MAX_FLOWS;
+	ft->cfg.max_flows = n;
+	ft->nbuckets = 1;
+	while (ft->nbuckets < n)
+		ft->nbuckets <<= 1;
+	ft->conns = calloc(n, sizeof(*ft->conns));
+	ft->buckets = malloc((size_t)ft->nbuckets * sizeof(*ft->buckets));
+	if (ft->conns == NULL || ft->buckets == NULL || fifo_init(&ft->attempt, n) != 0 ||
+		fifo_init(&ft->close, n) != 0) {
+		vg_flow_table_free(ft);
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(ft->buckets, 0xff, (size_t)ft->nbuckets * sizeof(*ft->buckets));
+	for (uint32_t i = 0; i < n; i++) {
+		ft->conns[i].hnext = i + 1 < n ? i + 1 : VG_NIL;
+		ft->conns[i].lru_class = LRU_NONE;
+	}
+	ft->free_head = 0;
+	for (int i = 0; i < VG_LRU_CLASSES; i++)
+		ft->lru_head[i] = ft->lru_tail[i] = VG_NIL;
+	ft->uid_state = cfg->uid_seed ^ 0x5851f42d4c957f2dULL;
+	return ft;
+}
+
+void
+vg_flow_table_free(struct vg_flow_table *ft)
+{
+	if (ft == NULL)
+		return;
+	free(ft->conns);
+	free(ft->buckets);
+	free(ft->attempt.q);
+	free(ft->close.q);
+	free(ft);
+}
+
+const struct vg_flow_stats *
+vg_flow_stats(const struct vg_flow_table *ft)
+{
+	return &ft->stats;
+}
+
+static uint64_t
+next_rand(struct vg_flow_table *ft)
+{
+	/* splitmix64: deterministic per seed, so uids repeat for the same input. */
+	uint64_t z = (ft->uid_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void
+bucket_unlink(struct vg_flow_table *ft, struct vg_conn *c, uint32_t idx)
+{
+	uint32_t *pp = &ft->buckets[c->key_hash & (ft->nbuckets - 1)];
+
+	while (*pp != VG_NIL && *pp != idx)
+		pp = &ft->conns[*pp].hnext;
+	if (*pp == idx)
+		*pp = c->hnext;
+}
+
+/* Logs a connection and returns it to the pool. */
+static void
+conn_remove(struct vg_flow_table *ft, struct vg_conn *c)
+{
+	uint32_t idx = conn_index(ft, c);
+
+	vg_conn_log(ft, c);
+	bucket_unlink(ft, c, idx);
+	lru_unlink(ft, c, idx);
+	c->in_use = 0;
+	c->gen++;
+	c->hnext = ft->free_head;
+	ft->free_head = idx;
+	ft->stats.active--;
+}
+
+static struct vg_conn *
+conn_alloc(struct vg_flow_table *ft)
+{
+	if (ft->free_head == VG_NIL) {
+		/* Full: the least recently active connection makes room. */
+		uint32_t victim = ft->lru_head[LRU_SHORT];
+
+		if (victim == VG_NIL)
+			victim = ft->lru_head[LRU_TCP];
+		if (victim == VG_NIL)
+			return NULL;
+		ft->stats.evicted++;
+		conn_remove(ft, &ft->conns[victim]);
+	}
+	uint32_t idx = ft->free_head;
+	struct vg_conn *c = &ft->conns[idx];
+	uint32_t gen = c->gen;
+
+	ft->free_head = c->hnext;
+	memset(c, 0, sizeof(*c));
+	c->gen = gen;
+	c->in_use = 1;
+	c->lru_class = LRU_NONE;
+	return c;
+}
+
+/* ---- timers ----------------------------------------------------------- */
+
+static bool
+tcp_removable(const struct vg_conn *c)
+{
+	const struct vg_tcp_ep *o = &c->tcp[0], *r = &c->tcp[1];
+
+	if (o->did_close || r->did_close) {
+		if ((o->did_close && r->did_close) || o->state == VG_TCP_RESET ||
+			r->state == VG_TCP_RESET || o->state == VG_TCP_INACTIVE ||
+			r->state == VG_TCP_INACTIVE)
+			return true;
+	}
+	return o->state == VG_TCP_INACTIVE && r->state == VG_TCP_INACTIVE;
+}
+
+static void
+run_attempt_timers(struct vg_flow_table *ft, uint64_t now)
+{
+	struct vg_timer_fifo *f = &ft->attempt;
+
+	while (f->count > 0 && f->q[f->head].at_ns <= now) {
+		struct vg_timer t = f->q[f->head];
+		struct vg_conn *c = &ft->conns[t.conn];
+
+		f->head = (f->head + 1) % f->cap;
+		f->count--;
+		if (!c->in_use || c->gen != t.gen)
+			continue;
+		uint8_t os = c->tcp[0].state, rs = c->tcp[1].state;
+
+		if ((os == VG_TCP_SYN_SENT || os == VG_TCP_SYN_ACK_SENT) && rs == VG_TCP_INACTIVE)
+			conn_remove(ft, c);
+	}
+}
+
+static void
+run_close_timers(struct vg_flow_table *ft, uint64_t now)
+{
+	struct vg_timer_fifo *f = &ft->close;
+
+	while (f->count > 0 && f->q[f->head].at_ns <= now) {
+		struct vg_timer t = f->q[f->head];
+		struct vg_conn *c = &ft->conns[t.conn];
+
+		f->head = (f->head + 1) % f->cap;
+		f->count--;
+		if (!c->in_use || c->gen != t.gen)
+			continue;
+		if (c->removable_at_close) {
+			conn_remove(ft, c);
+		} else if (c->last_ns + VG_TCP_LINGER < now && tcp_removable(c)) {
+			conn_remove(ft, c);
+		} else {
+			/* Zeek's expire timer: look again after tcp_session_timer. */
+			fifo_push(f, t.conn, t.gen, now + VG_TCP_SESSION_TIMER);
+		}
+	}
+}
+
+static void
+run_inactivity(struct vg_flow_table *ft, uint64_t now)
+{
+	for (int cls = 0; cls < LRU_NONE; cls++) {
+		while (ft->lru_head[cls] != VG_NIL) {
+			struct vg_conn *c = &ft->conns[ft->lru_head[cls]];
+
+			if (c->last_ns + lru_timeout[cls] > now)
+				break;
+			conn_remove(ft, c);
+		}
+	}
+}
+
+void
+vg_flow_advance(struct vg_flow_table *ft, uint64_t now_ns)
+{
+	if (now_ns <= ft->now_ns)
+		return;
+	ft->now_ns = now_ns;
+	run_attempt_timers(ft, now_ns);
+	run_close_timers(ft, now_ns);
+	run_inactivity(ft, now_ns);
+}
+
+void
+vg_flow_flush(struct vg_flow_table *ft)
+{
+	/* Log in start order, as Zeek's end-of-input drain roughly does. */
+	for (uint32_t i = 0; i < ft->cfg.max_flows; i++)
+		if (ft->conns[i].in_use)
+			conn_remove(ft, &ft->conns[i]);
+	ft->attempt.count = ft->close.count = 0;
+}
+
+/* ---- the per-packet path ---------------------------------------------- */
+
+/* The connection's view of a packet's endpoints (ports, or ICMP type pairs). */
+struct pkt_key {
+	uint16_t sp, dp;
+	uint8_t kind;
+	bool one_way;
+};
+
+static void
+pkt_key_of(const struct vg_pkt *pkt, struct pkt_key *k)
+{
+	k->one_way = false;
+	switch (pkt->ip_proto) {
+	case 6:
+		k->kind = VG_KIND_TCP;
+		k->sp = pkt->sport;
+		k->dp = pkt->dport;
+		return;
+	case 17:
+		k->kind = VG_KIND_UDP;
+		k->sp = pkt->sport;
+		k->dp = pkt->dport;
+		return;
+	case 1:
+	case 58:
+		if ((pkt->ip_proto == 1) == (pkt->ip_version == 4)) {
+			k->kind = VG_KIND_ICMP;
+			k->sp = pkt->icmp_type;
+			k->dp = vg_icmp_counterpart(pkt->ip_proto == 58, pkt->icmp_type,
+				pkt->icmp_code, &k->one_way);
+			return;
+		}
+		break;
+	}
+	k->kind = VG_KIND_OTHER;
+	k->sp = k->dp = 0;
+}
+
+static struct vg_conn *
+lookup(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt_key *k,
+	uint64_t h, bool *is_orig)
+{
+	uint32_t idx = ft->buckets[h & (ft->nbuckets - 1)];
+
+	while (idx != VG_NIL) {
+		struct vg_conn *c = &ft->conns[idx];
+
+		if (c->key_hash == h && c->ip_proto == pkt->ip_proto) {
+			if (c->orig_p == k->sp && c->resp_p == k->dp &&
+				vg_addr_cmp(&c->orig_h, &pkt->src) == 0 &&
+				vg_addr_cmp(&c->resp_h, &pkt->dst) == 0) {
+				*is_orig = true;
+				return c;
+			}
+			if (!c->one_way && c->orig_p == k->dp && c->resp_p == k->sp &&
+				vg_addr_cmp(&c->orig_h, &pkt->dst) == 0 &&
+				vg_addr_cmp(&c->resp_h, &pkt->src) == 0) {
+				*is_orig = false;
+				return c;
+			}
+		}
+		idx = c->hnext;
+	}
+	return NULL;
+}
+
+static struct vg_conn *
+conn_create(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt_key *k,
+	uint64_t h)
+{
+	struct vg_conn *c = conn_alloc(ft);
+
+	if (c == NULL)
+		return NULL;
+	uint32_t idx = conn_index(ft, c);
+
+	c->kind = k->kind;
+	c->ip_proto = pkt->ip_proto;
+	c->is_v4 = pkt->ip_version == 4;
+	c->one_way = k->one_way;
+	c->key_hash = h;
+	c->orig_h = pkt->src;
+	c->resp_h = pkt->dst;
+	c->orig_p = k->sp;
+	c->resp_p = k->dp;
+	c->start_ns = c->last_ns = pkt->ts_ns;
+	c->nvlan = pkt->nvlan;
+	c->vlan = pkt->vlan;
+	c->inner_vlan = pkt->inner_vlan;
+	c->has_l2 = pkt->has_l2;
+	memcpy(c->orig_l2, pkt->l2_src, 6);
+	memcpy(c->resp_l2, pkt->l2_dst, 6);
+	c->orig.size = c->resp.size = -1;
+	c->orig.hist_c.threshold = c->resp.hist_c.threshold = 1;
+	for (int i = 0; i < 2; i++) {
+		struct vg_tcp_ep *ep = &c->tcp[i];
+
+		ep->hist_c.threshold = ep->hist_t.threshold = 1;
+		ep->hist_w.threshold = ep->hist_g.threshold = 1;
+		ep->reasm.next = ep->reasm.trim = 1;
+	}
+	c->uid_hi = next_rand(ft);
+	c->uid_lo = next_rand(ft);
+	c->hnext = ft->buckets[h & (ft->nbuckets - 1)];
+	ft->buckets[h & (ft->nbuckets - 1)] = idx;
+	lru_append(ft, c, idx, LRU_SHORT);
+	ft->stats.created++;
+	ft->stats.active++;
+	return c;
+}
+
+/* Zeek's UDPAnalyzer::WantConnection. */
+static bool
+udp_wants_flip(const struct vg_flow_table *ft, const struct vg_pkt *pkt)
+{
+	const struct vg_port_set *ps = ft->cfg.server_ports;
+
+	return vg_port_set_has(ps, VG_PORT_UDP, pkt->sport) &&
+		!vg_port_set_has(ps, VG_PORT_UDP, pkt->dport);
+}
+
+/* A weird that names no connection: addresses unless it is below IP. */
+static void
+log_pkt_weird(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct vg_pkt_weird *w)
+{
+	bool has_addr = w->scope != VG_WEIRD_SCOPE_NET && pkt->ip_version != 0;
+
+	vg_weird_log(ft, pkt->ts_ns, NULL, has_addr ? &pkt->src : NULL,
+		has_addr ? &pkt->dst : NULL, (enum vg_weird)w->code, w->source);
+}
+
+void
+vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
+{
+	struct pkt_key k;
+	struct vg_conn *c;
+	bool is_orig = true;
+
+	vg_flow_advance(ft, pkt->ts_ns);
+	if (pkt->l4_ok == VG_L4_NONE) {
+		vg_flow_packet_weirds(ft, pkt);
+		return;
+	}
+	pkt_key_of(pkt, &k);
+	uint64_t h = key_hash(&pkt->src, k.sp, &pkt->dst, k.dp, pkt->ip_proto, k.one_way);
+
+	c = lookup(ft, pkt, &k, h, &is_orig);
+	if (c != NULL && c->kind == VG_KIND_TCP && pkt->l4_ok == VG_L4_FULL &&
+		!pkt->bad_checksum && vg_tcp_is_reuse(c, pkt)) {
+		ft->stats.reused++;
+		conn_remove(ft, c);
+		c = NULL;
+	}
+	if (c == NULL) {
+		c = conn_create(ft, pkt, &k, h);
+		if (c == NULL) {
+			vg_flow_packet_weirds(ft, pkt);
+			return;
+		}
+		is_orig = true;
+		bool flip = false;
+
+		if (k.kind == VG_KIND_TCP && pkt->l4_ok == VG_L4_FULL)
+			flip = vg_tcp_wants_flip(ft, pkt);
+		else if (k.kind == VG_KIND_UDP)
+			flip = udp_wants_flip(ft, pkt);
+		if (flip) {
+			vg_conn_flip(c);
+			is_orig = false;
+		}
+	}
+	/* Weirds are logged once the connection (and its uid) exists. */
+	for (uint8_t i = 0; i < pkt->nweirds; i++) {
+		const struct vg_pkt_weird *w = &pkt->weirds[i];
+
+		if (w->scope == VG_WEIRD_SCOPE_CONN)
+			vg_conn_weird(ft, c, (enum vg_weird)w->code, w->source, pkt->ts_ns);
+		else
+			log_pkt_weird(ft, pkt, w);
+	}
+	if (pkt->l4_ok != VG_L4_FULL)
+		return;
+	switch (c->kind) {
+	case VG_KIND_TCP:
+		vg_tcp_packet(ft, c, pkt, is_orig);
+		break;
+	case VG_KIND_UDP:
+		vg_udp_packet(ft, c, pkt, is_orig);
+		break;
+	default:
+		vg_icmp_packet(ft, c, pkt, is_orig);
+		break;
+	}
+	/* The inactivity lists stay in last-activity order. */
+	if (c->in_use && c->last_ns == pkt->ts_ns)
+		lru_touch(ft, c);
+}
+
+void
+vg_flow_packet_weirds(struct vg_flow_table *ft, const struct vg_pkt *pkt)
+{
+	for (uint8_t i = 0; i < pkt->nweirds; i++)
+		log_pkt_weird(ft, pkt, &pkt->weirds[i]);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Zeek log formats: turns binary records (vg_record.h) into Zeek's TSV lines
+ * or JSON objects, and manages the files of one log directory (header block,
+ * #open/#close lines). Runs without DPDK: used in-process by `vigil -r` and by
+ * the separate vigil-logd.
+ */
+#ifndef VG_LOGFMT_H
+#define VG_LOGFMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vg_schema.h"
+
+/* A growable output buffer. */
+struct vg_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+void vg_buf_reset(struct vg_buf *b);
+void vg_buf_free(struct vg_buf *b);
+
+/* Appends one record as a TSV line (with the newline); -1 if malformed. */
+int vg_logfmt_tsv(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32_t len);
+/* Appends one record as a JSON object line; -1 if malformed. */
+int vg_logfmt_json(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32_t len);
+/* Appends the TSV header block of a log (#separator ... #types). */
+void vg_logfmt_tsv_header(struct vg_buf *out, const struct vg_schema *s, uint32_t features,
+	double open_time);
+
+struct vg_logwriter;
+
+struct vg_logwriter_cfg {
+	const char *dir;   /* directory for the log files */
+	bool json;         /* JSON lines instead of TSV */
+	uint32_t features; /* optional columns */
+};
+
+/* Opens a writer; files are created on their first record. NULL + errno. */
+struct vg_logwriter *vg_logwriter_create(const struct vg_logwriter_cfg *cfg);
+/* Writes one record; -1 on a malformed record or an I/O error (errno). */
+int vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len);
+/* Records written per log, and malformed records seen. */
+uint64_t vg_logwriter_count(const struct vg_logwriter *w, uint16_t log_id);
+uint64_t vg_logwriter_bad(const struct vg_logwriter *w);
+/* Writes the #close lines, closes the files; -1 on an I/O error. */
+int vg_logwriter_close(struct vg_logwriter *w);
+
+#endif /* VG_LOGFMT_H */

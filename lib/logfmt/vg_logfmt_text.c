@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Record to text: Zeek's TSV (escaping, "-" for unset, "(empty)" for empty
+ * strings and sets, "," between set items) and Zeek's JSON (dotted keys,
+ * epoch-float times, unset fields left out).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vg_common.h"
+#include "vg_logfmt.h"
+#include "vg_record.h"
+
+static void
+buf_reserve(struct vg_buf *b, size_t n)
+{
+	if (b->len + n + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 4096;
+
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+
+	if (p == NULL)
+		abort(); /* out of memory in the log writer: nothing sane to do */
+	b->p = p;
+	b->cap = cap;
+}
+
+static void
+buf_add(struct vg_buf *b, const char *s, size_t n)
+{
+	buf_reserve(b, n);
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+buf_str(struct vg_buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static void
+buf_ch(struct vg_buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+static void
+buf_fmt_u64(struct vg_buf *b, uint64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+
+	buf_add(b, tmp, (size_t)n);
+}
+
+static void
+buf_fmt_i64(struct vg_buf *b, int64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
+
+	buf_add(b, tmp, (size_t)n);
+}
+
+void
+vg_buf_reset(struct vg_buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+void
+vg_buf_free(struct vg_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+/* Seconds with six decimals from nanoseconds, rounded to the microsecond. */
+static void
+buf_fmt_secs(struct vg_buf *b, int64_t ns, bool trim)
+{
+	char tmp[40];
+	bool neg = ns < 0;
+	uint64_t a = neg ? (uint64_t)(-ns) : (uint64_t)ns;
+	uint64_t us = (a + 500) / 1000;
+	int n = snprintf(tmp, sizeof(tmp), "%s%" PRIu64 ".%06" PRIu64, neg ? "-" : "",
+		us / 1000000, us % 1000000);
+
+	if (trim) {
+		/* JSON: the shortest form, as a double-printing library writes it. */
+		while (n > 0 && tmp[n - 1] == '0')
+			n--;
+		if (n > 0 && tmp[n - 1] == '.')
+			n++; /* keep one zero: "5.0" */
+	}
+	buf_add(b, tmp, (size_t)n);
+}
+
+static void
+buf_fmt_double(struct vg_buf *b, double d)
+{
+	char tmp[64];
+	int n = snprintf(tmp, sizeof(tmp), "%.6f", d);
+
+	buf_add(b, tmp, (size_t)n);
+}
+
+/* TSV escaping: separators, backslash and non-printable bytes as \xNN. */
+static void
+tsv_escaped(struct vg_buf *b, const uint8_t *s, size_t n, bool in_set)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	buf_reserve(b, n * 4);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = s[i];
+
+		if (c == '\t' || c == '\\' || c < 0x20 || c >= 0x7f || (in_set && c == ',')) {
+			char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+
+			buf_add(b, e, 4);
+		} else {
+			b->p[b->len++] = (char)c;
+		}
+	}
+	b->p[b->len] = '\0';
+}
+
+static void
+tsv_string(struct vg_buf *b, const uint8_t *s, size_t n, bool in_set)
+{
+	if (n == 0) {
+		buf_str(b, "(empty)");
+		return;
+	}
+	/* A value that reads like the unset or empty marker has its first byte escaped. */
+	if ((n == 1 && s[0] == '-') || (n == 7 && memcmp(s, "(empty)", 7) == 0)) {
+		char e[5];
+
+		snprintf(e, sizeof(e), "\\x%02x", s[0]);
+		buf_str(b, e);
+		tsv_escaped(b, s + 1, n - 1, in_set);
+		return;
+	}
+	tsv_escaped(b, s, n, in_set);
+}
+
+static void
+fmt_addr(struct vg_buf *b, const struct vg_addr *a)
+{
+	char tmp[64];
+	size_t n = vg_addr_format(a, tmp, sizeof(tmp));
+
+	buf_add(b, tmp, n);
+}
+
+int
+vg_logfmt_tsv(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32_t len)
+{
+	struct vg_rec_reader rd;
+	struct vg_rec_value v;
+	bool first = true;
+
+	if (vg_rec_read_begin(&rd, rec, len) != 0)
+		return -1;
+	for (uint16_t i = 0; i < rd.nfields; i++) {
+		const struct vg_field *f = &rd.schema->fields[i];
+
+		if (vg_rec_read_next(&rd, &v) != 0)
+			return -1;
+		if (!vg_field_enabled(f, features))
+			continue;
+		if (!first)
+			buf_ch(out, '\t');
+		first = false;
+		if (v.unset) {
+			buf_ch(out, '-');
+			continue;
+		}
+		switch ((enum vg_ftype)f->type) {
+		case VG_FT_TIME:
+		case VG_FT_INTERVAL:
+			buf_fmt_secs(out, v.v.i, false);
+			break;
+		case VG_FT_COUNT:
+			buf_fmt_u64(out, v.v.u);
+			break;
+		case VG_FT_INT:
+			buf_fmt_i64(out, v.v.i);
+			break;
+		case VG_FT_PORT:
+			buf_fmt_u64(out, v.v.port);
+			break;
+		case VG_FT_BOOL:
+			buf_ch(out, v.v.b ? 'T' : 'F');
+			break;
+		case VG_FT_DOUBLE:
+			buf_fmt_double(out, v.v.d);
+			break;
+		case VG_FT_ADDR:
+			fmt_addr(out, &v.v.addr);
+			break;
+		case VG_FT_STRING:
+		case VG_FT_ENUM:
+			tsv_string(out, v.v.str.p, v.v.str.len, false);
+			break;
+		case VG_FT_SET_STRING:
+		case VG_FT_VECTOR_STRING:
+			if (v.v.set.n == 0) {
+				buf_str(out, "(empty)");
+				break;
+			}
+			for (uint16_t k = 0; k < v.v.set.n; k++) {
+				const uint8_t *p;
+				uint16_t l;
+
+				if (vg_rec_set_item(&v, rec + len, k, &p, &l) != 0)
+					return -1;
+				if (k)
+					buf_ch(out, ',');
+				tsv_string(out, p, l, true);
+			}
+			break;
+		}
+	}
+	buf_ch(out, '\n');
+	return 0;
+}
+
+/* JSON string escaping; bytes that are not printable ASCII become \u00NN. */
+static void
+json_string(struct vg_buf *b, const uint8_t *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	buf_ch(b, '"');
+	buf_reserve(b, n * 6);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = s[i];
+
+		if (c == '"' || c == '\\') {
+			b->p[b->len++] = '\\';
+			b->p[b->len++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+			memcpy(b->p + b->len, e, 6);
+			b->len += 6;
+		} else {
+			b->p[b->len++] = (char)c;
+		}
+	}
+	b->p[b->len] = '\0';
+	buf_ch(b, '"');
+}
+
+int
+vg_logfmt_json(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32_t len)
+{
+	struct vg_rec_reader rd;
+	struct vg_rec_value v;
+	bool first = true;
+
+	if (vg_rec_read_begin(&rd, rec, len) != 0)
+		return -1;
+	buf_ch(out, '{');
+	for (uint16_t i = 0; i < rd.nfields; i++) {
+		const struct vg_field *f = &rd.schema->fields[i];
+
+		if (vg_rec_read_next(&rd, &v) != 0)
+			return -1;
+		if (!vg_field_enabled(f, features) || v.unset)
+			continue;
+		if (!first)
+			buf_ch(out, ',');
+		first = false;
+		json_string(out, (const uint8_t *)f->name, strlen(f->name));
+		buf_ch(out, ':');
+		switch ((enum vg_ftype)f->type) {
+		case VG_FT_TIME:
+		case VG_FT_INTERVAL:
+			buf_fmt_secs(out, v.v.i, true);
+			break;
+		case VG_FT_COUNT:
+			buf_fmt_u64(out, v.v.u);
+			break;
+		case VG_FT_INT:
+			buf_fmt_i64(out, v.v.i);
+			break;
+		case VG_FT_PORT:
+			buf_fmt_u64(out, v.v.port);
+			break;
+		case VG_FT_BOOL:
+			buf_str(out, v.v.b ? "true" : "false");
+			break;
+		case VG_FT_DOUBLE:
+			buf_fmt_double(out, v.v.d);
+			break;
+		case VG_FT_ADDR: {
+			char tmp[64];
+			size_t n = vg_addr_format(&v.v.addr, tmp, sizeof(tmp));
+
+			json_string(out, (const uint8_t *)tmp, n);
+			break;
+		}
+		case VG_FT_STRING:
+		case VG_FT_ENUM:
+			json_string(out, v.v.str.p, v.v.str.len);
+			break;
+		case VG_FT_SET_STRING:
+		case VG_FT_VECTOR_STRING:
+			buf_ch(out, '[');
+			for (uint16_t k = 0; k < v.v.set.n; k++) {
+				const uint8_t *p;
+				uint16_t l;
+
+				if (vg_rec_set_item(&v, rec + len, k, &p, &l) != 0)
+					return -1;
+				if (k)
+					buf_ch(out, ',');
+				json_string(out, p, l);
+			}
+			buf_ch(out, ']');
+			break;
+		}
+	}
+	buf_str(out, "}\n");
+	return 0;
+}
+
+void
+vg_logfmt_tsv_header(struct vg_buf *out, const struct vg_schema *s, uint32_t features,
+	double open_time)
+{
+	char stamp[32];
+	time_t t = (time_t)open_time;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H-%M-%S", &tm);
+	buf_str(out, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n"
+		     "#unset_field\t-\n#path\t");
+	buf_str(out, s->path);
+	buf_str(out, "\n#open\t");
+	buf_str(out, stamp);
+	buf_str(out, "\n#fields");
+	for (uint16_t i = 0; i < s->nfields; i++) {
+		if (!vg_field_enabled(&s->fields[i], features))
+			continue;
+		buf_ch(out, '\t');
+		buf_str(out, s->fields[i].name);
+	}
+	buf_str(out, "\n#types");
+	for (uint16_t i = 0; i < s->nfields; i++) {
+		if (!vg_field_enabled(&s->fields[i], features))
+			continue;
+		buf_ch(out, '\t');
+		buf_str(out, vg_ftype_name((enum vg_ftype)s->fields[i].type));
+	}
+	buf_ch(out, '\n');
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The schema tables: Zeek's column names and types, in Zeek's order. */
+#include <stddef.h>
+
+#include "vg_schema.h"
+
+#define F(n, t)     {.name = (n), .type = VG_FT_##t, .feature = VG_FEAT_BASE}
+#define FX(n, t, x) {.name = (n), .type = VG_FT_##t, .feature = VG_FEAT_##x}
+
+static const struct vg_field conn_fields[VG_CONN_NCOLS] = {
+	[VG_CONN_TS] = F("ts", TIME),
+	[VG_CONN_UID] = F("uid", STRING),
+	[VG_CONN_ORIG_H] = F("id.orig_h", ADDR),
+	[VG_CONN_ORIG_P] = F("id.orig_p", PORT),
+	[VG_CONN_RESP_H] = F("id.resp_h", ADDR),
+	[VG_CONN_RESP_P] = F("id.resp_p", PORT),
+	[VG_CONN_PROTO] = F("proto", ENUM),
+	[VG_CONN_SERVICE] = F("service", STRING),
+	[VG_CONN_DURATION] = F("duration", INTERVAL),
+	[VG_CONN_ORIG_BYTES] = F("orig_bytes", COUNT),
+	[VG_CONN_RESP_BYTES] = F("resp_bytes", COUNT),
+	[VG_CONN_STATE] = F("conn_state", STRING),
+	[VG_CONN_LOCAL_ORIG] = F("local_orig", BOOL),
+	[VG_CONN_LOCAL_RESP] = F("local_resp", BOOL),
+	[VG_CONN_MISSED_BYTES] = F("missed_bytes", COUNT),
+	[VG_CONN_HISTORY] = F("history", STRING),
+	[VG_CONN_ORIG_PKTS] = F("orig_pkts", COUNT),
+	[VG_CONN_ORIG_IP_BYTES] = F("orig_ip_bytes", COUNT),
+	[VG_CONN_RESP_PKTS] = F("resp_pkts", COUNT),
+	[VG_CONN_RESP_IP_BYTES] = F("resp_ip_bytes", COUNT),
+	[VG_CONN_TUNNEL_PARENTS] = F("tunnel_parents", SET_STRING),
+	[VG_CONN_IP_PROTO] = F("ip_proto", COUNT),
+	[VG_CONN_VLAN] = FX("vlan", INT, VLAN),
+	[VG_CONN_INNER_VLAN] = FX("inner_vlan", INT, VLAN),
+	[VG_CONN_ORIG_L2_ADDR] = FX("orig_l2_addr", STRING, L2_ADDR),
+	[VG_CONN_RESP_L2_ADDR] = FX("resp_l2_addr", STRING, L2_ADDR),
+	[VG_CONN_COMMUNITY_ID] = FX("community_id", STRING, COMMUNITY_ID),
+};
+
+static const struct vg_field weird_fields[VG_WEIRD_NCOLS] = {
+	[VG_WEIRD_COL_TS] = F("ts", TIME),
+	[VG_WEIRD_COL_UID] = F("uid", STRING),
+	[VG_WEIRD_COL_ORIG_H] = F("id.orig_h", ADDR),
+	[VG_WEIRD_COL_ORIG_P] = F("id.orig_p", PORT),
+	[VG_WEIRD_COL_RESP_H] = F("id.resp_h", ADDR),
+	[VG_WEIRD_COL_RESP_P] = F("id.resp_p", PORT),
+	[VG_WEIRD_COL_NAME] = F("name", STRING),
+	[VG_WEIRD_COL_ADDL] = F("addl", STRING),
+	[VG_WEIRD_COL_NOTICE] = F("notice", BOOL),
+	[VG_WEIRD_COL_PEER] = F("peer", STRING),
+	[VG_WEIRD_COL_SOURCE] = F("source", STRING),
+};
+
+static const struct vg_schema schemas[VG_LOG_MAX] = {
+	[VG_LOG_CONN] = {VG_LOG_CONN, "conn", VG_CONN_NCOLS, conn_fields},
+	[VG_LOG_WEIRD] = {VG_LOG_WEIRD, "weird", VG_WEIRD_NCOLS, weird_fields},
+};
+
+const struct vg_schema *
+vg_schema_get(uint16_t log_id)
+{
+	if (log_id >= VG_LOG_MAX)
+		return NULL;
+	return &schemas[log_id];
+}
+
+const char *
+vg_ftype_name(enum vg_ftype t)
+{
+	static const char *const names[] = {
+		[VG_FT_TIME] = "time",
+		[VG_FT_INTERVAL] = "interval",
+		[VG_FT_STRING] = "string",
+		[VG_FT_ADDR] = "addr",
+		[VG_FT_PORT] = "port",
+		[VG_FT_ENUM] = "enum",
+		[VG_FT_COUNT] = "count",
+		[VG_FT_INT] = "int",
+		[VG_FT_BOOL] = "bool",
+		[VG_FT_DOUBLE] = "double",
+		[VG_FT_SET_STRING] = "set[string]",
+		[VG_FT_VECTOR_STRING] = "vector[string]",
+	};
+	if ((unsigned)t >= sizeof(names) / sizeof(names[0]))
+		return "string";
+	return names[t];
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One schema table per log: the column names and Zeek types, defined once.
+ * The TSV header (#fields/#types), the JSON keys and the binary record layout
+ * are all derived from these tables, so they cannot drift apart.
+ *
+ * Columns that Zeek adds only when a policy script is loaded (community_id,
+ * vlan, l2 addresses, ...) are in the table with a feature bit; a run enables
+ * the features it wants and every writer and reader skips the others.
+ */
+#ifndef VG_SCHEMA_H
+#define VG_SCHEMA_H
+
+#include <stdint.h>
+
+/* Zeek's field types, as they appear on the #types line. */
+enum vg_ftype {
+	VG_FT_TIME,
+	VG_FT_INTERVAL,
+	VG_FT_STRING,
+	VG_FT_ADDR,
+	VG_FT_PORT,
+	VG_FT_ENUM,
+	VG_FT_COUNT,
+	VG_FT_INT,
+	VG_FT_BOOL,
+	VG_FT_DOUBLE,
+	VG_FT_SET_STRING,
+	VG_FT_VECTOR_STRING,
+};
+
+/* Optional column groups; bit positions in a feature mask. */
+enum vg_feature {
+	VG_FEAT_BASE = 0,         /* always present */
+	VG_FEAT_COMMUNITY_ID = 1, /* policy/protocols/conn/community-id-logging */
+	VG_FEAT_VLAN = 2,         /* policy/protocols/conn/vlan-logging */
+	VG_FEAT_L2_ADDR = 3,      /* policy/protocols/conn/mac-logging */
+};
+
+struct vg_field {
+	const char *name;
+	uint8_t type;    /* enum vg_ftype */
+	uint8_t feature; /* enum vg_feature */
+};
+
+/* Log identifiers: the index of a schema in the table. */
+enum vg_log_id {
+	VG_LOG_CONN,
+	VG_LOG_WEIRD,
+	VG_LOG_MAX
+};
+
+struct vg_schema {
+	uint16_t id;   /* enum vg_log_id */
+	const char *path; /* "conn" for conn.log */
+	uint16_t nfields;
+	const struct vg_field *fields;
+};
+
+/* Column indexes of conn.log, in schema order. */
+enum vg_conn_col {
+	VG_CONN_TS,
+	VG_CONN_UID,
+	VG_CONN_ORIG_H,
+	VG_CONN_ORIG_P,
+	VG_CONN_RESP_H,
+	VG_CONN_RESP_P,
+	VG_CONN_PROTO,
+	VG_CONN_SERVICE,
+	VG_CONN_DURATION,
+	VG_CONN_ORIG_BYTES,
+	VG_CONN_RESP_BYTES,
+	VG_CONN_STATE,
+	VG_CONN_LOCAL_ORIG,
+	VG_CONN_LOCAL_RESP,
+	VG_CONN_MISSED_BYTES,
+	VG_CONN_HISTORY,
+	VG_CONN_ORIG_PKTS,
+	VG_CONN_ORIG_IP_BYTES,
+	VG_CONN_RESP_PKTS,
+	VG_CONN_RESP_IP_BYTES,
+	VG_CONN_TUNNEL_PARENTS,
+	VG_CONN_IP_PROTO,
+	VG_CONN_VLAN,
+	VG_CONN_INNER_VLAN,
+	VG_CONN_ORIG_L2_ADDR,
+	VG_CONN_RESP_L2_ADDR,
+	VG_CONN_COMMUNITY_ID,
+	VG_CONN_NCOLS
+};
+
+enum vg_weird_col {
+	VG_WEIRD_COL_TS,
+	VG_WEIRD_COL_UID,
+	VG_WEIRD_COL_ORIG_H,
+	VG_WEIRD_COL_ORIG_P,
+	VG_WEIRD_COL_RESP_H,
+	VG_WEIRD_COL_RESP_P,
+	VG_WEIRD_COL_NAME,
+	VG_WEIRD_COL_ADDL,
+	VG_WEIRD_COL_NOTICE,
+	VG_WEIRD_COL_PEER,
+	VG_WEIRD_COL_SOURCE,
+	VG_WEIRD_NCOLS
+};
+
+/* The schema of a log, or NULL for an unknown id. */
+const struct vg_schema *vg_schema_get(uint16_t log_id);
+
+/* Zeek's name of a type ("time", "set[string]", ...). */
+const char *vg_ftype_name(enum vg_ftype t);
+
+/* True when a column is written under the given feature mask. */
+static inline int
+vg_field_enabled(const struct vg_field *f, uint32_t features)
+{
+	return f->feature == VG_FEAT_BASE || (features >> f->feature) & 1;
+}
+
+#endif /* VG_SCHEMA_H */

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include "vg_worker.h"
+
+static bool
+sink_write(void *ctx, const uint8_t *rec, uint32_t len)
+{
+	struct vg_worker *w = ctx;
+
+	w->stats.records++;
+	if (w->ring_full != NULL && !vg_ring_has_room(w->ring, len)) {
+		/* Offline: the in-process writer makes room; nothing is dropped. */
+		w->stats.ring_waits++;
+		w->ring_full(w->ring_full_ctx);
+	}
+	return vg_ring_write(w->ring, rec, len);
+}
+
+int
+vg_worker_init(struct vg_worker *w, const struct vg_worker_cfg *cfg)
+{
+	struct vg_flow_cfg fc = cfg->flow;
+
+	memset(w, 0, sizeof(*w));
+	w->ring = cfg->ring;
+	w->ring_full = cfg->ring_full;
+	w->ring_full_ctx = cfg->ring_full_ctx;
+	if (vg_decoder_init(&w->dec, &cfg->decode) != 0)
+		return -1;
+	fc.sink.write = sink_write;
+	fc.sink.ctx = w;
+	w->flows = vg_flow_table_create(&fc);
+	if (w->flows == NULL) {
+		vg_decoder_fini(&w->dec);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+void
+vg_worker_fini(struct vg_worker *w)
+{
+	vg_flow_table_free(w->flows);
+	vg_decoder_fini(&w->dec);
+	w->flows = NULL;
+}
+
+void
+vg_worker_burst(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts, uint16_t n)
+{
+	struct vg_pkt pkt;
+
+	w->stats.bursts++;
+	w->stats.packets += n;
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 2 < n)
+			__builtin_prefetch(pkts[i + 2].data);
+		enum vg_decode_result r = vg_decode(&w->dec, link, pkts[i].data, pkts[i].cap_len,
+			pkts[i].wire_len, pkts[i].ts_ns, &pkt);
+
+		switch (r) {
+		case VG_DECODE_IP:
+			vg_flow_packet(w->flows, &pkt);
+			break;
+		case VG_DECODE_DROPPED:
+			vg_flow_advance(w->flows, pkt.ts_ns);
+			vg_flow_packet_weirds(w->flows, &pkt);
+			break;
+		default:
+			vg_flow_advance(w->flows, pkt.ts_ns);
+			if (pkt.nweirds)
+				vg_flow_packet_weirds(w->flows, &pkt);
+			break;
+		}
+	}
+}
+
+void
+vg_worker_flush(struct vg_worker *w)
+{
+	vg_flow_flush(w->flows);
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vg_pcap_source.h"
+
+/* Packets of one burst are copied here: libpcap reuses its buffer per packet. */
+#define ARENA_SIZE (4u << 20)
+
+struct vg_pcap_source {
+	pcap_t *pcap;
+	FILE *fp;
+	int link;
+	int nano;
+	uint64_t size;
+	uint8_t *arena;
+	char err[PCAP_ERRBUF_SIZE + 64];
+	int failed;
+};
+
+struct vg_pcap_source *
+vg_pcap_open(const char *path, char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct vg_pcap_source *src;
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s is a directory, not a capture file", path);
+		return NULL;
+	}
+	src = calloc(1, sizeof(*src));
+	if (src == NULL || (src->arena = malloc(ARENA_SIZE)) == NULL) {
+		free(src);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	src->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO,
+		perr);
+	if (src->pcap == NULL) {
+		snprintf(err, errlen, "%s is not a readable pcap or pcapng file (%s)", path, perr);
+		free(src->arena);
+		free(src);
+		return NULL;
+	}
+	src->nano = pcap_get_tstamp_precision(src->pcap) == PCAP_TSTAMP_PRECISION_NANO;
+	src->link = pcap_datalink(src->pcap);
+	src->fp = pcap_file(src->pcap);
+	src->size = (uint64_t)st.st_size;
+	return src;
+}
+
+void
+vg_pcap_close(struct vg_pcap_source *src)
+{
+	if (src == NULL)
+		return;
+	pcap_close(src->pcap);
+	free(src->arena);
+	free(src);
+}
+
+int
+vg_pcap_link(const struct vg_pcap_source *src)
+{
+	return src->link;
+}
+
+uint16_t
+vg_pcap_read_burst(struct vg_pcap_source *src, struct vg_raw_pkt *pkts, uint16_t n)
+{
+	uint32_t used = 0;
+	uint16_t got = 0;
+
+	if (src->failed)
+		return 0;
+	while (got < n) {
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		int rc = pcap_next_ex(src->pcap, &h, &data);
+
+		if (rc == PCAP_ERROR_BREAK)
+			break;
+		if (rc != 1) {
+			snprintf(src->err, sizeof(src->err), "%s", pcap_geterr(src->pcap));
+			src->failed = 1;
+			break;
+		}
+		/* At least 256 KiB are free here; longer packets are cut to that. */
+		uint32_t cap = h->caplen < 262144 ? h->caplen : 262144;
+
+		memcpy(src->arena + used, data, cap);
+		pkts[got].data = src->arena + used;
+		pkts[got].cap_len = cap;
+		pkts[got].wire_len = h->len < cap ? cap : h->len;
+		pkts[got].ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL +
+			(uint64_t)h->ts.tv_usec * (src->nano ? 1 : 1000);
+		used += (cap + 63u) & ~63u;
+		got++;
+		if (ARENA_SIZE - used < 262144)
+			break;
+	}
+	return got;
+}
+
+const char *
+vg_pcap_error(const struct vg_pcap_source *src)
+{
+	return src->failed ? src->err : NULL;
+}
+
+uint64_t
+vg_pcap_offset(const struct vg_pcap_source *src)
+{
+	long off = src->fp ? ftell(src->fp) : -1;
+
+	return off < 0 ? 0 : (uint64_t)off;
+}
+
+uint64_t
+vg_pcap_size(const struct vg_pcap_source *src)
+{
+	return src->size;
+}

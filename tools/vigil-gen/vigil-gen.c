@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vigil-gen: write a realistic synthetic Ethernet pcap (TCP, UDP, ICMP; IPv4 and IPv6) for
+ * tests and benchmarks. Output is a pure function of the options: the same options always
+ * give a byte-identical file.
+ */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "vg_gen.h"
+
+#define VG_PROG           "vigil-gen"
+#define VG_EXIT_FAIL      1
+#define VG_EXIT_USAGE     2
+#define VG_PROGRESS_NS    250000000ull
+#define VG_PROGRESS_EVERY 16384u
+#define VG_PCAP_SNAPLEN   65535
+#define VG_PCAP_FILE_HDR  24u
+#define VG_PCAP_PKT_HDR   16u
+#define VG_STDIO_BUF      (1u << 20)
+
+enum {
+	VG_OPT_MIX = 256,
+	VG_OPT_SIZES,
+	VG_OPT_RST,
+	VG_OPT_IPV6,
+	VG_OPT_VLAN,
+	VG_OPT_START,
+	VG_OPT_RATE,
+};
+
+#if defined(__GNUC__)
+#define VG_PRINTF __attribute__((format(printf, 1, 2)))
+#else
+#define VG_PRINTF
+#endif
+
+static const char vg_short_opts[] = ":o:n:f:s:qh";
+
+static const struct option vg_long_opts[] = {
+	{"output", required_argument, NULL, 'o'},
+	{"packets", required_argument, NULL, 'n'},
+	{"flows", required_argument, NULL, 'f'},
+	{"seed", required_argument, NULL, 's'},
+	{"mix", required_argument, NULL, VG_OPT_MIX},
+	{"sizes", required_argument, NULL, VG_OPT_SIZES},
+	{"rst", required_argument, NULL, VG_OPT_RST},
+	{"ipv6", required_argument, NULL, VG_OPT_IPV6},
+	{"vlan", required_argument, NULL, VG_OPT_VLAN},
+	{"start", required_argument, NULL, VG_OPT_START},
+	{"rate", required_argument, NULL, VG_OPT_RATE},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static struct vg_gen vg_gen_ctx;
+static uint8_t vg_frame[VG_GEN_BUF_SIZE];
+
+static void
+vg_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: " VG_PROG " -o FILE [options]\n"
+		"Write a synthetic Ethernet pcap with many concurrent TCP, UDP and ICMP flows.\n"
+		"\n"
+		"  -o, --output FILE   output pcap file, '-' for stdout (required)\n"
+		"  -n, --packets N     packets to write (default 100000)\n"
+		"  -f, --flows N       concurrent flows (default 1000)\n"
+		"  -s, --seed N        PRNG seed; same options give the same bytes (default 1)\n"
+		"      --mix SPEC      percent of flows per protocol, must add up to 100\n"
+		"                      (default tcp=80,udp=15,icmp=5)\n"
+		"      --sizes SPEC    data frame sizes: imix (64/594/1518 at 7:4:1), N (fixed)\n"
+		"                      or A-B (uniform); on-wire bytes incl. FCS, 64..9018\n"
+		"                      (default imix)\n"
+		"      --rst PCT       %% of established TCP flows ending in RST (default 10)\n"
+		"      --ipv6 PCT      percent of flows over IPv6 (default 10)\n"
+		"      --vlan ID       tag every frame with this 802.1Q VLAN ID (0..4094)\n"
+		"      --start EPOCH   first packet time, seconds since 1970 (default 1700000000)\n"
+		"      --rate PPS      packets per second for timestamp spacing (default 1000000)\n"
+		"  -q, --quiet         no progress line and no summary\n"
+		"  -h, --help          show this help\n"
+		"\n"
+		"-n, -f and --rate accept k, M and G suffixes (x1000). Exit status: 0 on success,\n"
+		"1 on an internal failure (out of memory), 2 on a usage or output file error.\n");
+}
+
+static _Noreturn VG_PRINTF void
+vg_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(VG_PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(VG_EXIT_USAGE);
+}
+
+static _Noreturn VG_PRINTF void
+vg_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(VG_PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(VG_EXIT_FAIL);
+}
+
+/* Parse a decimal number with an optional k/M/G suffix; returns 0, or -1 if it is not one. */
+static int
+vg_parse_num(const char *s, bool suffix, uint64_t *out)
+{
+	unsigned long long v;
+	uint64_t mult = 1;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (suffix && *end != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 'k':
+		case 'K':
+			mult = 1000ull;
+			end++;
+			break;
+		case 'm':
+		case 'M':
+			mult = 1000000ull;
+			end++;
+			break;
+		case 'g':
+		case 'G':
+			mult = 1000000000ull;
+			end++;
+			break;
+		default:
+			break;
+		}
+	}
+	if (*end != '\0')
+		return -1;
+	if (v > UINT64_MAX / mult)
+		return -1;
+	*out = (uint64_t)v * mult;
+	return 0;
+}
+
+static uint64_t
+vg_opt_num(const char *opt, const char *arg, uint64_t min, uint64_t max, bool suffix)
+{
+	uint64_t v;
+
+	if (vg_parse_num(arg, suffix, &v) != 0)
+		vg_usage_error("%s: '%s' is not a whole number; give one in %" PRIu64 "..%" PRIu64
+			       "%s",
+			opt, arg, min, max, suffix ? " (k, M, G suffixes allowed)" : "");
+	if (v < min || v > max)
+		vg_usage_error(
+			"%s: %s is out of range; use %" PRIu64 "..%" PRIu64, opt, arg, min, max);
+	return v;
+}
+
+static void
+vg_parse_mix(struct vg_gen_cfg *cfg, const char *arg)
+{
+	static const char *const names[VG_GEN_NPROTO] = {"tcp", "udp", "icmp"};
+	bool seen[VG_GEN_NPROTO] = {false, false, false};
+	const char *p = arg;
+	unsigned int total = 0;
+	int i;
+
+	for (i = 0; i < VG_GEN_NPROTO; i++)
+		cfg->mix[i] = 0;
+	while (*p != '\0') {
+		const char *eq = strchr(p, '=');
+		const char *comma = strchr(p, ',');
+		size_t klen;
+		uint64_t v;
+		char num[32];
+		size_t nlen;
+
+		if (comma == NULL)
+			comma = p + strlen(p);
+		if (eq == NULL || eq > comma)
+			vg_usage_error("--mix: '%.*s' is not PROTO=PCT; write it like "
+				       "tcp=80,udp=15,icmp=5",
+				(int)(comma - p), p);
+		klen = (size_t)(eq - p);
+		for (i = 0; i < VG_GEN_NPROTO; i++)
+			if (strlen(names[i]) == klen && strncasecmp(p, names[i], klen) == 0)
+				break;
+		if (i == VG_GEN_NPROTO)
+			vg_usage_error("--mix: unknown protocol '%.*s'; use tcp, udp and icmp",
+				(int)klen, p);
+		if (seen[i])
+			vg_usage_error(
+				"--mix: %s is given twice; give each protocol once", names[i]);
+		seen[i] = true;
+		nlen = (size_t)(comma - eq - 1);
+		if (nlen == 0 || nlen >= sizeof(num))
+			vg_usage_error("--mix: '%.*s' has no valid percentage; write it like "
+				       "%s=50",
+				(int)(comma - p), p, names[i]);
+		memcpy(num, eq + 1, nlen);
+		num[nlen] = '\0';
+		if (vg_parse_num(num, false, &v) != 0 || v > 100)
+			vg_usage_error("--mix: '%s' is not a percentage for %s; use 0..100", num,
+				names[i]);
+		cfg->mix[i] = (unsigned int)v;
+		total += (unsigned int)v;
+		p = *comma == ',' ? comma + 1 : comma;
+		if (*comma == ',' && *p == '\0')
+			vg_usage_error("--mix: '%s' ends with a comma; remove it", arg);
+	}
+	if (total != 100)
+		vg_usage_error("--mix: percentages add up to %u; make tcp, udp and icmp add up "
+			       "to 100",
+			total);
+}
+
+static uint32_t
+vg_parse_size(const char *arg, const char *s)
+{
+	uint64_t v;
+
+	if (vg_parse_num(s, false, &v) != 0)
+		vg_usage_error("--sizes: '%s' is not a size; use imix, N or A-B, e.g. 64-600", arg);
+	if (v < VG_GEN_MIN_FRAME || v > VG_GEN_MAX_FRAME)
+		vg_usage_error("--sizes: frame size %s is out of range; use %u..%u bytes", s,
+			VG_GEN_MIN_FRAME, VG_GEN_MAX_FRAME);
+	return (uint32_t)v;
+}
+
+static void
+vg_parse_sizes(struct vg_gen_cfg *cfg, const char *arg)
+{
+	const char *dash = strchr(arg, '-');
+	char lo[32];
+	size_t n;
+
+	if (strcasecmp(arg, "imix") == 0) {
+		cfg->size_mode = VG_GEN_SIZE_IMIX;
+		cfg->size_lo = 64;
+		cfg->size_hi = 1518;
+		return;
+	}
+	if (dash == NULL) {
+		cfg->size_mode = VG_GEN_SIZE_FIXED;
+		cfg->size_lo = vg_parse_size(arg, arg);
+		cfg->size_hi = cfg->size_lo;
+		return;
+	}
+	n = (size_t)(dash - arg);
+	if (n == 0 || n >= sizeof(lo))
+		vg_usage_error("--sizes: '%s' is not a size; use imix, N or A-B, e.g. 64-600", arg);
+	memcpy(lo, arg, n);
+	lo[n] = '\0';
+	cfg->size_mode = VG_GEN_SIZE_RANGE;
+	cfg->size_lo = vg_parse_size(arg, lo);
+	cfg->size_hi = vg_parse_size(arg, dash + 1);
+	if (cfg->size_lo > cfg->size_hi)
+		vg_usage_error("--sizes: range '%s' is backwards; put the smaller size first", arg);
+}
+
+static const char *
+vg_opt_name(int val, char *buf, size_t len)
+{
+	const struct option *o;
+
+	for (o = vg_long_opts; o->name != NULL; o++) {
+		if (o->val == val) {
+			if (val < 256)
+				snprintf(buf, len, "-%c", val);
+			else
+				snprintf(buf, len, "--%s", o->name);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "-%c", val);
+	return buf;
+}
+
+/* Report an option getopt_long() rejected; arg is the last argument it looked at. */
+static _Noreturn void
+vg_bad_option(const char *arg)
+{
+	if (strncmp(arg, "--", 2) == 0 && arg[2] != '\0') {
+		const char *eq = strchr(arg, '=');
+		const struct option *o;
+		size_t n = eq != NULL ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+
+		for (o = vg_long_opts; eq != NULL && o->name != NULL; o++)
+			if (o->has_arg == no_argument && o->val == optopt &&
+				strncmp(o->name, arg + 2, n) == 0)
+				vg_usage_error("--%s takes no value; drop '%s'", o->name, eq);
+		vg_usage_error(
+			"unknown or ambiguous option '%s'; run '" VG_PROG " -h' for usage", arg);
+	}
+	if (optopt > 0 && optopt < 256)
+		vg_usage_error("unknown option '-%c'; run '" VG_PROG " -h' for usage", optopt);
+	vg_usage_error("unknown option '%s'; run '" VG_PROG " -h' for usage", arg);
+}
+
+static void
+vg_parse_args(int argc, char **argv, struct vg_gen_cfg *cfg)
+{
+	char name[32];
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, vg_short_opts, vg_long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (optarg[0] == '\0')
+				vg_usage_error("-o: empty file name; give the pcap file to write");
+			cfg->out = optarg;
+			break;
+		case 'n':
+			cfg->npkts = vg_opt_num("-n", optarg, 1, UINT64_C(1) << 40, true);
+			break;
+		case 'f':
+			cfg->nflows = (uint32_t)vg_opt_num("-f", optarg, 1, VG_GEN_MAX_FLOWS, true);
+			break;
+		case 's':
+			cfg->seed = vg_opt_num("-s", optarg, 0, UINT64_MAX, false);
+			break;
+		case VG_OPT_MIX:
+			vg_parse_mix(cfg, optarg);
+			break;
+		case VG_OPT_SIZES:
+			vg_parse_sizes(cfg, optarg);
+			break;
+		case VG_OPT_RST:
+			cfg->rst_pct = (unsigned int)vg_opt_num("--rst", optarg, 0, 100, false);
+			break;
+		case VG_OPT_IPV6:
+			cfg->ipv6_pct = (unsigned int)vg_opt_num("--ipv6", optarg, 0, 100, false);
+			break;
+		case VG_OPT_VLAN:
+			cfg->vlan = (int)vg_opt_num("--vlan", optarg, 0, 4094, false);
+			break;
+		case VG_OPT_START:
+			cfg->start = vg_opt_num("--start", optarg, 0, UINT32_MAX, false);
+			break;
+		case VG_OPT_RATE:
+			cfg->rate = vg_opt_num("--rate", optarg, 1, 1000000000ull, true);
+			break;
+		case 'q':
+			cfg->quiet = true;
+			break;
+		case 'h':
+			vg_usage(stdout);
+			exit(0);
+		case ':':
+			vg_usage_error("%s needs a value; run '" VG_PROG " -h' for usage",
+				vg_opt_name(optopt, name, sizeof(name)));
+		case '?':
+		default:
+			vg_bad_option(argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		vg_usage_error("unexpected argument '%s'; options take no bare arguments, see "
+			       "'" VG_PROG " -h'",
+			argv[optind]);
+	if (cfg->out == NULL)
+		vg_usage_error("no output file given; use -o FILE");
+	if (cfg->start + cfg->npkts / cfg->rate + 1 > UINT32_MAX)
+		vg_usage_error("--start: timestamps would pass the pcap limit (year 2106); use "
+			       "an earlier --start, fewer packets or a higher --rate");
+}
+
+static uint64_t
+vg_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static FILE *
+vg_open_output(const char *path)
+{
+	FILE *fp;
+
+	if (strcmp(path, "-") == 0) {
+		if (isatty(STDOUT_FILENO))
+			vg_usage_error("refusing to write a pcap to a terminal; redirect stdout or "
+				       "give -o FILE");
+		fp = stdout;
+	} else {
+		fp = fopen(path, "wb");
+		if (fp == NULL)
+			vg_usage_error("cannot open '%s' for writing: %s; check the path and "
+				       "permissions or choose another -o",
+				path, strerror(errno));
+	}
+	setvbuf(fp, NULL, _IOFBF, VG_STDIO_BUF);
+	return fp;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct vg_gen_cfg cfg = {
+		.out = NULL,
+		.npkts = 100000,
+		.nflows = 1000,
+		.seed = 1,
+		.mix = {80, 15, 5},
+		.size_mode = VG_GEN_SIZE_IMIX,
+		.size_lo = 64,
+		.size_hi = 1518,
+		.rst_pct = 10,
+		.ipv6_pct = 10,
+		.vlan = -1,
+		.start = 1700000000,
+		.rate = 1000000,
+		.quiet = false,
+	};
+	struct vg_gen *g = &vg_gen_ctx;
+	struct pcap_pkthdr hdr;
+	pcap_dumper_t *dumper;
+	uint64_t t0, last, now;
+	uint64_t sec, nsec, rem, step_q, step_r;
+	uint64_t bytes = 0;
+	uint64_t i;
+	bool progress;
+	bool shown = false;
+	pcap_t *pd;
+	FILE *fp;
+
+	vg_parse_args(argc, argv, &cfg);
+	progress = !cfg.quiet && isatty(STDERR_FILENO);
+
+	fp = vg_open_output(cfg.out);
+	pd = pcap_open_dead(DLT_EN10MB, VG_PCAP_SNAPLEN);
+	if (pd == NULL)
+		vg_fail("cannot initialise libpcap; check the libpcap installation");
+	dumper = pcap_dump_fopen(pd, fp);
+	if (dumper == NULL)
+		vg_usage_error("cannot write the pcap header to '%s': %s; check free space or "
+			       "choose another -o",
+			cfg.out, pcap_geterr(pd));
+	if (vg_gen_init(g, &cfg) != 0)
+		vg_fail("out of memory for %" PRIu32 " flows; use a smaller -f", cfg.nflows);
+
+	sec = cfg.start;
+	nsec = 0;
+	rem = 0;
+	step_q = 1000000000ull / cfg.rate;
+	step_r = 1000000000ull % cfg.rate;
+	t0 = vg_now_ns();
+	last = t0;
+	memset(&hdr, 0, sizeof(hdr));
+
+	for (i = 0; i < cfg.npkts; i++) {
+		uint32_t len = vg_gen_next(g, vg_frame);
+
+		hdr.ts.tv_sec = (time_t)sec;
+		hdr.ts.tv_usec = (suseconds_t)(nsec / 1000);
+		hdr.caplen = len;
+		hdr.len = len;
+		pcap_dump((u_char *)dumper, &hdr, vg_frame);
+		bytes += VG_PCAP_PKT_HDR + len;
+
+		nsec += step_q;
+		rem += step_r;
+		if (rem >= cfg.rate) {
+			rem -= cfg.rate;
+			nsec++;
+		}
+		while (nsec >= 1000000000ull) {
+			nsec -= 1000000000ull;
+			sec++;
+		}
+
+		if ((i % VG_PROGRESS_EVERY) == VG_PROGRESS_EVERY - 1) {
+			if (ferror(fp))
+				vg_usage_error("writing '%s' failed: %s; check free space or "
+					       "choose another -o",
+					cfg.out, strerror(errno));
+			if (progress) {
+				now = vg_now_ns();
+				if (now - last >= VG_PROGRESS_NS) {
+					last = now;
+					shown = true;
+					fprintf(stderr,
+						"\r" VG_PROG ": %" PRIu64 "/%" PRIu64
+						" packets (%u%%)",
+						i + 1, cfg.npkts,
+						(unsigned int)((i + 1) * 100 / cfg.npkts));
+				}
+			}
+		}
+	}
+
+	if (pcap_dump_flush(dumper) != 0 || ferror(fp))
+		vg_usage_error("writing '%s' failed: %s; check free space or choose another -o",
+			cfg.out, strerror(errno));
+	pcap_dump_close(dumper);
+	pcap_close(pd);
+
+	if (shown)
+		fputs("\r\033[K", stderr);
+	if (!cfg.quiet) {
+		double secs = (double)(vg_now_ns() - t0) / 1e9;
+
+		fprintf(stderr,
+			VG_PROG ": %" PRIu64 " packets, %" PRIu64 " flows started, %" PRIu64
+				" bytes written to %s in %.1f s\n",
+			cfg.npkts, g->flows_started, bytes + VG_PCAP_FILE_HDR,
+			strcmp(cfg.out, "-") == 0 ? "stdout" : cfg.out, secs);
+	}
+	vg_gen_fini(g);
+	return 0;
+}
