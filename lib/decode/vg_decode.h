@@ -78,6 +78,23 @@ enum vg_l4_state {
 	VG_L4_FULL = 2,  /* the whole header */
 };
 
+/* Encapsulations the decoder walked through (tunnel mode, as Zeek logs them). */
+enum vg_tunnel_type {
+	VG_TUN_NONE,
+	VG_TUN_GRE, /* GRE, including ERSPAN and PPTP's enhanced GRE */
+	VG_TUN_IP,  /* IP-in-IP */
+};
+
+#define VG_MAX_TUNNELS 4
+
+struct vg_tunnel {
+	uint8_t type; /* enum vg_tunnel_type */
+	struct vg_addr src;
+	struct vg_addr dst;
+	uint16_t sport;
+	uint16_t dport;
+};
+
 /* Per-packet metadata filled by vg_decode(). */
 struct vg_pkt {
 	uint64_t ts_ns;    /* network time of the packet */
@@ -123,8 +140,10 @@ struct vg_pkt {
 	uint32_t payload_cap; /* payload bytes present in the buffer */
 	uint32_t payload_len; /* payload bytes per the headers */
 
+	uint8_t ntunnels;
 	uint8_t nweirds;
 	struct vg_pkt_weird weirds[VG_PKT_MAX_WEIRDS];
+	struct vg_tunnel tunnels[VG_MAX_TUNNELS]; /* outermost first; ntunnels valid */
 };
 
 /* Decoder counters, owned by one worker. */

@@ -154,6 +154,8 @@ vg_decode_l4(struct vg_decoder *d, const uint8_t *l4, uint32_t cap, uint32_t len
 		if (pkt->ip_version != 6)
 			break;
 		return decode_icmp(d, pkt);
+	case 47:
+		return vg_decode_gre(d, pkt);
 	default:
 		break;
 	}

@@ -103,8 +103,8 @@ decode_pppoe(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt
 	return decode_ppp_proto(d, vg_be16(p + 6), p + 8, len - 8, pkt);
 }
 
-static enum vg_decode_result
-decode_ethernet(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
+enum vg_decode_result
+vg_decode_ether(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
 {
 	if (!layer_step(d, pkt))
 		return VG_DECODE_DROPPED;
@@ -177,7 +177,7 @@ decode_ethertype(struct vg_decoder *d, uint16_t type, const uint8_t *p, uint32_t
 					VG_WEIRD_SCOPE_NET, "ETHERNET");
 				return VG_DECODE_DROPPED;
 			}
-			return decode_ethernet(d, p + 2, len - 2, pkt);
+			return vg_decode_ether(d, p + 2, len - 2, pkt);
 		case ETHERTYPE_PBB:
 			/* 802.1ah: a 4-byte I-TAG, then the customer's frame. */
 			if (len < 4) {
@@ -185,7 +185,7 @@ decode_ethertype(struct vg_decoder *d, uint16_t type, const uint8_t *p, uint32_t
 					VG_WEIRD_SCOPE_NET, "ETHERNET");
 				return VG_DECODE_DROPPED;
 			}
-			return decode_ethernet(d, p + 4, len - 4, pkt);
+			return vg_decode_ether(d, p + 4, len - 4, pkt);
 		case ETHERTYPE_MPLS:
 		case ETHERTYPE_MPLS_MC:
 			return decode_mpls(d, p, len, pkt);
@@ -200,8 +200,8 @@ decode_ethertype(struct vg_decoder *d, uint16_t type, const uint8_t *p, uint32_t
 	}
 }
 
-static enum vg_decode_result
-decode_ppp(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
+enum vg_decode_result
+vg_decode_ppp(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
 {
 	if (len >= 2 && p[0] == 0xff && p[1] == 0x03) {
 		p += 2;
@@ -222,7 +222,7 @@ decode_ppp_serial(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct v
 {
 	if (len >= 4 && (p[0] == 0x0f || p[0] == 0x8f) && p[1] == 0x00)
 		return decode_ethertype(d, vg_be16(p + 2), p + 4, len - 4, pkt);
-	return decode_ppp(d, p, len, pkt);
+	return vg_decode_ppp(d, p, len, pkt);
 }
 
 static enum vg_decode_result
@@ -427,7 +427,7 @@ vg_decode(struct vg_decoder *d, int link, const uint8_t *data, uint32_t cap_len,
 
 	switch (link) {
 	case VG_LINK_ETHERNET:
-		r = decode_ethernet(d, data, cap_len, pkt);
+		r = vg_decode_ether(d, data, cap_len, pkt);
 		break;
 	case VG_LINK_RAW:
 	case VG_LINK_RAW_ALT:
@@ -443,7 +443,7 @@ vg_decode(struct vg_decoder *d, int link, const uint8_t *data, uint32_t cap_len,
 		r = decode_null(d, data, cap_len, true, pkt);
 		break;
 	case VG_LINK_PPP:
-		r = decode_ppp(d, data, cap_len, pkt);
+		r = vg_decode_ppp(d, data, cap_len, pkt);
 		break;
 	case VG_LINK_PPP_SERIAL:
 		r = decode_ppp_serial(d, data, cap_len, pkt);

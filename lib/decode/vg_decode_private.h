@@ -9,6 +9,17 @@
 enum vg_decode_result vg_decode_l4(struct vg_decoder *d, const uint8_t *l4, uint32_t cap,
 	uint32_t len, struct vg_pkt *pkt);
 
+/* Decodes an Ethernet frame (also inside tunnels). */
+enum vg_decode_result vg_decode_ether(struct vg_decoder *d, const uint8_t *p, uint32_t len,
+	struct vg_pkt *pkt);
+
+/* Decodes PPP's protocol field and what follows (also inside PPTP). */
+enum vg_decode_result vg_decode_ppp(struct vg_decoder *d, const uint8_t *p, uint32_t len,
+	struct vg_pkt *pkt);
+
+/* Decapsulates GRE (ERSPAN I/II/III, bridging, IP, PPTP) and decodes the inner packet. */
+enum vg_decode_result vg_decode_gre(struct vg_decoder *d, struct vg_pkt *pkt);
+
 /* Fragment reassembly. */
 struct vg_frag_key {
 	struct vg_addr src;

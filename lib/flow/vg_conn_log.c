@@ -100,6 +100,21 @@ l2_str(const uint8_t *m, char *out)
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
+/* A MAC address column; all zeros (no real address) stays unset, as in Zeek. */
+static void
+l2_field(struct vg_rec *r, bool on, const uint8_t *m)
+{
+	static const uint8_t zero[6];
+	char s[18];
+
+	if (!on || memcmp(m, zero, 6) == 0) {
+		vg_rec_unset(r);
+		return;
+	}
+	l2_str(m, s);
+	vg_rec_str(r, s, 17);
+}
+
 void
 vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c)
 {
@@ -152,7 +167,14 @@ vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c)
 	vg_rec_count(&r, c->orig.ip_bytes);
 	vg_rec_count(&r, c->resp.pkts);
 	vg_rec_count(&r, c->resp.ip_bytes);
-	vg_rec_unset(&r); /* tunnel_parents */
+	if (c->nparents > 0) {
+		vg_rec_set_begin(&r, c->nparents);
+		for (uint8_t i = 0; i < c->nparents; i++)
+			vg_rec_str(&r, uid, vg_uid_format(c->parent_uid[i][0], c->parent_uid[i][1],
+				uid));
+	} else {
+		vg_rec_unset(&r);
+	}
 	vg_rec_count(&r, c->ip_proto);
 	if (c->nvlan >= 1 && (f >> VG_FEAT_VLAN & 1))
 		vg_rec_int(&r, c->vlan);
@@ -162,17 +184,8 @@ vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c)
 		vg_rec_int(&r, c->inner_vlan);
 	else
 		vg_rec_unset(&r);
-	if (c->has_l2 && (f >> VG_FEAT_L2_ADDR & 1)) {
-		char m[18];
-
-		l2_str(c->orig_l2, m);
-		vg_rec_str(&r, m, 17);
-		l2_str(c->resp_l2, m);
-		vg_rec_str(&r, m, 17);
-	} else {
-		vg_rec_unset(&r);
-		vg_rec_unset(&r);
-	}
+	l2_field(&r, c->has_l2 && (f >> VG_FEAT_L2_ADDR & 1), c->orig_l2);
+	l2_field(&r, c->has_l2 && (f >> VG_FEAT_L2_ADDR & 1), c->resp_l2);
 	if (f >> VG_FEAT_COMMUNITY_ID & 1) {
 		char cid[64];
 		uint32_t n = vg_community_id(&c->orig_h, c->orig_p, &c->resp_h, c->resp_p,

@@ -101,6 +101,8 @@ struct vg_conn {
 	uint64_t start_ns;
 	uint64_t last_ns;
 	uint64_t uid_hi, uid_lo;
+	uint8_t nparents;
+	uint64_t parent_uid[VG_MAX_TUNNELS][2]; /* tunnel_parents */
 	uint64_t missed_bytes;
 	uint32_t hist_seen;
 	char history[VG_HISTORY_MAX];

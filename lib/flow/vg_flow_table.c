@@ -473,6 +473,15 @@ conn_create(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt
 	}
 	c->uid_hi = next_rand(ft);
 	c->uid_lo = next_rand(ft);
+	/* A tunnel's uid is a function of its endpoints: the same tunnel, the same uid. */
+	for (uint8_t i = 0; i < pkt->ntunnels; i++) {
+		const struct vg_tunnel *t = &pkt->tunnels[i];
+		uint64_t th = key_hash(&t->src, t->sport, &t->dst, t->dport, t->type, false);
+
+		c->parent_uid[i][0] = mix64(th ^ ft->cfg.uid_seed);
+		c->parent_uid[i][1] = mix64(th + 0x632be59bd9b4e019ULL);
+	}
+	c->nparents = pkt->ntunnels;
 	c->hnext = ft->buckets[h & (ft->nbuckets - 1)];
 	ft->buckets[h & (ft->nbuckets - 1)] = idx;
 	lru_append(ft, c, idx, LRU_SHORT);
