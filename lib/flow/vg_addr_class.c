@@ -26,6 +26,12 @@ static const struct prefix private_space[] = {
 	V4(198, 18, 0, 0, 15),
 	V4(198, 51, 100, 0, 24),
 	V4(203, 0, 113, 0, 24),
+	/*
+	 * The local network control block. Not in today's site.zeek, but the
+	 * Zeek that wrote the parity corpus counts it local (core.pbb logs
+	 * 224.0.0.5 and 224.0.0.18 as local, core.q-in-q 224.2.127.254 not).
+	 */
+	V4(224, 0, 0, 0, 24),
 	V4(240, 0, 0, 0, 4),
 	V4(255, 255, 255, 255, 32),
 	/* 6to4 forms of the IPv4 ranges above. */
