@@ -81,9 +81,26 @@ enum vg_l4_state {
 /* Encapsulations the decoder walked through (tunnel mode, as Zeek logs them). */
 enum vg_tunnel_type {
 	VG_TUN_NONE,
-	VG_TUN_GRE, /* GRE, including ERSPAN and PPTP's enhanced GRE */
-	VG_TUN_IP,  /* IP-in-IP */
+	VG_TUN_GRE,    /* GRE, including ERSPAN and PPTP's enhanced GRE */
+	VG_TUN_IP,     /* IP-in-IP: 4in4, 6in4, 4in6, 6in6 */
+	VG_TUN_VXLAN,  /* UDP 4789 */
+	VG_TUN_GENEVE, /* UDP 6081 */
+	VG_TUN_TEREDO, /* IPv6 in UDP, found by its shape */
+	VG_TUN_AYIYA,  /* UDP 5072 */
+	VG_TUN_GTPV1,  /* GTPv1-U, UDP 2152 */
+	VG_TUN_MAX
 };
+
+/* Zeek's Tunnel::Type name ("Tunnel::VXLAN") and service name ("vxlan"). */
+const char *vg_tunnel_type_name(enum vg_tunnel_type t);
+const char *vg_tunnel_service(enum vg_tunnel_type t);
+
+/* True for the tunnels carried in UDP, whose outer flow is a connection. */
+static inline bool
+vg_tunnel_is_udp(uint8_t t)
+{
+	return t >= VG_TUN_VXLAN;
+}
 
 #define VG_MAX_TUNNELS 4
 
@@ -93,6 +110,16 @@ struct vg_tunnel {
 	struct vg_addr dst;
 	uint16_t sport;
 	uint16_t dport;
+	uint32_t vni;      /* VXLAN/GENEVE network id, GRE key, GTP TEID, ERSPAN session */
+	uint64_t uid[2];   /* the tunnel's uid (UDP tunnels: the outer connection's) */
+};
+
+/* A tunnel found in a UDP payload, before it is entered. */
+struct vg_udp_tunnel {
+	uint8_t type;       /* enum vg_tunnel_type; VG_TUN_GRE for GRE over UDP */
+	uint8_t inner;      /* what follows: 0 Ethernet, 1 IP, 2 GRE */
+	uint32_t off;       /* offset of the inner packet in the UDP payload */
+	uint32_t vni;
 };
 
 /* Per-packet metadata filled by vg_decode(). */
@@ -162,6 +189,7 @@ struct vg_decode_stats {
 struct vg_decode_cfg {
 	bool ignore_checksums; /* like zeek -C */
 	uint8_t max_layers;    /* cap on headers per packet, 0 = default (16) */
+	uint8_t max_tunnels;   /* tunnel depth, 0 = default (2, Zeek's Tunnel::max_depth) */
 	uint32_t frag_slots;   /* datagrams under reassembly at once, 0 = default */
 	uint64_t frag_timeout_ns; /* a datagram not completed by then is dropped */
 };
@@ -191,6 +219,21 @@ enum vg_decode_result vg_decode(struct vg_decoder *d, int link, const uint8_t *d
 /* Decodes from an IPv4 or IPv6 header on (used by tunnels and tests). */
 enum vg_decode_result vg_decode_ip(struct vg_decoder *d, const uint8_t *p, uint32_t len,
 	struct vg_pkt *pkt);
+
+/*
+ * Looks at a decoded UDP packet's payload for a tunnel (by port, or by shape
+ * for Teredo); fills t and returns true when the header is valid. pkt is not
+ * changed.
+ */
+bool vg_udp_tunnel_probe(struct vg_decoder *d, const struct vg_pkt *pkt, struct vg_udp_tunnel *t);
+
+/*
+ * Enters a tunnel found by vg_udp_tunnel_probe: records `outer` (filled by
+ * the flow layer for UDP tunnels) in pkt->tunnels and decodes the inner
+ * packet in pkt's place.
+ */
+enum vg_decode_result vg_udp_tunnel_enter(struct vg_decoder *d, struct vg_pkt *pkt,
+	const struct vg_udp_tunnel *t, const struct vg_tunnel *outer);
 
 /* Internet checksum helpers. */
 uint32_t vg_cksum_add(uint32_t sum, const uint8_t *p, uint32_t len);

@@ -156,6 +156,9 @@ vg_decode_l4(struct vg_decoder *d, const uint8_t *l4, uint32_t cap, uint32_t len
 		return decode_icmp(d, pkt);
 	case 47:
 		return vg_decode_gre(d, pkt);
+	case 4:
+	case 41:
+		return vg_decode_ip_in_ip(d, pkt);
 	default:
 		break;
 	}

@@ -20,6 +20,9 @@ enum vg_decode_result vg_decode_ppp(struct vg_decoder *d, const uint8_t *p, uint
 /* Decapsulates GRE (ERSPAN I/II/III, bridging, IP, PPTP) and decodes the inner packet. */
 enum vg_decode_result vg_decode_gre(struct vg_decoder *d, struct vg_pkt *pkt);
 
+/* Decapsulates IP in IP (4in4, 6in4, 4in6, 6in6). */
+enum vg_decode_result vg_decode_ip_in_ip(struct vg_decoder *d, struct vg_pkt *pkt);
+
 /* Fragment reassembly. */
 struct vg_frag_key {
 	struct vg_addr src;

@@ -2,8 +2,13 @@
 /*
  * Tunnels decoded in Zeek's "tunnel" treatment: the outer header is noted in
  * pkt->tunnels and the inner packet decoded in its place, so the inner flow is
- * tracked with the tunnel as its parent. GRE carries ERSPAN type I, II and III,
- * transparent Ethernet bridging, IP, and PPTP's PPP.
+ * tracked with the tunnel as its parent.
+ *
+ * IP tunnels (GRE with ERSPAN I/II/III, bridging, IP and PPTP's PPP; IP in
+ * IP) are entered straight from the IP decoder. UDP tunnels (VXLAN, GENEVE,
+ * Teredo, AYIYA, GTPv1-U, GRE over UDP) are entered in two steps, because
+ * their outer flow is a connection of its own: the worker first runs the outer
+ * packet through the flow table, then probes and enters the tunnel.
  */
 #include "vg_decode.h"
 #include "vg_decode_private.h"
@@ -20,6 +25,47 @@
 #define GRE_PROTO_IPV6    0x86dd
 #define GRE_PROTO_PPP     0x880b
 
+#define PORT_VXLAN    4789
+#define PORT_GENEVE   6081
+#define PORT_AYIYA    5072
+#define PORT_GTPV1_U  2152
+#define PORT_GRE_UDP  4754
+
+enum inner_kind {
+	INNER_ETHER,
+	INNER_IP,
+	INNER_GRE,
+};
+
+const char *
+vg_tunnel_type_name(enum vg_tunnel_type t)
+{
+	static const char *const names[VG_TUN_MAX] = {
+		[VG_TUN_NONE] = "Tunnel::NONE",
+		[VG_TUN_GRE] = "Tunnel::GRE",
+		[VG_TUN_IP] = "Tunnel::IP",
+		[VG_TUN_VXLAN] = "Tunnel::VXLAN",
+		[VG_TUN_GENEVE] = "Tunnel::GENEVE",
+		[VG_TUN_TEREDO] = "Tunnel::TEREDO",
+		[VG_TUN_AYIYA] = "Tunnel::AYIYA",
+		[VG_TUN_GTPV1] = "Tunnel::GTPv1",
+	};
+	return (unsigned)t < VG_TUN_MAX ? names[t] : "Tunnel::NONE";
+}
+
+const char *
+vg_tunnel_service(enum vg_tunnel_type t)
+{
+	static const char *const names[VG_TUN_MAX] = {
+		[VG_TUN_VXLAN] = "vxlan",
+		[VG_TUN_GENEVE] = "geneve",
+		[VG_TUN_TEREDO] = "teredo",
+		[VG_TUN_AYIYA] = "ayiya",
+		[VG_TUN_GTPV1] = "gtpv1",
+	};
+	return (unsigned)t < VG_TUN_MAX ? names[t] : NULL;
+}
+
 /* Clears what the outer packet left in the L3/L4 fields before the inner decode. */
 static void
 reset_inner(struct vg_pkt *pkt)
@@ -31,27 +77,44 @@ reset_inner(struct vg_pkt *pkt)
 }
 
 static bool
-push_tunnel(struct vg_decoder *d, struct vg_pkt *pkt, uint8_t type)
+push_tunnel(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_tunnel *t)
 {
-	if (pkt->ntunnels >= VG_MAX_TUNNELS) {
-		vg_pkt_weird(d, pkt, VG_WEIRD_TOO_MANY_LAYERS, VG_WEIRD_SCOPE_FLOW, "GRE");
+	uint8_t max = d->cfg.max_tunnels ? d->cfg.max_tunnels : 2;
+
+	if (pkt->ntunnels >= max || pkt->ntunnels >= VG_MAX_TUNNELS) {
+		vg_pkt_weird(d, pkt, VG_WEIRD_TUNNEL_DEPTH, VG_WEIRD_SCOPE_FLOW, NULL);
 		return false;
 	}
-	struct vg_tunnel *t = &pkt->tunnels[pkt->ntunnels++];
-
-	t->type = type;
-	t->src = pkt->src;
-	t->dst = pkt->dst;
-	t->sport = t->dport = 0;
+	pkt->tunnels[pkt->ntunnels++] = *t;
 	return true;
 }
 
-enum vg_decode_result
-vg_decode_gre(struct vg_decoder *d, struct vg_pkt *pkt)
+/* An IP tunnel's record: the outer addresses, no ports, uid set later. */
+static void
+ip_tunnel_of(const struct vg_pkt *pkt, uint8_t type, uint32_t vni, struct vg_tunnel *t)
 {
-	const uint8_t *g = pkt->l4;
-	uint32_t len = pkt->l4_cap;
+	memset(t, 0, sizeof(*t));
+	t->type = type;
+	t->src = pkt->src;
+	t->dst = pkt->dst;
+	t->vni = vni;
+}
 
+static enum vg_decode_result
+decode_inner(struct vg_decoder *d, struct vg_pkt *pkt, enum inner_kind kind, uint16_t proto,
+	const uint8_t *p, uint32_t len)
+{
+	reset_inner(pkt);
+	if (kind == INNER_ETHER)
+		return vg_decode_ether(d, p, len, pkt);
+	if (proto == GRE_PROTO_PPP)
+		return vg_decode_ppp(d, p, len, pkt);
+	return vg_decode_ip(d, p, len, pkt);
+}
+
+static enum vg_decode_result
+decode_gre_at(struct vg_decoder *d, struct vg_pkt *pkt, const uint8_t *g, uint32_t len)
+{
 	if (len < 4) {
 		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_HEADER, VG_WEIRD_SCOPE_FLOW, "GRE");
 		return VG_DECODE_IP;
@@ -59,7 +122,7 @@ vg_decode_gre(struct vg_decoder *d, struct vg_pkt *pkt)
 	uint16_t flags = vg_be16(g);
 	uint16_t proto = vg_be16(g + 2);
 	uint8_t version = flags & 0x7;
-	uint32_t off = 4;
+	uint32_t off = 4, key = 0, session = 0;
 
 	if (version > 1) {
 		vg_pkt_weird(d, pkt, VG_WEIRD_GRE_VERSION, VG_WEIRD_SCOPE_FLOW, "GRE");
@@ -67,8 +130,11 @@ vg_decode_gre(struct vg_decoder *d, struct vg_pkt *pkt)
 	}
 	if (flags & GRE_C)
 		off += 4;
-	if (flags & GRE_K)
+	if (flags & GRE_K) {
+		if (len >= off + 4)
+			key = vg_be32(g + off);
 		off += 4;
+	}
 	if (flags & GRE_S)
 		off += 4;
 	if (version == 1 && (flags & GRE_A))
@@ -76,12 +142,16 @@ vg_decode_gre(struct vg_decoder *d, struct vg_pkt *pkt)
 	switch (proto) {
 	case GRE_PROTO_ERSPAN2:
 		/* Type II has a sequence number and an 8-byte header; type I neither. */
-		if (flags & GRE_S)
+		if (flags & GRE_S) {
+			if (len >= off + 4)
+				session = vg_be16(g + off + 2) & 0x3ff;
 			off += 8;
+		}
 		break;
 	case GRE_PROTO_ERSPAN3:
 		if (len < off + 12)
 			break;
+		session = vg_be16(g + off + 2) & 0x3ff;
 		off += (g[off + 11] & 0x01) ? 20 : 12; /* O bit: platform sub-header */
 		break;
 	case GRE_PROTO_TEB:
@@ -97,18 +167,188 @@ vg_decode_gre(struct vg_decoder *d, struct vg_pkt *pkt)
 		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_HEADER, VG_WEIRD_SCOPE_FLOW, "GRE");
 		return VG_DECODE_IP;
 	}
-	if (!push_tunnel(d, pkt, VG_TUN_GRE))
+	struct vg_tunnel t;
+
+	ip_tunnel_of(pkt, VG_TUN_GRE, session ? session : key, &t);
+	if (!push_tunnel(d, pkt, &t))
 		return VG_DECODE_IP;
-	reset_inner(pkt);
-	g += off;
-	len -= off;
-	switch (proto) {
-	case GRE_PROTO_IPV4:
-	case GRE_PROTO_IPV6:
-		return vg_decode_ip(d, g, len, pkt);
-	case GRE_PROTO_PPP:
-		return vg_decode_ppp(d, g, len, pkt);
-	default:
-		return vg_decode_ether(d, g, len, pkt);
+	bool ether = proto == GRE_PROTO_TEB || proto == GRE_PROTO_ERSPAN2 ||
+		proto == GRE_PROTO_ERSPAN3;
+
+	return decode_inner(d, pkt, ether ? INNER_ETHER : INNER_IP, proto, g + off, len - off);
+}
+
+enum vg_decode_result
+vg_decode_gre(struct vg_decoder *d, struct vg_pkt *pkt)
+{
+	return decode_gre_at(d, pkt, pkt->l4, pkt->l4_cap);
+}
+
+enum vg_decode_result
+vg_decode_ip_in_ip(struct vg_decoder *d, struct vg_pkt *pkt)
+{
+	struct vg_tunnel t;
+
+	ip_tunnel_of(pkt, VG_TUN_IP, 0, &t);
+	if (!push_tunnel(d, pkt, &t))
+		return VG_DECODE_IP;
+	return decode_inner(d, pkt, INNER_IP, 0, pkt->l4, pkt->l4_cap);
+}
+
+/* ---- UDP tunnels --------------------------------------------------------- */
+
+static bool
+probe_vxlan(const uint8_t *p, uint32_t len, struct vg_udp_tunnel *t)
+{
+	if (len < 8 + 14)
+		return false;
+	t->type = VG_TUN_VXLAN;
+	t->inner = INNER_ETHER;
+	t->off = 8;
+	t->vni = vg_be32(p + 4) >> 8;
+	return true;
+}
+
+static bool
+probe_geneve(const uint8_t *p, uint32_t len, struct vg_udp_tunnel *t)
+{
+	if (len < 8 || (p[0] >> 6) != 0)
+		return false;
+	uint32_t off = 8 + (uint32_t)(p[0] & 0x3f) * 4;
+	uint16_t proto = vg_be16(p + 2);
+
+	if (off > len)
+		return false;
+	t->type = VG_TUN_GENEVE;
+	t->off = off;
+	t->vni = vg_be32(p + 4) >> 8;
+	if (proto == GRE_PROTO_TEB)
+		t->inner = INNER_ETHER;
+	else if (proto == GRE_PROTO_IPV4 || proto == GRE_PROTO_IPV6)
+		t->inner = INNER_IP;
+	else
+		return false;
+	return true;
+}
+
+static bool
+probe_ayiya(const uint8_t *p, uint32_t len, struct vg_udp_tunnel *t)
+{
+	if (len < 8)
+		return false;
+	uint32_t id_len = 1u << (p[0] >> 4);
+	uint32_t sig_len = (uint32_t)(p[1] >> 4) * 4;
+	uint8_t op = p[2] & 0x0f;
+	uint8_t next = p[3];
+	uint32_t off = 8 + id_len + sig_len;
+
+	if (op != 1 || (next != 4 && next != 41) || off > len)
+		return false;
+	t->type = VG_TUN_AYIYA;
+	t->inner = INNER_IP;
+	t->off = off;
+	t->vni = 0;
+	return true;
+}
+
+static bool
+probe_gtpv1(const uint8_t *p, uint32_t len, struct vg_udp_tunnel *t)
+{
+	if (len < 8 || (p[0] >> 5) != 1 || !(p[0] & 0x10) || p[1] != 0xff)
+		return false;
+	uint32_t off = 8;
+
+	if (p[0] & 0x07) {
+		/* Sequence number, N-PDU number and next extension header type. */
+		if (len < 12)
+			return false;
+		uint8_t next = p[11];
+
+		off = 12;
+		while (next != 0) {
+			if (off + 1 > len || p[off] == 0)
+				return false;
+			uint32_t elen = (uint32_t)p[off] * 4;
+
+			if (off + elen > len)
+				return false;
+			next = p[off + elen - 1];
+			off += elen;
+		}
 	}
+	if (off >= len || ((p[off] >> 4) != 4 && (p[off] >> 4) != 6))
+		return false;
+	t->type = VG_TUN_GTPV1;
+	t->inner = INNER_IP;
+	t->off = off;
+	t->vni = vg_be32(p + 4);
+	return true;
+}
+
+/* Teredo: IPv6 right after optional authentication and origin headers. */
+static bool
+probe_teredo(const uint8_t *p, uint32_t len, struct vg_udp_tunnel *t)
+{
+	uint32_t off = 0;
+
+	if (len >= 4 && p[0] == 0x00 && p[1] == 0x01) {
+		/* Authentication: id length, auth length, nonce (8), confirmation (1). */
+		uint32_t alen = 13u + p[2] + p[3];
+
+		if (alen > len)
+			return false;
+		off += alen;
+	}
+	if (off + 8 <= len && p[off] == 0x00 && p[off + 1] == 0x00)
+		off += 8; /* origin indication */
+	if (off + 40 > len || (p[off] >> 4) != 6)
+		return false;
+	/* The IPv6 payload length must account for exactly the rest. */
+	if (40u + vg_be16(p + off + 4) != len - off)
+		return false;
+	t->type = VG_TUN_TEREDO;
+	t->inner = INNER_IP;
+	t->off = off;
+	t->vni = 0;
+	return true;
+}
+
+bool
+vg_udp_tunnel_probe(struct vg_decoder *d, const struct vg_pkt *pkt, struct vg_udp_tunnel *t)
+{
+	const uint8_t *p = pkt->payload;
+	uint32_t len = pkt->payload_cap;
+
+	(void)d;
+	if (pkt->ip_proto != 17 || pkt->l4_ok != VG_L4_FULL || pkt->bad_checksum || p == NULL)
+		return false;
+	memset(t, 0, sizeof(*t));
+	if (pkt->dport == PORT_VXLAN || pkt->sport == PORT_VXLAN)
+		return probe_vxlan(p, len, t);
+	if (pkt->dport == PORT_GENEVE || pkt->sport == PORT_GENEVE)
+		return probe_geneve(p, len, t);
+	if (pkt->dport == PORT_AYIYA || pkt->sport == PORT_AYIYA)
+		return probe_ayiya(p, len, t);
+	if (pkt->dport == PORT_GTPV1_U || pkt->sport == PORT_GTPV1_U)
+		return probe_gtpv1(p, len, t);
+	if (pkt->dport == PORT_GRE_UDP || pkt->sport == PORT_GRE_UDP) {
+		t->type = VG_TUN_GRE;
+		t->inner = INNER_GRE;
+		return len >= 4;
+	}
+	return probe_teredo(p, len, t);
+}
+
+enum vg_decode_result
+vg_udp_tunnel_enter(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_udp_tunnel *t,
+	const struct vg_tunnel *outer)
+{
+	const uint8_t *p = pkt->payload + t->off;
+	uint32_t len = pkt->payload_cap - t->off;
+
+	if (t->inner == INNER_GRE)
+		return decode_gre_at(d, pkt, p, len);
+	if (!push_tunnel(d, pkt, outer))
+		return VG_DECODE_IP;
+	return decode_inner(d, pkt, (enum inner_kind)t->inner, 0, p, len);
 }

@@ -42,6 +42,7 @@
 	X(BAD_UDP_CHECKSUM, "bad_UDP_checksum")                                                    \
 	X(BAD_ICMP_CHECKSUM, "bad_ICMP_checksum")                                                  \
 	X(UDP_LENGTH_MISMATCH, "UDP_datagram_length_mismatch")                                     \
+	X(TUNNEL_DEPTH, "exceeded_tunnel_max_depth")                                               \
 	X(GRE_VERSION, "unknown_gre_version")                                                      \
 	X(GRE_PROTOCOL, "unknown_gre_protocol")                                                    \
 	X(FLOW_TABLE_FULL, "flow_table_full")

@@ -131,7 +131,10 @@ vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c)
 	vg_rec_addr(&r, &c->resp_h);
 	vg_rec_port(&r, c->resp_p);
 	vg_rec_cstr(&r, proto_name(c));
-	vg_rec_unset(&r); /* service: no analyzers yet */
+	if (vg_tunnel_service(c->tunnel_type) != NULL)
+		vg_rec_cstr(&r, vg_tunnel_service(c->tunnel_type));
+	else
+		vg_rec_unset(&r); /* no protocol analyzers yet */
 	if (dur > 0) {
 		uint64_t ob, rb;
 
@@ -197,6 +200,27 @@ vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c)
 	}
 	emit(ft, vg_rec_end(&r));
 	ft->stats.logged++;
+}
+
+/* ---- tunnel.log ---------------------------------------------------------- */
+
+void
+vg_tunnel_log(struct vg_flow_table *ft, uint64_t ts, const uint64_t uid[2], uint8_t type,
+	const struct vg_addr *oh, uint16_t op, const struct vg_addr *rh, uint16_t rp, bool close)
+{
+	struct vg_rec r;
+	char u[32];
+
+	vg_rec_begin(&r, ft->rec, sizeof(ft->rec), vg_schema_get(VG_LOG_TUNNEL));
+	vg_rec_time(&r, ts);
+	vg_rec_str(&r, u, vg_uid_format(uid[0], uid[1], u));
+	vg_rec_addr(&r, oh);
+	vg_rec_port(&r, op);
+	vg_rec_addr(&r, rh);
+	vg_rec_port(&r, rp);
+	vg_rec_cstr(&r, vg_tunnel_type_name((enum vg_tunnel_type)type));
+	vg_rec_cstr(&r, close ? "Tunnel::CLOSE" : "Tunnel::DISCOVER");
+	emit(ft, vg_rec_end(&r));
 }
 
 /* ---- weird.log ---------------------------------------------------------- */

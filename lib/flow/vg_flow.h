@@ -66,8 +66,22 @@ void vg_flow_table_free(struct vg_flow_table *ft);
 /* Runs the timers due at network time now (call before each packet). */
 void vg_flow_advance(struct vg_flow_table *ft, uint64_t now_ns);
 
-/* Accounts one decoded IP packet and logs the packet's weirds. */
-void vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt);
+#define VG_FLOW_NONE UINT32_MAX
+
+/*
+ * Accounts one decoded IP packet and logs the packet's weirds. Returns a
+ * handle on the packet's connection, valid until the next call, or
+ * VG_FLOW_NONE.
+ */
+uint32_t vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt);
+
+/*
+ * The packet just accounted to connection h carries a UDP tunnel: marks the
+ * connection as that tunnel (its service) and fills the tunnel record the
+ * inner packet will carry (type, the connection's endpoints and uid).
+ */
+void vg_flow_tunnel_outer(struct vg_flow_table *ft, uint32_t h, const struct vg_udp_tunnel *t,
+	struct vg_tunnel *out);
 
 /* Logs the weirds of a packet that did not reach the flow table. */
 void vg_flow_packet_weirds(struct vg_flow_table *ft, const struct vg_pkt *pkt);

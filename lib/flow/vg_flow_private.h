@@ -102,6 +102,10 @@ struct vg_conn {
 	uint64_t last_ns;
 	uint64_t uid_hi, uid_lo;
 	uint8_t nparents;
+	uint8_t tunnel_type;    /* this UDP connection carries a tunnel (service) */
+	uint8_t tunnel_changes; /* encapsulation changes seen (Zeek allows 5) */
+	uint8_t hist_x;         /* 'X' written: more changes than allowed */
+	uint64_t encap_hash;    /* the encapsulation the last packet came in */
 	uint64_t parent_uid[VG_MAX_TUNNELS][2]; /* tunnel_parents */
 	uint64_t missed_bytes;
 	uint32_t hist_seen;
@@ -131,6 +135,9 @@ struct vg_weird_seen {
 	uint64_t ts;
 };
 
+/* Tunnels already announced in tunnel.log (uids; 0 empty, 1 deleted). */
+#define VG_TUNNEL_REG_SLOTS 65536
+
 #define VG_LRU_CLASSES 3 /* short (1 min), long (TCP 5 min), gone */
 
 struct vg_flow_table {
@@ -146,6 +153,7 @@ struct vg_flow_table {
 	uint64_t now_ns;
 	uint64_t uid_state;
 	struct vg_weird_seen weird_seen[VG_WEIRD_SEEN_SLOTS];
+	uint64_t tunnel_reg[VG_TUNNEL_REG_SLOTS];
 	uint8_t rec[VG_REC_MAX_LEN];
 };
 
@@ -186,5 +194,13 @@ void vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c);
 void vg_weird_log(struct vg_flow_table *ft, uint64_t ts, const struct vg_conn *c,
 	const struct vg_addr *src, const struct vg_addr *dst, enum vg_weird w, const char *source);
 const char *vg_conn_state_str(const struct vg_conn *c);
+void vg_tunnel_log(struct vg_flow_table *ft, uint64_t ts, const uint64_t uid[2], uint8_t type,
+	const struct vg_addr *oh, uint16_t op, const struct vg_addr *rh, uint16_t rp, bool close);
+
+/* Tunnel bookkeeping (vg_tunnel.c). */
+void vg_tunnels_on_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt,
+	bool created);
+void vg_tunnels_on_remove(struct vg_flow_table *ft, struct vg_conn *c);
+uint64_t vg_flow_mix64(uint64_t x);
 
 #endif /* VG_FLOW_PRIVATE_H */

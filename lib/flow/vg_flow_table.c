@@ -23,8 +23,8 @@ static const uint64_t lru_timeout[] = {VG_TIMEOUT_SHORT, VG_TIMEOUT_TCP};
 
 /* ---- hashing ---------------------------------------------------------- */
 
-static inline uint64_t
-mix64(uint64_t x)
+uint64_t
+vg_flow_mix64(uint64_t x)
 {
 	x ^= x >> 33;
 	x *= 0xff51afd7ed558ccdULL;
@@ -41,7 +41,7 @@ addr_hash(const struct vg_addr *a, uint16_t port)
 
 	memcpy(&w0, a->b, 8);
 	memcpy(&w1, a->b + 8, 8);
-	return mix64(w0 ^ mix64(w1 ^ port));
+	return vg_flow_mix64(w0 ^ vg_flow_mix64(w1 ^ port));
 }
 
 /*
@@ -53,9 +53,9 @@ key_hash(const struct vg_addr *s, uint16_t sp, const struct vg_addr *d, uint16_t
 	uint8_t proto, bool one_way)
 {
 	uint64_t hs = addr_hash(s, sp), hd = addr_hash(d, dp);
-	uint64_t h = one_way ? hs ^ mix64(hd + 0x9e3779b97f4a7c15ULL) : hs + hd;
+	uint64_t h = one_way ? hs ^ vg_flow_mix64(hd + 0x9e3779b97f4a7c15ULL) : hs + hd;
 
-	return mix64(h ^ proto);
+	return vg_flow_mix64(h ^ proto);
 }
 
 /* ---- lists and timers ------------------------------------------------- */
@@ -239,6 +239,7 @@ conn_remove(struct vg_flow_table *ft, struct vg_conn *c)
 	uint32_t idx = conn_index(ft, c);
 
 	vg_conn_log(ft, c);
+	vg_tunnels_on_remove(ft, c);
 	bucket_unlink(ft, c, idx);
 	lru_unlink(ft, c, idx);
 	c->in_use = 0;
@@ -473,15 +474,6 @@ conn_create(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt
 	}
 	c->uid_hi = next_rand(ft);
 	c->uid_lo = next_rand(ft);
-	/* A tunnel's uid is a function of its endpoints: the same tunnel, the same uid. */
-	for (uint8_t i = 0; i < pkt->ntunnels; i++) {
-		const struct vg_tunnel *t = &pkt->tunnels[i];
-		uint64_t th = key_hash(&t->src, t->sport, &t->dst, t->dport, t->type, false);
-
-		c->parent_uid[i][0] = mix64(th ^ ft->cfg.uid_seed);
-		c->parent_uid[i][1] = mix64(th + 0x632be59bd9b4e019ULL);
-	}
-	c->nparents = pkt->ntunnels;
 	c->hnext = ft->buckets[h & (ft->nbuckets - 1)];
 	ft->buckets[h & (ft->nbuckets - 1)] = idx;
 	lru_append(ft, c, idx, LRU_SHORT);
@@ -510,17 +502,17 @@ log_pkt_weird(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct v
 		has_addr ? &pkt->dst : NULL, (enum vg_weird)w->code, w->source);
 }
 
-void
+uint32_t
 vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 {
 	struct pkt_key k;
 	struct vg_conn *c;
-	bool is_orig = true;
+	bool is_orig = true, created = false;
 
 	vg_flow_advance(ft, pkt->ts_ns);
 	if (pkt->l4_ok == VG_L4_NONE) {
 		vg_flow_packet_weirds(ft, pkt);
-		return;
+		return VG_FLOW_NONE;
 	}
 	pkt_key_of(pkt, &k);
 	uint64_t h = key_hash(&pkt->src, k.sp, &pkt->dst, k.dp, pkt->ip_proto, k.one_way);
@@ -536,9 +528,10 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 		c = conn_create(ft, pkt, &k, h);
 		if (c == NULL) {
 			vg_flow_packet_weirds(ft, pkt);
-			return;
+			return VG_FLOW_NONE;
 		}
 		is_orig = true;
+		created = true;
 		bool flip = false;
 
 		if (k.kind == VG_KIND_TCP && pkt->l4_ok == VG_L4_FULL)
@@ -550,6 +543,7 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 			is_orig = false;
 		}
 	}
+	vg_tunnels_on_packet(ft, c, pkt, created);
 	/* Weirds are logged once the connection (and its uid) exists. */
 	for (uint8_t i = 0; i < pkt->nweirds; i++) {
 		const struct vg_pkt_weird *w = &pkt->weirds[i];
@@ -560,7 +554,7 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 			log_pkt_weird(ft, pkt, w);
 	}
 	if (pkt->l4_ok != VG_L4_FULL)
-		return;
+		return conn_index(ft, c);
 	switch (c->kind) {
 	case VG_KIND_TCP:
 		vg_tcp_packet(ft, c, pkt, is_orig);
@@ -575,6 +569,7 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 	/* The inactivity lists stay in last-activity order. */
 	if (c->in_use && c->last_ns == pkt->ts_ns)
 		lru_touch(ft, c);
+	return c->in_use ? conn_index(ft, c) : VG_FLOW_NONE;
 }
 
 void

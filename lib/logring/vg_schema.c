@@ -51,9 +51,21 @@ static const struct vg_field weird_fields[VG_WEIRD_NCOLS] = {
 	[VG_WEIRD_COL_SOURCE] = F("source", STRING),
 };
 
+static const struct vg_field tunnel_fields[VG_TUNNEL_NCOLS] = {
+	[VG_TUNNEL_COL_TS] = F("ts", TIME),
+	[VG_TUNNEL_COL_UID] = F("uid", STRING),
+	[VG_TUNNEL_COL_ORIG_H] = F("id.orig_h", ADDR),
+	[VG_TUNNEL_COL_ORIG_P] = F("id.orig_p", PORT),
+	[VG_TUNNEL_COL_RESP_H] = F("id.resp_h", ADDR),
+	[VG_TUNNEL_COL_RESP_P] = F("id.resp_p", PORT),
+	[VG_TUNNEL_COL_TYPE] = F("tunnel_type", ENUM),
+	[VG_TUNNEL_COL_ACTION] = F("action", ENUM),
+};
+
 static const struct vg_schema schemas[VG_LOG_MAX] = {
 	[VG_LOG_CONN] = {VG_LOG_CONN, "conn", VG_CONN_NCOLS, conn_fields},
 	[VG_LOG_WEIRD] = {VG_LOG_WEIRD, "weird", VG_WEIRD_NCOLS, weird_fields},
+	[VG_LOG_TUNNEL] = {VG_LOG_TUNNEL, "tunnel", VG_TUNNEL_NCOLS, tunnel_fields},
 };
 
 const struct vg_schema *

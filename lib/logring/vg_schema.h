@@ -47,6 +47,7 @@ struct vg_field {
 enum vg_log_id {
 	VG_LOG_CONN,
 	VG_LOG_WEIRD,
+	VG_LOG_TUNNEL,
 	VG_LOG_MAX
 };
 
@@ -102,6 +103,18 @@ enum vg_weird_col {
 	VG_WEIRD_COL_PEER,
 	VG_WEIRD_COL_SOURCE,
 	VG_WEIRD_NCOLS
+};
+
+enum vg_tunnel_col {
+	VG_TUNNEL_COL_TS,
+	VG_TUNNEL_COL_UID,
+	VG_TUNNEL_COL_ORIG_H,
+	VG_TUNNEL_COL_ORIG_P,
+	VG_TUNNEL_COL_RESP_H,
+	VG_TUNNEL_COL_RESP_P,
+	VG_TUNNEL_COL_TYPE,
+	VG_TUNNEL_COL_ACTION,
+	VG_TUNNEL_NCOLS
 };
 
 /* The schema of a log, or NULL for an unknown id. */

@@ -48,6 +48,29 @@ vg_worker_fini(struct vg_worker *w)
 	w->flows = NULL;
 }
 
+/*
+ * An IP packet through the flow table; when it is a UDP tunnel, the outer
+ * connection is accounted first, then the inner packet, and so on down.
+ */
+static void
+run_ip(struct vg_worker *w, struct vg_pkt *pkt)
+{
+	for (;;) {
+		uint32_t h = vg_flow_packet(w->flows, pkt);
+		struct vg_udp_tunnel t;
+		struct vg_tunnel outer;
+
+		if (h == VG_FLOW_NONE || !vg_udp_tunnel_probe(&w->dec, pkt, &t))
+			return;
+		vg_flow_tunnel_outer(w->flows, h, &t, &outer);
+		if (vg_udp_tunnel_enter(&w->dec, pkt, &t, &outer) != VG_DECODE_IP) {
+			if (pkt->nweirds)
+				vg_flow_packet_weirds(w->flows, pkt);
+			return;
+		}
+	}
+}
+
 void
 vg_worker_burst(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts, uint16_t n)
 {
@@ -63,7 +86,7 @@ vg_worker_burst(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts, ui
 
 		switch (r) {
 		case VG_DECODE_IP:
-			vg_flow_packet(w->flows, &pkt);
+			run_ip(w, &pkt);
 			break;
 		case VG_DECODE_DROPPED:
 			vg_flow_advance(w->flows, pkt.ts_ns);
