@@ -305,8 +305,8 @@ decode_nflog(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt
 	return VG_DECODE_NOT_IP;
 }
 
-static enum vg_decode_result
-decode_80211(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
+enum vg_decode_result
+vg_decode_80211(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
 {
 	if (len < 24) {
 		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_80211, VG_WEIRD_SCOPE_NET, "IEEE802_11");
@@ -317,6 +317,7 @@ decode_80211(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt
 	uint8_t subtype = (fc >> 4) & 0xf;
 	uint8_t flags = fc >> 8;
 	uint32_t hlen = 24;
+	bool amsdu = false;
 
 	if (type != 2) { /* only data frames carry IP */
 		d->stats.not_ip++;
@@ -329,7 +330,10 @@ decode_80211(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt
 	if ((flags & 0x03) == 0x03)
 		hlen += 6; /* four addresses */
 	if (subtype & 0x8) {
+		uint32_t qos = ((flags & 0x03) == 0x03) ? 30 : 24;
+
 		hlen += 2; /* QoS control */
+		amsdu = len > qos && (p[qos] & 0x80);
 		if (flags & 0x80)
 			hlen += 4; /* HT control */
 	}
@@ -364,6 +368,23 @@ decode_80211(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt
 
 	p += hlen;
 	len -= hlen;
+	if (amsdu) {
+		/* An A-MSDU: the first subframe (DA, SA, length, then LLC) is decoded. */
+		if (len < 14 + 8) {
+			vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_80211, VG_WEIRD_SCOPE_NET,
+				"IEEE802_11");
+			return VG_DECODE_DROPPED;
+		}
+		uint32_t sub = vg_be16(p + 12);
+
+		p += 14;
+		len = VG_MIN(len - 14, sub);
+		if (len < 8) {
+			vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_80211, VG_WEIRD_SCOPE_NET,
+				"IEEE802_11");
+			return VG_DECODE_DROPPED;
+		}
+	}
 	if (p[0] != 0xaa || p[1] != 0xaa || p[2] != 0x03) {
 		d->stats.not_ip++;
 		return VG_DECODE_NOT_IP;
@@ -384,7 +405,7 @@ decode_radiotap(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_
 		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_RADIOTAP, VG_WEIRD_SCOPE_NET, "RADIOTAP");
 		return VG_DECODE_DROPPED;
 	}
-	return decode_80211(d, p + hlen, len - hlen, pkt);
+	return vg_decode_80211(d, p + hlen, len - hlen, pkt);
 }
 
 bool
@@ -458,7 +479,7 @@ vg_decode(struct vg_decoder *d, int link, const uint8_t *data, uint32_t cap_len,
 		r = decode_nflog(d, data, cap_len, pkt);
 		break;
 	case VG_LINK_IEEE802_11:
-		r = decode_80211(d, data, cap_len, pkt);
+		r = vg_decode_80211(d, data, cap_len, pkt);
 		break;
 	case VG_LINK_IEEE802_11_RADIO:
 		r = decode_radiotap(d, data, cap_len, pkt);

@@ -13,6 +13,10 @@ enum vg_decode_result vg_decode_l4(struct vg_decoder *d, const uint8_t *l4, uint
 enum vg_decode_result vg_decode_ether(struct vg_decoder *d, const uint8_t *p, uint32_t len,
 	struct vg_pkt *pkt);
 
+/* Decodes an 802.11 frame (also inside Aruba's GRE). */
+enum vg_decode_result vg_decode_80211(struct vg_decoder *d, const uint8_t *p, uint32_t len,
+	struct vg_pkt *pkt);
+
 /* Decodes PPP's protocol field and what follows (also inside PPTP). */
 enum vg_decode_result vg_decode_ppp(struct vg_decoder *d, const uint8_t *p, uint32_t len,
 	struct vg_pkt *pkt);

@@ -35,7 +35,12 @@ enum inner_kind {
 	INNER_ETHER,
 	INNER_IP,
 	INNER_GRE,
+	INNER_80211,
 };
+
+/* Aruba's access points tunnel 802.11 frames in GRE with these protocols. */
+#define GRE_PROTO_ARUBA_LO 0x8200
+#define GRE_PROTO_ARUBA_HI 0x82ff
 
 const char *
 vg_tunnel_type_name(enum vg_tunnel_type t)
@@ -107,6 +112,8 @@ decode_inner(struct vg_decoder *d, struct vg_pkt *pkt, enum inner_kind kind, uin
 	reset_inner(pkt);
 	if (kind == INNER_ETHER)
 		return vg_decode_ether(d, p, len, pkt);
+	if (kind == INNER_80211)
+		return vg_decode_80211(d, p, len, pkt);
 	if (proto == GRE_PROTO_PPP)
 		return vg_decode_ppp(d, p, len, pkt);
 	return vg_decode_ip(d, p, len, pkt);
@@ -160,6 +167,8 @@ decode_gre_at(struct vg_decoder *d, struct vg_pkt *pkt, const uint8_t *g, uint32
 	case GRE_PROTO_PPP:
 		break;
 	default:
+		if (proto >= GRE_PROTO_ARUBA_LO && proto <= GRE_PROTO_ARUBA_HI)
+			break;
 		vg_pkt_weird(d, pkt, VG_WEIRD_GRE_PROTOCOL, VG_WEIRD_SCOPE_FLOW, "GRE");
 		return VG_DECODE_IP;
 	}
@@ -172,10 +181,13 @@ decode_gre_at(struct vg_decoder *d, struct vg_pkt *pkt, const uint8_t *g, uint32
 	ip_tunnel_of(pkt, VG_TUN_GRE, session ? session : key, &t);
 	if (!push_tunnel(d, pkt, &t))
 		return VG_DECODE_IP;
-	bool ether = proto == GRE_PROTO_TEB || proto == GRE_PROTO_ERSPAN2 ||
-		proto == GRE_PROTO_ERSPAN3;
+	enum inner_kind kind = INNER_IP;
 
-	return decode_inner(d, pkt, ether ? INNER_ETHER : INNER_IP, proto, g + off, len - off);
+	if (proto == GRE_PROTO_TEB || proto == GRE_PROTO_ERSPAN2 || proto == GRE_PROTO_ERSPAN3)
+		kind = INNER_ETHER;
+	else if (proto >= GRE_PROTO_ARUBA_LO && proto <= GRE_PROTO_ARUBA_HI)
+		kind = INNER_80211;
+	return decode_inner(d, pkt, kind, proto, g + off, len - off);
 }
 
 enum vg_decode_result

@@ -86,11 +86,9 @@ vg_udp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, b
 	int64_t plen = (int64_t)pkt->udp_len - 8;
 
 	side->size = side->size < 0 ? plen : side->size + plen;
-	/* A datagram cut by the snaplen is not counted as a packet. */
-	if (pkt->l4_cap >= pkt->l4_len) {
-		side->pkts++;
-		side->ip_bytes += pkt->ip_len;
-	}
+	/* Counted even when the snaplen cut it (core.tunnels.geneve-vxlan-truncated). */
+	side->pkts++;
+	side->ip_bytes += pkt->ip_len;
 }
 
 /* ICMP and every protocol without ports. */
