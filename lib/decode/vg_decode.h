@@ -201,6 +201,9 @@ struct vg_decoder {
 	struct vg_decode_cfg cfg;
 	struct vg_frag_table *frags;
 	struct vg_decode_stats stats;
+	/* Further packets in the frame just decoded (802.11 A-MSDU subframes). */
+	const uint8_t *more;
+	uint32_t more_len;
 };
 
 /* Sets up a decoder; returns 0, or -1 with errno set when memory is short. */
@@ -215,6 +218,13 @@ void vg_decoder_fini(struct vg_decoder *d);
  */
 enum vg_decode_result vg_decode(struct vg_decoder *d, int link, const uint8_t *data,
 	uint32_t cap_len, uint32_t wire_len, uint64_t ts_ns, struct vg_pkt *pkt);
+
+/*
+ * After vg_decode() (and any tunnels entered), decodes the next packet the
+ * same frame carries, if any, into pkt (keeping its time and tunnels).
+ * Returns VG_DECODE_NOT_IP when there is none.
+ */
+enum vg_decode_result vg_decode_next(struct vg_decoder *d, struct vg_pkt *pkt);
 
 /* Decodes from an IPv4 or IPv6 header on (used by tunnels and tests). */
 enum vg_decode_result vg_decode_ip(struct vg_decoder *d, const uint8_t *p, uint32_t len,

@@ -376,7 +376,13 @@ vg_decode_80211(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_
 			return VG_DECODE_DROPPED;
 		}
 		uint32_t sub = vg_be16(p + 12);
+		uint32_t step = (14 + sub + 3u) & ~3u;
 
+		/* Later subframes are handed out by vg_decode_next(). */
+		if (step < len) {
+			d->more = p + step;
+			d->more_len = len - step;
+		}
 		p += 14;
 		len = VG_MIN(len - 14, sub);
 		if (len < 8) {
@@ -406,6 +412,36 @@ decode_radiotap(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_
 		return VG_DECODE_DROPPED;
 	}
 	return vg_decode_80211(d, p + hlen, len - hlen, pkt);
+}
+
+enum vg_decode_result
+vg_decode_next(struct vg_decoder *d, struct vg_pkt *pkt)
+{
+	while (d->more_len >= 14 + 8) {
+		const uint8_t *p = d->more;
+		uint32_t len = d->more_len;
+		uint32_t sub = vg_be16(p + 12);
+		uint32_t step = (14 + sub + 3u) & ~3u;
+
+		if (step < len) {
+			d->more = p + step;
+			d->more_len = len - step;
+		} else {
+			d->more_len = 0;
+		}
+		len = VG_MIN(len - 14, sub);
+		p += 14;
+		if (len < 8 || p[0] != 0xaa || p[1] != 0xaa || p[2] != 0x03)
+			continue;
+		size_t from = offsetof(struct vg_pkt, ip_version);
+		size_t to = offsetof(struct vg_pkt, ntunnels);
+
+		memset((uint8_t *)pkt + from, 0, to - from);
+		pkt->nweirds = 0;
+		return decode_ethertype(d, vg_be16(p + 6), p + 8, len - 8, pkt);
+	}
+	d->more_len = 0;
+	return VG_DECODE_NOT_IP;
 }
 
 bool
@@ -440,6 +476,7 @@ vg_decode(struct vg_decoder *d, int link, const uint8_t *data, uint32_t cap_len,
 	enum vg_decode_result r;
 
 	memset(pkt, 0, offsetof(struct vg_pkt, weirds));
+	d->more_len = 0;
 	pkt->ts_ns = ts_ns;
 	pkt->cap_len = cap_len;
 	pkt->wire_len = wire_len;

@@ -11,14 +11,18 @@
 
 #define MAX_TUNNEL_CHANGES 5
 
-/* The uid of an IP tunnel follows from its endpoints: same tunnel, same uid. */
+/*
+ * The uid of an IP tunnel follows from its endpoint pair, in either direction
+ * (Zeek keys IP tunnels by the ordered address pair): same tunnel, same uid.
+ */
 static void
 ip_tunnel_uid(const struct vg_flow_table *ft, struct vg_tunnel *t)
 {
 	uint64_t w[4];
+	bool swap = vg_addr_cmp(&t->src, &t->dst) > 0;
 
-	memcpy(w, t->src.b, 16);
-	memcpy(w + 2, t->dst.b, 16);
+	memcpy(w, swap ? t->dst.b : t->src.b, 16);
+	memcpy(w + 2, swap ? t->src.b : t->dst.b, 16);
 	uint64_t h = vg_flow_mix64(w[0] ^ vg_flow_mix64(w[1] ^ vg_flow_mix64(w[2] ^
 		vg_flow_mix64(w[3] ^ t->type))));
 

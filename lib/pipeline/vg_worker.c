@@ -87,6 +87,9 @@ vg_worker_burst(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts, ui
 		switch (r) {
 		case VG_DECODE_IP:
 			run_ip(w, &pkt);
+			while (w->dec.more_len > 0)
+				if (vg_decode_next(&w->dec, &pkt) == VG_DECODE_IP)
+					run_ip(w, &pkt);
 			break;
 		case VG_DECODE_DROPPED:
 			vg_flow_advance(w->flows, pkt.ts_ns);
