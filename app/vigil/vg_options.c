@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <strings.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,9 @@ enum {
 	OPT_SHM,
 	OPT_RING_SIZE,
 	OPT_VERSION,
+	OPT_MIRROR,
+	OPT_MIRROR_COLLECTOR,
+	OPT_MIRROR_PORT,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +51,9 @@ static const struct option long_opts[] = {
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"mirror", required_argument, NULL, OPT_MIRROR},
+	{"mirror-collector", required_argument, NULL, OPT_MIRROR_COLLECTOR},
+	{"mirror-port", required_argument, NULL, OPT_MIRROR_PORT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -70,10 +78,67 @@ usage(FILE *fp)
 		"      --seed N           seed for connection uids (default 0)\n"
 		"      --shm NAME         put the log rings in shared memory /dev/shm/NAME\n"
 		"      --ring-size BYTES  log ring size (default 4M)\n"
+		"      --mirror LIST      treat these encapsulations as mirror transport:\n"
+		"                         vxlan, geneve, erspan or auto (all three); the\n"
+		"                         outer headers are stripped and the session id\n"
+		"                         (VNI, GENEVE network id, ERSPAN session) keys flows\n"
+		"                         and is logged as conn.log's mirror_session\n"
+		"      --mirror-collector ADDR  only packets sent to ADDR (repeatable, up to 8)\n"
+		"      --mirror-port PORT only UDP packets to PORT (default 4789 / 6081)\n"
 		"      --stats            print counters when done\n"
 		"  -q, --quiet            no progress display\n"
 		"  -h, --help             this text\n"
 		"      --version          print the version\n");
+}
+
+static int
+parse_mirror(struct vg_options *o, const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 5 && strncasecmp(p, "vxlan", n) == 0)
+			o->mirror |= VG_MIRROR_VXLAN;
+		else if (n == 6 && strncasecmp(p, "geneve", n) == 0)
+			o->mirror |= VG_MIRROR_GENEVE;
+		else if (n == 6 && strncasecmp(p, "erspan", n) == 0)
+			o->mirror |= VG_MIRROR_ERSPAN;
+		else if (n == 4 && strncasecmp(p, "auto", n) == 0)
+			o->mirror |= VG_MIRROR_ALL;
+		else {
+			fprintf(stderr, "vigil: unknown mirror source '%.*s' in --mirror; use vxlan, "
+					"geneve, erspan or auto\n", (int)n, p);
+			return -1;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static int
+parse_collector(struct vg_options *o, const char *s)
+{
+	uint8_t b[16];
+
+	if (o->ncollectors >= VG_MIRROR_MAX_COLLECTORS) {
+		fprintf(stderr, "vigil: at most %d --mirror-collector addresses\n",
+			VG_MIRROR_MAX_COLLECTORS);
+		return -1;
+	}
+	if (inet_pton(AF_INET, s, b) == 1) {
+		vg_addr_from_v4(&o->collectors[o->ncollectors++], b);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, b) == 1) {
+		memcpy(o->collectors[o->ncollectors++].b, b, 16);
+		return 0;
+	}
+	fprintf(stderr, "vigil: --mirror-collector needs an IPv4 or IPv6 address, not '%s'\n", s);
+	return -1;
 }
 
 static int
@@ -179,6 +244,19 @@ vg_options_parse(struct vg_options *o, int argc, char **argv)
 				return 2;
 			o->ring_size = v;
 			break;
+		case OPT_MIRROR:
+			if (parse_mirror(o, optarg) != 0)
+				return 2;
+			break;
+		case OPT_MIRROR_COLLECTOR:
+			if (parse_collector(o, optarg) != 0)
+				return 2;
+			break;
+		case OPT_MIRROR_PORT:
+			if (parse_u64("--mirror-port", optarg, 1, 65535, &v) != 0)
+				return 2;
+			o->mirror_port = (uint16_t)v;
+			break;
 		case ':':
 			fprintf(stderr, "vigil: option '%s' needs a value; see 'vigil --help'\n",
 				argv[optind - 1]);
@@ -192,6 +270,11 @@ vg_options_parse(struct vg_options *o, int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "vigil: unexpected argument '%s'; give the capture file with -r\n",
 			argv[optind]);
+		return 2;
+	}
+	if ((o->ncollectors || o->mirror_port) && !o->mirror) {
+		fprintf(stderr, "vigil: --mirror-collector and --mirror-port need --mirror "
+				"(e.g. --mirror auto)\n");
 		return 2;
 	}
 	if (o->read_file == NULL) {

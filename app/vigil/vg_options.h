@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vg_decode.h"
+
 struct vg_options {
 	const char *read_file;  /* -r: offline input */
 	const char *out_dir;    /* -o: log directory */
@@ -22,6 +24,10 @@ struct vg_options {
 	uint32_t max_flows;
 	uint64_t seed;
 	uint64_t ring_size;
+	uint8_t mirror;        /* VG_MIRROR_* bits */
+	uint16_t mirror_port;
+	uint8_t ncollectors;
+	struct vg_addr collectors[VG_MIRROR_MAX_COLLECTORS];
 };
 
 /*

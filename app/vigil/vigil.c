@@ -87,9 +87,9 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring, double secs)
 	fprintf(stderr,
 		"vigil: packets %" PRIu64 " bytes %" PRIu64 " ipv4 %" PRIu64 " ipv6 %" PRIu64
 		" not-ip %" PRIu64 " dropped %" PRIu64 " fragments %" PRIu64
-		" reassembled %" PRIu64 "\n",
+		" reassembled %" PRIu64 " mirror %" PRIu64 " mirror-truncated %" PRIu64 "\n",
 		d->packets, d->bytes, d->ip4, d->ip6, d->not_ip, d->dropped, d->fragments,
-		d->reassembled);
+		d->reassembled, d->mirror_packets, d->mirror_truncated);
 	fprintf(stderr,
 		"vigil: conns %" PRIu64 " logged %" PRIu64 " evicted %" PRIu64 " reused %" PRIu64
 		" weirds %" PRIu64 " (suppressed %" PRIu64 ") ring-records %" PRIu64
@@ -146,6 +146,8 @@ run_offline(const struct vg_options *o)
 		features |= 1u << VG_FEAT_VLAN;
 	if (o->conn_l2)
 		features |= 1u << VG_FEAT_L2_ADDR;
+	if (o->mirror)
+		features |= 1u << VG_FEAT_MIRROR;
 	shm = vg_logshm_create(o->shm_name, 1, o->ring_size, features);
 	if (shm == NULL) {
 		fprintf(stderr, "vigil: cannot create the log ring (%s); try a smaller "
@@ -160,6 +162,10 @@ run_offline(const struct vg_options *o)
 	vg_port_set_from_analyzers(&ports, o->analyzers, NULL);
 	memset(&wc, 0, sizeof(wc));
 	wc.decode.ignore_checksums = o->ignore_checksums;
+	wc.decode.mirror = o->mirror;
+	wc.decode.mirror_port = o->mirror_port;
+	wc.decode.ncollectors = o->ncollectors;
+	memcpy(wc.decode.collectors, o->collectors, sizeof(o->collectors));
 	wc.flow.max_flows = o->max_flows;
 	wc.flow.features = features;
 	wc.flow.uid_seed = o->seed;

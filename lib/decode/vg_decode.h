@@ -120,6 +120,7 @@ struct vg_udp_tunnel {
 	uint8_t inner;      /* what follows: 0 Ethernet, 1 IP, 2 GRE */
 	uint32_t off;       /* offset of the inner packet in the UDP payload */
 	uint32_t vni;
+	uint64_t session;   /* mirror session id (VNI, or GENEVE's Google network id) */
 };
 
 /* Per-packet metadata filled by vg_decode(). */
@@ -168,6 +169,8 @@ struct vg_pkt {
 	uint32_t payload_len; /* payload bytes per the headers */
 
 	uint8_t ntunnels;
+	uint8_t mirrored;  /* arrived through mirror transport */
+	uint64_t session;  /* mirror session: VNI, GENEVE network id, ERSPAN session */
 	uint8_t nweirds;
 	struct vg_pkt_weird weirds[VG_PKT_MAX_WEIRDS];
 	struct vg_tunnel tunnels[VG_MAX_TUNNELS]; /* outermost first; ntunnels valid */
@@ -183,10 +186,23 @@ struct vg_decode_stats {
 	uint64_t dropped;
 	uint64_t fragments;
 	uint64_t reassembled;
+	uint64_t mirror_packets;   /* packets stripped of mirror transport */
+	uint64_t mirror_truncated; /* of those, cut short by the source (PacketLength, MTU) */
 	uint64_t weird[VG_WEIRD_MAX];
 };
 
+/* Encapsulations treated as mirror transport (stripped, never logged). */
+#define VG_MIRROR_VXLAN  0x01
+#define VG_MIRROR_GENEVE 0x02
+#define VG_MIRROR_ERSPAN 0x04
+#define VG_MIRROR_ALL    0x07
+#define VG_MIRROR_MAX_COLLECTORS 8
+
 struct vg_decode_cfg {
+	uint8_t mirror;          /* VG_MIRROR_* bits; 0 = Zeek's tunnel treatment only */
+	uint8_t ncollectors;     /* mirror only packets sent to these addresses (0 = any) */
+	uint16_t mirror_port;    /* and to this UDP port (0 = the standard ports) */
+	struct vg_addr collectors[VG_MIRROR_MAX_COLLECTORS];
 	bool ignore_checksums; /* like zeek -C */
 	uint8_t max_layers;    /* cap on headers per packet, 0 = default (16) */
 	uint8_t max_tunnels;   /* tunnel depth, 0 = default (2, Zeek's Tunnel::max_depth) */
@@ -244,6 +260,13 @@ bool vg_udp_tunnel_probe(struct vg_decoder *d, const struct vg_pkt *pkt, struct 
  */
 enum vg_decode_result vg_udp_tunnel_enter(struct vg_decoder *d, struct vg_pkt *pkt,
 	const struct vg_udp_tunnel *t, const struct vg_tunnel *outer);
+
+/*
+ * Mirror mode: when pkt (a decoded UDP packet) is mirror transport as the
+ * configuration says, strips it, notes the session and decodes the mirrored
+ * packet in its place. Returns false (pkt unchanged) when it is not.
+ */
+bool vg_mirror_strip(struct vg_decoder *d, struct vg_pkt *pkt, enum vg_decode_result *r);
 
 /* Internet checksum helpers. */
 uint32_t vg_cksum_add(uint32_t sum, const uint8_t *p, uint32_t len);

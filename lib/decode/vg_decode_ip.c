@@ -38,6 +38,11 @@ decode_ipv4(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 		vg_pkt_weird(d, pkt, VG_WEIRD_INVALID_IP_HEADER_SIZE, VG_WEIRD_SCOPE_NET, "IP");
 		return VG_DECODE_DROPPED;
 	}
+	if (total > avail_wire && pkt->mirrored) {
+		/* Cut by the mirror source: handled like a snaplen cut. */
+		d->stats.mirror_truncated++;
+		avail_wire = total;
+	}
 	if (total > avail_wire) {
 		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_IP, VG_WEIRD_SCOPE_NET, "IP");
 		return VG_DECODE_DROPPED;
@@ -146,6 +151,10 @@ decode_ipv6(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 	uint32_t total = 40u + vg_be16(p + 4);
 	uint32_t avail_wire = cap + (pkt->wire_len > pkt->cap_len ? pkt->wire_len - pkt->cap_len : 0);
 
+	if (total > avail_wire && pkt->mirrored) {
+		d->stats.mirror_truncated++;
+		avail_wire = total;
+	}
 	if (total > avail_wire) {
 		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_IP, VG_WEIRD_SCOPE_NET, "IP");
 		return VG_DECODE_DROPPED;

@@ -882,6 +882,26 @@ test_fragments(void)
 	CHECK_EQ(pkt.payload_len, 32);
 	CHECK(pkt.payload != NULL && memcmp(pkt.payload, payload, 32) == 0);
 
+	/* Holes keep a datagram held: at the start, then in the middle. */
+	struct pb h1 = {.len = 0}, h2 = {.len = 0}, h3 = {.len = 0};
+
+	pb_eth(&h1, 0x0800);
+	pb_ipv4(&h1, 17, ip_a, ip_b, 0xf00d, 16 / 8, udp + 16, 24);
+	pb_eth(&h2, 0x0800);
+	pb_ipv4(&h2, 17, ip_a, ip_b, 0xf00d, 0x2000 | 1, udp + 8, 8);
+	pb_eth(&h3, 0x0800);
+	pb_ipv4(&h3, 17, ip_a, ip_b, 0xf00d, 0x2000, udp, 8);
+	CHECK_EQ(vg_decode(&d, VG_LINK_ETHERNET, h1.b, h1.len, h1.len, 9, &pkt), VG_DECODE_HELD);
+	CHECK_EQ(vg_decode(&d, VG_LINK_ETHERNET, h2.b, h2.len, h2.len, 9, &pkt), VG_DECODE_HELD);
+	CHECK_EQ(vg_decode(&d, VG_LINK_ETHERNET, h3.b, h3.len, h3.len, 9, &pkt), VG_DECODE_IP);
+	CHECK_EQ(pkt.reassembled, 1);
+	CHECK_EQ(pkt.payload_len, 32);
+	CHECK(pkt.payload != NULL && memcmp(pkt.payload, payload, 32) == 0);
+	CHECK_EQ(vg_decode(&d, VG_LINK_ETHERNET, h3.b, h3.len, h3.len, 9, &pkt), VG_DECODE_HELD);
+	CHECK_EQ(vg_decode(&d, VG_LINK_ETHERNET, h1.b, h1.len, h1.len, 9, &pkt), VG_DECODE_HELD);
+	CHECK_EQ(vg_decode(&d, VG_LINK_ETHERNET, h2.b, h2.len, h2.len, 9, &pkt), VG_DECODE_IP);
+	CHECK_EQ(pkt.payload_len, 32);
+
 	/* Overlap: offset 0 len 16 then offset 8 len 16 of the same datagram. */
 	struct pb o1 = {.len = 0}, o2 = {.len = 0};
 

@@ -119,6 +119,18 @@ decode_inner(struct vg_decoder *d, struct vg_pkt *pkt, enum inner_kind kind, uin
 	return vg_decode_ip(d, p, len, pkt);
 }
 
+/* True when the packet is addressed to a configured collector (or any, if none). */
+static bool
+to_collector(const struct vg_decoder *d, const struct vg_pkt *pkt)
+{
+	if (d->cfg.ncollectors == 0)
+		return true;
+	for (uint8_t i = 0; i < d->cfg.ncollectors && i < VG_MIRROR_MAX_COLLECTORS; i++)
+		if (vg_addr_cmp(&d->cfg.collectors[i], &pkt->dst) == 0)
+			return true;
+	return false;
+}
+
 static enum vg_decode_result
 decode_gre_at(struct vg_decoder *d, struct vg_pkt *pkt, const uint8_t *g, uint32_t len)
 {
@@ -176,6 +188,17 @@ decode_gre_at(struct vg_decoder *d, struct vg_pkt *pkt, const uint8_t *g, uint32
 		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_HEADER, VG_WEIRD_SCOPE_FLOW, "GRE");
 		return VG_DECODE_IP;
 	}
+	bool erspan = proto == GRE_PROTO_ERSPAN2 || proto == GRE_PROTO_ERSPAN3;
+
+	if (erspan && (d->cfg.mirror & VG_MIRROR_ERSPAN) && to_collector(d, pkt)) {
+		/* Mirror transport: stripped, the session goes into the flow key. */
+		pkt->mirrored = 1;
+		pkt->session = session ? session : key;
+		pkt->has_l2 = 0;
+		pkt->nvlan = 0;
+		d->stats.mirror_packets++;
+		return decode_inner(d, pkt, INNER_ETHER, proto, g + off, len - off);
+	}
 	struct vg_tunnel t;
 
 	ip_tunnel_of(pkt, VG_TUN_GRE, session ? session : key, &t);
@@ -218,6 +241,7 @@ probe_vxlan(const uint8_t *p, uint32_t len, struct vg_udp_tunnel *t)
 	t->inner = INNER_ETHER;
 	t->off = 8;
 	t->vni = vg_be32(p + 4) >> 8;
+	t->session = t->vni;
 	return true;
 }
 
@@ -234,6 +258,23 @@ probe_geneve(const uint8_t *p, uint32_t len, struct vg_udp_tunnel *t)
 	t->type = VG_TUN_GENEVE;
 	t->off = off;
 	t->vni = vg_be32(p + 4) >> 8;
+	t->session = t->vni;
+	/* Options: class (2), type (1), length in words (low 5 bits), data. */
+	for (uint32_t o = 8; o + 4 <= off;) {
+		uint16_t cls = vg_be16(p + o);
+		uint8_t type = p[o + 2];
+		uint32_t olen = 4 + (uint32_t)(p[o + 3] & 0x1f) * 4;
+
+		if (o + olen > off)
+			break;
+		/* Google's network id (top bit: direction) names the mirror session. */
+		if (cls == 0x0132 && (type & 0x7f) == 1 && olen >= 12) {
+			uint64_t id = (uint64_t)vg_be32(p + o + 4) << 32 | vg_be32(p + o + 8);
+
+			t->session = id & ~(1ULL << 63);
+		}
+		o += olen;
+	}
 	if (proto == GRE_PROTO_TEB)
 		t->inner = INNER_ETHER;
 	else if (proto == GRE_PROTO_IPV4 || proto == GRE_PROTO_IPV6)
@@ -363,4 +404,38 @@ vg_udp_tunnel_enter(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_ud
 	if (!push_tunnel(d, pkt, outer))
 		return VG_DECODE_IP;
 	return decode_inner(d, pkt, (enum inner_kind)t->inner, 0, p, len);
+}
+
+/* ---- mirror transport ---------------------------------------------------- */
+
+bool
+vg_mirror_strip(struct vg_decoder *d, struct vg_pkt *pkt, enum vg_decode_result *r)
+{
+	struct vg_udp_tunnel t;
+	const uint8_t *p = pkt->payload;
+	uint32_t len = pkt->payload_cap;
+	bool vx, gn;
+
+	if (d->cfg.mirror == 0 || pkt->ip_proto != 17 || pkt->l4_ok != VG_L4_FULL || p == NULL)
+		return false;
+	vx = (d->cfg.mirror & VG_MIRROR_VXLAN) &&
+		pkt->dport == (d->cfg.mirror_port ? d->cfg.mirror_port : PORT_VXLAN);
+	gn = (d->cfg.mirror & VG_MIRROR_GENEVE) &&
+		pkt->dport == (d->cfg.mirror_port ? d->cfg.mirror_port : PORT_GENEVE);
+	if ((!vx && !gn) || !to_collector(d, pkt))
+		return false;
+	memset(&t, 0, sizeof(t));
+	/* A configured port may carry either: VXLAN has its I flag, GENEVE version 0. */
+	if (vx && len >= 8 && (p[0] & 0x08) && probe_vxlan(p, len, &t)) {
+	} else if (gn && probe_geneve(p, len, &t)) {
+	} else {
+		return false;
+	}
+	pkt->mirrored = 1;
+	pkt->session = t.session;
+	pkt->has_l2 = 0; /* the mirrored frame's own L2 is what counts */
+	pkt->nvlan = 0;
+	d->stats.mirror_packets++;
+	*r = decode_inner(d, pkt, (enum inner_kind)t.inner, 0, p + t.off, len - t.off);
+	return true;
 }

@@ -198,6 +198,10 @@ vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c)
 	} else {
 		vg_rec_unset(&r);
 	}
+	if (c->mirrored && (f >> VG_FEAT_MIRROR & 1))
+		vg_rec_count(&r, c->session);
+	else
+		vg_rec_unset(&r);
 	emit(ft, vg_rec_end(&r));
 	ft->stats.logged++;
 }

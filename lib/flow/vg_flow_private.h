@@ -92,8 +92,10 @@ struct vg_conn {
 	uint8_t removable_at_close;
 	uint8_t nvlan;
 	uint8_t has_l2;
+	uint8_t mirrored;
 	uint8_t history_len;
 	uint64_t key_hash;
+	uint64_t session; /* mirror session: part of the key */
 	struct vg_addr orig_h, resp_h;
 	uint16_t orig_p, resp_p;
 	uint16_t vlan, inner_vlan;

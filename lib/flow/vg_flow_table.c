@@ -418,7 +418,7 @@ lookup(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt_key 
 	while (idx != VG_NIL) {
 		struct vg_conn *c = &ft->conns[idx];
 
-		if (c->key_hash == h && c->ip_proto == pkt->ip_proto) {
+		if (c->key_hash == h && c->ip_proto == pkt->ip_proto && c->session == pkt->session) {
 			if (c->orig_p == k->sp && c->resp_p == k->dp &&
 				vg_addr_cmp(&c->orig_h, &pkt->src) == 0 &&
 				vg_addr_cmp(&c->resp_h, &pkt->dst) == 0) {
@@ -457,6 +457,8 @@ conn_create(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt
 	c->orig_p = k->sp;
 	c->resp_p = k->dp;
 	c->start_ns = c->last_ns = pkt->ts_ns;
+	c->session = pkt->session;
+	c->mirrored = pkt->mirrored;
 	c->nvlan = pkt->nvlan;
 	c->vlan = pkt->vlan;
 	c->inner_vlan = pkt->inner_vlan;
@@ -515,7 +517,8 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 		return VG_FLOW_NONE;
 	}
 	pkt_key_of(pkt, &k);
-	uint64_t h = key_hash(&pkt->src, k.sp, &pkt->dst, k.dp, pkt->ip_proto, k.one_way);
+	uint64_t h = key_hash(&pkt->src, k.sp, &pkt->dst, k.dp, pkt->ip_proto, k.one_way) ^
+		vg_flow_mix64(pkt->session);
 
 	c = lookup(ft, pkt, &k, h, &is_orig);
 	if (c != NULL && c->kind == VG_KIND_TCP && pkt->l4_ok == VG_L4_FULL &&

@@ -35,6 +35,8 @@ static const struct vg_field conn_fields[VG_CONN_NCOLS] = {
 	[VG_CONN_ORIG_L2_ADDR] = FX("orig_l2_addr", STRING, L2_ADDR),
 	[VG_CONN_RESP_L2_ADDR] = FX("resp_l2_addr", STRING, L2_ADDR),
 	[VG_CONN_COMMUNITY_ID] = FX("community_id", STRING, COMMUNITY_ID),
+	/* vigil's extension: appended after Zeek's columns so Zeek readers keep working. */
+	[VG_CONN_MIRROR_SESSION] = FX("mirror_session", COUNT, MIRROR),
 };
 
 static const struct vg_field weird_fields[VG_WEIRD_NCOLS] = {

@@ -35,6 +35,7 @@ enum vg_feature {
 	VG_FEAT_COMMUNITY_ID = 1, /* policy/protocols/conn/community-id-logging */
 	VG_FEAT_VLAN = 2,         /* policy/protocols/conn/vlan-logging */
 	VG_FEAT_L2_ADDR = 3,      /* policy/protocols/conn/mac-logging */
+	VG_FEAT_MIRROR = 4,       /* vigil: mirror session column (--mirror) */
 };
 
 struct vg_field {
@@ -87,6 +88,7 @@ enum vg_conn_col {
 	VG_CONN_ORIG_L2_ADDR,
 	VG_CONN_RESP_L2_ADDR,
 	VG_CONN_COMMUNITY_ID,
+	VG_CONN_MIRROR_SESSION,
 	VG_CONN_NCOLS
 };
 

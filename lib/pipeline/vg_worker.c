@@ -56,6 +56,16 @@ static void
 run_ip(struct vg_worker *w, struct vg_pkt *pkt)
 {
 	for (;;) {
+		enum vg_decode_result r;
+
+		/* Mirror transport is stripped before the flow table sees it. */
+		if (vg_mirror_strip(&w->dec, pkt, &r)) {
+			if (r == VG_DECODE_IP)
+				continue;
+			if (pkt->nweirds)
+				vg_flow_packet_weirds(w->flows, pkt);
+			return;
+		}
 		uint32_t h = vg_flow_packet(w->flows, pkt);
 		struct vg_udp_tunnel t;
 		struct vg_tunnel outer;
