@@ -2,29 +2,61 @@
 /* The Internet checksum (RFC 1071) and the TCP/UDP/ICMPv6 pseudo header. */
 #include "vg_decode.h"
 
+/*
+ * Sums in the host's byte order, 8 bytes per step, and swaps once at the end:
+ * the ones' complement sum is the same up to that swap (RFC 1071, 2.(B)).
+ * Returns a partial sum in network order, to be added to or folded.
+ */
 uint32_t
 vg_cksum_add(uint32_t sum, const uint8_t *p, uint32_t len)
 {
-	uint64_t s = sum;
+	uint64_t s = 0;
 
-	while (len >= 4) {
-		s += vg_be32(p);
+	while (len >= 8) {
+		uint32_t a, b;
+
+		memcpy(&a, p, 4);
+		memcpy(&b, p + 4, 4);
+		s += (uint64_t)a + b;
+		p += 8;
+		len -= 8;
+	}
+	if (len >= 4) {
+		uint32_t a;
+
+		memcpy(&a, p, 4);
+		s += a;
 		p += 4;
 		len -= 4;
 	}
 	if (len >= 2) {
-		s += vg_be16(p);
+		uint16_t a;
+
+		memcpy(&a, p, 2);
+		s += a;
 		p += 2;
 		len -= 2;
 	}
-	if (len)
-		s += (uint32_t)p[0] << 8;
-	while (s >> 32)
-		s = (s & 0xffffffff) + (s >> 32);
+	if (len) {
+		uint8_t tail[2] = {p[0], 0};
+		uint16_t a;
+
+		memcpy(&a, tail, 2);
+		s += a;
+	}
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
-	return (uint32_t)s;
+	uint16_t folded = (uint16_t)s;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	folded = (uint16_t)(folded >> 8 | folded << 8);
+#endif
+	uint64_t t = (uint64_t)sum + folded;
+
+	return (uint32_t)((t & 0xffffffff) + (t >> 32));
 }
 
 uint16_t

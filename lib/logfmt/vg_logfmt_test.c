@@ -130,6 +130,9 @@ conn_a(uint8_t *buf, uint32_t cap)
 	vg_rec_str(&r, "", 0);   /* orig_l2_addr: empty */
 	vg_rec_cstr(&r, "-");    /* resp_l2_addr: looks like unset */
 	vg_rec_cstr(&r, "1:xyz"); /* community_id */
+	/* Columns added after these (vigil's own) stay unset. */
+	for (int i = VG_CONN_COMMUNITY_ID + 1; i < VG_CONN_NCOLS; i++)
+		vg_rec_unset(&r);
 	return vg_rec_end(&r);
 }
 
@@ -171,6 +174,9 @@ conn_b(uint8_t *buf, uint32_t cap)
 	vg_rec_str(&r, "\x01\x7f\xff", 3);  /* orig_l2_addr */
 	vg_rec_cstr(&r, "sp ace");          /* resp_l2_addr */
 	vg_rec_cstr(&r, "x,y");             /* community_id */
+	/* Columns added after these (vigil's own) stay unset. */
+	for (int i = VG_CONN_COMMUNITY_ID + 1; i < VG_CONN_NCOLS; i++)
+		vg_rec_unset(&r);
 	return vg_rec_end(&r);
 }
 

@@ -52,13 +52,28 @@ buf_ch(struct vg_buf *b, char c)
 	buf_add(b, &c, 1);
 }
 
+/* Decimal digits without printf: formatting is most of the writer's work. */
+static size_t
+fmt_u64(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
 static void
 buf_fmt_u64(struct vg_buf *b, uint64_t v)
 {
 	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
 
-	buf_add(b, tmp, (size_t)n);
+	buf_add(b, tmp, fmt_u64(tmp, v));
 }
 
 static void
@@ -94,8 +109,18 @@ buf_fmt_secs(struct vg_buf *b, int64_t ns, bool trim)
 	bool neg = ns < 0;
 	uint64_t a = neg ? (uint64_t)(-ns) : (uint64_t)ns;
 	uint64_t us = (a + 500) / 1000;
-	int n = snprintf(tmp, sizeof(tmp), "%s%" PRIu64 ".%06" PRIu64, neg ? "-" : "",
-		us / 1000000, us % 1000000);
+	uint64_t frac = us % 1000000;
+	int n = 0;
+
+	if (neg)
+		tmp[n++] = '-';
+	n += (int)fmt_u64(tmp + n, us / 1000000);
+	tmp[n++] = '.';
+	for (int i = 5; i >= 0; i--) {
+		tmp[n + i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	n += 6;
 
 	if (trim) {
 		/* JSON: the shortest form, as a double-printing library writes it. */

@@ -102,6 +102,9 @@ build_conn(uint8_t *buf, uint32_t cap)
 	vg_rec_cstr(&r, "00:11:22:33:44:55");                /* orig_l2_addr */
 	vg_rec_str(&r, "", 0);                               /* resp_l2_addr */
 	vg_rec_unset(&r);                                    /* community_id */
+	/* Columns added after these (vigil's own) stay unset. */
+	for (int i = VG_CONN_COMMUNITY_ID + 1; i < VG_CONN_NCOLS; i++)
+		vg_rec_unset(&r);
 	return vg_rec_end(&r);
 }
 
@@ -165,6 +168,8 @@ test_conn_record(void)
 	CHECK(!v[VG_CONN_RESP_L2_ADDR].unset);
 	CHECK_EQ(v[VG_CONN_RESP_L2_ADDR].v.str.len, 0);
 	CHECK(v[VG_CONN_COMMUNITY_ID].unset);
+	for (int i = VG_CONN_COMMUNITY_ID + 1; i < VG_CONN_NCOLS; i++)
+		CHECK(v[i].unset);
 
 	/* Every cut before the last field's end is refused, never read past. */
 	uint32_t used = rd.off;
