@@ -62,7 +62,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: vigil -r FILE [options]\n"
-		"Reads a pcap or pcapng file and writes Zeek logs (conn.log, weird.log).\n"
+		"Reads a pcap or pcapng file and writes Zeek logs (conn.log, weird.log,\n"
+		"tunnel.log).\n"
 		"\n"
 		"  -r, --read FILE        capture file to read (pcap or pcapng)\n"
 		"  -o, --output DIR       directory for the logs (default: current directory)\n"
@@ -157,7 +158,8 @@ parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *
 		mult = 1024 * 1024;
 		end++;
 	}
-	if (errno || end == s || *end != '\0' || s[0] == '-' || v * mult < min || v * mult > max) {
+	if (errno || end == s || *end != '\0' || s[0] == '-' || v > max / mult ||
+		v * mult < min) {
 		fprintf(stderr, "vigil: %s needs a number from %" PRIu64 " to %" PRIu64
 			", not '%s'\n", opt, min, max, s);
 		return -1;

@@ -38,11 +38,11 @@ drain(void *ctx)
 	uint32_t len;
 
 	while ((rec = vg_ring_peek(off->ring, &len)) != NULL) {
-		if (vg_logwriter_write(off->writer, rec, len) != 0 && errno != 0 &&
-			vg_logwriter_bad(off->writer) == 0)
-			off->write_error = errno;
+		vg_logwriter_write(off->writer, rec, len);
 		vg_ring_release(off->ring, len);
 	}
+	if (off->write_error == 0)
+		off->write_error = vg_logwriter_error(off->writer);
 	return true;
 }
 
@@ -79,7 +79,8 @@ link_name(int link)
 }
 
 static void
-print_stats(const struct vg_worker *w, const struct vg_ring *ring, double secs)
+print_stats(const struct vg_worker *w, const struct vg_ring *ring,
+	const struct vg_logwriter *writer, double secs)
 {
 	const struct vg_decode_stats *d = &w->dec.stats;
 	const struct vg_flow_stats *f = vg_flow_stats(w->flows);
@@ -96,6 +97,7 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring, double secs)
 		" ring-drops %" PRIu64 "\n",
 		f->created, f->logged, f->evicted, f->reused, f->weirds_logged,
 		f->weirds_suppressed, ring->hdr->records, ring->hdr->drops);
+	fprintf(stderr, "vigil: malformed-records %" PRIu64 "\n", vg_logwriter_bad(writer));
 	fprintf(stderr, "vigil: %.3f s, %.3f Mpps\n", secs,
 		secs > 0 ? (double)d->packets / secs / 1e6 : 0.0);
 }
@@ -149,9 +151,15 @@ run_offline(const struct vg_options *o)
 	if (o->mirror)
 		features |= 1u << VG_FEAT_MIRROR;
 	shm = vg_logshm_create(o->shm_name, 1, o->ring_size, features);
+	if (shm == NULL && o->shm_name != NULL && errno == EEXIST) {
+		fprintf(stderr, "vigil: shared memory '%s' exists (another vigil?); remove "
+				"/dev/shm/%s or choose another --shm name\n", o->shm_name, o->shm_name);
+		vg_pcap_close(src);
+		return 1;
+	}
 	if (shm == NULL) {
-		fprintf(stderr, "vigil: cannot create the log ring (%s); try a smaller "
-				"--ring-size\n", strerror(errno));
+		fprintf(stderr, "vigil: cannot create the log ring (%s); check the --shm name "
+				"or try a smaller --ring-size\n", strerror(errno));
 		vg_pcap_close(src);
 		return 1;
 	}
@@ -204,7 +212,7 @@ run_offline(const struct vg_options *o)
 	if (show)
 		progress(src, w.stats.packets, t0, true);
 	if (o->stats)
-		print_stats(&w, off.ring, secs);
+		print_stats(&w, off.ring, off.writer, secs);
 	if (vg_pcap_error(src) != NULL) {
 		fprintf(stderr, "vigil: %s: read stopped early (%s); logs cover the packets "
 				"before that point\n", o->read_file, vg_pcap_error(src));

@@ -225,7 +225,7 @@ decode_ipv6(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 			uint8_t hdr[40 + 256];
 
 			d->stats.fragments++;
-			if (off > sizeof(hdr) || lim < total) {
+			if (off > sizeof(hdr) || lim < total || off + 8 > total) {
 				vg_pkt_weird(d, pkt, VG_WEIRD_INTERNALLY_TRUNCATED_HEADER,
 					VG_WEIRD_SCOPE_FLOW, NULL);
 				return VG_DECODE_DROPPED;
@@ -251,9 +251,15 @@ decode_ipv6(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 			w[4] = (uint8_t)((dlen - 40) >> 8);
 			w[5] = (uint8_t)(dlen - 40);
 			uint32_t wl = pkt->wire_len, cl = pkt->cap_len;
+			struct vg_pkt_weird frag_weirds[VG_PKT_MAX_WEIRDS];
+			uint8_t nfrag = 0;
 
 			/* The second pass reports the same header weirds again, and any
-			 * transport weirds of the whole datagram. */
+			 * transport weirds of the whole datagram; reassembly's own are kept. */
+			for (uint8_t i = 0; i < pkt->nweirds; i++)
+				if (pkt->weirds[i].code >= VG_WEIRD_FRAG_OVERLAP &&
+					pkt->weirds[i].code <= VG_WEIRD_FRAG_TABLE_FULL)
+					frag_weirds[nfrag++] = pkt->weirds[i];
 			pkt->nweirds = 0;
 			pkt->layers = 0;
 			pkt->wire_len = pkt->cap_len = dlen;
@@ -261,6 +267,8 @@ decode_ipv6(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 
 			pkt->wire_len = wl;
 			pkt->cap_len = cl;
+			for (uint8_t i = 0; i < nfrag && pkt->nweirds < VG_PKT_MAX_WEIRDS; i++)
+				pkt->weirds[pkt->nweirds++] = frag_weirds[i];
 			pkt->reassembled = 1;
 			d->stats.ip6--;
 			return r;

@@ -16,7 +16,7 @@ static unsigned int n_failed;
 		n_checks++;                                                                        \
 		if (!(cond)) {                                                                     \
 			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__,      \
+			fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__,       \
 				__func__, #cond);                                                  \
 		}                                                                                  \
 	} while (0)
@@ -28,7 +28,7 @@ static unsigned int n_failed;
 		n_checks++;                                                                        \
 		if (va_ != vb_) {                                                                  \
 			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: %s == %s (%llu != %llu)\n",     \
+			fprintf(stderr, "%s:%d: %s: check failed: %s == %s (%llu != %llu)\n",      \
 				__FILE__, __LINE__, __func__, #a, #b, va_, vb_);                   \
 		}                                                                                  \
 	} while (0)
@@ -303,8 +303,8 @@ test_tcp_options_payload(struct vg_decoder *d)
 	static const uint8_t data[] = "hello, world";
 	struct pb p = {.len = 0};
 	uint8_t tcp[128];
-	uint32_t tl = mk_tcp(tcp, 80, 12345, 0xfffffff0, 0x01020305,
-		VG_TCP_ACK | VG_TCP_PSH, 512, 6, data, 12);
+	uint32_t tl = mk_tcp(
+		tcp, 80, 12345, 0xfffffff0, 0x01020305, VG_TCP_ACK | VG_TCP_PSH, 512, 6, data, 12);
 	struct vg_pkt pkt;
 
 	fill_cksum_v4(tcp, tl, 6, ip_b, ip_a);
@@ -530,8 +530,8 @@ test_raw_links(struct vg_decoder *d)
 	uint8_t tcp[64];
 	uint32_t tl = mk_syn(tcp);
 	struct vg_pkt pkt;
-	static const int links[] = {VG_LINK_RAW, VG_LINK_LINKTYPE_RAW, VG_LINK_RAW_ALT,
-		VG_LINK_IPV4};
+	static const int links[] = {
+		VG_LINK_RAW, VG_LINK_LINKTYPE_RAW, VG_LINK_RAW_ALT, VG_LINK_IPV4};
 
 	pb_ipv4(&p, 6, ip_a, ip_b, 3, 0, tcp, tl);
 	for (size_t i = 0; i < VG_ARRAY_SIZE(links); i++) {
@@ -920,8 +920,8 @@ test_fragments(void)
 
 	pb_eth(&b1, 0x0800);
 	pb_ipv4(&b1, 17, ip_a, ip_b, 0xd00d, 0x2000, udp, 13);
-	CHECK_EQ(vg_decode(&d, VG_LINK_ETHERNET, b1.b, b1.len, b1.len, 11, &pkt),
-		VG_DECODE_DROPPED);
+	CHECK_EQ(
+		vg_decode(&d, VG_LINK_ETHERNET, b1.b, b1.len, b1.len, 11, &pkt), VG_DECODE_DROPPED);
 	CHECK(has_weird(&pkt, VG_WEIRD_FRAG_SIZE_INCONSISTENCY));
 
 	vg_decoder_fini(&d);

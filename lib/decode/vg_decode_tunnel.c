@@ -399,10 +399,15 @@ vg_udp_tunnel_enter(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_ud
 	const uint8_t *p = pkt->payload + t->off;
 	uint32_t len = pkt->payload_cap - t->off;
 
-	if (t->inner == INNER_GRE)
-		return decode_gre_at(d, pkt, p, len);
+	if (t->inner == INNER_GRE) {
+		uint8_t before = pkt->ntunnels;
+		enum vg_decode_result r = decode_gre_at(d, pkt, p, len);
+
+		/* Not entered (depth, bad header): the packet ends here. */
+		return pkt->ntunnels == before ? VG_DECODE_DROPPED : r;
+	}
 	if (!push_tunnel(d, pkt, outer))
-		return VG_DECODE_IP;
+		return VG_DECODE_DROPPED;
 	return decode_inner(d, pkt, (enum inner_kind)t->inner, 0, p, len);
 }
 

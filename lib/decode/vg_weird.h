@@ -21,16 +21,13 @@
 	X(TOO_MANY_LAYERS, "exceeded_layer_limit")                                                 \
 	X(UNKNOWN_LINK_TYPE, "unknown_link_type")                                                  \
 	X(TRUNCATED_IP, "truncated_IP")                                                            \
-	X(TRUNCATED_IPV6, "truncated_IPv6")                                                        \
 	X(INVALID_IP_HEADER_SIZE, "invalid_IP_header_size")                                        \
 	X(INTERNALLY_TRUNCATED_HEADER, "internally_truncated_header")                              \
 	X(BAD_IP_CHECKSUM, "bad_IP_checksum")                                                      \
 	X(IP_VERSION_MISMATCH, "invalid_IP_version")                                               \
 	X(BAD_IPV6_DEST_OPT_LEN, "bad_ipv6_dest_opt_len")                                          \
-	X(BAD_IPV6_HOP_OPT_LEN, "bad_ipv6_hop_by_hop_opt_len")                                     \
 	X(MULTIPLE_HOME_ADDR_OPTS, "multiple_home_addr_opts")                                      \
 	X(BAD_HOME_ADDR_LEN, "bad_home_addr_len")                                                  \
-	X(IPV6_EXT_TRUNCATED, "truncated_IPv6_extension_header")                                   \
 	X(FRAG_OVERLAP, "fragment_overlap")                                                        \
 	X(FRAG_INCONSISTENCY, "fragment_inconsistency")                                            \
 	X(FRAG_SIZE_INCONSISTENCY, "fragment_size_inconsistency")                                  \

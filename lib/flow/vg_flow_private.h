@@ -137,7 +137,7 @@ struct vg_weird_seen {
 	uint64_t ts;
 };
 
-/* Tunnels already announced in tunnel.log (uids; 0 empty, 1 deleted). */
+/* Tunnels already announced in tunnel.log (uids; 0 empty). */
 #define VG_TUNNEL_REG_SLOTS 65536
 
 #define VG_LRU_CLASSES 3 /* short (1 min), long (TCP 5 min), gone */
@@ -156,6 +156,8 @@ struct vg_flow_table {
 	uint64_t uid_state;
 	struct vg_weird_seen weird_seen[VG_WEIRD_SEEN_SLOTS];
 	uint64_t tunnel_reg[VG_TUNNEL_REG_SLOTS];
+	uint32_t tunnel_reg_count;
+	uint32_t high_water; /* slots below this have been handed out at least once */
 	uint8_t rec[VG_REC_MAX_LEN];
 };
 

@@ -181,11 +181,10 @@ vg_flow_table_create(const struct vg_flow_cfg *cfg)
 		return NULL;
 	}
 	memset(ft->buckets, 0xff, (size_t)ft->nbuckets * sizeof(*ft->buckets));
-	for (uint32_t i = 0; i < n; i++) {
-		ft->conns[i].hnext = i + 1 < n ? i + 1 : VG_NIL;
-		ft->conns[i].lru_class = LRU_NONE;
-	}
-	ft->free_head = 0;
+	/* Slots are handed out from high_water up, so untouched memory stays unbacked;
+	 * freed ones go on the free list. */
+	ft->free_head = VG_NIL;
+	ft->high_water = 0;
 	for (int i = 0; i < VG_LRU_CLASSES; i++)
 		ft->lru_head[i] = ft->lru_tail[i] = VG_NIL;
 	ft->uid_state = cfg->uid_seed ^ 0x5851f42d4c957f2dULL;
@@ -252,6 +251,14 @@ conn_remove(struct vg_flow_table *ft, struct vg_conn *c)
 static struct vg_conn *
 conn_alloc(struct vg_flow_table *ft)
 {
+	if (ft->free_head == VG_NIL && ft->high_water < ft->cfg.max_flows) {
+		struct vg_conn *c = &ft->conns[ft->high_water++];
+
+		memset(c, 0, sizeof(*c));
+		c->in_use = 1;
+		c->lru_class = LRU_NONE;
+		return c;
+	}
 	if (ft->free_head == VG_NIL) {
 		/* Full: the least recently active connection makes room. */
 		uint32_t victim = ft->lru_head[LRU_SHORT];
@@ -261,6 +268,9 @@ conn_alloc(struct vg_flow_table *ft)
 		if (victim == VG_NIL)
 			return NULL;
 		ft->stats.evicted++;
+		if (ft->stats.evicted == 1)
+			vg_weird_log(ft, ft->now_ns, NULL, NULL, NULL, VG_WEIRD_FLOW_TABLE_FULL,
+				"vigil");
 		conn_remove(ft, &ft->conns[victim]);
 	}
 	uint32_t idx = ft->free_head;
@@ -363,8 +373,8 @@ vg_flow_advance(struct vg_flow_table *ft, uint64_t now_ns)
 void
 vg_flow_flush(struct vg_flow_table *ft)
 {
-	/* Log in start order, as Zeek's end-of-input drain roughly does. */
-	for (uint32_t i = 0; i < ft->cfg.max_flows; i++)
+	/* Every slot ever used, in pool order. */
+	for (uint32_t i = 0; i < ft->high_water; i++)
 		if (ft->conns[i].in_use)
 			conn_remove(ft, &ft->conns[i]);
 	ft->attempt.count = ft->close.count = 0;

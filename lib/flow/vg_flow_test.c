@@ -21,7 +21,7 @@ static unsigned int n_failed;
 		n_checks++;                                                                        \
 		if (!(cond)) {                                                                     \
 			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__,      \
+			fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__,       \
 				__func__, #cond);                                                  \
 		}                                                                                  \
 	} while (0)
@@ -33,7 +33,7 @@ static unsigned int n_failed;
 		n_checks++;                                                                        \
 		if (va_ != vb_) {                                                                  \
 			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: %s == %s (%llu != %llu)\n",     \
+			fprintf(stderr, "%s:%d: %s: check failed: %s == %s (%llu != %llu)\n",      \
 				__FILE__, __LINE__, __func__, #a, #b, va_, vb_);                   \
 		}                                                                                  \
 	} while (0)
@@ -47,7 +47,8 @@ static unsigned int n_failed;
 		if (v_->unset || v_->v.str.len != strlen(s_) ||                                    \
 			memcmp(v_->v.str.p, s_, strlen(s_)) != 0) {                                \
 			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: %s is \"%.*s\"%s, want \"%s\"\n", \
+			fprintf(stderr,                                                            \
+				"%s:%d: %s: check failed: %s is \"%.*s\"%s, want \"%s\"\n",        \
 				__FILE__, __LINE__, __func__, #val,                                \
 				v_->unset ? 0 : (int)v_->v.str.len,                                \
 				v_->unset ? "" : (const char *)v_->v.str.p,                        \
@@ -62,9 +63,8 @@ static unsigned int n_failed;
 		if ((val).unset || (val).v.u != (uint64_t)(x)) {                                   \
 			n_failed++;                                                                \
 			fprintf(stderr, "%s:%d: %s: check failed: %s is %llu%s, want %llu\n",      \
-				__FILE__, __LINE__, __func__, #val,                                \
-				(unsigned long long)(val).v.u, (val).unset ? " (unset)" : "",      \
-				(unsigned long long)(x));                                          \
+				__FILE__, __LINE__, __func__, #val, (unsigned long long)(val).v.u, \
+				(val).unset ? " (unset)" : "", (unsigned long long)(x));           \
 		}                                                                                  \
 	} while (0)
 
@@ -141,8 +141,8 @@ get_conn(const struct coll *c, uint32_t k, struct conn_row *row)
 
 /* ---- packets ------------------------------------------------------------ */
 
-#define T0 1300475167000000000ULL
-#define MS 1000000ULL
+#define T0  1300475167000000000ULL
+#define MS  1000000ULL
 #define SEC 1000000000ULL
 
 static const uint8_t zeros[2048];
@@ -167,8 +167,8 @@ base_pkt(struct vg_pkt *p, uint64_t ts, uint8_t proto, const uint8_t *s, const u
 }
 
 static void
-tcp_pkt(struct vg_pkt *p, uint64_t ts, const uint8_t *s, uint16_t sp, const uint8_t *d,
-	uint16_t dp, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, uint32_t plen)
+tcp_pkt(struct vg_pkt *p, uint64_t ts, const uint8_t *s, uint16_t sp, const uint8_t *d, uint16_t dp,
+	uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, uint32_t plen)
 {
 	base_pkt(p, ts, 6, s, d);
 	p->sport = sp;
@@ -185,8 +185,8 @@ tcp_pkt(struct vg_pkt *p, uint64_t ts, const uint8_t *s, uint16_t sp, const uint
 }
 
 static void
-udp_pkt(struct vg_pkt *p, uint64_t ts, const uint8_t *s, uint16_t sp, const uint8_t *d,
-	uint16_t dp, uint32_t plen)
+udp_pkt(struct vg_pkt *p, uint64_t ts, const uint8_t *s, uint16_t sp, const uint8_t *d, uint16_t dp,
+	uint32_t plen)
 {
 	base_pkt(p, ts, 17, s, d);
 	p->sport = sp;
@@ -848,8 +848,9 @@ test_community_id(void)
 		n_checks++;
 		if (n != strlen(cid_vectors[i].id) || strcmp(out, cid_vectors[i].id) != 0) {
 			n_failed++;
-			fprintf(stderr, "%s:%d: community id %s:%u -> %s:%u proto %u: got \"%s\", "
-					"want \"%s\"\n",
+			fprintf(stderr,
+				"%s:%d: community id %s:%u -> %s:%u proto %u: got \"%s\", "
+				"want \"%s\"\n",
 				__FILE__, __LINE__, cid_vectors[i].saddr, cid_vectors[i].sport,
 				cid_vectors[i].daddr, cid_vectors[i].dport, cid_vectors[i].proto,
 				out, cid_vectors[i].id);
@@ -866,8 +867,7 @@ test_community_id(void)
 
 	/* The conn.log column, when enabled. */
 	struct coll c = {0};
-	struct vg_flow_table *ft =
-		mk_table(&c, NULL, 1u << VG_FEAT_COMMUNITY_ID, 1);
+	struct vg_flow_table *ft = mk_table(&c, NULL, 1u << VG_FEAT_COMMUNITY_ID, 1);
 	const uint8_t a[4] = {128, 232, 110, 120}, b[4] = {66, 35, 250, 204};
 	struct conn_row r;
 

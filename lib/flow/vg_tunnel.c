@@ -30,46 +30,64 @@ ip_tunnel_uid(const struct vg_flow_table *ft, struct vg_tunnel *t)
 	t->uid[1] = vg_flow_mix64(h + 0x632be59bd9b4e019ULL);
 }
 
-/* Adds a uid to the registry; true when it was not there (announce it). */
+/*
+ * The registry is an open-addressing set with linear probing; deletion shifts
+ * later entries back, so no tombstones pile up. 0 marks an empty slot.
+ */
+static inline uint32_t
+reg_slot(uint64_t key)
+{
+	return (uint32_t)vg_flow_mix64(key) & (VG_TUNNEL_REG_SLOTS - 1);
+}
+
+/* Adds a uid; true when it was not there (announce it). */
 static bool
 reg_add(struct vg_flow_table *ft, uint64_t key)
 {
-	uint32_t i = (uint32_t)vg_flow_mix64(key) & (VG_TUNNEL_REG_SLOTS - 1);
-	uint32_t free_at = UINT32_MAX;
+	uint32_t i = reg_slot(key |= 1);
 
-	key |= 2; /* 0 and 1 mark empty and deleted slots */
 	for (uint32_t n = 0; n < VG_TUNNEL_REG_SLOTS; n++, i = (i + 1) & (VG_TUNNEL_REG_SLOTS - 1)) {
-		uint64_t v = ft->tunnel_reg[i];
-
-		if (v == key)
+		if (ft->tunnel_reg[i] == key)
 			return false;
-		if (v == 1 && free_at == UINT32_MAX)
-			free_at = i;
-		if (v == 0) {
-			ft->tunnel_reg[free_at != UINT32_MAX ? free_at : i] = key;
+		if (ft->tunnel_reg[i] == 0) {
+			if (ft->tunnel_reg_count + 1 < VG_TUNNEL_REG_SLOTS) {
+				ft->tunnel_reg[i] = key;
+				ft->tunnel_reg_count++;
+			}
 			return true;
 		}
 	}
-	if (free_at != UINT32_MAX)
-		ft->tunnel_reg[free_at] = key;
 	return true; /* full: announce again rather than never */
 }
 
 static bool
 reg_remove(struct vg_flow_table *ft, uint64_t key)
 {
-	uint32_t i = (uint32_t)vg_flow_mix64(key) & (VG_TUNNEL_REG_SLOTS - 1);
+	const uint32_t mask = VG_TUNNEL_REG_SLOTS - 1;
+	uint32_t i = reg_slot(key |= 1);
 
-	key |= 2;
-	for (uint32_t n = 0; n < VG_TUNNEL_REG_SLOTS; n++, i = (i + 1) & (VG_TUNNEL_REG_SLOTS - 1)) {
-		uint64_t v = ft->tunnel_reg[i];
-
-		if (v == key) {
-			ft->tunnel_reg[i] = 1;
-			return true;
-		}
-		if (v == 0)
+	for (uint32_t n = 0; n < VG_TUNNEL_REG_SLOTS; n++, i = (i + 1) & mask) {
+		if (ft->tunnel_reg[i] == 0)
 			return false;
+		if (ft->tunnel_reg[i] != key)
+			continue;
+		/* Shift back every later entry whose home slot allows it. */
+		uint32_t hole = i, j = i;
+
+		for (;;) {
+			j = (j + 1) & mask;
+			if (ft->tunnel_reg[j] == 0)
+				break;
+			uint32_t home = reg_slot(ft->tunnel_reg[j]);
+
+			if (((j - home) & mask) >= ((j - hole) & mask)) {
+				ft->tunnel_reg[hole] = ft->tunnel_reg[j];
+				hole = j;
+			}
+		}
+		ft->tunnel_reg[hole] = 0;
+		ft->tunnel_reg_count--;
+		return true;
 	}
 	return false;
 }

@@ -47,6 +47,8 @@ int vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 /* Records written per log, and malformed records seen. */
 uint64_t vg_logwriter_count(const struct vg_logwriter *w, uint16_t log_id);
 uint64_t vg_logwriter_bad(const struct vg_logwriter *w);
+/* The errno of the first I/O error, or 0. */
+int vg_logwriter_error(const struct vg_logwriter *w);
 /* Writes the #close lines, closes the files; -1 on an I/O error. */
 int vg_logwriter_close(struct vg_logwriter *w);
 

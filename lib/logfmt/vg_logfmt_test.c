@@ -20,7 +20,7 @@ static unsigned int n_failed;
 		n_checks++;                                                                        \
 		if (!(cond)) {                                                                     \
 			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__,      \
+			fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__,       \
 				__func__, #cond);                                                  \
 		}                                                                                  \
 	} while (0)
@@ -32,7 +32,7 @@ static unsigned int n_failed;
 		n_checks++;                                                                        \
 		if (va_ != vb_) {                                                                  \
 			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: %s == %s (%lld != %lld)\n",     \
+			fprintf(stderr, "%s:%d: %s: check failed: %s == %s (%lld != %lld)\n",      \
 				__FILE__, __LINE__, __func__, #a, #b, va_, vb_);                   \
 		}                                                                                  \
 	} while (0)
@@ -44,8 +44,9 @@ static unsigned int n_failed;
 		n_checks++;                                                                        \
 		if ((buf)->p == NULL || (buf)->len != strlen(e_) || strcmp((buf)->p, e_) != 0) {   \
 			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: output differs\n  got:  ",       \
-				__FILE__, __LINE__, __func__);                                     \
+			fprintf(stderr,                                                            \
+				"%s:%d: %s: check failed: output differs\n  got:  ", __FILE__,     \
+				__LINE__, __func__);                                               \
 			show((buf)->p ? (buf)->p : "(null)");                                      \
 			fprintf(stderr, "  want: ");                                               \
 			show(e_);                                                                  \
@@ -71,8 +72,7 @@ show(const char *s)
 	fputc('\n', stderr);
 }
 
-#define ALL_FEATURES                                                                               \
-	((1u << VG_FEAT_COMMUNITY_ID) | (1u << VG_FEAT_VLAN) | (1u << VG_FEAT_L2_ADDR))
+#define ALL_FEATURES ((1u << VG_FEAT_COMMUNITY_ID) | (1u << VG_FEAT_VLAN) | (1u << VG_FEAT_L2_ADDR))
 
 static struct vg_addr
 v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
@@ -108,10 +108,10 @@ conn_a(uint8_t *buf, uint32_t cap)
 	vg_rec_addr(&r, &d);
 	vg_rec_port(&r, 5353);
 	vg_rec_cstr(&r, "udp");
-	vg_rec_unset(&r);                 /* service */
+	vg_rec_unset(&r);                  /* service */
 	vg_rec_interval(&r, 2500000000LL); /* duration */
-	vg_rec_count(&r, 0);              /* orig_bytes */
-	vg_rec_unset(&r);                 /* resp_bytes */
+	vg_rec_count(&r, 0);               /* orig_bytes */
+	vg_rec_unset(&r);                  /* resp_bytes */
 	vg_rec_cstr(&r, "S0");
 	vg_rec_bool(&r, true);
 	vg_rec_bool(&r, false);
@@ -125,10 +125,10 @@ conn_a(uint8_t *buf, uint32_t cap)
 	vg_rec_cstr(&r, "a");
 	vg_rec_cstr(&r, "b");
 	vg_rec_count(&r, 17);
-	vg_rec_int(&r, 100);     /* vlan */
-	vg_rec_unset(&r);        /* inner_vlan */
-	vg_rec_str(&r, "", 0);   /* orig_l2_addr: empty */
-	vg_rec_cstr(&r, "-");    /* resp_l2_addr: looks like unset */
+	vg_rec_int(&r, 100);      /* vlan */
+	vg_rec_unset(&r);         /* inner_vlan */
+	vg_rec_str(&r, "", 0);    /* orig_l2_addr: empty */
+	vg_rec_cstr(&r, "-");     /* resp_l2_addr: looks like unset */
 	vg_rec_cstr(&r, "1:xyz"); /* community_id */
 	/* Columns added after these (vigil's own) stay unset. */
 	for (int i = VG_CONN_COMMUNITY_ID + 1; i < VG_CONN_NCOLS; i++)
@@ -154,26 +154,26 @@ conn_b(uint8_t *buf, uint32_t cap)
 	vg_rec_addr(&r, &d);
 	vg_rec_port(&r, 65535);
 	vg_rec_cstr(&r, "tcp");
-	vg_rec_cstr(&r, "a\tb\nc\\d");     /* service */
-	vg_rec_interval(&r, 1500);          /* duration: 1.5 us rounds up */
+	vg_rec_cstr(&r, "a\tb\nc\\d");       /* service */
+	vg_rec_interval(&r, 1500);           /* duration: 1.5 us rounds up */
 	vg_rec_count(&r, 12345678901234ULL); /* orig_bytes */
-	vg_rec_count(&r, 0);                /* resp_bytes */
-	vg_rec_cstr(&r, "-");               /* conn_state */
+	vg_rec_count(&r, 0);                 /* resp_bytes */
+	vg_rec_cstr(&r, "-");                /* conn_state */
 	vg_rec_unset(&r);
 	vg_rec_unset(&r);
 	vg_rec_count(&r, 0);
-	vg_rec_cstr(&r, "(empty)");         /* history */
+	vg_rec_cstr(&r, "(empty)"); /* history */
 	vg_rec_count(&r, 0);
 	vg_rec_count(&r, 0);
 	vg_rec_count(&r, 0);
 	vg_rec_count(&r, 0);
-	vg_rec_set_begin(&r, 0);            /* tunnel_parents: empty */
+	vg_rec_set_begin(&r, 0); /* tunnel_parents: empty */
 	vg_rec_count(&r, 6);
-	vg_rec_int(&r, -1);                 /* vlan */
-	vg_rec_int(&r, 4095);               /* inner_vlan */
-	vg_rec_str(&r, "\x01\x7f\xff", 3);  /* orig_l2_addr */
-	vg_rec_cstr(&r, "sp ace");          /* resp_l2_addr */
-	vg_rec_cstr(&r, "x,y");             /* community_id */
+	vg_rec_int(&r, -1);                /* vlan */
+	vg_rec_int(&r, 4095);              /* inner_vlan */
+	vg_rec_str(&r, "\x01\x7f\xff", 3); /* orig_l2_addr */
+	vg_rec_cstr(&r, "sp ace");         /* resp_l2_addr */
+	vg_rec_cstr(&r, "x,y");            /* community_id */
 	/* Columns added after these (vigil's own) stay unset. */
 	for (int i = VG_CONN_COMMUNITY_ID + 1; i < VG_CONN_NCOLS; i++)
 		vg_rec_unset(&r);
@@ -256,7 +256,8 @@ test_conn_tsv_json(void)
 
 	CHECK(b.p != NULL && strncmp(b.p, b_head, strlen(b_head)) == 0);
 	CHECK(b.p != NULL && strstr(b.p, "\"duration\":0.000002,") != NULL);
-	CHECK(b.p != NULL && strstr(b.p, "\"orig_bytes\":12345678901234,\"resp_bytes\":0,") != NULL);
+	CHECK(b.p != NULL &&
+		strstr(b.p, "\"orig_bytes\":12345678901234,\"resp_bytes\":0,") != NULL);
 	CHECK(b.p != NULL && strstr(b.p, "\"conn_state\":\"-\",\"missed_bytes\":0,") != NULL);
 	CHECK(b.p != NULL && strstr(b.p, "local_orig") == NULL);
 	CHECK(b.p != NULL && strstr(b.p, "\"history\":\"(empty)\"") != NULL);
@@ -264,8 +265,9 @@ test_conn_tsv_json(void)
 	CHECK(b.p != NULL && strstr(b.p, "\"vlan\":-1,\"inner_vlan\":4095,") != NULL);
 	CHECK(b.p != NULL && strstr(b.p, "\"community_id\":\"x,y\"}\n") != NULL);
 	/* The service's tab, newline and backslash are escaped (either JSON form). */
-	CHECK(b.p != NULL && (strstr(b.p, "\"service\":\"a\\tb\\nc\\\\d\"") != NULL ||
-				     strstr(b.p, "\"service\":\"a\\u0009b\\u000ac\\\\d\"") != NULL));
+	CHECK(b.p != NULL &&
+		(strstr(b.p, "\"service\":\"a\\tb\\nc\\\\d\"") != NULL ||
+			strstr(b.p, "\"service\":\"a\\u0009b\\u000ac\\\\d\"") != NULL));
 	vg_buf_free(&b);
 	CHECK(b.p == NULL && b.len == 0 && b.cap == 0);
 }
@@ -320,8 +322,7 @@ test_weird_strings(void)
 		"1300475167.096535\t-\t-\t-\t-\t-\tx\t-\tF\tzeek\t-\n");
 	check_tsv_name(1300475167096535500ULL, "x", 1,
 		"1300475167.096536\t-\t-\t-\t-\t-\tx\t-\tF\tzeek\t-\n");
-	check_tsv_name(999999999500ULL, "x", 1,
-		"1000.000000\t-\t-\t-\t-\t-\tx\t-\tF\tzeek\t-\n");
+	check_tsv_name(999999999500ULL, "x", 1, "1000.000000\t-\t-\t-\t-\t-\tx\t-\tF\tzeek\t-\n");
 	check_tsv_name(0, "x", 1, "0.000000\t-\t-\t-\t-\t-\tx\t-\tF\tzeek\t-\n");
 
 	/* Unset, empty and the look-alikes. */
@@ -332,7 +333,8 @@ test_weird_strings(void)
 
 	/* Separators, backslash and non-printable bytes; commas only matter in sets. */
 	check_tsv_name(0, "a\tb", 3, "0.000000\t-\t-\t-\t-\t-\ta\\x09b\t-\tF\tzeek\t-\n");
-	check_tsv_name(0, "l1\nl2\r", 6, "0.000000\t-\t-\t-\t-\t-\tl1\\x0al2\\x0d\t-\tF\tzeek\t-\n");
+	check_tsv_name(
+		0, "l1\nl2\r", 6, "0.000000\t-\t-\t-\t-\t-\tl1\\x0al2\\x0d\t-\tF\tzeek\t-\n");
 	check_tsv_name(0, "c:\\dir", 6, "0.000000\t-\t-\t-\t-\t-\tc:\\x5cdir\t-\tF\tzeek\t-\n");
 	check_tsv_name(0, "\x00\x1f\x7f\x80\xff", 5,
 		"0.000000\t-\t-\t-\t-\t-\t\\x00\\x1f\\x7f\\x80\\xff\t-\tF\tzeek\t-\n");
@@ -342,7 +344,8 @@ test_weird_strings(void)
 	check_json_name(1300475167096535000ULL, "x", 1,
 		"{\"ts\":1300475167.096535,\"name\":\"x\",\"notice\":false,\"peer\":\"zeek\"}\n");
 	check_json_name(5000000000ULL, "say \"hi\"\\", 9,
-		"{\"ts\":5.0,\"name\":\"say \\\"hi\\\"\\\\\",\"notice\":false,\"peer\":\"zeek\"}\n");
+		"{\"ts\":5.0,\"name\":\"say "
+		"\\\"hi\\\"\\\\\",\"notice\":false,\"peer\":\"zeek\"}\n");
 	check_json_name(1500000000ULL, "", 0,
 		"{\"ts\":1.5,\"name\":\"\",\"notice\":false,\"peer\":\"zeek\"}\n");
 	check_json_name(1000ULL, "-", 1,
@@ -378,8 +381,9 @@ test_sets(void)
 	len = vg_rec_end(&r);
 	CHECK(len > 0);
 	CHECK_EQ(vg_logfmt_tsv(&b, 0, rec, len), 0);
-	CHECK_STR(&b, "-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t"
-		      "x\\x2cy,\\x2d,(empty),t\\x09z\t-\n");
+	CHECK_STR(&b,
+		"-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t"
+		"x\\x2cy,\\x2d,(empty),t\\x09z\t-\n");
 	vg_buf_reset(&b);
 	CHECK_EQ(vg_logfmt_json(&b, ALL_FEATURES, rec, len), 0);
 	/* The tab may be written "\t" or "\u0009": both are the same JSON string. */
@@ -435,10 +439,9 @@ test_header(void)
 
 	/* The community_id column only with its feature bit, and only it. */
 	vg_buf_reset(&b);
-	vg_logfmt_tsv_header(&b, vg_schema_get(VG_LOG_CONN), 1u << VG_FEAT_COMMUNITY_ID,
-		1300475167.0);
-	snprintf(want, sizeof(want), "\n%s\tcommunity_id\n%s\tstring\n", conn_fields,
-		conn_types);
+	vg_logfmt_tsv_header(
+		&b, vg_schema_get(VG_LOG_CONN), 1u << VG_FEAT_COMMUNITY_ID, 1300475167.0);
+	snprintf(want, sizeof(want), "\n%s\tcommunity_id\n%s\tstring\n", conn_fields, conn_types);
 	CHECK(b.p != NULL && strstr(b.p, want) != NULL);
 	CHECK(b.p != NULL && strstr(b.p, "vlan") == NULL);
 	CHECK(b.p != NULL && strstr(b.p, "l2_addr") == NULL);
@@ -455,10 +458,12 @@ test_header(void)
 	vg_buf_reset(&b);
 	vg_logfmt_tsv_header(&b, vg_schema_get(VG_LOG_WEIRD), ALL_FEATURES, 0);
 	CHECK(b.p != NULL && strstr(b.p, "#path\tweird\n") != NULL);
-	CHECK(b.p != NULL && strstr(b.p, "\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\t"
-					 "id.resp_p\tname\taddl\tnotice\tpeer\tsource\n#types\t"
-					 "time\tstring\taddr\tport\taddr\tport\tstring\tstring\t"
-					 "bool\tstring\tstring\n") != NULL);
+	CHECK(b.p != NULL &&
+		strstr(b.p,
+			"\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\t"
+			"id.resp_p\tname\taddl\tnotice\tpeer\tsource\n#types\t"
+			"time\tstring\taddr\tport\taddr\tport\tstring\tstring\t"
+			"bool\tstring\tstring\n") != NULL);
 	vg_buf_free(&b);
 }
 

@@ -107,7 +107,7 @@ buf_fmt_secs(struct vg_buf *b, int64_t ns, bool trim)
 {
 	char tmp[40];
 	bool neg = ns < 0;
-	uint64_t a = neg ? (uint64_t)(-ns) : (uint64_t)ns;
+	uint64_t a = neg ? 0 - (uint64_t)ns : (uint64_t)ns; /* no overflow at INT64_MIN */
 	uint64_t us = (a + 500) / 1000;
 	uint64_t frac = us % 1000000;
 	int n = 0;
@@ -263,7 +263,45 @@ vg_logfmt_tsv(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32_
 	return 0;
 }
 
-/* JSON string escaping; bytes that are not printable ASCII become \u00NN. */
+/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t
+utf8_len(const uint8_t *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past Unicode are not UTF-8. */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/*
+ * JSON strings as Zeek writes them: valid UTF-8 kept as is, control bytes as
+ * \u00NN, and bytes that are not UTF-8 as the text \\xNN.
+ */
 static void
 json_string(struct vg_buf *b, const uint8_t *s, size_t n)
 {
@@ -271,19 +309,30 @@ json_string(struct vg_buf *b, const uint8_t *s, size_t n)
 
 	buf_ch(b, '"');
 	buf_reserve(b, n * 6);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n;) {
 		uint8_t c = s[i];
+		size_t l;
 
 		if (c == '"' || c == '\\') {
 			b->p[b->len++] = '\\';
 			b->p[b->len++] = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
 			char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 
 			memcpy(b->p + b->len, e, 6);
 			b->len += 6;
+			i++;
+		} else if ((l = utf8_len(s + i, n - i)) > 0) {
+			memcpy(b->p + b->len, s + i, l);
+			b->len += l;
+			i += l;
 		} else {
-			b->p[b->len++] = (char)c;
+			char e[5] = {'\\', '\\', 'x', hex[c >> 4], hex[c & 15]};
+
+			memcpy(b->p + b->len, e, 5);
+			b->len += 5;
+			i++;
 		}
 	}
 	b->p[b->len] = '\0';

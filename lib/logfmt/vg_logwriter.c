@@ -93,7 +93,8 @@ vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 	}
 	fp = open_log(w, s);
 	if (fp == NULL || fwrite(w->line.p, 1, w->line.len, fp) != w->line.len) {
-		w->err = errno ? errno : EIO;
+		if (w->err == 0)
+			w->err = errno ? errno : EIO;
 		return -1;
 	}
 	w->files[s->id].count++;
@@ -110,6 +111,12 @@ uint64_t
 vg_logwriter_bad(const struct vg_logwriter *w)
 {
 	return w->bad;
+}
+
+int
+vg_logwriter_error(const struct vg_logwriter *w)
+{
+	return w->err;
 }
 
 int

@@ -79,7 +79,8 @@ vg_logshm_create(const char *name, uint32_t nrings, uint64_t ring_size, uint32_t
 	shm->size = VG_SHM_ALIGN + ring_stride(ring_size) * nrings;
 	if (name != NULL && name[0] != '\0') {
 		snprintf(shm->name, sizeof(shm->name), "/%s", name[0] == '/' ? name + 1 : name);
-		fd = shm_open(shm->name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		/* Never take over a segment someone else is using. */
+		fd = shm_open(shm->name, O_RDWR | O_CREAT | O_EXCL, 0600);
 		if (fd < 0 || ftruncate(fd, (off_t)shm->size) != 0) {
 			int e = errno;
 
@@ -244,13 +245,13 @@ vg_ring_peek(struct vg_ring *r, uint32_t *len)
 		if (w & VG_RING_PAD) {
 			uint32_t skip = w & ~VG_RING_PAD;
 
-			if (skip == 0 || skip > r->size - (tail & r->mask))
+			if (skip == 0 || (skip & 7) || skip > r->size - (tail & r->mask))
 				return NULL; /* corrupt: stop rather than run away */
 			*len_word(r, tail) = 0;
 			__atomic_store_n(&h->tail, tail + skip, __ATOMIC_RELEASE);
 			continue;
 		}
-		if (w < 8 || w > r->size - (tail & r->mask))
+		if (w < 8 || (w & 7) || w > r->size - (tail & r->mask))
 			return NULL;
 		*len = w;
 		return r->data + (tail & r->mask);

@@ -24,7 +24,7 @@ static unsigned int n_failed;
 		n_checks++;                                                                        \
 		if (!(cond)) {                                                                     \
 			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__,      \
+			fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__,       \
 				__func__, #cond);                                                  \
 		}                                                                                  \
 	} while (0)
@@ -36,7 +36,7 @@ static unsigned int n_failed;
 		n_checks++;                                                                        \
 		if (va_ != vb_) {                                                                  \
 			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: %s == %s (%llu != %llu)\n",     \
+			fprintf(stderr, "%s:%d: %s: check failed: %s == %s (%llu != %llu)\n",      \
 				__FILE__, __LINE__, __func__, #a, #b, va_, vb_);                   \
 		}                                                                                  \
 	} while (0)
@@ -73,35 +73,35 @@ build_conn(uint8_t *buf, uint32_t cap)
 	vg_addr_from_v4(&a, v4_a);
 	memcpy(b.b, v6_b, 16);
 	vg_rec_begin(&r, buf, cap, vg_schema_get(VG_LOG_CONN));
-	vg_rec_time(&r, 1300475167096535000ULL);            /* ts */
-	vg_rec_cstr(&r, "CHhAvVGS1DHFjwGM9");                /* uid */
-	vg_rec_addr(&r, &a);                                 /* id.orig_h */
-	vg_rec_port(&r, 54321);                              /* id.orig_p */
-	vg_rec_addr(&r, &b);                                 /* id.resp_h */
-	vg_rec_port(&r, 443);                                /* id.resp_p */
-	vg_rec_cstr(&r, "tcp");                              /* proto (enum) */
-	vg_rec_unset(&r);                                    /* service */
-	vg_rec_interval(&r, -1500000);                       /* duration */
-	vg_rec_count(&r, 0);                                 /* orig_bytes */
-	vg_rec_count(&r, UINT64_MAX);                        /* resp_bytes */
-	vg_rec_cstr(&r, "SF");                               /* conn_state */
-	vg_rec_bool(&r, true);                               /* local_orig */
-	vg_rec_bool(&r, false);                              /* local_resp */
-	vg_rec_count(&r, 7);                                 /* missed_bytes */
-	vg_rec_str(&r, "ShAD\0dFf", 8);                      /* history, with a NUL */
-	vg_rec_count(&r, 10);                                /* orig_pkts */
-	vg_rec_count(&r, 1000);                              /* orig_ip_bytes */
-	vg_rec_count(&r, 11);                                /* resp_pkts */
-	vg_rec_count(&r, 2000);                              /* resp_ip_bytes */
-	vg_rec_set_begin(&r, 2);                             /* tunnel_parents */
+	vg_rec_time(&r, 1300475167096535000ULL); /* ts */
+	vg_rec_cstr(&r, "CHhAvVGS1DHFjwGM9");    /* uid */
+	vg_rec_addr(&r, &a);                     /* id.orig_h */
+	vg_rec_port(&r, 54321);                  /* id.orig_p */
+	vg_rec_addr(&r, &b);                     /* id.resp_h */
+	vg_rec_port(&r, 443);                    /* id.resp_p */
+	vg_rec_cstr(&r, "tcp");                  /* proto (enum) */
+	vg_rec_unset(&r);                        /* service */
+	vg_rec_interval(&r, -1500000);           /* duration */
+	vg_rec_count(&r, 0);                     /* orig_bytes */
+	vg_rec_count(&r, UINT64_MAX);            /* resp_bytes */
+	vg_rec_cstr(&r, "SF");                   /* conn_state */
+	vg_rec_bool(&r, true);                   /* local_orig */
+	vg_rec_bool(&r, false);                  /* local_resp */
+	vg_rec_count(&r, 7);                     /* missed_bytes */
+	vg_rec_str(&r, "ShAD\0dFf", 8);          /* history, with a NUL */
+	vg_rec_count(&r, 10);                    /* orig_pkts */
+	vg_rec_count(&r, 1000);                  /* orig_ip_bytes */
+	vg_rec_count(&r, 11);                    /* resp_pkts */
+	vg_rec_count(&r, 2000);                  /* resp_ip_bytes */
+	vg_rec_set_begin(&r, 2);                 /* tunnel_parents */
 	vg_rec_cstr(&r, "CparentA");
 	vg_rec_str(&r, "", 0);
-	vg_rec_count(&r, 6);                                 /* ip_proto */
-	vg_rec_int(&r, -42);                                 /* vlan */
-	vg_rec_unset(&r);                                    /* inner_vlan */
-	vg_rec_cstr(&r, "00:11:22:33:44:55");                /* orig_l2_addr */
-	vg_rec_str(&r, "", 0);                               /* resp_l2_addr */
-	vg_rec_unset(&r);                                    /* community_id */
+	vg_rec_count(&r, 6);                  /* ip_proto */
+	vg_rec_int(&r, -42);                  /* vlan */
+	vg_rec_unset(&r);                     /* inner_vlan */
+	vg_rec_cstr(&r, "00:11:22:33:44:55"); /* orig_l2_addr */
+	vg_rec_str(&r, "", 0);                /* resp_l2_addr */
+	vg_rec_unset(&r);                     /* community_id */
 	/* Columns added after these (vigil's own) stay unset. */
 	for (int i = VG_CONN_COMMUNITY_ID + 1; i < VG_CONN_NCOLS; i++)
 		vg_rec_unset(&r);
@@ -182,7 +182,8 @@ test_conn_record(void)
 		for (int i = 0; rc == 0 && i < VG_CONN_NCOLS; i++)
 			rc = vg_rec_read_next(&rd, &extra);
 		if (rc == 0) {
-			all_refused = check_quiet(false, "truncated record read", cut) && all_refused;
+			all_refused =
+				check_quiet(false, "truncated record read", cut) && all_refused;
 			break;
 		}
 	}
@@ -481,7 +482,8 @@ test_ring_wrap(void)
 			if (vg_ring_write(r, rec, pending_len)) {
 				if (!room)
 					ok = check_quiet(false, "has_room said no, write took it",
-						written) && ok;
+						     written) &&
+						ok;
 				q_len[(q_head + q_count) % QCAP] = pending_len;
 				q_seq[(q_head + q_count) % QCAP] = written;
 				q_count++;
@@ -490,7 +492,8 @@ test_ring_wrap(void)
 			} else {
 				if (room)
 					ok = check_quiet(false, "has_room said yes, write refused",
-						written) && ok;
+						     written) &&
+						ok;
 				refused++;
 			}
 		} else {
@@ -550,8 +553,8 @@ test_named_segment(void)
 	uint32_t len;
 	const uint8_t *p;
 
-	snprintf(name, sizeof(name), "vigil-logring-test-%ld-%ld", (long)getpid(),
-		(long)time(NULL));
+	snprintf(
+		name, sizeof(name), "vigil-logring-test-%ld-%ld", (long)getpid(), (long)time(NULL));
 	prod = vg_logshm_create(name, 2, 8192, 1u << VG_FEAT_COMMUNITY_ID);
 	CHECK(prod != NULL);
 	if (prod == NULL)

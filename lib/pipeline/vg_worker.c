@@ -55,7 +55,8 @@ vg_worker_fini(struct vg_worker *w)
 static void
 run_ip(struct vg_worker *w, struct vg_pkt *pkt)
 {
-	for (;;) {
+	/* Each pass enters one encapsulation; the decoder's caps end it sooner. */
+	for (int pass = 0; pass < 2 * VG_MAX_TUNNELS + 4; pass++) {
 		enum vg_decode_result r;
 
 		/* Mirror transport is stripped before the flow table sees it. */
@@ -97,19 +98,19 @@ vg_worker_burst(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts, ui
 		switch (r) {
 		case VG_DECODE_IP:
 			run_ip(w, &pkt);
-			while (w->dec.more_len > 0)
-				if (vg_decode_next(&w->dec, &pkt) == VG_DECODE_IP)
-					run_ip(w, &pkt);
-			break;
-		case VG_DECODE_DROPPED:
-			vg_flow_advance(w->flows, pkt.ts_ns);
-			vg_flow_packet_weirds(w->flows, &pkt);
 			break;
 		default:
 			vg_flow_advance(w->flows, pkt.ts_ns);
 			if (pkt.nweirds)
 				vg_flow_packet_weirds(w->flows, &pkt);
 			break;
+		}
+		/* More packets in the same frame (802.11 A-MSDU subframes). */
+		while (w->dec.more_len > 0) {
+			if (vg_decode_next(&w->dec, &pkt) == VG_DECODE_IP)
+				run_ip(w, &pkt);
+			else if (pkt.nweirds)
+				vg_flow_packet_weirds(w->flows, &pkt);
 		}
 	}
 }

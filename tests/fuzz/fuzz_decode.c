@@ -43,12 +43,11 @@ static const int links[16] = {
 #define OPT_CHECKSUMS 0x10
 #define OPT_FRAMED    0x20
 
-#define ALL_FEATURES                                                                               \
-	((1u << VG_FEAT_COMMUNITY_ID) | (1u << VG_FEAT_VLAN) | (1u << VG_FEAT_L2_ADDR))
+#define ALL_FEATURES ((1u << VG_FEAT_COMMUNITY_ID) | (1u << VG_FEAT_VLAN) | (1u << VG_FEAT_L2_ADDR))
 
-#define INPUT_STEP_NS  (10000ULL * 1000000000ULL)
-#define INPUT_SPAN_NS  (3000ULL * 1000000000ULL)
-#define FIRST_BASE_NS  (1000000000ULL * 1000000000ULL)
+#define INPUT_STEP_NS (10000ULL * 1000000000ULL)
+#define INPUT_SPAN_NS (3000ULL * 1000000000ULL)
+#define FIRST_BASE_NS (1000000000ULL * 1000000000ULL)
 
 static struct vg_decoder dec_lax, dec_strict;
 static struct vg_port_set ports;
@@ -155,8 +154,8 @@ run_ip(struct vg_decoder *d, struct vg_flow_table *ft, struct vg_pkt *pkt, const
 }
 
 static void
-one_packet(struct vg_decoder *d, struct vg_flow_table *ft, int link, const uint8_t *p,
-	uint32_t cap, uint32_t wire, uint64_t ts)
+one_packet(struct vg_decoder *d, struct vg_flow_table *ft, int link, const uint8_t *p, uint32_t cap,
+	uint32_t wire, uint64_t ts)
 {
 	/* An exact-size copy: a read past cap is a heap overflow ASan reports. */
 	uint8_t *buf = malloc(cap ? cap : 1);
@@ -229,7 +228,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				cap = (uint32_t)size;
 			wire = (len & 0x8000) ? cap + 100 : cap;
 			if (ts - t0 < INPUT_SPAN_NS)
-				ts += dt < 0xf0 ? dt * 10000000ULL : (dt - 0xefULL) * 30000000000ULL;
+				ts += dt < 0xf0 ? dt * 10000000ULL
+						: (dt - 0xefULL) * 30000000000ULL;
 			one_packet(d, ft, link, data, cap, wire, ts);
 			data += cap;
 			size -= cap;

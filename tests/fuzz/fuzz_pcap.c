@@ -23,10 +23,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define ALL_FEATURES                                                                               \
-	((1u << VG_FEAT_COMMUNITY_ID) | (1u << VG_FEAT_VLAN) | (1u << VG_FEAT_L2_ADDR))
-#define BURST      32
-#define MAX_BURSTS 4096
+#define ALL_FEATURES ((1u << VG_FEAT_COMMUNITY_ID) | (1u << VG_FEAT_VLAN) | (1u << VG_FEAT_L2_ADDR))
+#define BURST        32
+#define MAX_BURSTS   4096
 
 static int memfd = -1;
 static char path[64];
@@ -109,8 +108,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct vg_worker_cfg cfg = {
 		.decode = {.ignore_checksums = (size & 1) != 0, .frag_slots = 8},
-		.flow = {.max_flows = 64, .features = ALL_FEATURES, .uid_seed = 1,
-			.local_private = true, .server_ports = &ports},
+		.flow = {.max_flows = 64,
+			.features = ALL_FEATURES,
+			.uid_seed = 1,
+			.local_private = true,
+			.server_ports = &ports},
 		.ring = ring,
 		.ring_full = drain,
 		.ring_full_ctx = ring,
