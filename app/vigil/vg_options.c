@@ -31,6 +31,12 @@ enum {
 	OPT_MIRROR,
 	OPT_MIRROR_COLLECTOR,
 	OPT_MIRROR_PORT,
+	OPT_WORKERS,
+	OPT_PORT,
+	OPT_DISPATCH,
+	OPT_LOGD,
+	OPT_STATS_INTERVAL,
+	OPT_EXIT_IDLE,
 };
 
 static const struct option long_opts[] = {
@@ -46,7 +52,7 @@ static const struct option long_opts[] = {
 	{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"stats", no_argument, NULL, OPT_STATS},
-	{"shm", required_argument, NULL, OPT_SHM},
+
 	{"ring-size", required_argument, NULL, OPT_RING_SIZE},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -54,6 +60,12 @@ static const struct option long_opts[] = {
 	{"mirror", required_argument, NULL, OPT_MIRROR},
 	{"mirror-collector", required_argument, NULL, OPT_MIRROR_COLLECTOR},
 	{"mirror-port", required_argument, NULL, OPT_MIRROR_PORT},
+	{"workers", required_argument, NULL, OPT_WORKERS},
+	{"port", required_argument, NULL, OPT_PORT},
+	{"dispatch", required_argument, NULL, OPT_DISPATCH},
+	{"logd", required_argument, NULL, OPT_LOGD},
+	{"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+	{"exit-idle", required_argument, NULL, OPT_EXIT_IDLE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -61,7 +73,8 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: vigil -r FILE [options]\n"
+		"usage: vigil -r FILE [options]            read a capture file\n"
+		"       vigil [EAL options] -- [options]   capture live from DPDK ports\n"
 		"Reads a pcap or pcapng file and writes Zeek logs (conn.log, weird.log,\n"
 		"tunnel.log).\n"
 		"\n"
@@ -77,7 +90,8 @@ usage(FILE *fp)
 		"      --no-local         leave local_orig/local_resp unset\n"
 		"      --max-flows N      connections tracked at once (default 1048576)\n"
 		"      --seed N           seed for connection uids (default 0)\n"
-		"      --shm NAME         put the log rings in shared memory /dev/shm/NAME\n"
+		"      --logd NAME        hand records to vigil-logd through /dev/shm/NAME\n"
+		"                         instead of writing logs in-process\n"
 		"      --ring-size BYTES  log ring size (default 4M)\n"
 		"      --mirror LIST      treat these encapsulations as mirror transport:\n"
 		"                         vxlan, geneve, erspan or auto (all three); the\n"
@@ -87,6 +101,12 @@ usage(FILE *fp)
 		"      --mirror-collector ADDR  only packets sent to ADDR (repeatable, up to 8)\n"
 		"      --mirror-port PORT only UDP packets to PORT (default 4789 / 6081)\n"
 		"      --stats            print counters when done\n"
+		"Live capture (after EAL's options and --):\n"
+		"      --workers N        worker lcores to use (default: every worker lcore)\n"
+		"      --port ID          capture on this port (repeatable; default: all)\n"
+		"      --dispatch MODE    auto (default), rss or software\n"
+		"      --stats-interval S stats.log and capture_loss.log every S seconds (300)\n"
+		"      --exit-idle S      stop after S seconds without packets (tests, replay)\n"
 		"  -q, --quiet            no progress display\n"
 		"  -h, --help             this text\n"
 		"      --version          print the version\n");
@@ -169,13 +189,16 @@ parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *
 }
 
 int
-vg_options_parse(struct vg_options *o, int argc, char **argv)
+vg_options_parse(struct vg_options *o, int argc, char **argv, bool live)
 {
 	int c;
 	uint64_t v;
 
 	memset(o, 0, sizeof(*o));
 	o->ring_size = 4u << 20;
+	o->live = live;
+	o->stats_interval = 300;
+	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":r:o:Cqh", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -238,9 +261,6 @@ vg_options_parse(struct vg_options *o, int argc, char **argv)
 		case OPT_STATS:
 			o->stats = true;
 			break;
-		case OPT_SHM:
-			o->shm_name = optarg;
-			break;
 		case OPT_RING_SIZE:
 			if (parse_u64("--ring-size", optarg, 65536, 1ULL << 31, &v) != 0)
 				return 2;
@@ -258,6 +278,46 @@ vg_options_parse(struct vg_options *o, int argc, char **argv)
 			if (parse_u64("--mirror-port", optarg, 1, 65535, &v) != 0)
 				return 2;
 			o->mirror_port = (uint16_t)v;
+			break;
+		case OPT_WORKERS:
+			if (parse_u64("--workers", optarg, 1, 64, &v) != 0)
+				return 2;
+			o->workers = (uint16_t)v;
+			break;
+		case OPT_PORT:
+			if (o->nports >= 16) {
+				fprintf(stderr, "vigil: at most 16 --port options\n");
+				return 2;
+			}
+			if (parse_u64("--port", optarg, 0, 65535, &v) != 0)
+				return 2;
+			o->ports[o->nports++] = (uint16_t)v;
+			break;
+		case OPT_DISPATCH:
+			if (strcmp(optarg, "auto") == 0)
+				o->dispatch = 0;
+			else if (strcmp(optarg, "rss") == 0)
+				o->dispatch = 1;
+			else if (strcmp(optarg, "software") == 0)
+				o->dispatch = 2;
+			else {
+				fprintf(stderr, "vigil: --dispatch takes auto, rss or software, not "
+						"'%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_LOGD:
+			o->logd = optarg;
+			break;
+		case OPT_STATS_INTERVAL:
+			if (parse_u64("--stats-interval", optarg, 1, 86400, &v) != 0)
+				return 2;
+			o->stats_interval = (uint32_t)v;
+			break;
+		case OPT_EXIT_IDLE:
+			if (parse_u64("--exit-idle", optarg, 1, 86400, &v) != 0)
+				return 2;
+			o->exit_idle = (uint32_t)v;
 			break;
 		case ':':
 			fprintf(stderr, "vigil: option '%s' needs a value; see 'vigil --help'\n",
@@ -279,9 +339,19 @@ vg_options_parse(struct vg_options *o, int argc, char **argv)
 				"(e.g. --mirror auto)\n");
 		return 2;
 	}
-	if (o->read_file == NULL) {
-		fprintf(stderr, "vigil: no input; give a capture file with -r FILE "
-				"(live capture comes with DPDK ports)\n");
+	if (live && o->read_file != NULL) {
+		fprintf(stderr, "vigil: -r reads a file and takes no EAL options; drop one or the "
+				"other\n");
+		return 2;
+	}
+	if (!live && o->read_file == NULL) {
+		fprintf(stderr, "vigil: no input; give a capture file with -r FILE, or EAL "
+				"options and -- for live capture\n");
+		return 2;
+	}
+	if (!live && (o->workers || o->nports || o->dispatch || o->exit_idle)) {
+		fprintf(stderr, "vigil: --workers, --port, --dispatch and --exit-idle are for "
+				"live capture (EAL options and --)\n");
 		return 2;
 	}
 	return 0;

@@ -12,7 +12,6 @@ struct vg_options {
 	const char *read_file;  /* -r: offline input */
 	const char *out_dir;    /* -o: log directory */
 	const char *analyzers;  /* --analyzers: NULL = all */
-	const char *shm_name;   /* --shm: named log segment (else anonymous) */
 	bool json;
 	bool ignore_checksums;
 	bool community_id;
@@ -24,6 +23,15 @@ struct vg_options {
 	uint32_t max_flows;
 	uint64_t seed;
 	uint64_t ring_size;
+	/* Live capture (DPDK). */
+	bool live;
+	uint16_t workers;      /* 0 = one per worker lcore */
+	uint16_t nports;
+	uint16_t ports[16];
+	int dispatch;          /* enum vg_dispatch */
+	const char *logd;      /* --logd NAME: records go to vigil-logd */
+	uint32_t stats_interval; /* seconds between stats.log records */
+	uint32_t exit_idle;    /* stop after this many seconds without packets */
 	uint8_t mirror;        /* VG_MIRROR_* bits */
 	uint16_t mirror_port;
 	uint8_t ncollectors;
@@ -34,6 +42,6 @@ struct vg_options {
  * Parses argv. Returns 0 to run, 1 when --help/--version was handled, or
  * 2 after printing a one-line error.
  */
-int vg_options_parse(struct vg_options *o, int argc, char **argv);
+int vg_options_parse(struct vg_options *o, int argc, char **argv, bool live);
 
 #endif /* VG_OPTIONS_H */

@@ -18,6 +18,7 @@
 #include "vg_logring.h"
 #include "vg_options.h"
 #include "vg_pcap_source.h"
+#include "vg_run.h"
 #include "vg_schema.h"
 #include "vg_worker.h"
 
@@ -97,13 +98,74 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 		" ring-drops %" PRIu64 "\n",
 		f->created, f->logged, f->evicted, f->reused, f->weirds_logged,
 		f->weirds_suppressed, ring->hdr->records, ring->hdr->drops);
-	fprintf(stderr, "vigil: malformed-records %" PRIu64 "\n", vg_logwriter_bad(writer));
+	if (writer != NULL)
+		fprintf(stderr, "vigil: malformed-records %" PRIu64 "\n", vg_logwriter_bad(writer));
 	fprintf(stderr, "vigil: %.3f s, %.3f Mpps\n", secs,
 		secs > 0 ? (double)d->packets / secs / 1e6 : 0.0);
 }
 
-static int
-run_offline(const struct vg_options *o)
+struct vg_logshm *
+vg_log_segment(const char *name, uint32_t nrings, uint64_t ring_size, uint32_t features,
+	bool json)
+{
+	struct vg_logshm *shm = vg_logshm_create(name, nrings, ring_size, features);
+
+	if (shm == NULL && name != NULL && errno == EEXIST) {
+		fprintf(stderr, "vigil: shared memory '%s' exists (another vigil?); remove "
+				"/dev/shm/%s or choose another --logd name\n", name, name);
+		return NULL;
+	}
+	if (shm == NULL) {
+		fprintf(stderr, "vigil: cannot create the log rings (%s); check the --logd name "
+				"or try a smaller --ring-size\n", strerror(errno));
+		return NULL;
+	}
+	shm->hdr->json = json;
+	return shm;
+}
+
+void
+vg_log_segment_done(struct vg_logshm *shm, bool keep)
+{
+	/* A named segment stays for vigil-logd to drain. */
+	vg_logshm_close(shm, keep);
+}
+
+uint32_t
+vg_options_features(const struct vg_options *o)
+{
+	uint32_t features = 0;
+
+	if (o->community_id)
+		features |= 1u << VG_FEAT_COMMUNITY_ID;
+	if (o->conn_vlan)
+		features |= 1u << VG_FEAT_VLAN;
+	if (o->conn_l2)
+		features |= 1u << VG_FEAT_L2_ADDR;
+	if (o->mirror)
+		features |= 1u << VG_FEAT_MIRROR;
+	return features;
+}
+
+void
+vg_options_worker_cfg(const struct vg_options *o, const struct vg_port_set *ports,
+	uint32_t features, struct vg_worker_cfg *wc)
+{
+	memset(wc, 0, sizeof(*wc));
+	wc->decode.ignore_checksums = o->ignore_checksums;
+	wc->decode.mirror = o->mirror;
+	wc->decode.mirror_port = o->mirror_port;
+	wc->decode.ncollectors = o->ncollectors;
+	memcpy(wc->decode.collectors, o->collectors, sizeof(o->collectors));
+	wc->flow.max_flows = o->max_flows;
+	wc->flow.features = features;
+	wc->flow.uid_seed = o->seed;
+	wc->flow.local_private = !o->no_local;
+	wc->flow.server_ports = ports;
+}
+
+int
+vg_run_offline(const struct vg_options *o)
 {
 	char err[512];
 	struct vg_pcap_source *src;
@@ -142,47 +204,27 @@ run_offline(const struct vg_options *o)
 		vg_pcap_close(src);
 		return 1;
 	}
-	if (o->community_id)
-		features |= 1u << VG_FEAT_COMMUNITY_ID;
-	if (o->conn_vlan)
-		features |= 1u << VG_FEAT_VLAN;
-	if (o->conn_l2)
-		features |= 1u << VG_FEAT_L2_ADDR;
-	if (o->mirror)
-		features |= 1u << VG_FEAT_MIRROR;
-	shm = vg_logshm_create(o->shm_name, 1, o->ring_size, features);
-	if (shm == NULL && o->shm_name != NULL && errno == EEXIST) {
-		fprintf(stderr, "vigil: shared memory '%s' exists (another vigil?); remove "
-				"/dev/shm/%s or choose another --shm name\n", o->shm_name, o->shm_name);
-		vg_pcap_close(src);
-		return 1;
-	}
+	features = vg_options_features(o);
+	shm = vg_log_segment(o->logd, 1, o->ring_size, features, o->json);
 	if (shm == NULL) {
-		fprintf(stderr, "vigil: cannot create the log ring (%s); check the --shm name "
-				"or try a smaller --ring-size\n", strerror(errno));
 		vg_pcap_close(src);
 		return 1;
 	}
-	struct vg_logwriter_cfg lc = {.dir = dir, .json = o->json, .features = features};
+	/* With --logd, vigil-logd writes the logs; else the writer runs in-process. */
+	if (o->logd == NULL) {
+		struct vg_logwriter_cfg lc = {.dir = dir, .json = o->json, .features = features};
 
-	off.writer = vg_logwriter_create(&lc);
+		off.writer = vg_logwriter_create(&lc);
+	}
 	off.ring = &shm->rings[0];
 	vg_port_set_from_analyzers(&ports, o->analyzers, NULL);
-	memset(&wc, 0, sizeof(wc));
-	wc.decode.ignore_checksums = o->ignore_checksums;
-	wc.decode.mirror = o->mirror;
-	wc.decode.mirror_port = o->mirror_port;
-	wc.decode.ncollectors = o->ncollectors;
-	memcpy(wc.decode.collectors, o->collectors, sizeof(o->collectors));
-	wc.flow.max_flows = o->max_flows;
-	wc.flow.features = features;
-	wc.flow.uid_seed = o->seed;
-	wc.flow.local_private = !o->no_local;
-	wc.flow.server_ports = &ports;
+	vg_options_worker_cfg(o, &ports, features, &wc);
 	wc.ring = off.ring;
-	wc.ring_full = drain;
-	wc.ring_full_ctx = &off;
-	if (off.writer == NULL || vg_worker_init(&w, &wc) != 0) {
+	if (o->logd == NULL) {
+		wc.ring_full = drain;
+		wc.ring_full_ctx = &off;
+	}
+	if ((o->logd == NULL && off.writer == NULL) || vg_worker_init(&w, &wc) != 0) {
 		fprintf(stderr, "vigil: out of memory setting up (%s); try a smaller "
 				"--max-flows\n", strerror(errno));
 		vg_logshm_close(shm, false);
@@ -206,7 +248,8 @@ run_offline(const struct vg_options *o)
 		}
 	}
 	vg_worker_flush(&w);
-	drain(&off);
+	if (off.writer != NULL)
+		drain(&off);
 	double secs = mono_now() - t0;
 
 	if (show)
@@ -218,13 +261,13 @@ run_offline(const struct vg_options *o)
 				"before that point\n", o->read_file, vg_pcap_error(src));
 		rc = 1;
 	}
-	if (vg_logwriter_close(off.writer) != 0 || off.write_error) {
+	if (off.writer != NULL && (vg_logwriter_close(off.writer) != 0 || off.write_error)) {
 		fprintf(stderr, "vigil: writing logs to '%s' failed (%s); check the disk\n", dir,
 			strerror(off.write_error ? off.write_error : errno));
 		rc = 1;
 	}
 	vg_worker_fini(&w);
-	vg_logshm_close(shm, false);
+	vg_log_segment_done(shm, o->logd != NULL);
 	vg_pcap_close(src);
 	return rc;
 }
@@ -233,11 +276,17 @@ int
 main(int argc, char **argv)
 {
 	struct vg_options o;
-	int rc = vg_options_parse(&o, argc, argv);
+
+	/* EAL's options end with "--": that makes it a live run. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			return vg_run_live(argc, argv);
+
+	int rc = vg_options_parse(&o, argc, argv, false);
 
 	if (rc == 1)
 		return 0;
 	if (rc != 0)
 		return 2;
-	return run_offline(&o);
+	return vg_run_offline(&o);
 }

@@ -204,6 +204,7 @@ struct vg_decode_cfg {
 	uint16_t mirror_port;    /* and to this UDP port (0 = the standard ports) */
 	struct vg_addr collectors[VG_MIRROR_MAX_COLLECTORS];
 	bool ignore_checksums; /* like zeek -C */
+	bool peek;             /* headers only: no reassembly, no checksums (dispatch hash) */
 	uint8_t max_layers;    /* cap on headers per packet, 0 = default (16) */
 	uint8_t max_tunnels;   /* tunnel depth, 0 = default (2, Zeek's Tunnel::max_depth) */
 	uint32_t frag_slots;   /* datagrams under reassembly at once, 0 = default */

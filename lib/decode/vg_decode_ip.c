@@ -47,7 +47,8 @@ decode_ipv4(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_IP, VG_WEIRD_SCOPE_NET, "IP");
 		return VG_DECODE_DROPPED;
 	}
-	if (!d->cfg.ignore_checksums && vg_cksum_fold(vg_cksum_add(0, p, hlen)) != 0) {
+	if (!d->cfg.ignore_checksums && !d->cfg.peek &&
+		vg_cksum_fold(vg_cksum_add(0, p, hlen)) != 0) {
 		vg_pkt_weird(d, pkt, VG_WEIRD_BAD_IP_CHECKSUM, VG_WEIRD_SCOPE_NET, "IP");
 		return VG_DECODE_DROPPED;
 	}
@@ -66,6 +67,8 @@ decode_ipv4(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 	uint32_t off = (uint32_t)(frag & 0x1fff) * 8;
 	uint32_t body_cap = VG_MIN(cap, total) - hlen;
 
+	if ((more || off != 0) && d->cfg.peek)
+		return VG_DECODE_IP; /* addresses are enough */
 	if (more || off != 0) {
 		struct vg_frag_key key;
 		uint32_t dlen;
@@ -212,6 +215,8 @@ decode_ipv6(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 			uint32_t foff = (uint32_t)(fo >> 3) * 8;
 			bool more = fo & 1;
 
+			if (d->cfg.peek)
+				return VG_DECODE_IP;
 			if (foff == 0 && !more) {
 				/* An atomic fragment: nothing to reassemble. */
 				nh = h[0];

@@ -92,7 +92,7 @@ decode_udp(struct vg_decoder *d, struct vg_pkt *pkt)
 	if (ulen >= 8 && ulen - 8u < pkt->payload_cap)
 		pkt->payload_cap = ulen - 8u;
 	pkt->l4_ok = VG_L4_FULL;
-	if (!d->cfg.ignore_checksums && full_l4_present(pkt)) {
+	if (!d->cfg.ignore_checksums && !d->cfg.peek && full_l4_present(pkt)) {
 		uint16_t ck = vg_be16(u + 6);
 		uint32_t clen = ulen >= 8 && ulen <= pkt->l4_len ? ulen : pkt->l4_len;
 
@@ -141,6 +141,8 @@ vg_decode_l4(struct vg_decoder *d, const uint8_t *l4, uint32_t cap, uint32_t len
 	pkt->l4 = l4;
 	pkt->l4_cap = VG_MIN(cap, len);
 	pkt->l4_len = len;
+	if (d->cfg.peek && pkt->ip_proto != 17 && pkt->ip_proto != 47)
+		return VG_DECODE_IP; /* only UDP and GRE matter for mirror transport */
 	switch (pkt->ip_proto) {
 	case PROTO_TCP:
 		return decode_tcp(d, pkt);

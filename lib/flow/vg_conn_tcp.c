@@ -244,12 +244,14 @@ clean_state(const struct vg_tcp_ep *ep)
 
 /* peer received an ACK at rel_ack for its data: report content gaps. */
 static void
-ack_received(struct vg_conn *c, struct vg_tcp_ep *data_ep, bool data_is_orig, uint64_t rel_ack)
+ack_received(struct vg_flow_table *ft, struct vg_conn *c, struct vg_tcp_ep *data_ep,
+	bool data_is_orig, uint64_t rel_ack)
 {
 	if (data_ep->fin_cnt > 0 && rel_ack >= data_ep->fin_seq)
 		rel_ack = data_ep->fin_seq - 1;
 	if (rel_ack <= data_ep->reasm.trim)
 		return;
+	ft->stats.acks++;
 	if (rel_ack <= 2 && c->partial) {
 		data_ep->reasm.trim = rel_ack;
 		if (data_ep->reasm.next < rel_ack)
@@ -259,6 +261,7 @@ ack_received(struct vg_conn *c, struct vg_tcp_ep *data_ep, bool data_is_orig, ui
 	uint64_t missed = reasm_ack(&data_ep->reasm, rel_ack);
 
 	if (missed > 0 && clean_state(&c->tcp[0]) && clean_state(&c->tcp[1])) {
+		ft->stats.gap_acks++;
 		c->missed_bytes += missed;
 		vg_conn_scaled_history(c, &data_ep->hist_g, 'G', data_is_orig);
 	}
@@ -544,7 +547,7 @@ vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, b
 		vg_flow_set_long_timeout(ft, c);
 
 	if (flags & VG_TCP_ACK)
-		ack_received(c, peer, !is_orig, rel_ack);
+		ack_received(ft, c, peer, !is_orig, rel_ack);
 	if (len > 0 && pkt->payload_cap >= len && !(flags & VG_TCP_RST) && !underflow) {
 		uint64_t lo = rel_seq + !!(flags & VG_TCP_SYN);
 

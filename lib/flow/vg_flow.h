@@ -55,6 +55,10 @@ struct vg_flow_stats {
 	uint64_t records_dropped;
 	uint64_t weirds_logged;
 	uint64_t weirds_suppressed;
+	uint64_t created_kind[4]; /* by kind: tcp, udp, icmp, other */
+	uint64_t active_kind[4];
+	uint64_t acks;        /* TCP ACKs that advanced (capture_loss.log) */
+	uint64_t gap_acks;    /* of those, ACKs that revealed a content gap */
 };
 
 struct vg_flow_table;

@@ -246,6 +246,7 @@ conn_remove(struct vg_flow_table *ft, struct vg_conn *c)
 	c->hnext = ft->free_head;
 	ft->free_head = idx;
 	ft->stats.active--;
+	ft->stats.active_kind[c->kind]--;
 }
 
 static struct vg_conn *
@@ -491,6 +492,8 @@ conn_create(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt
 	lru_append(ft, c, idx, LRU_SHORT);
 	ft->stats.created++;
 	ft->stats.active++;
+	ft->stats.created_kind[k->kind]++;
+	ft->stats.active_kind[k->kind]++;
 	return c;
 }
 

@@ -64,10 +64,45 @@ static const struct vg_field tunnel_fields[VG_TUNNEL_NCOLS] = {
 	[VG_TUNNEL_COL_ACTION] = F("action", ENUM),
 };
 
+static const struct vg_field stats_fields[VG_STATS_NCOLS] = {
+	[VG_STATS_TS] = F("ts", TIME),
+	[VG_STATS_PEER] = F("peer", STRING),
+	[VG_STATS_MEM] = F("mem", COUNT),
+	[VG_STATS_PKTS_PROC] = F("pkts_proc", COUNT),
+	[VG_STATS_BYTES_RECV] = F("bytes_recv", COUNT),
+	[VG_STATS_PKTS_DROPPED] = F("pkts_dropped", COUNT),
+	[VG_STATS_PKTS_LINK] = F("pkts_link", COUNT),
+	[VG_STATS_PKT_LAG] = F("pkt_lag", INTERVAL),
+	[VG_STATS_ACTIVE_TCP] = F("active_tcp_conns", COUNT),
+	[VG_STATS_ACTIVE_UDP] = F("active_udp_conns", COUNT),
+	[VG_STATS_ACTIVE_ICMP] = F("active_icmp_conns", COUNT),
+	[VG_STATS_TCP_CONNS] = F("tcp_conns", COUNT),
+	[VG_STATS_UDP_CONNS] = F("udp_conns", COUNT),
+	[VG_STATS_ICMP_CONNS] = F("icmp_conns", COUNT),
+	[VG_STATS_REASSEM_FRAG_SIZE] = F("reassem_frag_size", COUNT),
+	[VG_STATS_NIC_MISSED] = F("nic_missed", COUNT),
+	[VG_STATS_DISPATCH_DROPS] = F("dispatch_drops", COUNT),
+	[VG_STATS_RING_DROPS] = F("ring_drops", COUNT),
+	[VG_STATS_DECODE_DROPS] = F("decode_drops", COUNT),
+	[VG_STATS_FLOW_EVICTIONS] = F("flow_evictions", COUNT),
+};
+
+static const struct vg_field closs_fields[VG_CLOSS_NCOLS] = {
+	[VG_CLOSS_TS] = F("ts", TIME),
+	[VG_CLOSS_TS_DELTA] = F("ts_delta", INTERVAL),
+	[VG_CLOSS_PEER] = F("peer", STRING),
+	[VG_CLOSS_GAPS] = F("gaps", COUNT),
+	[VG_CLOSS_ACKS] = F("acks", COUNT),
+	[VG_CLOSS_PERCENT_LOST] = F("percent_lost", DOUBLE),
+};
+
 static const struct vg_schema schemas[VG_LOG_MAX] = {
 	[VG_LOG_CONN] = {VG_LOG_CONN, "conn", VG_CONN_NCOLS, conn_fields},
 	[VG_LOG_WEIRD] = {VG_LOG_WEIRD, "weird", VG_WEIRD_NCOLS, weird_fields},
 	[VG_LOG_TUNNEL] = {VG_LOG_TUNNEL, "tunnel", VG_TUNNEL_NCOLS, tunnel_fields},
+	[VG_LOG_STATS] = {VG_LOG_STATS, "stats", VG_STATS_NCOLS, stats_fields},
+	[VG_LOG_CAPTURE_LOSS] = {VG_LOG_CAPTURE_LOSS, "capture_loss", VG_CLOSS_NCOLS,
+		closs_fields},
 };
 
 const struct vg_schema *

@@ -49,6 +49,8 @@ enum vg_log_id {
 	VG_LOG_CONN,
 	VG_LOG_WEIRD,
 	VG_LOG_TUNNEL,
+	VG_LOG_STATS,
+	VG_LOG_CAPTURE_LOSS,
 	VG_LOG_MAX
 };
 
@@ -117,6 +119,41 @@ enum vg_tunnel_col {
 	VG_TUNNEL_COL_TYPE,
 	VG_TUNNEL_COL_ACTION,
 	VG_TUNNEL_NCOLS
+};
+
+/* stats.log: Zeek's columns that vigil has a counter for, then its own. */
+enum vg_stats_col {
+	VG_STATS_TS,
+	VG_STATS_PEER,
+	VG_STATS_MEM,
+	VG_STATS_PKTS_PROC,
+	VG_STATS_BYTES_RECV,
+	VG_STATS_PKTS_DROPPED,
+	VG_STATS_PKTS_LINK,
+	VG_STATS_PKT_LAG,
+	VG_STATS_ACTIVE_TCP,
+	VG_STATS_ACTIVE_UDP,
+	VG_STATS_ACTIVE_ICMP,
+	VG_STATS_TCP_CONNS,
+	VG_STATS_UDP_CONNS,
+	VG_STATS_ICMP_CONNS,
+	VG_STATS_REASSEM_FRAG_SIZE,
+	VG_STATS_NIC_MISSED,      /* vigil: dropped by the NIC (imissed + no mbuf) */
+	VG_STATS_DISPATCH_DROPS,  /* vigil: software dispatch ring full */
+	VG_STATS_RING_DROPS,      /* vigil: log records dropped, log ring full */
+	VG_STATS_DECODE_DROPS,    /* vigil: malformed packets */
+	VG_STATS_FLOW_EVICTIONS,  /* vigil: connections ended early, table full */
+	VG_STATS_NCOLS
+};
+
+enum vg_capture_loss_col {
+	VG_CLOSS_TS,
+	VG_CLOSS_TS_DELTA,
+	VG_CLOSS_PEER,
+	VG_CLOSS_GAPS,
+	VG_CLOSS_ACKS,
+	VG_CLOSS_PERCENT_LOST,
+	VG_CLOSS_NCOLS
 };
 
 /* The schema of a log, or NULL for an unknown id. */

@@ -63,6 +63,8 @@
 /* Flow table: open addressing, grown at half load, cleared when it reaches its largest size. */
 #define VG_FT_INIT 4096u
 #define VG_FT_MAX  (1u << 22)
+/* Ports below this are servers' when the flow's first packet does not tell. */
+#define VG_WELL_KNOWN 1024u
 
 struct vg_fmt_info {
 	const char *name;
@@ -270,8 +272,9 @@ vg_l4_ports(uint8_t proto)
 }
 
 /*
- * The 5-tuple of an IP packet, and a hint on who is speaking: +1 the sender opens the flow (TCP
- * SYN, echo request), -1 the sender answers (SYN-ACK, echo reply), 0 unknown. Fragments carry no
+ * The 5-tuple of an IP packet, and a hint on who is speaking: +2 the sender opens the flow (TCP
+ * SYN, echo request), -2 the sender answers (SYN-ACK, echo reply); +1 / -1 the same guessed from
+ * the ports (a port below 1024 on one side only is the server's); 0 unknown. Fragments carry no
  * ports, so that all fragments of a datagram belong to the same flow. *swapped is set when the
  * sender is endpoint b of the canonical key.
  */
@@ -333,12 +336,21 @@ vg_flow_key(const struct vg_wrap_l3 *u, struct vg_fkey *k, int *hint, bool *swap
 		}
 	}
 	if (!frag && vg_l4_ports(proto) && cap >= off + 4) {
+		uint16_t sp = vg_get16(ip + off), dp = vg_get16(ip + off + 2);
+
 		memcpy(sport, ip + off, 2);
 		memcpy(dport, ip + off + 2, 2);
+		if (sp < VG_WELL_KNOWN && dp >= VG_WELL_KNOWN)
+			*hint = -1;
+		else if (dp < VG_WELL_KNOWN && sp >= VG_WELL_KNOWN)
+			*hint = 1;
 		if (proto == 6 && cap >= off + 14) {
 			uint8_t fl = ip[off + 13] & 0x12; /* SYN, ACK */
 
-			*hint = fl == 0x02 ? 1 : fl == 0x12 ? -1 : 0;
+			if (fl == 0x02)
+				*hint = 2;
+			else if (fl == 0x12)
+				*hint = -2;
 		}
 	} else if (!frag && (proto == 1 || proto == 58) && cap >= off + 6) {
 		uint8_t t = ip[off];
@@ -349,7 +361,7 @@ vg_flow_key(const struct vg_wrap_l3 *u, struct vg_fkey *k, int *hint, bool *swap
 		if (req || rep) {
 			memcpy(sport, ip + off + 4, 2);
 			memcpy(dport, ip + off + 4, 2);
-			*hint = req ? 1 : -1;
+			*hint = req ? 2 : -2;
 		}
 	}
 	c = memcmp(src, dst, sizeof(src));
@@ -418,7 +430,7 @@ vg_flow_info(struct vg_wrap *w, const struct vg_wrap_l3 *u, struct vg_finfo *fi)
 		if (f->h != e.h || memcmp(&f->k, &e.k, sizeof(e.k)) != 0)
 			continue;
 		/* a new connection on the same tuple may be opened by the other side */
-		if (hint > 0)
+		if (hint == 2)
 			f->orig_b = swapped;
 		fi->dir = f->orig_b != swapped;
 		return;

@@ -363,7 +363,7 @@ vg_bad_option(const char *arg)
 	vg_usage_error("unknown option '%s'; run '" VG_PROG " -h' for usage", arg);
 }
 
-/* Parse the --wrap options once all options are known. */
+/* Check the --wrap options against each other once all options are known. */
 static void
 vg_check_wrap(struct vg_wrap_opts *wo)
 {

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The two ways vigil runs: over a capture file, or live on DPDK ports. */
+#ifndef VG_RUN_H
+#define VG_RUN_H
+
+#include <stdint.h>
+
+#include "vg_logring.h"
+#include "vg_options.h"
+#include "vg_worker.h"
+
+/* Offline: reads o->read_file; returns the exit status. */
+int vg_run_offline(const struct vg_options *o);
+
+/* Live: EAL's arguments, then vigil's after --; returns the exit status. */
+int vg_run_live(int argc, char **argv);
+
+/* The log segment: named for vigil-logd (name set), else anonymous. NULL
+ * after printing the reason. */
+struct vg_logshm *vg_log_segment(const char *name, uint32_t nrings, uint64_t ring_size,
+	uint32_t features, bool json);
+/* The producer is done: a named segment is kept for vigil-logd when keep. */
+void vg_log_segment_done(struct vg_logshm *shm, bool keep);
+
+/* Shared by both: the worker configuration the options describe. */
+uint32_t vg_options_features(const struct vg_options *o);
+void vg_options_worker_cfg(const struct vg_options *o, const struct vg_port_set *ports,
+	uint32_t features, struct vg_worker_cfg *wc);
+
+#endif /* VG_RUN_H */

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vigil live: EAL, ports, one worker per worker lcore, and the main lcore
+ * for everything that is not the data path: the in-process log writer (unless
+ * vigil-logd does that), stats.log and capture_loss.log, link checks, the
+ * progress line, and a clean stop on SIGINT/SIGTERM.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include "vg_dpdk_port.h"
+#include "vg_live.h"
+#include "vg_logfmt.h"
+#include "vg_record.h"
+#include "vg_run.h"
+#include "vg_schema.h"
+
+static struct vg_live live;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
+}
+
+static uint64_t
+wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void
+drain_all(struct vg_logshm *shm, struct vg_logwriter *writer)
+{
+	for (uint32_t i = 0; i < shm->nrings; i++) {
+		const uint8_t *rec;
+		uint32_t len;
+
+		while ((rec = vg_ring_peek(&shm->rings[i], &len)) != NULL) {
+			vg_logwriter_write(writer, rec, len);
+			vg_ring_release(&shm->rings[i], len);
+		}
+	}
+}
+
+/* Sums of the workers' counters, read relaxed while they run. */
+struct totals {
+	uint64_t pkts, bytes, decode_drops, dispatch_drops, ring_drops, evicted;
+	uint64_t active[4], created[4], acks, gap_acks, frag_slots;
+};
+
+static void
+sum_workers(struct vg_logshm *shm, struct totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (uint16_t i = 0; i < live.nworkers; i++) {
+		const struct vg_live_worker *lw = live.workers[i];
+		const struct vg_decode_stats *d = &lw->w.dec.stats;
+		const struct vg_flow_stats *f = vg_flow_stats(lw->w.flows);
+
+		t->pkts += d->packets;
+		t->bytes += d->bytes;
+		t->decode_drops += d->dropped;
+		t->dispatch_drops += lw->cnt.dispatch_drops;
+		t->evicted += f->evicted;
+		t->acks += f->acks;
+		t->gap_acks += f->gap_acks;
+		for (int k = 0; k < 4; k++) {
+			t->active[k] += f->active_kind[k];
+			t->created[k] += f->created_kind[k];
+		}
+	}
+	for (uint32_t i = 0; i < shm->nrings; i++)
+		t->ring_drops += shm->rings[i].hdr->drops;
+}
+
+static uint64_t
+rss_mb(void)
+{
+	long pages = 0, rss = 0;
+	FILE *fp = fopen("/proc/self/statm", "r");
+
+	if (fp != NULL) {
+		if (fscanf(fp, "%ld %ld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(fp);
+	}
+	return (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE) / (1024 * 1024);
+}
+
+/* stats.log and capture_loss.log rows for the interval that just ended. */
+static void
+write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct totals *prev,
+	uint64_t now, uint64_t prev_ns)
+{
+	static uint8_t buf[1024];
+	struct totals t;
+	struct vg_port_counters pc;
+	struct vg_rec r;
+	uint32_t len;
+
+	sum_workers(shm, &t);
+	vg_ports_counters(live.ports, &pc);
+	vg_rec_begin(&r, buf, sizeof(buf), vg_schema_get(VG_LOG_STATS));
+	vg_rec_time(&r, now);
+	vg_rec_cstr(&r, "vigil");
+	vg_rec_count(&r, rss_mb());
+	vg_rec_count(&r, t.pkts - prev->pkts);
+	vg_rec_count(&r, t.bytes - prev->bytes);
+	vg_rec_count(&r, pc.imissed + pc.nombuf + t.dispatch_drops);
+	vg_rec_count(&r, pc.ipackets + pc.imissed);
+	vg_rec_unset(&r); /* pkt_lag: network time is capture time live */
+	vg_rec_count(&r, t.active[0]);
+	vg_rec_count(&r, t.active[1]);
+	vg_rec_count(&r, t.active[2]);
+	vg_rec_count(&r, t.created[0] - prev->created[0]);
+	vg_rec_count(&r, t.created[1] - prev->created[1]);
+	vg_rec_count(&r, t.created[2] - prev->created[2]);
+	vg_rec_unset(&r); /* reassem_frag_size: slots are fixed, not counted in bytes */
+	vg_rec_count(&r, pc.imissed + pc.nombuf);
+	vg_rec_count(&r, t.dispatch_drops);
+	vg_rec_count(&r, t.ring_drops);
+	vg_rec_count(&r, t.decode_drops);
+	vg_rec_count(&r, t.evicted);
+	if ((len = vg_rec_end(&r)) != 0)
+		vg_ring_write(ring, buf, len);
+
+	uint64_t acks = t.acks - prev->acks, gaps = t.gap_acks - prev->gap_acks;
+
+	vg_rec_begin(&r, buf, sizeof(buf), vg_schema_get(VG_LOG_CAPTURE_LOSS));
+	vg_rec_time(&r, now);
+	vg_rec_interval(&r, (int64_t)(now - prev_ns));
+	vg_rec_cstr(&r, "vigil");
+	vg_rec_count(&r, gaps);
+	vg_rec_count(&r, acks);
+	vg_rec_double(&r, acks ? 100.0 * (double)gaps / (double)acks : 0.0);
+	if ((len = vg_rec_end(&r)) != 0)
+		vg_ring_write(ring, buf, len);
+	*prev = t;
+}
+
+static int
+fail(const char *fmt, const char *a)
+{
+	fprintf(stderr, "vigil: ");
+	fprintf(stderr, fmt, a);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int
+vg_run_live(int argc, char **argv)
+{
+	struct vg_options o;
+	struct vg_ports ports;
+	struct vg_port_set server_ports;
+	struct vg_ports_cfg pc;
+	struct vg_logwriter *writer = NULL;
+	struct vg_logshm *shm;
+	char err[512];
+	int ret, rc = 0;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0)
+		return fail("DPDK could not start (%s); check the EAL options, e.g. --no-huge "
+			    "-m 1024 --no-pci --vdev net_pcap0,rx_pcap=FILE, or set up hugepages",
+			rte_strerror(rte_errno));
+	argc -= ret;
+	argv += ret;
+	ret = vg_options_parse(&o, argc, argv, true);
+	if (ret != 0) {
+		rte_eal_cleanup();
+		return ret == 1 ? 0 : 2;
+	}
+	const char *dir = o.out_dir ? o.out_dir : ".";
+	struct stat st;
+
+	if (o.logd == NULL && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+		rte_eal_cleanup();
+		return fail("output directory '%s' does not exist; create it or choose another "
+			    "with -o", dir);
+	}
+	unsigned nlcores = rte_lcore_count();
+
+	if (nlcores < 2) {
+		rte_eal_cleanup();
+		return fail("%s", "live capture needs a main lcore and at least one worker; give "
+				  "EAL two lcores or more, e.g. -l 0-1");
+	}
+	uint16_t nworkers = (uint16_t)(nlcores - 1);
+
+	if (o.workers && o.workers < nworkers)
+		nworkers = o.workers;
+	if (o.workers > nworkers) {
+		rte_eal_cleanup();
+		snprintf(err, sizeof(err), "--workers %u needs %u worker lcores; EAL has %u",
+			o.workers, o.workers, nlcores - 1);
+		return fail("%s", err);
+	}
+	if (nworkers > VG_LIVE_MAX_WORKERS)
+		nworkers = VG_LIVE_MAX_WORKERS;
+	memset(&pc, 0, sizeof(pc));
+	pc.nworkers = nworkers;
+	pc.dispatch = (enum vg_dispatch)o.dispatch;
+	pc.only = o.nports ? o.ports : NULL;
+	pc.nonly = o.nports;
+	if (vg_ports_setup(&ports, &pc, err, sizeof(err)) != 0) {
+		rte_eal_cleanup();
+		return fail("%s", err);
+	}
+	uint32_t features = vg_options_features(&o);
+
+	/* One ring per worker, and one for the main lcore's stats records. */
+	shm = vg_log_segment(o.logd, nworkers + 1u, o.ring_size, features, o.json);
+	if (shm == NULL) {
+		vg_ports_stop(&ports);
+		rte_eal_cleanup();
+		return 1;
+	}
+	if (o.logd == NULL) {
+		struct vg_logwriter_cfg lc = {.dir = dir, .json = o.json, .features = features};
+
+		writer = vg_logwriter_create(&lc);
+	}
+	memset(&live, 0, sizeof(live));
+	live.ports = &ports;
+	live.nworkers = nworkers;
+	live.tsc_hz = rte_get_tsc_hz();
+	live.base_tsc = rte_rdtsc();
+	live.base_ns = wall_ns();
+	vg_port_set_from_analyzers(&server_ports, o.analyzers, NULL);
+
+	unsigned lcore;
+	uint16_t idx = 0;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct vg_worker_cfg wc;
+
+		if (idx == nworkers)
+			break;
+		vg_options_worker_cfg(&o, &server_ports, features, &wc);
+		wc.ring = &shm->rings[idx];
+		if (vg_live_worker_init(&live, idx, lcore, &wc) != 0) {
+			snprintf(err, sizeof(err), "cannot set up worker %u (%s); try a smaller "
+					"--max-flows", idx, strerror(errno));
+			return fail("%s", err);
+		}
+		idx++;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	for (uint16_t i = 0; i < nworkers; i++)
+		rte_eal_remote_launch(vg_live_worker_main, live.workers[i], live.workers[i]->lcore);
+	if (!o.quiet)
+		fprintf(stderr, "vigil: %u port(s), %u worker(s), %s dispatch\n", ports.n,
+			nworkers, nworkers == 1 ? "no" : ports.software ? "software" : "RSS");
+
+	bool show = !o.quiet && isatty(STDERR_FILENO);
+	uint64_t hz = rte_get_tsc_hz(), last_sec = rte_rdtsc(), last_stats = rte_rdtsc();
+	uint64_t last_pkts = 0, idle_since = rte_rdtsc(), stats_prev_ns = vg_live_now_ns(&live);
+	struct totals prev_tot;
+
+	memset(&prev_tot, 0, sizeof(prev_tot));
+	while (!__atomic_load_n(&live.stop, __ATOMIC_RELAXED)) {
+		if (writer != NULL)
+			drain_all(shm, writer);
+		uint64_t now = rte_rdtsc();
+
+		if (now - last_sec >= hz) {
+			struct totals t;
+
+			sum_workers(shm, &t);
+			vg_ports_poll_links(&ports);
+			if (show)
+				fprintf(stderr, "\rvigil: %" PRIu64 " packets  %.3f Mpps  %" PRIu64
+						" conns  drops %" PRIu64 " ", t.pkts,
+					(double)(t.pkts - last_pkts) * (double)hz /
+						(double)(now - last_sec) / 1e6,
+					t.active[0] + t.active[1] + t.active[2] + t.active[3],
+					t.dispatch_drops + t.ring_drops);
+			if (t.pkts != last_pkts)
+				idle_since = now;
+			last_pkts = t.pkts;
+			last_sec = now;
+			if (o.exit_idle && t.pkts > 0 && now - idle_since >= (uint64_t)o.exit_idle * hz)
+				__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
+		}
+		if (now - last_stats >= (uint64_t)o.stats_interval * hz) {
+			uint64_t ns = vg_live_now_ns(&live);
+
+			write_stats(&shm->rings[nworkers], shm, &prev_tot, ns, stats_prev_ns);
+			stats_prev_ns = ns;
+			last_stats = now;
+		}
+		usleep(1000);
+	}
+	rte_eal_mp_wait_lcore();
+	write_stats(&shm->rings[nworkers], shm, &prev_tot, vg_live_now_ns(&live), stats_prev_ns);
+	if (show)
+		fputc('\n', stderr);
+	if (writer != NULL) {
+		drain_all(shm, writer);
+		if (vg_logwriter_close(writer) != 0) {
+			fprintf(stderr, "vigil: writing logs to '%s' failed; check the disk\n", dir);
+			rc = 1;
+		}
+	}
+	if (o.stats) {
+		struct totals t;
+		struct vg_port_counters c;
+
+		sum_workers(shm, &t);
+		vg_ports_counters(&ports, &c);
+		fprintf(stderr, "vigil: packets %" PRIu64 " nic-missed %" PRIu64 " dispatch-drops %"
+				PRIu64 " ring-drops %" PRIu64 " decode-drops %" PRIu64 " conns %" PRIu64
+				"\n", t.pkts, c.imissed + c.nombuf, t.dispatch_drops, t.ring_drops,
+			t.decode_drops, t.created[0] + t.created[1] + t.created[2] + t.created[3]);
+		for (uint16_t i = 0; i < nworkers; i++)
+			fprintf(stderr, "vigil: worker %u lcore %u packets %" PRIu64 "\n", i,
+				live.workers[i]->lcore, live.workers[i]->w.dec.stats.packets);
+	}
+	vg_log_segment_done(shm, o.logd != NULL);
+	vg_ports_stop(&ports);
+	rte_eal_cleanup();
+	return rc;
+}

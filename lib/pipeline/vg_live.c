@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <numa.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_ring.h>
+
+#include "vg_live.h"
+
+#define BURST          32
+#define DISPATCH_RING  4096
+#define IDLE_ADVANCE   (100ULL * 1000 * 1000) /* run timers every 100 ms when idle */
+
+uint64_t
+vg_live_now_ns(const struct vg_live *live)
+{
+	uint64_t d = rte_rdtsc() - live->base_tsc;
+
+	return live->base_ns + (uint64_t)((unsigned __int128)d * 1000000000ULL / live->tsc_hz);
+}
+
+int
+vg_live_worker_init(struct vg_live *live, uint16_t index, unsigned lcore,
+	const struct vg_worker_cfg *cfg)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+	struct vg_live_worker *lw = rte_zmalloc_socket("vg_worker", sizeof(*lw), 64, socket);
+	char name[RTE_RING_NAMESIZE];
+
+	if (lw == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	lw->index = index;
+	lw->lcore = lcore;
+	lw->live = live;
+	/* The flow table and reassembly buffers are touched first by this thread on
+	 * its lcore; prefer its node so the pages land there. */
+	if (numa_available() >= 0)
+		numa_set_preferred(socket);
+	if (vg_worker_init(&lw->w, cfg) != 0) {
+		rte_free(lw);
+		return -1;
+	}
+	if (live->ports->software && live->nworkers > 1) {
+		if (index > 0) {
+			snprintf(name, sizeof(name), "vg_disp_%u", index);
+			lw->in = rte_ring_create(name, DISPATCH_RING, socket,
+				RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (lw->in == NULL) {
+				errno = rte_errno;
+				return -1;
+			}
+		} else {
+			struct vg_decode_cfg dc = cfg->decode;
+
+			dc.peek = true;
+			dc.frag_slots = 1;
+			if (vg_decoder_init(&lw->hash_dec, &dc) != 0)
+				return -1;
+		}
+	}
+	if (numa_available() >= 0)
+		numa_set_localalloc();
+	live->workers[index] = lw;
+	return 0;
+}
+
+/*
+ * Which worker owns a packet: a symmetric hash of the (inner, once mirror
+ * transport is stripped) address pair and the mirror session. Ports are left
+ * out so fragments, and a tunnel's outer flow with the flows inside it, stay
+ * together; the flow tables need both.
+ */
+static uint16_t
+owner(struct vg_live_worker *lw, const uint8_t *data, uint32_t cap, uint32_t wire)
+{
+	struct vg_pkt pkt;
+	enum vg_decode_result r = vg_decode(&lw->hash_dec, 1, data, cap, wire, 0, &pkt);
+
+	if (r != VG_DECODE_IP)
+		return 0;
+	for (int i = 0; i < 4 && vg_mirror_strip(&lw->hash_dec, &pkt, &r); i++)
+		if (r != VG_DECODE_IP)
+			return 0;
+	uint64_t a, b, c, d;
+
+	memcpy(&a, pkt.src.b, 8);
+	memcpy(&b, pkt.src.b + 8, 8);
+	memcpy(&c, pkt.dst.b, 8);
+	memcpy(&d, pkt.dst.b + 8, 8);
+	uint64_t hs = (a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xc2b2ae3d27d4eb4fULL);
+	uint64_t hd = (c * 0x9e3779b97f4a7c15ULL) ^ (d * 0xc2b2ae3d27d4eb4fULL);
+	uint64_t h = (hs + hd) ^ (pkt.session * 0x165667b19e3779f9ULL);
+
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return (uint16_t)(h % lw->live->nworkers);
+}
+
+static uint64_t
+pkt_time(const struct vg_live_worker *lw, const struct rte_mbuf *m, uint64_t now)
+{
+	const struct vg_ports *ps = lw->live->ports;
+
+	if (ps->ts_offset >= 0 && (m->ol_flags & ps->ts_flag))
+		return vg_port_ts_ns(ps, m->port,
+			*RTE_MBUF_DYNFIELD(m, ps->ts_offset, rte_mbuf_timestamp_t *), now);
+	return now;
+}
+
+static void
+process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n, uint64_t now)
+{
+	struct vg_raw_pkt raw[BURST];
+
+	for (uint16_t i = 0; i < n; i++) {
+		raw[i].data = rte_pktmbuf_mtod(m[i], const uint8_t *);
+		raw[i].cap_len = m[i]->data_len;
+		raw[i].wire_len = m[i]->pkt_len;
+		raw[i].ts_ns = pkt_time(lw, m[i], now);
+	}
+	vg_worker_burst(&lw->w, 1, raw, n);
+	rte_pktmbuf_free_bulk(m, n);
+}
+
+/* Software dispatch: keeps worker 0's share in m (returns its count). */
+static uint16_t
+dispatch(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
+{
+	struct vg_live *live = lw->live;
+	struct rte_mbuf *out[VG_LIVE_MAX_WORKERS][BURST];
+	uint16_t nout[VG_LIVE_MAX_WORKERS] = {0};
+	uint16_t keep = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t o = owner(lw, rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len,
+			m[i]->pkt_len);
+
+		if (o == 0)
+			m[keep++] = m[i];
+		else
+			out[o][nout[o]++] = m[i];
+	}
+	for (uint16_t w = 1; w < live->nworkers; w++) {
+		if (nout[w] == 0)
+			continue;
+		unsigned sent = rte_ring_enqueue_burst(live->workers[w]->in, (void **)out[w],
+			nout[w], NULL);
+
+		lw->cnt.dispatched += sent;
+		if (sent < nout[w]) {
+			lw->cnt.dispatch_drops += nout[w] - sent;
+			rte_pktmbuf_free_bulk(out[w] + sent, nout[w] - sent);
+		}
+	}
+	return keep;
+}
+
+int
+vg_live_worker_main(void *arg)
+{
+	struct vg_live_worker *lw = arg;
+	struct vg_live *live = lw->live;
+	struct vg_ports *ps = live->ports;
+	struct rte_mbuf *m[BURST];
+	uint64_t last_advance = 0;
+	bool reads_port = !ps->software || lw->index == 0;
+
+	while (!__atomic_load_n(&live->stop, __ATOMIC_RELAXED)) {
+		uint16_t got = 0;
+
+		if (reads_port) {
+			for (uint16_t p = 0; p < ps->n; p++) {
+				uint16_t q = ps->software ? 0 : lw->index;
+				uint16_t n;
+
+				if (ps->port[p].gone || q >= ps->port[p].nrxq)
+					continue;
+				n = rte_eth_rx_burst(ps->port[p].id, q, m, BURST);
+				if (n == 0)
+					continue;
+				got += n;
+				lw->cnt.rx += n;
+				if (ps->software && live->nworkers > 1)
+					n = dispatch(lw, m, n);
+				if (n > 0)
+					process(lw, m, n, vg_live_now_ns(live));
+			}
+		}
+		if (lw->in != NULL) {
+			uint16_t n = (uint16_t)rte_ring_dequeue_burst(lw->in, (void **)m, BURST, NULL);
+
+			if (n > 0) {
+				got += n;
+				lw->cnt.rx += n;
+				process(lw, m, n, vg_live_now_ns(live));
+			}
+		}
+		if (got == 0) {
+			lw->cnt.idle_polls++;
+			/* Idle: let the timers run on the wall clock now and then. */
+			uint64_t now = vg_live_now_ns(live);
+
+			if (now - last_advance > IDLE_ADVANCE) {
+				vg_flow_advance(lw->w.flows, now);
+				last_advance = now;
+			}
+			rte_pause();
+		}
+	}
+	/* Packets still waiting for this worker are processed before the flush. */
+	if (lw->in != NULL) {
+		uint16_t n;
+
+		while ((n = (uint16_t)rte_ring_dequeue_burst(lw->in, (void **)m, BURST, NULL)) > 0)
+			process(lw, m, n, vg_live_now_ns(live));
+	}
+	vg_worker_flush(&lw->w);
+	return 0;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The live pipeline on DPDK lcores: each worker runs to completion on its
+ * packets (RX, decode, flow table, records into its own log ring). When the
+ * NIC cannot spread flows (vdevs, ENA, gVNIC, most VFs), the first worker
+ * reads the port, hashes each packet's inner address pair and mirror session
+ * symmetrically, keeps its share and passes the rest to the owning worker
+ * through an rte_ring. Network time comes from NIC timestamps when the port
+ * has them, else from the TSC mapped to the wall clock once at start.
+ */
+#ifndef VG_LIVE_H
+#define VG_LIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vg_dpdk_port.h"
+#include "vg_worker.h"
+
+#define VG_LIVE_MAX_WORKERS 64
+
+/* Per-worker counters, written by the worker and read relaxed by main. */
+struct vg_live_counters {
+	uint64_t rx;             /* packets taken from the port (or the dispatch ring) */
+	uint64_t dispatched;     /* passed on to other workers */
+	uint64_t dispatch_drops; /* another worker's ring was full */
+	uint64_t idle_polls;
+};
+
+struct vg_live_worker {
+	uint16_t index;
+	unsigned lcore;
+	struct vg_worker w;
+	struct vg_decoder hash_dec; /* worker 0 in software dispatch */
+	struct rte_ring *in;        /* software dispatch: packets for this worker */
+	struct vg_live *live;
+	struct vg_live_counters cnt;
+	uint64_t last_rx_tsc;
+};
+
+struct vg_live {
+	struct vg_ports *ports;
+	uint16_t nworkers;
+	struct vg_live_worker *workers[VG_LIVE_MAX_WORKERS];
+	volatile int stop;
+	uint64_t tsc_hz;
+	uint64_t base_tsc;
+	uint64_t base_ns;
+};
+
+/* Sets up a worker (memory on its NUMA node); -1 with errno set. */
+int vg_live_worker_init(struct vg_live *live, uint16_t index, unsigned lcore,
+	const struct vg_worker_cfg *cfg);
+
+/* The lcore function: runs until live->stop, then flushes its flows. */
+int vg_live_worker_main(void *arg);
+
+/* Network time now from the TSC (ns since the epoch). */
+uint64_t vg_live_now_ns(const struct vg_live *live);
+
+#endif /* VG_LIVE_H */

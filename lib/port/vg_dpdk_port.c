@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* rte_eth_read_clock() is still marked experimental in DPDK 22.11. */
+#define ALLOW_EXPERIMENTAL_API 1
+
+#include <stdio.h>
+#include <string.h>
+
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+
+#include "vg_dpdk_port.h"
+
+#define DEFAULT_MBUFS   16383
+#define DEFAULT_RX_DESC 1024
+#define MBUF_CACHE      256
+
+/*
+ * A Toeplitz key of one repeated 16-bit word hashes (a, b) and (b, a) alike,
+ * so both directions of a flow land on the same queue.
+ */
+static uint8_t symmetric_key[40] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+static uint64_t
+wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The RX timestamp field has no fixed unit. net_pcap stores the capture time
+ * in microseconds; a NIC stores its own clock, which is read twice 100 ms apart
+ * to learn its rate and pinned to the wall clock once.
+ */
+static void
+calibrate_ts(struct vg_ports *ps, struct vg_port *p)
+{
+	struct vg_port_ts *t;
+	uint64_t c0, c1, w0, w1;
+
+	if (p->id >= VG_PORT_TS_IDS || ps->ts_offset < 0)
+		return;
+	t = &ps->ts[p->id];
+	if (strcmp(p->driver, "net_pcap") == 0) {
+		t->mode = VG_TS_EPOCH_US;
+		p->hw_timestamp = true;
+		return;
+	}
+	if (!p->hw_timestamp || rte_eth_read_clock(p->id, &c0) != 0)
+		return;
+	w0 = wall_ns();
+	rte_delay_ms(100);
+	if (rte_eth_read_clock(p->id, &c1) != 0 || c1 <= c0)
+		return;
+	w1 = wall_ns();
+	t->hz = (uint64_t)((unsigned __int128)(c1 - c0) * 1000000000ULL / (w1 - w0));
+	if (t->hz == 0)
+		return;
+	t->base_ticks = c1;
+	t->base_ns = w1;
+	t->mode = VG_TS_DEVICE;
+}
+
+static bool
+wanted(const struct vg_ports_cfg *cfg, uint16_t id)
+{
+	if (cfg->only == NULL)
+		return true;
+	for (uint16_t i = 0; i < cfg->nonly; i++)
+		if (cfg->only[i] == id)
+			return true;
+	return false;
+}
+
+static int
+setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cfg,
+	bool software, char *err, size_t errlen)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	char pool_name[RTE_MEMPOOL_NAMESIZE];
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_info_get(p->id, &info);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %u: cannot read its capabilities (%s)", p->id,
+			rte_strerror(-rc));
+		return -1;
+	}
+	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
+	rte_eth_dev_get_name_by_port(p->id, p->name);
+	p->socket = rte_eth_dev_socket_id(p->id);
+	if (p->socket < 0)
+		p->socket = (int)rte_socket_id();
+	p->nrxq = software ? 1 : cfg->nworkers;
+	if (!software) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = symmetric_key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(symmetric_key);
+		/* Addresses only: fragments and the tunnels around a flow go with it. */
+		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
+		p->rss = true;
+	}
+	if ((info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) && ps->ts_offset >= 0) {
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+		p->hw_timestamp = true;
+	}
+	snprintf(pool_name, sizeof(pool_name), "vg_pool_%u", p->id);
+	p->pool = rte_pktmbuf_pool_create(pool_name, cfg->mbufs ? cfg->mbufs : DEFAULT_MBUFS,
+		MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, p->socket);
+	if (p->pool == NULL) {
+		snprintf(err, errlen, "port %u: no memory for packet buffers on NUMA node %d (%s); "
+				"give EAL more memory (-m, or hugepages)", p->id, p->socket,
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	rc = rte_eth_dev_configure(p->id, p->nrxq, 1, &conf);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %u (%s): cannot configure %u RX queues (%s); try "
+				"--dispatch software", p->id, p->driver, p->nrxq, rte_strerror(-rc));
+		return -1;
+	}
+	uint16_t nrx = cfg->rx_desc ? cfg->rx_desc : DEFAULT_RX_DESC, ntx = 512;
+
+	rte_eth_dev_adjust_nb_rx_tx_desc(p->id, &nrx, &ntx);
+	for (uint16_t q = 0; q < p->nrxq; q++) {
+		rc = rte_eth_rx_queue_setup(p->id, q, nrx, (unsigned)p->socket, NULL, p->pool);
+		if (rc != 0) {
+			snprintf(err, errlen, "port %u: RX queue %u setup failed (%s)", p->id, q,
+				rte_strerror(-rc));
+			return -1;
+		}
+	}
+	rc = rte_eth_tx_queue_setup(p->id, 0, ntx, (unsigned)p->socket, NULL);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %u: TX queue setup failed (%s)", p->id,
+			rte_strerror(-rc));
+		return -1;
+	}
+	rc = rte_eth_dev_start(p->id);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %u (%s): cannot start (%s)", p->id, p->driver,
+			rte_strerror(-rc));
+		return -1;
+	}
+	rte_eth_promiscuous_enable(p->id); /* mirrored traffic is not for our MAC */
+	calibrate_ts(ps, p);
+	struct rte_eth_link link;
+
+	if (rte_eth_link_get_nowait(p->id, &link) == 0)
+		p->link_up = link.link_status == RTE_ETH_LINK_UP;
+	return 0;
+}
+
+/* Whether every wanted port can spread flows over nworkers queues. */
+static bool
+rss_possible(const struct vg_ports_cfg *cfg)
+{
+	uint16_t id;
+
+	RTE_ETH_FOREACH_DEV(id) {
+		struct rte_eth_dev_info info;
+
+		if (!wanted(cfg, id))
+			continue;
+		if (rte_eth_dev_info_get(id, &info) != 0 || info.max_rx_queues < cfg->nworkers ||
+			(info.flow_type_rss_offloads & RTE_ETH_RSS_IP) == 0)
+			return false;
+	}
+	return true;
+}
+
+int
+vg_ports_setup(struct vg_ports *ps, const struct vg_ports_cfg *cfg, char *err, size_t errlen)
+{
+	uint16_t id;
+	bool software;
+
+	memset(ps, 0, sizeof(*ps));
+	/* Registered whatever the ports say: drivers that stamp packets without
+	 * the offload flag (net_pcap stamps them with the capture time) set the
+	 * mbuf flag, and that flag is what the workers test. */
+	if (rte_mbuf_dyn_rx_timestamp_register(&ps->ts_offset, &ps->ts_flag) != 0)
+		ps->ts_offset = -1;
+	if (rte_eth_dev_count_avail() == 0) {
+		snprintf(err, errlen, "no DPDK ports; bind a NIC to a DPDK driver or give a vdev, "
+				"e.g. --vdev net_pcap0,rx_pcap=trace.pcap");
+		return -1;
+	}
+	for (uint16_t i = 0; cfg->only != NULL && i < cfg->nonly; i++) {
+		if (!rte_eth_dev_is_valid_port(cfg->only[i])) {
+			snprintf(err, errlen, "port %u does not exist (%u ports available)",
+				cfg->only[i], rte_eth_dev_count_avail());
+			return -1;
+		}
+	}
+	switch (cfg->dispatch) {
+	case VG_DISPATCH_RSS:
+		if (cfg->nworkers > 1 && !rss_possible(cfg)) {
+			snprintf(err, errlen, "--dispatch rss: a port cannot spread flows over %u "
+					"queues by RSS; use --dispatch software or auto",
+				cfg->nworkers);
+			return -1;
+		}
+		software = false;
+		break;
+	case VG_DISPATCH_SOFTWARE:
+		software = true;
+		break;
+	default:
+		software = cfg->nworkers > 1 && !rss_possible(cfg);
+		break;
+	}
+	ps->software = software;
+	RTE_ETH_FOREACH_DEV(id) {
+		if (!wanted(cfg, id))
+			continue;
+		if (ps->n == VG_MAX_PORTS) {
+			snprintf(err, errlen, "more than %d ports; choose some with --port",
+				VG_MAX_PORTS);
+			return -1;
+		}
+		struct vg_port *p = &ps->port[ps->n++];
+
+		p->id = id;
+		if (setup_port(ps, p, cfg, software || cfg->nworkers == 1, err, errlen) != 0)
+			return -1;
+		if (cfg->nworkers == 1)
+			p->rss = false;
+	}
+	return 0;
+}
+
+void
+vg_ports_stop(struct vg_ports *ps)
+{
+	for (uint16_t i = 0; i < ps->n; i++) {
+		if (ps->port[i].gone)
+			continue;
+		rte_eth_dev_stop(ps->port[i].id);
+		rte_eth_dev_close(ps->port[i].id);
+	}
+}
+
+void
+vg_ports_counters(const struct vg_ports *ps, struct vg_port_counters *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (uint16_t i = 0; i < ps->n; i++) {
+		struct rte_eth_stats st;
+
+		if (ps->port[i].gone || rte_eth_stats_get(ps->port[i].id, &st) != 0)
+			continue;
+		sum->ipackets += st.ipackets;
+		sum->ibytes += st.ibytes;
+		sum->imissed += st.imissed;
+		sum->ierrors += st.ierrors;
+		sum->nombuf += st.rx_nombuf;
+	}
+}
+
+void
+vg_ports_poll_links(struct vg_ports *ps)
+{
+	for (uint16_t i = 0; i < ps->n; i++) {
+		struct vg_port *p = &ps->port[i];
+		struct rte_eth_link link;
+
+		if (p->gone)
+			continue;
+		if (!rte_eth_dev_is_valid_port(p->id)) {
+			p->gone = true;
+			fprintf(stderr, "vigil: port %u (%s) disappeared; capturing on the others\n",
+				p->id, p->name);
+			continue;
+		}
+		if (rte_eth_link_get_nowait(p->id, &link) != 0)
+			continue;
+		bool up = link.link_status == RTE_ETH_LINK_UP;
+
+		if (up != p->link_up) {
+			p->link_up = up;
+			fprintf(stderr, "vigil: port %u (%s) link %s\n", p->id, p->name,
+				up ? "up" : "down");
+		}
+	}
+}
