@@ -142,7 +142,7 @@ vg_decode_l4(struct vg_decoder *d, const uint8_t *l4, uint32_t cap, uint32_t len
 	pkt->l4_cap = VG_MIN(cap, len);
 	pkt->l4_len = len;
 	if (d->cfg.peek && pkt->ip_proto != 17 && pkt->ip_proto != 47)
-		return VG_DECODE_IP; /* only UDP and GRE matter for mirror transport */
+		return VG_DECODE_IP; /* only UDP and GRE (ERSPAN) can be mirror transport */
 	switch (pkt->ip_proto) {
 	case PROTO_TCP:
 		return decode_tcp(d, pkt);

@@ -199,6 +199,10 @@ decode_gre_at(struct vg_decoder *d, struct vg_pkt *pkt, const uint8_t *g, uint32
 		d->stats.mirror_packets++;
 		return decode_inner(d, pkt, INNER_ETHER, proto, g + off, len - off);
 	}
+	/* The dispatch hash looks through mirror transport only, never tunnels:
+	 * a tunnel's outer flow and the flows inside it belong together. */
+	if (d->cfg.peek)
+		return VG_DECODE_IP;
 	struct vg_tunnel t;
 
 	ip_tunnel_of(pkt, VG_TUN_GRE, session ? session : key, &t);
@@ -224,6 +228,8 @@ vg_decode_ip_in_ip(struct vg_decoder *d, struct vg_pkt *pkt)
 {
 	struct vg_tunnel t;
 
+	if (d->cfg.peek)
+		return VG_DECODE_IP;
 	ip_tunnel_of(pkt, VG_TUN_IP, 0, &t);
 	if (!push_tunnel(d, pkt, &t))
 		return VG_DECODE_IP;

@@ -29,27 +29,48 @@ int vg_logfmt_tsv(struct vg_buf *out, uint32_t features, const uint8_t *rec, uin
 /* Appends one record as a JSON object line; -1 if malformed. */
 int vg_logfmt_json(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32_t len);
 /* Appends the TSV header block of a log (#separator ... #types). */
-void vg_logfmt_tsv_header(struct vg_buf *out, const struct vg_schema *s, uint32_t features,
-	double open_time);
+void vg_logfmt_tsv_header(
+	struct vg_buf *out, const struct vg_schema *s, uint32_t features, double open_time);
 
 struct vg_logwriter;
 
+/*
+ * Rotation: a file is ended (#close) and renamed to Zeek's rotated name
+ * <path>.<YYYY-MM-DD-HH-MM-SS of its #open, UTC>.log (".N" added before ".log"
+ * when that name is taken) once it holds rotate_bytes bytes, or once
+ * rotate_secs have passed on the wall clock since it was opened (checked on
+ * write and by vg_logwriter_tick); the next record starts a new <path>.log.
+ */
 struct vg_logwriter_cfg {
-	const char *dir;   /* directory for the log files */
-	bool json;         /* JSON lines instead of TSV */
-	uint32_t features; /* optional columns */
+	const char *dir;       /* directory for the log files */
+	bool json;             /* JSON lines instead of TSV */
+	uint32_t features;     /* optional columns */
+	uint64_t rotate_secs;  /* rotate files this old; 0 never */
+	uint64_t rotate_bytes; /* rotate files this large; 0 never */
+	bool keep_old;         /* a <path>.log found on opening is renamed, not overwritten */
+	bool write_through;    /* each record reaches the kernel before write returns */
 };
 
 /* Opens a writer; files are created on their first record. NULL + errno. */
 struct vg_logwriter *vg_logwriter_create(const struct vg_logwriter_cfg *cfg);
-/* Writes one record; -1 on a malformed record or an I/O error (errno). */
+/*
+ * Writes one record; -1 on a malformed record (counted in vg_logwriter_bad)
+ * or an I/O error (errno, and vg_logwriter_error). With write_through the
+ * line has been handed to write(2) when this returns 0.
+ */
 int vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len);
+/* Rotates the files older than rotate_secs at wall-clock time now; -1 after an I/O error. */
+int vg_logwriter_tick(struct vg_logwriter *w, double now);
+/* Rotates every open file now (SIGHUP); -1 after an I/O error. */
+int vg_logwriter_rotate(struct vg_logwriter *w);
+/* Hands everything buffered to the kernel; -1 after an I/O error. */
+int vg_logwriter_flush(struct vg_logwriter *w);
 /* Records written per log, and malformed records seen. */
 uint64_t vg_logwriter_count(const struct vg_logwriter *w, uint16_t log_id);
 uint64_t vg_logwriter_bad(const struct vg_logwriter *w);
 /* The errno of the first I/O error, or 0. */
 int vg_logwriter_error(const struct vg_logwriter *w);
-/* Writes the #close lines, closes the files; -1 on an I/O error. */
+/* Writes the #close lines, closes the files (not rotated); -1 on an I/O error. */
 int vg_logwriter_close(struct vg_logwriter *w);
 
 #endif /* VG_LOGFMT_H */

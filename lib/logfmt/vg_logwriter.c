@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* One directory of Zeek logs: a file per log, opened on its first record. */
+/*
+ * One directory of Zeek logs: a file per log, opened on its first record,
+ * rotated by size or age into Zeek's rotated names.
+ */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vg_logfmt.h"
 #include "vg_record.h"
@@ -13,8 +19,10 @@
 #define WRITER_BUF (1u << 20)
 
 struct log_file {
-	FILE *fp;
-	uint64_t count;
+	FILE *fp;         /* the open <path>.log, or NULL */
+	uint64_t count;   /* records written, over all of this log's files */
+	uint64_t bytes;   /* bytes in the open file, header included */
+	double open_time; /* wall-clock time the open file was started (its #open) */
 };
 
 struct vg_logwriter {
@@ -35,6 +43,24 @@ wall_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Zeek's time stamp of #open, #close and rotated names: UTC, to the second. */
+static void
+zeek_stamp(char *buf, size_t n, double t)
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	strftime(buf, n, "%Y-%m-%d-%H-%M-%S", &tm);
+}
+
+static void
+note_error(struct vg_logwriter *w)
+{
+	if (w->err == 0)
+		w->err = errno ? errno : EIO;
+}
+
 struct vg_logwriter *
 vg_logwriter_create(const struct vg_logwriter_cfg *cfg)
 {
@@ -48,33 +74,141 @@ vg_logwriter_create(const struct vg_logwriter_cfg *cfg)
 	return w;
 }
 
+/*
+ * Renames <dir>/<log>.log to <dir>/<log>.<stamp of open_time>.log, Zeek's
+ * rotated name. Two files opened in the same second (small --rotate-size)
+ * would share it, so a taken name gets .1, .2, ... before ".log"; an existing
+ * file is never replaced.
+ */
+static int
+rename_rotated(struct vg_logwriter *w, const char *log, double open_time)
+{
+	char from[PATH_MAX + 64], to[PATH_MAX + 96], stamp[32];
+
+	snprintf(from, sizeof(from), "%s/%s.log", w->dir, log);
+	zeek_stamp(stamp, sizeof(stamp), open_time);
+	for (unsigned int n = 0; n < 10000; n++) {
+		if (n == 0)
+			snprintf(to, sizeof(to), "%s/%s.%s.log", w->dir, log, stamp);
+		else
+			snprintf(to, sizeof(to), "%s/%s.%s.%u.log", w->dir, log, stamp, n);
+		if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno == EEXIST)
+			continue;
+		if (errno != EINVAL && errno != ENOSYS)
+			return -1;
+		/* A file system without RENAME_NOREPLACE: check, then rename. */
+		if (access(to, F_OK) == 0)
+			continue;
+		return rename(from, to);
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/*
+ * The open time of a <log>.log left by an earlier run: its #open line (TSV),
+ * else (JSON) the time it was last written.
+ */
+static double
+leftover_open_time(const char *path, const struct stat *st)
+{
+	char head[4096];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f != NULL) {
+		n = fread(head, 1, sizeof(head) - 1, f);
+		fclose(f);
+	}
+	head[n] = '\0';
+	for (char *p = head; p != NULL && *p == '#'; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		struct tm tm;
+		char *end;
+
+		if (strncmp(p, "#open\t", 6) != 0)
+			continue;
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(p + 6, "%Y-%m-%d-%H-%M-%S", &tm);
+		if (end != NULL && (*end == '\n' || *end == '\0'))
+			return (double)timegm(&tm);
+		break;
+	}
+	return (double)st->st_mtime;
+}
+
 static FILE *
 open_log(struct vg_logwriter *w, const struct vg_schema *s)
 {
 	struct log_file *lf = &w->files[s->id];
 	char path[PATH_MAX + 64];
+	struct stat st;
 
 	if (lf->fp != NULL)
 		return lf->fp;
 	snprintf(path, sizeof(path), "%s/%s.log", w->dir, s->path);
+	/* A file of an earlier run (perhaps killed: no #close) is moved aside, never cut. */
+	if (w->cfg.keep_old && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+		rename_rotated(w, s->path, leftover_open_time(path, &st)) != 0)
+		return NULL;
 	lf->fp = fopen(path, "w");
 	if (lf->fp == NULL)
 		return NULL;
 	setvbuf(lf->fp, NULL, _IOFBF, WRITER_BUF);
+	lf->open_time = wall_now();
+	lf->bytes = 0;
 	if (!w->cfg.json) {
 		struct vg_buf hdr = {0};
 
-		vg_logfmt_tsv_header(&hdr, s, w->cfg.features, wall_now());
-		fwrite(hdr.p, 1, hdr.len, lf->fp);
+		vg_logfmt_tsv_header(&hdr, s, w->cfg.features, lf->open_time);
+		if (fwrite(hdr.p, 1, hdr.len, lf->fp) != hdr.len)
+			note_error(w);
+		lf->bytes = hdr.len;
 		vg_buf_free(&hdr);
 	}
 	return lf->fp;
+}
+
+/* Ends the open file of a log: #close (TSV), close, and the rotated name if asked. */
+static int
+close_log(struct vg_logwriter *w, uint16_t id, double now, bool rotate)
+{
+	struct log_file *lf = &w->files[id];
+	int rc = 0;
+
+	if (lf->fp == NULL)
+		return 0;
+	if (!w->cfg.json) {
+		char stamp[32];
+
+		zeek_stamp(stamp, sizeof(stamp), now);
+		fprintf(lf->fp, "#close\t%s\n", stamp);
+	}
+	if (fclose(lf->fp) != 0) {
+		note_error(w);
+		rc = -1;
+	}
+	lf->fp = NULL;
+	if (rotate && rename_rotated(w, vg_schema_get(id)->path, lf->open_time) != 0) {
+		note_error(w);
+		rc = -1;
+	}
+	return rc;
+}
+
+static bool
+too_old(const struct vg_logwriter *w, const struct log_file *lf, double now)
+{
+	return w->cfg.rotate_secs != 0 && lf->fp != NULL &&
+		now - lf->open_time >= (double)w->cfg.rotate_secs;
 }
 
 int
 vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 {
 	const struct vg_schema *s;
+	struct log_file *lf;
 	FILE *fp;
 	int rc;
 
@@ -91,14 +225,53 @@ vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 		w->bad++;
 		return -1;
 	}
+	lf = &w->files[s->id];
+	if (w->cfg.rotate_secs != 0) {
+		double now = wall_now();
+
+		if (too_old(w, lf, now))
+			close_log(w, s->id, now, true);
+	}
 	fp = open_log(w, s);
-	if (fp == NULL || fwrite(w->line.p, 1, w->line.len, fp) != w->line.len) {
-		if (w->err == 0)
-			w->err = errno ? errno : EIO;
+	if (fp == NULL || fwrite(w->line.p, 1, w->line.len, fp) != w->line.len ||
+		(w->cfg.write_through && fflush(fp) != 0)) {
+		note_error(w);
 		return -1;
 	}
-	w->files[s->id].count++;
+	lf->count++;
+	lf->bytes += w->line.len;
+	/* The record is written; a failed rotation shows in vg_logwriter_error(). */
+	if (w->cfg.rotate_bytes != 0 && lf->bytes >= w->cfg.rotate_bytes)
+		close_log(w, s->id, wall_now(), true);
 	return 0;
+}
+
+int
+vg_logwriter_tick(struct vg_logwriter *w, double now)
+{
+	for (uint16_t i = 0; i < VG_LOG_MAX; i++)
+		if (too_old(w, &w->files[i], now))
+			close_log(w, i, now, true);
+	return w->err ? -1 : 0;
+}
+
+int
+vg_logwriter_rotate(struct vg_logwriter *w)
+{
+	double now = wall_now();
+
+	for (uint16_t i = 0; i < VG_LOG_MAX; i++)
+		close_log(w, i, now, true);
+	return w->err ? -1 : 0;
+}
+
+int
+vg_logwriter_flush(struct vg_logwriter *w)
+{
+	for (uint16_t i = 0; i < VG_LOG_MAX; i++)
+		if (w->files[i].fp != NULL && fflush(w->files[i].fp) != 0)
+			note_error(w);
+	return w->err ? -1 : 0;
 }
 
 uint64_t
@@ -124,25 +297,12 @@ vg_logwriter_close(struct vg_logwriter *w)
 {
 	if (w == NULL)
 		return 0;
+	double now = wall_now();
+
+	for (uint16_t i = 0; i < VG_LOG_MAX; i++)
+		close_log(w, i, now, false);
 	int rc = w->err ? -1 : 0;
 
-	for (unsigned i = 0; i < VG_LOG_MAX; i++) {
-		FILE *fp = w->files[i].fp;
-
-		if (fp == NULL)
-			continue;
-		if (!w->cfg.json) {
-			char stamp[32];
-			time_t t = (time_t)wall_now();
-			struct tm tm;
-
-			gmtime_r(&t, &tm);
-			strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H-%M-%S", &tm);
-			fprintf(fp, "#close\t%s\n", stamp);
-		}
-		if (fclose(fp) != 0)
-			rc = -1;
-	}
 	vg_buf_free(&w->line);
 	free(w);
 	return rc;

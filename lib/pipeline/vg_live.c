@@ -17,7 +17,6 @@
 
 #define BURST          32
 #define DISPATCH_RING  4096
-#define IDLE_ADVANCE   (100ULL * 1000 * 1000) /* run timers every 100 ms when idle */
 
 uint64_t
 vg_live_now_ns(const struct vg_live *live)
@@ -122,13 +121,27 @@ static void
 process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n, uint64_t now)
 {
 	struct vg_raw_pkt raw[BURST];
+	uint32_t used = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		raw[i].data = rte_pktmbuf_mtod(m[i], const uint8_t *);
 		raw[i].cap_len = m[i]->data_len;
+		if (m[i]->nb_segs > 1) {
+			/* A frame larger than one mbuf (jumbo): decoded from a linear copy. */
+			uint32_t len = VG_MIN(m[i]->pkt_len, (uint32_t)sizeof(lw->linear) - used);
+			const void *p = rte_pktmbuf_read(m[i], 0, len, lw->linear + used);
+
+			if (p != NULL) {
+				raw[i].data = p;
+				raw[i].cap_len = len;
+				used += len;
+			}
+		}
 		raw[i].wire_len = m[i]->pkt_len;
 		raw[i].ts_ns = pkt_time(lw, m[i], now);
 	}
+	lw->last_ts_ns = raw[n - 1].ts_ns;
+	lw->last_rx_tsc = rte_rdtsc();
 	vg_worker_burst(&lw->w, 1, raw, n);
 	rte_pktmbuf_free_bulk(m, n);
 }
@@ -208,12 +221,20 @@ vg_live_worker_main(void *arg)
 		}
 		if (got == 0) {
 			lw->cnt.idle_polls++;
-			/* Idle: let the timers run on the wall clock now and then. */
-			uint64_t now = vg_live_now_ns(live);
+			/*
+			 * Idle: network time goes on from the last packet's stamp at the
+			 * wall clock's pace (stamps may come from the NIC or a replayed
+			 * file), and the timers run now and then.
+			 */
+			uint64_t tsc = rte_rdtsc();
 
-			if (now - last_advance > IDLE_ADVANCE) {
+			if (lw->last_ts_ns != 0 && tsc - last_advance > live->tsc_hz / 10) {
+				uint64_t now = lw->last_ts_ns +
+					(uint64_t)((unsigned __int128)(tsc - lw->last_rx_tsc) *
+						1000000000ULL / live->tsc_hz);
+
 				vg_flow_advance(lw->w.flows, now);
-				last_advance = now;
+				last_advance = tsc;
 			}
 			rte_pause();
 		}

@@ -35,7 +35,9 @@ struct vg_live_worker {
 	struct rte_ring *in;        /* software dispatch: packets for this worker */
 	struct vg_live *live;
 	struct vg_live_counters cnt;
-	uint64_t last_rx_tsc;
+	uint64_t last_rx_tsc; /* TSC when the last packet was processed */
+	uint64_t last_ts_ns;  /* and its network time */
+	uint8_t linear[256 * 1024]; /* multi-segment frames of one burst, copied flat */
 };
 
 struct vg_live {

@@ -43,15 +43,15 @@ vg_pcap_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	src->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO,
-		perr);
+	/* Microseconds, as Zeek reads captures: nanosecond files are cut to µs. */
+	src->pcap = pcap_open_offline(path, perr);
 	if (src->pcap == NULL) {
 		snprintf(err, errlen, "%s is not a readable pcap or pcapng file (%s)", path, perr);
 		free(src->arena);
 		free(src);
 		return NULL;
 	}
-	src->nano = pcap_get_tstamp_precision(src->pcap) == PCAP_TSTAMP_PRECISION_NANO;
+	src->nano = 0;
 	src->link = pcap_datalink(src->pcap);
 	src->fp = pcap_file(src->pcap);
 	src->size = (uint64_t)st.st_size;

@@ -1,0 +1,663 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vigil-logd: the log writer as its own process. Attaches to the sensor's
+ * shared-memory segment (--shm NAME, the sensor's --logd NAME), drains every
+ * ring round-robin and writes Zeek logs through lib/logfmt, with rotation.
+ * The consumer cursor lives in the segment and a record is released only
+ * after its line went to write(2), so killing this process loses nothing;
+ * the record being released at that moment may be written again by the next
+ * run. doc/vigil-logd.md has the whole lifecycle.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vg_logfmt.h"
+#include "vg_logring.h"
+
+#define BATCH        64            /* records per ring per turn */
+#define IDLE_MIN_NS  1000000       /* first sleep when every ring is empty: 1 ms */
+#define IDLE_MAX_NS  50000000      /* doubling up to 50 ms */
+#define ATTACH_NS    50000000      /* retry attaching every 50 ms */
+#define HALF_MADE_NS 1000000000ULL /* how long a segment may lack its version */
+
+struct logd_opts {
+	const char *shm;       /* --shm NAME */
+	const char *dir;       /* -o DIR */
+	bool json;             /* --json: JSON whatever the segment says */
+	uint64_t rotate_secs;  /* --rotate-interval */
+	uint64_t rotate_bytes; /* --rotate-size */
+	bool exit_when_done;   /* --exit-when-done */
+	uint64_t wait_secs;    /* --wait */
+	bool quiet;            /* -q */
+	bool stats;            /* --stats */
+};
+
+struct logd {
+	struct logd_opts o;
+	struct vg_logshm *shm;
+	struct vg_logwriter *w; /* NULL until the first record */
+	uint32_t w_features;    /* what w was made with */
+	bool w_json;
+	uint64_t gen;       /* producer generation last seen */
+	uint64_t records;   /* records written */
+	uint64_t malformed; /* records skipped as malformed */
+	uint64_t old_drops; /* drop counters of segments read before this one */
+	bool *corrupt;      /* per ring: already reported as corrupt */
+};
+
+/* Set by the signal handlers; the only state they touch. */
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t rotate_requested;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	rotate_requested = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vigil-logd --shm NAME [options]\n"
+		"Writes the Zeek logs of a vigil sensor that runs with --logd NAME.\n"
+		"\n"
+		"      --shm NAME            the sensor's shared memory (/dev/shm/NAME)\n"
+		"  -o, --output DIR          directory for the logs (default: current "
+		"directory)\n"
+		"      --json                Zeek's JSON lines, whatever the sensor asked for\n"
+		"      --rotate-interval S   rotate a log file S seconds after it was opened\n"
+		"      --rotate-size BYTES   rotate a log file at this size (K, M, G allowed)\n"
+		"                            (rotated: conn.YYYY-MM-DD-HH-MM-SS.log, UTC, "
+		"the\n"
+		"                            file's #open time; 0 = never, the default)\n"
+		"      --exit-when-done      exit once the sensor has finished and every ring\n"
+		"                            is drained, and remove the segment\n"
+		"      --wait S              wait up to S seconds for the segment (default 10)\n"
+		"  -q, --quiet               only errors on stderr\n"
+		"      --stats               print counters at exit\n"
+		"  -h, --help                this text\n"
+		"Signals: SIGTERM/SIGINT drain the rings, close the files and exit; SIGHUP\n"
+		"rotates every open file now.\n");
+}
+
+/* One line for the user, prefixed with the program's name. */
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vigil-logd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A decimal number, with a K/M/G (1024-based) suffix when allowed. */
+static int
+parse_num(const char *opt, const char *s, bool suffix, uint64_t max, uint64_t *out)
+{
+	const char *what = suffix ? "a number of bytes, like 1048576 or 100M"
+				  : "a number of seconds, like 3600";
+	uint64_t v = 0, mul = 1;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			goto bad;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (p == s)
+		goto bad;
+	if (suffix && *p != '\0' && p[1] == '\0') {
+		switch (*p) {
+		case 'k':
+		case 'K':
+			mul = 1ULL << 10;
+			break;
+		case 'm':
+		case 'M':
+			mul = 1ULL << 20;
+			break;
+		case 'g':
+		case 'G':
+			mul = 1ULL << 30;
+			break;
+		default:
+			goto bad;
+		}
+		p++;
+	}
+	if (*p != '\0' || v > max / mul)
+		goto bad;
+	*out = v * mul;
+	return 0;
+bad:
+	say("%s needs %s (at most %" PRIu64 "), not '%s'; see 'vigil-logd --help'", opt, what, max,
+		s);
+	return -1;
+}
+
+enum {
+	OPT_SHM = 256,
+	OPT_JSON,
+	OPT_ROTATE_INTERVAL,
+	OPT_ROTATE_SIZE,
+	OPT_EXIT_WHEN_DONE,
+	OPT_WAIT,
+	OPT_STATS,
+};
+
+static const struct option long_opts[] = {
+	{"shm", required_argument, NULL, OPT_SHM},
+	{"output", required_argument, NULL, 'o'},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"rotate-interval", required_argument, NULL, OPT_ROTATE_INTERVAL},
+	{"rotate-size", required_argument, NULL, OPT_ROTATE_SIZE},
+	{"exit-when-done", no_argument, NULL, OPT_EXIT_WHEN_DONE},
+	{"wait", required_argument, NULL, OPT_WAIT},
+	{"quiet", no_argument, NULL, 'q'},
+	{"stats", no_argument, NULL, OPT_STATS},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* 0 to run, 1 after --help, 2 on a usage error (already reported). */
+static int
+parse_opts(struct logd_opts *o, int argc, char **argv)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->dir = ".";
+	o->wait_secs = 10;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:qh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SHM:
+			o->shm = optarg;
+			break;
+		case 'o':
+			o->dir = optarg;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_ROTATE_INTERVAL:
+			if (parse_num("--rotate-interval", optarg, false, 366ULL * 86400,
+				    &o->rotate_secs) != 0)
+				return 2;
+			break;
+		case OPT_ROTATE_SIZE:
+			if (parse_num("--rotate-size", optarg, true, 1ULL << 50,
+				    &o->rotate_bytes) != 0)
+				return 2;
+			break;
+		case OPT_EXIT_WHEN_DONE:
+			o->exit_when_done = true;
+			break;
+		case OPT_WAIT:
+			if (parse_num("--wait", optarg, false, 86400, &o->wait_secs) != 0)
+				return 2;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case OPT_STATS:
+			o->stats = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case ':':
+			say("option '%s' needs a value; see 'vigil-logd --help'", argv[optind - 1]);
+			return 2;
+		default:
+			say("unknown option '%s'; see 'vigil-logd --help'", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		say("unexpected argument '%s'; see 'vigil-logd --help'", argv[optind]);
+		return 2;
+	}
+	if (o->shm == NULL) {
+		say("give the segment to read with --shm NAME (the sensor's --logd NAME); see "
+		    "'vigil-logd --help'");
+		return 2;
+	}
+	const char *bare = o->shm[0] == '/' ? o->shm + 1 : o->shm;
+
+	if (bare[0] == '\0' || strchr(bare, '/') != NULL || strlen(bare) > 62) {
+		say("shared memory name '%s' is not valid; use 1 to 62 characters without '/'",
+			o->shm);
+		return 2;
+	}
+	o->shm = bare;
+	return 0;
+}
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static double
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(ns / 1000000000ULL), .tv_nsec = (long)(ns % 1000000000ULL)};
+
+	/* A signal cuts the sleep short; the loop then looks at the flags. */
+	nanosleep(&ts, NULL);
+}
+
+static int
+check_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		say("output directory '%s' does not exist; create it or choose another with -o",
+			dir);
+		return -1;
+	}
+	if (access(dir, W_OK) != 0) {
+		say("cannot write to '%s'; choose another directory with -o", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits up to --wait seconds for the segment; NULL after reporting why not. */
+static struct vg_logshm *
+attach_wait(const struct logd_opts *o)
+{
+	uint64_t start = mono_ns(), deadline = start + o->wait_secs * 1000000000ULL;
+	uint64_t first_bad = 0;
+
+	for (;;) {
+		struct vg_logshm *shm = vg_logshm_attach(o->shm);
+		int e = errno;
+		uint64_t now = mono_ns();
+
+		if (shm != NULL)
+			return shm;
+		if (e == EACCES) {
+			say("cannot open /dev/shm/%s (%s); run vigil-logd as the sensor's user",
+				o->shm, strerror(e));
+			return NULL;
+		}
+		/* A segment being made has no version yet; give it a moment, not --wait. */
+		if (e == EPROTO && first_bad == 0)
+			first_bad = now;
+		if (e == EPROTO && now - first_bad >= HALF_MADE_NS) {
+			say("/dev/shm/%s is not a vigil log segment of layout version %u; check "
+			    "the "
+			    "--shm name",
+				o->shm, VG_SHM_VERSION);
+			return NULL;
+		}
+		if (e != ENOENT && e != EPROTO) {
+			say("cannot attach to /dev/shm/%s (%s); check the --shm name", o->shm,
+				strerror(e));
+			return NULL;
+		}
+		if (now >= deadline || stop_requested) {
+			if (!stop_requested)
+				say("shared memory %s did not appear within %" PRIu64
+				    " s; start the "
+				    "sensor with --logd %s or raise --wait",
+					o->shm, o->wait_secs, o->shm);
+			return NULL;
+		}
+		sleep_ns(ATTACH_NS);
+	}
+}
+
+static uint64_t
+sum_drops(const struct vg_logshm *shm)
+{
+	uint64_t d = 0;
+
+	for (uint32_t i = 0; i < shm->nrings; i++)
+		d += __atomic_load_n(&shm->rings[i].hdr->drops, __ATOMIC_RELAXED);
+	return d;
+}
+
+static int
+use_segment(struct logd *d, struct vg_logshm *shm)
+{
+	bool *c = calloc(shm->nrings, sizeof(*c));
+
+	if (c == NULL) {
+		say("out of memory");
+		return -1;
+	}
+	if (d->shm != NULL) {
+		d->old_drops += sum_drops(d->shm);
+		vg_logshm_close(d->shm, true);
+	}
+	free(d->corrupt);
+	d->corrupt = c;
+	d->shm = shm;
+	d->gen = vg_logshm_generation(shm);
+	if (!d->o.quiet)
+		say("reading %s: %u rings of %" PRIu64 " bytes, producer %" PRIu64
+		    " (generation %" PRIu64 "), logs in %s",
+			d->o.shm, shm->nrings, shm->hdr->ring_size, shm->hdr->producer_pid, d->gen,
+			d->o.dir);
+	return 0;
+}
+
+static int
+report_write_error(struct logd *d)
+{
+	int e = d->w ? vg_logwriter_error(d->w) : 0;
+
+	say("writing logs to '%s' failed (%s); make room and restart vigil-logd: records not "
+	    "written stay in the ring",
+		d->o.dir, strerror(e ? e : EIO));
+	return -1;
+}
+
+/*
+ * The writer follows the segment's columns and format. They are read after a
+ * record was (acquire order), so a producer's settings made before its first
+ * record are seen; when they change (a producer restarted with other options)
+ * the files are rotated and new ones start with the new header.
+ */
+static int
+ensure_writer(struct logd *d)
+{
+	const struct vg_shm_header *h = d->shm->hdr;
+	uint32_t features = __atomic_load_n(&h->features, __ATOMIC_RELAXED);
+	bool json = d->o.json || __atomic_load_n(&h->json, __ATOMIC_RELAXED) != 0;
+
+	if (d->w != NULL && features == d->w_features && json == d->w_json)
+		return 0;
+	if (d->w != NULL) {
+		vg_logwriter_rotate(d->w);
+		int bad = vg_logwriter_close(d->w);
+
+		d->w = NULL;
+		if (bad != 0)
+			return report_write_error(d);
+	}
+	struct vg_logwriter_cfg cfg = {
+		.dir = d->o.dir,
+		.json = json,
+		.features = features,
+		.rotate_secs = d->o.rotate_secs,
+		.rotate_bytes = d->o.rotate_bytes,
+		.keep_old = true,
+		.write_through = true,
+	};
+
+	d->w = vg_logwriter_create(&cfg);
+	if (d->w == NULL) {
+		say("out of memory");
+		return -1;
+	}
+	d->w_features = features;
+	d->w_json = json;
+	return 0;
+}
+
+/*
+ * Up to max records of ring i; how many, or -1 on a write error. A record is
+ * released only once its line went to write(2); an I/O error leaves it in the
+ * ring. stop_at, when not NULL, is a cursor position not to read past.
+ */
+static int
+drain_ring(struct logd *d, uint32_t i, unsigned int max, const uint64_t *stop_at)
+{
+	struct vg_ring *r = &d->shm->rings[i];
+	const uint8_t *rec;
+	uint32_t len;
+	unsigned int n = 0;
+
+	while (n < max) {
+		if (stop_at != NULL && (int64_t)(*stop_at - r->hdr->tail) <= 0)
+			break;
+		rec = vg_ring_peek(r, &len);
+		if (rec == NULL)
+			break;
+		if (ensure_writer(d) != 0)
+			return -1;
+		uint64_t bad = vg_logwriter_bad(d->w);
+
+		if (vg_logwriter_write(d->w, rec, len) == 0) {
+			d->records++;
+		} else if (vg_logwriter_bad(d->w) != bad) {
+			d->malformed++;
+		} else {
+			return report_write_error(d);
+		}
+		vg_ring_release(r, len);
+		n++;
+	}
+	if (n == 0 && !d->corrupt[i] && vg_ring_corrupt(r)) {
+		d->corrupt[i] = true;
+		say("ring %u of %s is corrupt at byte %" PRIu64 "; its later records cannot be "
+		    "read (stop the sensor and remove /dev/shm/%s)",
+			i, d->o.shm, r->hdr->tail, d->o.shm);
+	}
+	return (int)n;
+}
+
+/* The producer is finished and nothing readable is left. */
+static bool
+all_done(const struct logd *d)
+{
+	if (!__atomic_load_n(&d->shm->hdr->producer_done, __ATOMIC_ACQUIRE))
+		return false;
+	for (uint32_t i = 0; i < d->shm->nrings; i++)
+		if (!vg_ring_empty(&d->shm->rings[i]) && !d->corrupt[i])
+			return false;
+	return true;
+}
+
+static bool
+all_empty(const struct logd *d)
+{
+	for (uint32_t i = 0; i < d->shm->nrings; i++)
+		if (!vg_ring_empty(&d->shm->rings[i]) && !d->corrupt[i])
+			return false;
+	return true;
+}
+
+/*
+ * Once a second: push files out, rotate by age, notice a segment that was
+ * removed and made anew (a producer with another layout); the old one is left
+ * when its producer is gone and it is drained.
+ */
+static int
+housekeeping(struct logd *d)
+{
+	if (d->w != NULL &&
+		(vg_logwriter_flush(d->w) != 0 || vg_logwriter_tick(d->w, wall_now()) != 0))
+		return report_write_error(d);
+	if (vg_logshm_replaced(d->shm) && !vg_logshm_producer_alive(d->shm) && all_empty(d)) {
+		struct vg_logshm *n = vg_logshm_attach(d->o.shm);
+
+		if (n != NULL) {
+			if (!d->o.quiet)
+				say("%s was made anew by another producer; following it", d->o.shm);
+			if (use_segment(d, n) != 0) {
+				vg_logshm_close(n, true);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* SIGTERM/SIGINT: everything in the rings now, not what comes after. */
+static int
+final_drain(struct logd *d)
+{
+	uint32_t nr = d->shm->nrings;
+	uint64_t *stop_at = calloc(nr, sizeof(*stop_at));
+	int total;
+
+	if (stop_at == NULL)
+		return 0;
+	for (uint32_t i = 0; i < nr; i++)
+		stop_at[i] = __atomic_load_n(&d->shm->rings[i].hdr->head, __ATOMIC_ACQUIRE);
+	do {
+		total = 0;
+		for (uint32_t i = 0; i < nr; i++) {
+			int n = drain_ring(d, i, BATCH, &stop_at[i]);
+
+			if (n < 0) {
+				free(stop_at);
+				return -1;
+			}
+			total += n;
+		}
+	} while (total > 0);
+	free(stop_at);
+	return 0;
+}
+
+static int
+run(struct logd *d)
+{
+	uint64_t idle = 0, next_house = mono_ns() + 1000000000ULL;
+
+	for (;;) {
+		int total = 0;
+
+		if (stop_requested)
+			return final_drain(d);
+		if (rotate_requested) {
+			rotate_requested = 0;
+			if (d->w != NULL && vg_logwriter_rotate(d->w) != 0)
+				return report_write_error(d);
+		}
+		for (uint32_t i = 0; i < d->shm->nrings; i++) {
+			int n = drain_ring(d, i, BATCH, NULL);
+
+			if (n < 0)
+				return -1;
+			total += n;
+		}
+		uint64_t gen = vg_logshm_generation(d->shm);
+
+		if (gen != d->gen) {
+			d->gen = gen;
+			if (!d->o.quiet)
+				say("producer restarted: process %" PRIu64 ", generation %" PRIu64,
+					d->shm->hdr->producer_pid, gen);
+		}
+		uint64_t now = mono_ns();
+
+		if (now >= next_house) {
+			next_house = now + 1000000000ULL;
+			if (housekeeping(d) != 0)
+				return -1;
+		}
+		if (total > 0) {
+			idle = 0;
+			continue;
+		}
+		if (d->o.exit_when_done && all_done(d)) {
+			if (vg_logshm_remove_if_done(d->shm) == 1 && !d->o.quiet)
+				say("sensor done, every record written; removed /dev/shm/%s",
+					d->o.shm);
+			return 0;
+		}
+		idle = idle == 0 ? IDLE_MIN_NS : idle * 2;
+		if (idle > IDLE_MAX_NS)
+			idle = IDLE_MAX_NS;
+		sleep_ns(idle);
+	}
+}
+
+static void
+set_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a signal ends the sleep. A second SIGTERM kills at once. */
+	sa.sa_flags = SA_RESETHAND;
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_flags = 0;
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct logd d;
+	struct vg_logshm *shm;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	rc = parse_opts(&d.o, argc, argv);
+	if (rc == 1)
+		return 0;
+	if (rc != 0)
+		return 2;
+	if (check_dir(d.o.dir) != 0)
+		return 1;
+	set_signals();
+	shm = attach_wait(&d.o);
+	if (shm == NULL)
+		return stop_requested ? 0 : 1;
+	if (use_segment(&d, shm) != 0) {
+		vg_logshm_close(shm, true);
+		return 1;
+	}
+	rc = run(&d) == 0 ? 0 : 1;
+	if (d.w != NULL && vg_logwriter_close(d.w) != 0 && rc == 0) {
+		d.w = NULL;
+		rc = 1;
+		say("writing logs to '%s' failed at close (%s); check the disk", d.o.dir,
+			strerror(errno));
+	}
+	if (d.o.stats)
+		fprintf(stderr,
+			"vigil-logd: records %" PRIu64 " malformed %" PRIu64 " drops %" PRIu64 "\n",
+			d.records, d.malformed, d.old_drops + sum_drops(d.shm));
+	vg_logshm_close(d.shm, true);
+	free(d.corrupt);
+	return rc;
+}
