@@ -37,6 +37,8 @@ enum {
 	OPT_LOGD,
 	OPT_STATS_INTERVAL,
 	OPT_EXIT_IDLE,
+	OPT_DURATION,
+	OPT_MBUFS,
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +68,8 @@ static const struct option long_opts[] = {
 	{"logd", required_argument, NULL, OPT_LOGD},
 	{"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
 	{"exit-idle", required_argument, NULL, OPT_EXIT_IDLE},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"mbufs", required_argument, NULL, OPT_MBUFS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -107,6 +111,8 @@ usage(FILE *fp)
 		"      --dispatch MODE    auto (default), rss or software\n"
 		"      --stats-interval S stats.log and capture_loss.log every S seconds (300)\n"
 		"      --exit-idle S      stop after S seconds without packets (tests, replay)\n"
+		"      --duration S       stop after S seconds\n"
+		"      --mbufs N          packet buffers per port (default 16383)\n"
 		"  -q, --quiet            no progress display\n"
 		"  -h, --help             this text\n"
 		"      --version          print the version\n");
@@ -319,6 +325,16 @@ vg_options_parse(struct vg_options *o, int argc, char **argv, bool live)
 				return 2;
 			o->exit_idle = (uint32_t)v;
 			break;
+		case OPT_DURATION:
+			if (parse_u64("--duration", optarg, 1, 31536000, &v) != 0)
+				return 2;
+			o->duration = (uint32_t)v;
+			break;
+		case OPT_MBUFS:
+			if (parse_u64("--mbufs", optarg, 1023, 1u << 26, &v) != 0)
+				return 2;
+			o->mbufs = (uint32_t)v;
+			break;
 		case ':':
 			fprintf(stderr, "vigil: option '%s' needs a value; see 'vigil --help'\n",
 				argv[optind - 1]);
@@ -349,9 +365,10 @@ vg_options_parse(struct vg_options *o, int argc, char **argv, bool live)
 				"options and -- for live capture\n");
 		return 2;
 	}
-	if (!live && (o->workers || o->nports || o->dispatch || o->exit_idle)) {
-		fprintf(stderr, "vigil: --workers, --port, --dispatch and --exit-idle are for "
-				"live capture (EAL options and --)\n");
+	if (!live && (o->workers || o->nports || o->dispatch || o->exit_idle || o->duration ||
+			     o->mbufs)) {
+		fprintf(stderr, "vigil: --workers, --port, --dispatch, --exit-idle, --duration and "
+				"--mbufs are for live capture (EAL options and --)\n");
 		return 2;
 	}
 	return 0;

@@ -32,6 +32,8 @@ struct vg_options {
 	const char *logd;      /* --logd NAME: records go to vigil-logd */
 	uint32_t stats_interval; /* seconds between stats.log records */
 	uint32_t exit_idle;    /* stop after this many seconds without packets */
+	uint32_t duration;     /* stop after this many seconds */
+	uint32_t mbufs;        /* packet buffers per port (0 = default) */
 	uint8_t mirror;        /* VG_MIRROR_* bits */
 	uint16_t mirror_port;
 	uint8_t ncollectors;

@@ -217,6 +217,7 @@ vg_run_live(int argc, char **argv)
 		nworkers = VG_LIVE_MAX_WORKERS;
 	memset(&pc, 0, sizeof(pc));
 	pc.nworkers = nworkers;
+	pc.mbufs = o.mbufs;
 	pc.dispatch = (enum vg_dispatch)o.dispatch;
 	pc.only = o.nports ? o.ports : NULL;
 	pc.nonly = o.nports;
@@ -273,6 +274,7 @@ vg_run_live(int argc, char **argv)
 
 	bool show = !o.quiet && isatty(STDERR_FILENO);
 	uint64_t hz = rte_get_tsc_hz(), last_sec = rte_rdtsc(), last_stats = rte_rdtsc();
+	uint64_t started = rte_rdtsc();
 	uint64_t last_pkts = 0, idle_since = rte_rdtsc(), stats_prev_ns = vg_live_now_ns(&live);
 	struct totals prev_tot;
 
@@ -300,6 +302,8 @@ vg_run_live(int argc, char **argv)
 			last_sec = now;
 			if (o.exit_idle && t.pkts > 0 && now - idle_since >= (uint64_t)o.exit_idle * hz)
 				__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
+			if (o.duration && now - started >= (uint64_t)o.duration * hz)
+				__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
 		}
 		if (now - last_stats >= (uint64_t)o.stats_interval * hz) {
 			uint64_t ns = vg_live_now_ns(&live);
@@ -310,6 +314,8 @@ vg_run_live(int argc, char **argv)
 		}
 		usleep(1000);
 	}
+	double run_secs = (double)(rte_rdtsc() - started) / (double)hz;
+
 	rte_eal_mp_wait_lcore();
 	write_stats(&shm->rings[nworkers], shm, &prev_tot, vg_live_now_ns(&live), stats_prev_ns);
 	if (show)
@@ -334,6 +340,8 @@ vg_run_live(int argc, char **argv)
 		for (uint16_t i = 0; i < nworkers; i++)
 			fprintf(stderr, "vigil: worker %u lcore %u packets %" PRIu64 "\n", i,
 				live.workers[i]->lcore, live.workers[i]->w.dec.stats.packets);
+		fprintf(stderr, "vigil: live %.3f s, %.3f Mpps\n", run_secs,
+			run_secs > 0 ? (double)t.pkts / run_secs / 1e6 : 0.0);
 	}
 	vg_log_segment_done(shm, o.logd != NULL);
 	vg_ports_stop(&ports);
