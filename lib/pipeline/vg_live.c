@@ -107,18 +107,19 @@ owner(struct vg_live_worker *lw, const uint8_t *data, uint32_t cap, uint32_t wir
 }
 
 static uint64_t
-pkt_time(const struct vg_live_worker *lw, const struct rte_mbuf *m, uint64_t now)
+pkt_time(const struct vg_live_worker *lw, const struct rte_mbuf *m)
 {
 	const struct vg_ports *ps = lw->live->ports;
 
 	if (ps->ts_offset >= 0 && (m->ol_flags & ps->ts_flag))
 		return vg_port_ts_ns(ps, m->port,
-			*RTE_MBUF_DYNFIELD(m, ps->ts_offset, rte_mbuf_timestamp_t *), now);
-	return now;
+			*RTE_MBUF_DYNFIELD(m, ps->ts_offset, rte_mbuf_timestamp_t *), 0);
+	/* No stamp: the TSC now (a register read), distinct for every packet. */
+	return vg_live_now_ns(lw->live);
 }
 
 static void
-process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n, uint64_t now)
+process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 {
 	struct vg_raw_pkt raw[BURST];
 	uint32_t used = 0;
@@ -138,7 +139,7 @@ process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n, uint64_t now
 			}
 		}
 		raw[i].wire_len = m[i]->pkt_len;
-		raw[i].ts_ns = pkt_time(lw, m[i], now);
+		raw[i].ts_ns = pkt_time(lw, m[i]);
 	}
 	lw->last_ts_ns = raw[n - 1].ts_ns;
 	lw->last_rx_tsc = rte_rdtsc();
@@ -207,7 +208,7 @@ vg_live_worker_main(void *arg)
 				if (ps->software && live->nworkers > 1)
 					n = dispatch(lw, m, n);
 				if (n > 0)
-					process(lw, m, n, vg_live_now_ns(live));
+					process(lw, m, n);
 			}
 		}
 		if (lw->in != NULL) {
@@ -216,7 +217,7 @@ vg_live_worker_main(void *arg)
 			if (n > 0) {
 				got += n;
 				lw->cnt.rx += n;
-				process(lw, m, n, vg_live_now_ns(live));
+				process(lw, m, n);
 			}
 		}
 		if (got == 0) {
@@ -244,7 +245,7 @@ vg_live_worker_main(void *arg)
 		uint16_t n;
 
 		while ((n = (uint16_t)rte_ring_dequeue_burst(lw->in, (void **)m, BURST, NULL)) > 0)
-			process(lw, m, n, vg_live_now_ns(live));
+			process(lw, m, n);
 	}
 	vg_worker_flush(&lw->w);
 	return 0;
