@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vg_config.h"
 #include "vg_flow.h"
 #include "vg_options.h"
 
@@ -39,6 +40,7 @@ enum {
 	OPT_EXIT_IDLE,
 	OPT_DURATION,
 	OPT_MBUFS,
+	OPT_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -70,6 +72,7 @@ static const struct option long_opts[] = {
 	{"exit-idle", required_argument, NULL, OPT_EXIT_IDLE},
 	{"duration", required_argument, NULL, OPT_DURATION},
 	{"mbufs", required_argument, NULL, OPT_MBUFS},
+	{"config", required_argument, NULL, OPT_CONFIG},
 	{NULL, 0, NULL, 0},
 };
 
@@ -113,6 +116,8 @@ usage(FILE *fp)
 		"      --exit-idle S      stop after S seconds without packets (tests, replay)\n"
 		"      --duration S       stop after S seconds\n"
 		"      --mbufs N          packet buffers per port (default 16383)\n"
+		"  -c, --config FILE      read options from a YAML file (keys: the long options;\n"
+		"                         see config/vigil.conf); the command line wins\n"
 		"  -q, --quiet            no progress display\n"
 		"  -h, --help             this text\n"
 		"      --version          print the version\n");
@@ -194,8 +199,52 @@ parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *
 	return 0;
 }
 
+/* Finds -c FILE / --config FILE / --config=FILE in argv; NULL if absent. */
+static const char *
+config_path(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			return argv[i] + 9;
+	}
+	return NULL;
+}
+
+static int parse_argv(struct vg_options *o, int argc, char **argv, bool live);
+
 int
 vg_options_parse(struct vg_options *o, int argc, char **argv, bool live)
+{
+	const char *cfg = config_path(argc, argv);
+	int cargc = 0, rc;
+	char **cargv = NULL;
+
+	if (cfg == NULL)
+		return parse_argv(o, argc, argv, live);
+	if (vg_config_load(cfg, long_opts, &cargc, &cargv) != 0)
+		return 2;
+	/* The file's options first, then the command line's: the last one wins. */
+	char **all = calloc((size_t)(argc + cargc + 1), sizeof(*all));
+
+	if (all == NULL)
+		return 2;
+	all[0] = argv[0];
+	for (int i = 0; i < cargc; i++)
+		all[1 + i] = cargv[i];
+	for (int i = 1; i < argc; i++)
+		all[cargc + i] = argv[i];
+	rc = parse_argv(o, argc + cargc, all, live);
+	/* Option values point into these strings: they stay for the run. */
+	free(all);
+	return rc;
+}
+
+static int
+parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 {
 	int c;
 	uint64_t v;
@@ -206,7 +255,7 @@ vg_options_parse(struct vg_options *o, int argc, char **argv, bool live)
 	o->stats_interval = 300;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:o:Cqh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:o:c:Cqh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->read_file = optarg;
@@ -325,6 +374,9 @@ vg_options_parse(struct vg_options *o, int argc, char **argv, bool live)
 				return 2;
 			o->exit_idle = (uint32_t)v;
 			break;
+		case 'c':
+		case OPT_CONFIG:
+			break; /* read before the command line */
 		case OPT_DURATION:
 			if (parse_u64("--duration", optarg, 1, 31536000, &v) != 0)
 				return 2;

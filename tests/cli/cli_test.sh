@@ -53,6 +53,20 @@ expect_error "bad number" 2 "needs a number" -- -r "$tmp/good.pcap" --max-flows 
 printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x93\x00\x00\x00' > "$tmp/link.pcap"
 expect_error "unknown link type" 1 "cannot decode" -- -r "$tmp/link.pcap"
 
+# The configuration file: keys are long options; the command line wins.
+printf 'json: true\ncommunity_id: yes\nanalyzers: [none]\n' > "$tmp/good.conf"
+mkdir -p "$tmp/cfg"
+"$vigil" -q -c "$tmp/good.conf" -r "$tmp/good.pcap" -o "$tmp/cfg"; check "config file run" $?
+head -c 1 "$tmp/cfg/conn.log" | grep -q '{'; check "config json: true gives JSON" $?
+grep -q '"community_id":"1:' "$tmp/cfg/conn.log"; check "config community_id: yes" $?
+printf 'wrkers: 2\n' > "$tmp/bad.conf"
+expect_error "config unknown key" 2 "unknown key 'wrkers'" -- -c "$tmp/bad.conf" -r "$tmp/good.pcap"
+expect_error "config missing" 2 "cannot read config" -- -c "$tmp/nope.conf" -r "$tmp/good.pcap"
+here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+mkdir -p "$tmp/shipped"
+"$vigil" -q -c "$here/../../config/vigil.conf" -r "$tmp/good.pcap" -o "$tmp/shipped"
+check "the shipped config/vigil.conf loads" $?
+
 # Good input, TSV.
 mkdir -p "$tmp/tsv" "$tmp/json"
 "$vigil" -q -r "$tmp/good.pcap" -o "$tmp/tsv"; check "good run exits 0" $?
