@@ -218,6 +218,7 @@ vg_run_live(int argc, char **argv)
 	memset(&pc, 0, sizeof(pc));
 	pc.nworkers = nworkers;
 	pc.mbufs = o.mbufs;
+	pc.mirror = o.mirror;
 	pc.dispatch = (enum vg_dispatch)o.dispatch;
 	pc.only = o.nports ? o.ports : NULL;
 	pc.nonly = o.nports;

@@ -9,9 +9,11 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_mempool.h>
 
 #include "vg_dpdk_port.h"
 
@@ -73,6 +75,64 @@ calibrate_ts(struct vg_ports *ps, struct vg_port *p)
 	t->mode = VG_TS_DEVICE;
 }
 
+/*
+ * Mirror transport hashed by the outer header puts every mirrored flow of a
+ * session on one queue. Where the NIC can hash the inner headers (rte_flow RSS
+ * at encapsulation level 2), one rule per mirror encapsulation asks for it.
+ * Returns true when every rule the configuration needs was accepted.
+ */
+static bool
+inner_rss_rules(const struct vg_port *p, uint8_t mirror)
+{
+	static const struct {
+		uint8_t bit;
+		uint16_t udp_port; /* 0: ERSPAN over GRE */
+	} encaps[] = {
+		{0x01, 4789}, /* VG_MIRROR_VXLAN */
+		{0x02, 6081}, /* VG_MIRROR_GENEVE */
+		{0x04, 0},    /* VG_MIRROR_ERSPAN */
+	};
+	uint16_t queues[RTE_MAX_QUEUES_PER_PORT];
+	bool all = true;
+
+	for (uint16_t q = 0; q < p->nrxq; q++)
+		queues[q] = q;
+	for (size_t i = 0; i < sizeof(encaps) / sizeof(encaps[0]); i++) {
+		struct rte_flow_attr attr = {.ingress = 1};
+		struct rte_flow_item_udp udp_spec = {.hdr.dst_port = rte_cpu_to_be_16(encaps[i].udp_port)};
+		struct rte_flow_item_udp udp_mask = {.hdr.dst_port = RTE_BE16(0xffff)};
+		struct rte_flow_item pattern[] = {
+			{.type = RTE_FLOW_ITEM_TYPE_ETH},
+			{.type = RTE_FLOW_ITEM_TYPE_IPV4},
+			{.type = encaps[i].udp_port ? RTE_FLOW_ITEM_TYPE_UDP : RTE_FLOW_ITEM_TYPE_GRE,
+				.spec = encaps[i].udp_port ? &udp_spec : NULL,
+				.mask = encaps[i].udp_port ? &udp_mask : NULL},
+			{.type = RTE_FLOW_ITEM_TYPE_END},
+		};
+		struct rte_flow_action_rss rss = {
+			.func = RTE_ETH_HASH_FUNCTION_TOEPLITZ,
+			.level = 2,
+			.types = RTE_ETH_RSS_IP,
+			.key_len = sizeof(symmetric_key),
+			.queue_num = p->nrxq,
+			.key = symmetric_key,
+			.queue = queues,
+		};
+		struct rte_flow_action actions[] = {
+			{.type = RTE_FLOW_ACTION_TYPE_RSS, .conf = &rss},
+			{.type = RTE_FLOW_ACTION_TYPE_END},
+		};
+		struct rte_flow_error ferr;
+
+		if (!(mirror & encaps[i].bit))
+			continue;
+		if (rte_flow_validate(p->id, &attr, pattern, actions, &ferr) != 0 ||
+			rte_flow_create(p->id, &attr, pattern, actions, &ferr) == NULL)
+			all = false;
+	}
+	return all;
+}
+
 static bool
 wanted(const struct vg_ports_cfg *cfg, uint16_t id)
 {
@@ -119,8 +179,11 @@ setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cf
 		p->hw_timestamp = true;
 	}
 	snprintf(pool_name, sizeof(pool_name), "vg_pool_%u", p->id);
-	p->pool = rte_pktmbuf_pool_create(pool_name, cfg->mbufs ? cfg->mbufs : DEFAULT_MBUFS,
-		MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, p->socket);
+	p->pool = rte_mempool_lookup(pool_name); /* set up once before (a retry) */
+	if (p->pool == NULL)
+		p->pool = rte_pktmbuf_pool_create(pool_name,
+			cfg->mbufs ? cfg->mbufs : DEFAULT_MBUFS, MBUF_CACHE, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, p->socket);
 	if (p->pool == NULL) {
 		snprintf(err, errlen, "port %u: no memory for packet buffers on NUMA node %d (%s); "
 				"give EAL more memory (-m, or hugepages)", p->id, p->socket,
@@ -158,6 +221,15 @@ setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cf
 	}
 	rte_eth_promiscuous_enable(p->id); /* mirrored traffic is not for our MAC */
 	calibrate_ts(ps, p);
+	if (p->rss && p->nrxq > 1 && cfg->mirror) {
+		p->inner_rss = inner_rss_rules(p, cfg->mirror);
+		if (!p->inner_rss) {
+			/* Outer-header RSS would pile a mirror session onto one queue. */
+			snprintf(err, errlen, "port %u (%s): no inner-header RSS for mirror "
+					"transport", p->id, p->driver);
+			return 1;
+		}
+	}
 	struct rte_eth_link link;
 
 	if (rte_eth_link_get_nowait(p->id, &link) == 0)
@@ -236,8 +308,28 @@ vg_ports_setup(struct vg_ports *ps, const struct vg_ports_cfg *cfg, char *err, s
 		struct vg_port *p = &ps->port[ps->n++];
 
 		p->id = id;
-		if (setup_port(ps, p, cfg, software || cfg->nworkers == 1, err, errlen) != 0)
+		int rc = setup_port(ps, p, cfg, software || cfg->nworkers == 1, err, errlen);
+
+		if (rc == 1 && cfg->dispatch == VG_DISPATCH_AUTO) {
+			/* Mirror mode on a NIC that hashes only outer headers: software
+			 * dispatch hashes the inner ones. Start over that way. */
+			for (uint16_t i = 0; i < ps->n; i++) {
+				struct rte_flow_error ferr;
+
+				rte_flow_flush(ps->port[i].id, &ferr);
+				rte_eth_dev_stop(ps->port[i].id);
+			}
+			struct vg_ports_cfg sw = *cfg;
+
+			sw.dispatch = VG_DISPATCH_SOFTWARE;
+			return vg_ports_setup(ps, &sw, err, errlen);
+		}
+		if (rc != 0) {
+			if (rc == 1)
+				strncat(err, "; use --dispatch software or auto",
+					errlen - strlen(err) - 1);
 			return -1;
+		}
 		if (cfg->nworkers == 1)
 			p->rss = false;
 	}
