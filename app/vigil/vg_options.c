@@ -117,7 +117,8 @@ usage(FILE *fp)
 		"      --duration S       stop after S seconds\n"
 		"      --mbufs N          packet buffers per port (default 16383)\n"
 		"  -c, --config FILE      read options from a YAML file (keys: the long options;\n"
-		"                         see config/vigil.conf); the command line wins\n"
+		"                         see config/vigil.conf); a value on the command line\n"
+		"                         wins, lists (--port, --mirror-collector) add up\n"
 		"  -q, --quiet            no progress display\n"
 		"  -h, --help             this text\n"
 		"      --version          print the version\n");

@@ -59,10 +59,11 @@ drain_all(struct vg_logshm *shm, struct vg_logwriter *writer)
 	}
 }
 
-/* Sums of the workers' counters, read relaxed while they run. */
+/* Sums of the workers' and ports' counters, read relaxed while they run. */
 struct totals {
 	uint64_t pkts, bytes, decode_drops, dispatch_drops, ring_drops, evicted;
 	uint64_t active[4], created[4], acks, gap_acks, frag_slots;
+	uint64_t nic_missed, link;
 };
 
 static void
@@ -117,14 +118,19 @@ write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct totals *prev,
 
 	sum_workers(shm, &t);
 	vg_ports_counters(live.ports, &pc);
+	t.nic_missed = VG_MAX(pc.imissed + pc.nombuf, prev->nic_missed);
+	t.link = VG_MAX(pc.ipackets + pc.imissed, prev->link);
+	/* Every count is for the interval, as in Zeek's stats.log. */
+	uint64_t nic = t.nic_missed - prev->nic_missed, disp = t.dispatch_drops - prev->dispatch_drops;
+
 	vg_rec_begin(&r, buf, sizeof(buf), vg_schema_get(VG_LOG_STATS));
 	vg_rec_time(&r, now);
 	vg_rec_cstr(&r, "vigil");
 	vg_rec_count(&r, rss_mb());
 	vg_rec_count(&r, t.pkts - prev->pkts);
 	vg_rec_count(&r, t.bytes - prev->bytes);
-	vg_rec_count(&r, pc.imissed + pc.nombuf + t.dispatch_drops);
-	vg_rec_count(&r, pc.ipackets + pc.imissed);
+	vg_rec_count(&r, nic + disp);
+	vg_rec_count(&r, t.link - prev->link);
 	vg_rec_unset(&r); /* pkt_lag: network time is capture time live */
 	vg_rec_count(&r, t.active[0]);
 	vg_rec_count(&r, t.active[1]);
@@ -133,11 +139,11 @@ write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct totals *prev,
 	vg_rec_count(&r, t.created[1] - prev->created[1]);
 	vg_rec_count(&r, t.created[2] - prev->created[2]);
 	vg_rec_unset(&r); /* reassem_frag_size: slots are fixed, not counted in bytes */
-	vg_rec_count(&r, pc.imissed + pc.nombuf);
-	vg_rec_count(&r, t.dispatch_drops);
-	vg_rec_count(&r, t.ring_drops);
-	vg_rec_count(&r, t.decode_drops);
-	vg_rec_count(&r, t.evicted);
+	vg_rec_count(&r, nic);
+	vg_rec_count(&r, disp);
+	vg_rec_count(&r, t.ring_drops - prev->ring_drops);
+	vg_rec_count(&r, t.decode_drops - prev->decode_drops);
+	vg_rec_count(&r, t.evicted - prev->evicted);
 	if ((len = vg_rec_end(&r)) != 0)
 		vg_ring_write(ring, buf, len);
 
@@ -180,7 +186,7 @@ vg_run_live(int argc, char **argv)
 	if (ret < 0)
 		return fail("DPDK could not start (%s); check the EAL options, e.g. --no-huge "
 			    "-m 1024 --no-pci --vdev net_pcap0,rx_pcap=FILE, or set up hugepages",
-			rte_strerror(rte_errno));
+			rte_errno ? rte_strerror(rte_errno) : "see EAL's messages above");
 	argc -= ret;
 	argv += ret;
 	ret = vg_options_parse(&o, argc, argv, true);
@@ -239,6 +245,13 @@ vg_run_live(int argc, char **argv)
 		struct vg_logwriter_cfg lc = {.dir = dir, .json = o.json, .features = features};
 
 		writer = vg_logwriter_create(&lc);
+		if (writer == NULL || access(dir, W_OK) != 0) {
+			vg_log_segment_done(shm, false);
+			vg_ports_stop(&ports);
+			rte_eal_cleanup();
+			return fail("cannot write logs to '%s'; choose another directory with -o",
+				dir);
+		}
 	}
 	memset(&live, 0, sizeof(live));
 	live.ports = &ports;
@@ -257,16 +270,22 @@ vg_run_live(int argc, char **argv)
 		if (idx == nworkers)
 			break;
 		vg_options_worker_cfg(&o, &server_ports, features, &wc);
+		/* Each worker's uids come from a sequence of its own. */
+		wc.flow.uid_seed = o.seed + 0x9e3779b97f4a7c15ULL * (idx + 1u);
 		wc.ring = &shm->rings[idx];
 		if (vg_live_worker_init(&live, idx, lcore, &wc) != 0) {
 			snprintf(err, sizeof(err), "cannot set up worker %u (%s); try a smaller "
 					"--max-flows", idx, strerror(errno));
+			vg_log_segment_done(shm, false);
+			vg_ports_stop(&ports);
+			rte_eal_cleanup();
 			return fail("%s", err);
 		}
 		idx++;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, SIG_IGN); /* a closed terminal must not kill the sensor */
 	for (uint16_t i = 0; i < nworkers; i++)
 		rte_eal_remote_launch(vg_live_worker_main, live.workers[i], live.workers[i]->lcore);
 	if (!o.quiet)

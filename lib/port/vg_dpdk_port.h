@@ -90,7 +90,6 @@ vg_port_ts_ns(const struct vg_ports *ps, uint16_t port, uint64_t ticks, uint64_t
 		return t->base_ns + (uint64_t)((unsigned __int128)(ticks - t->base_ticks) *
 			1000000000ULL / t->hz);
 	default:
-		(void)fallback;
 		return fallback;
 	}
 }

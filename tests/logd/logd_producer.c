@@ -95,7 +95,11 @@ num(const char *opt, const char *s, uint64_t *v)
 {
 	char *end;
 
-	*v = strtoull(s, &end, 0);
+	*v = strtoull(s, &end, 10);
+	if (*end == 'K' || *end == 'M' || *end == 'G') {
+		*v <<= *end == 'K' ? 10 : *end == 'M' ? 20 : 30;
+		end++;
+	}
 	if (*s == '\0' || *s == '-' || *end != '\0') {
 		fprintf(stderr, "logd_producer: %s needs a number, not '%s'\n", opt, s);
 		return -1;

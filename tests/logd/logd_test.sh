@@ -34,6 +34,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 check() { # name, condition result (0 = ok)
 	checks=$((checks + 1))
@@ -43,12 +44,11 @@ check() { # name, condition result (0 = ok)
 	fi
 }
 
-# A fresh shared-memory name for one test, removed at the end.
+# A fresh shared-memory name for one test in $n, removed at the end.
 new_name() {
-	local n="vigil-logd-test-$$-$1"
+	n="vigil-logd-test-$$-$1"
 	names+=("$n")
 	rm -f "/dev/shm/$n"
-	echo "$n"
 }
 
 # Data rows in a directory's conn logs (current and rotated), TSV or JSON.
@@ -96,20 +96,21 @@ wait_settled() { # dir timeout
 	done
 }
 
-# Waits for a background process and gives its exit code (124 on timeout).
+# Waits for a background process; its exit code in $wrc (124 on timeout).
 wait_exit() { # pid timeout
 	local end=$((SECONDS + $2))
 	while kill -0 "$1" 2> /dev/null; do
 		if [ $SECONDS -ge $end ]; then
+			kill -CONT "$1" 2> /dev/null
 			kill -KILL "$1" 2> /dev/null
 			wait "$1" 2> /dev/null
-			echo 124
+			wrc=124
 			return
 		fi
 		sleep 0.05
 	done
 	wait "$1"
-	echo $?
+	wrc=$?
 }
 
 # Every data row of a TSV conn log has as many columns as its #fields line.
@@ -136,7 +137,7 @@ expect_error() {
 
 test_normal() {
 	local n d out rc
-	n=$(new_name a1)
+	new_name a1
 	d=$tmp/a1
 	mkdir -p "$d"
 	out=$("$prod" --shm "$n" -n 20000 --rings 2 --ring-size 8M)
@@ -157,7 +158,7 @@ test_normal() {
 	[ ! -e "/dev/shm/$n" ]; check "a1: segment removed once done and drained" $?
 
 	# logd first, waiting; JSON as the producer asks; three rings, paced.
-	n=$(new_name a2)
+	new_name a2
 	d=$tmp/a2
 	mkdir -p "$d"
 	"$logd" --shm "$n" -o "$d" --exit-when-done --wait 20 -q 2> "$d/err" &
@@ -166,7 +167,8 @@ test_normal() {
 	sleep 0.3
 	out=$("$prod" --shm "$n" -n 10000 --rings 3 --ring-size 4M --rate 20000 --json)
 	echo "$out" | grep -qx 'written 10000 dropped 0'; check "a2: producer ($out)" $?
-	rc=$(wait_exit "$lpid" 60)
+	wait_exit "$lpid" 60
+	rc=$wrc
 	check "a2: logd exits 0 when done ($rc)" "$rc"
 	[ "$(rows "$d")" -eq 10000 ]; check "a2: 10000 JSON rows ($(rows "$d"))" $?
 	python3 -c '
@@ -181,7 +183,7 @@ assert n == 10000
 	check "a2: JSON lines parse" $?
 
 	# --json overrides a TSV segment.
-	n=$(new_name a3)
+	new_name a3
 	d=$tmp/a3
 	mkdir -p "$d"
 	"$prod" --shm "$n" -n 100 > /dev/null
@@ -197,7 +199,7 @@ assert sum(1 for l in open(sys.argv[1]) if json.loads(l)) == 100
 
 test_kill_logd() {
 	local n d lpid ppid rc kills=3 st distinct dup
-	n=$(new_name b)
+	new_name b
 	d=$tmp/b
 	mkdir -p "$d"
 	"$prod" --shm "$n" -n 30000 --rate 12000 --ring-size 16M > "$d/prod" &
@@ -215,10 +217,12 @@ test_kill_logd() {
 	"$logd" --shm "$n" -o "$d" -q --exit-when-done --wait 10 2>> "$d/err" &
 	lpid=$!
 	pids+=("$lpid")
-	rc=$(wait_exit "$ppid" 60)
+	wait_exit "$ppid" 60
+	rc=$wrc
 	check "b: producer exits 0 ($rc)" "$rc"
 	grep -qx 'written 30000 dropped 0' "$d/prod"; check "b: producer $(tail -n 1 "$d/prod")" $?
-	rc=$(wait_exit "$lpid" 60)
+	wait_exit "$lpid" 60
+	rc=$wrc
 	check "b: last logd exits 0 when done ($rc)" "$rc"
 	all_present "$d" 0 30000; check "b: every record present after $kills kill -9" $?
 	st=$(uid_stats "$d")
@@ -239,7 +243,7 @@ test_kill_logd() {
 
 test_stall() {
 	local n d lpid out w dr rc
-	n=$(new_name c)
+	new_name c
 	d=$tmp/c
 	mkdir -p "$d"
 	"$logd" --shm "$n" -o "$d" -q --stats --wait 10 2> "$d/err" &
@@ -261,7 +265,8 @@ test_stall() {
 	wait_rows "$d" $((10 + ${w:-0})) 30; check "c: logd catches up after SIGCONT" $?
 	sleep 0.3
 	kill -TERM "$lpid"
-	rc=$(wait_exit "$lpid" 30)
+	wait_exit "$lpid" 30
+	rc=$wrc
 	check "c: logd exits 0 on SIGTERM ($rc)" "$rc"
 	[ "$(rows "$d")" -eq $((10 + ${w:-0})) ]
 	check "c: exactly 10 + $w rows ($(rows "$d"))" $?
@@ -275,7 +280,7 @@ test_stall() {
 
 test_kill_producer() {
 	local n d lpid ppid out rc r1 st
-	n=$(new_name d)
+	new_name d
 	d=$tmp/d
 	mkdir -p "$d"
 	"$logd" --shm "$n" -o "$d" --stats --wait 10 2> "$d/err" &
@@ -305,7 +310,8 @@ test_kill_producer() {
 	grep -q '^generation 2 ' "$d/prod2"; check "d: take-over bumps the generation ($(head -n 1 "$d/prod2"))" $?
 	expect_error "d: second live producer" 1 "is in use by process $ppid; stop it" -- \
 		"$prod" --shm "$n" -n 10
-	rc=$(wait_exit "$ppid" 30)
+	wait_exit "$ppid" 30
+	rc=$wrc
 	check "d: new producer exits 0 ($rc)" "$rc"
 	grep -qx 'written 3000 dropped 0' "$d/prod2"; check "d: new producer $(tail -n 1 "$d/prod2")" $?
 	wait_rows "$d" $((r1 + 3000)) 20; check "d: the new producer's records arrive" $?
@@ -313,7 +319,8 @@ test_kill_producer() {
 	grep -q 'producer restarted: process [0-9]*, generation 2' "$d/err"
 	check "d: logd noticed the restart" $?
 	kill -TERM "$lpid"
-	rc=$(wait_exit "$lpid" 30)
+	wait_exit "$lpid" 30
+	rc=$wrc
 	check "d: logd exits 0 on SIGTERM ($rc)" "$rc"
 	[ "$(rows "$d")" -eq $((r1 + 3000)) ]; check "d: $((r1 + 3000)) rows in all ($(rows "$d"))" $?
 	[ "$(tail -n 1 "$d/conn.log" | cut -f1)" = "#close" ]; check "d: conn.log ends with #close" $?
@@ -324,7 +331,7 @@ test_kill_producer() {
 
 test_rotation() {
 	local n d files rc lpid bad=0 f
-	n=$(new_name e1)
+	new_name e1
 	d=$tmp/e1
 	mkdir -p "$d"
 	"$prod" --shm "$n" -n 2000 > /dev/null
@@ -345,20 +352,21 @@ test_rotation() {
 	[ "$bad" -eq 0 ]; check "e1: each has a header, #close, <= 20K + a row, its #open in the name" $?
 	columns_ok "$d"/conn*.log; check "e1: rows intact across files" $?
 
-	n=$(new_name e2)
+	new_name e2
 	d=$tmp/e2
 	mkdir -p "$d"
 	"$logd" --shm "$n" -o "$d" --rotate-interval 1 --exit-when-done -q --wait 10 &
 	lpid=$!
 	pids+=("$lpid")
 	"$prod" --shm "$n" -n 1300 --rate 500 > /dev/null
-	rc=$(wait_exit "$lpid" 30)
+	wait_exit "$lpid" 30
+	rc=$wrc
 	check "e2: logd --rotate-interval exits 0 ($rc)" "$rc"
 	files=$(ls "$d" | grep -c '^conn\.2.*\.log$')
 	[ "$files" -ge 2 ]; check "e2: a file per second ($files rotated)" $?
 	[ "$(uid_stats "$d")" = "1300 0" ]; check "e2: all 1300 rows once ($(uid_stats "$d"))" $?
 
-	n=$(new_name e3)
+	new_name e3
 	d=$tmp/e3
 	mkdir -p "$d"
 	"$logd" --shm "$n" -o "$d" -q --wait 10 &
@@ -379,7 +387,8 @@ test_rotation() {
 	[ "$(grep -vc '^#' "$d/conn.log" 2> /dev/null)" = 50 ]
 	check "e3: the next records start a new conn.log" $?
 	kill -TERM "$lpid"
-	rc=$(wait_exit "$lpid" 20)
+	wait_exit "$lpid" 20
+	rc=$wrc
 	check "e3: logd exits 0 ($rc)" "$rc"
 }
 
@@ -397,7 +406,7 @@ test_errors() {
 	expect_error "f: bad name" 2 "is not valid" -- "$logd" --shm a/b
 	expect_error "f: extra argument" 2 "unexpected argument" -- "$logd" --shm x extra
 	expect_error "f: missing out dir" 1 "does not exist" -- "$logd" --shm x -o "$tmp/no/such"
-	n=$(new_name f1)
+	new_name f1
 	t0=$SECONDS
 	expect_error "f: segment never appears" 1 "did not appear within 1 s" -- \
 		"$logd" --shm "$n" --wait 1 -o "$tmp"
@@ -416,7 +425,7 @@ test_errors() {
 
 test_recreate() {
 	local n d lpid out rc
-	n=$(new_name g)
+	new_name g
 	d=$tmp/g
 	mkdir -p "$d"
 	"$logd" --shm "$n" -o "$d" --wait 10 2> "$d/err" &
@@ -431,19 +440,20 @@ test_recreate() {
 	all_present "$d" 5000 100; check "g: the new segment's records" $?
 	grep -q 'made anew by another producer; following it' "$d/err"; check "g: logd says so" $?
 	kill -TERM "$lpid"
-	rc=$(wait_exit "$lpid" 20)
+	wait_exit "$lpid" 20
+	rc=$wrc
 	check "g: logd exits 0 ($rc)" "$rc"
 }
 
 # --- h. the sensor itself as the producer (vigil -r --logd) ------------------
 
 test_vigil() {
-	local n d out rc
+	local n d lpid
 	if ! "$vigil" --help 2>&1 | grep -q -- '--logd'; then
 		echo "logd: vigil has no --logd; skipping the sensor check" >&2
 		return
 	fi
-	n=$(new_name h)
+	new_name h
 	d=$tmp/h
 	mkdir -p "$d/direct" "$d/logd"
 	"$gen" -o "$d/in.pcap" -n 20000 -f 300 -s 5 -q || { check "h: vigil-gen" 1; return; }
@@ -452,7 +462,12 @@ test_vigil() {
 	check "h: vigil -r --logd exits 0" $?
 	grep -q 'ring-drops 0' "$d/stats"; check "h: no ring drops ($(grep ring- "$d/stats"))" $?
 	[ ! -e "$d/logd/conn.log" ]; check "h: vigil --logd writes no logs itself" $?
-	"$logd" --shm "$n" -o "$d/logd" --exit-when-done -q; check "h: logd exits 0" $?
+	"$logd" --shm "$n" -o "$d/logd" --exit-when-done -q &
+	lpid=$!
+	pids+=("$lpid")
+	wait_exit "$lpid" 60
+	[ "$wrc" -eq 0 ]
+	check "h: logd --exit-when-done exits 0 ($wrc; 124: vigil did not set producer_done)" $?
 	for f in conn weird; do
 		if [ -e "$d/direct/$f.log" ]; then
 			cmp -s <(grep -v '^#' "$d/direct/$f.log" | sort) \
