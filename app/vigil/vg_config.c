@@ -73,8 +73,7 @@ is_false(const char *v)
 
 /* One key's value: adds its option(s); -1 after printing what is wrong. */
 static int
-add_value(struct argv_buf *a, const char *file, size_t line, const struct option *o,
-	const char *v)
+add_value(struct argv_buf *a, const char *file, size_t line, const struct option *o, const char *v)
 {
 	char tok[1024];
 
@@ -124,8 +123,10 @@ vg_config_load(const char *file, const struct option *opts, int *argc_out, char 
 			break;
 		case YAML_MAPPING_START_EVENT:
 			if (++depth > 1) {
-				fprintf(stderr, "vigil: %s line %zu: '%s' takes a value or a list, not "
-						"a mapping\n", file, line, keyname);
+				fprintf(stderr,
+					"vigil: %s line %zu: '%s' takes a value or a list, not "
+					"a mapping\n",
+					file, line, keyname);
 				yaml_event_delete(&ev);
 				goto out;
 			}
@@ -135,8 +136,10 @@ vg_config_load(const char *file, const struct option *opts, int *argc_out, char 
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 			if (key == NULL || in_seq) {
-				fprintf(stderr, "vigil: %s line %zu: a list is only allowed as a "
-						"key's value\n", file, line);
+				fprintf(stderr,
+					"vigil: %s line %zu: a list is only allowed as a "
+					"key's value\n",
+					file, line);
 				yaml_event_delete(&ev);
 				goto out;
 			}
@@ -150,8 +153,10 @@ vg_config_load(const char *file, const struct option *opts, int *argc_out, char 
 			const char *v = (const char *)ev.data.scalar.value;
 
 			if (depth != 1) {
-				fprintf(stderr, "vigil: %s line %zu: the file must be a mapping of "
-						"option: value\n", file, line);
+				fprintf(stderr,
+					"vigil: %s line %zu: the file must be a mapping of "
+					"option: value\n",
+					file, line);
 				yaml_event_delete(&ev);
 				goto out;
 			}
@@ -161,9 +166,11 @@ vg_config_load(const char *file, const struct option *opts, int *argc_out, char 
 				if (key == NULL || strcmp(key->name, "config") == 0 ||
 					strcmp(key->name, "help") == 0 ||
 					strcmp(key->name, "version") == 0) {
-					fprintf(stderr, "vigil: %s line %zu: unknown key '%s'; the keys "
-							"are vigil's long options (see "
-							"config/vigil.conf)\n", file, line, v);
+					fprintf(stderr,
+						"vigil: %s line %zu: unknown key '%s'; the keys "
+						"are vigil's long options (see "
+						"config/vigil.conf)\n",
+						file, line, v);
 					yaml_event_delete(&ev);
 					goto out;
 				}

@@ -10,7 +10,6 @@
  * NULL-terminated array (*argv_out, *argc_out entries). -1 after printing a
  * one-line error.
  */
-int vg_config_load(const char *file, const struct option *opts, int *argc_out,
-	char ***argv_out);
+int vg_config_load(const char *file, const struct option *opts, int *argc_out, char ***argv_out);
 
 #endif /* VG_CONFIG_H */

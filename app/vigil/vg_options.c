@@ -141,8 +141,10 @@ parse_mirror(struct vg_options *o, const char *list)
 		else if (n == 4 && strncasecmp(p, "auto", n) == 0)
 			o->mirror |= VG_MIRROR_ALL;
 		else {
-			fprintf(stderr, "vigil: unknown mirror source '%.*s' in --mirror; use vxlan, "
-					"geneve, erspan or auto\n", (int)n, p);
+			fprintf(stderr,
+				"vigil: unknown mirror source '%.*s' in --mirror; use vxlan, "
+				"geneve, erspan or auto\n",
+				(int)n, p);
 			return -1;
 		}
 		p += n;
@@ -190,10 +192,10 @@ parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *
 		mult = 1024 * 1024;
 		end++;
 	}
-	if (errno || end == s || *end != '\0' || s[0] == '-' || v > max / mult ||
-		v * mult < min) {
-		fprintf(stderr, "vigil: %s needs a number from %" PRIu64 " to %" PRIu64
-			", not '%s'\n", opt, min, max, s);
+	if (errno || end == s || *end != '\0' || s[0] == '-' || v > max / mult || v * mult < min) {
+		fprintf(stderr,
+			"vigil: %s needs a number from %" PRIu64 " to %" PRIu64 ", not '%s'\n", opt,
+			min, max, s);
 		return -1;
 	}
 	*out = v * mult;
@@ -207,7 +209,8 @@ config_path(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) &&
+			i + 1 < argc)
 			return argv[i + 1];
 		if (strncmp(argv[i], "--config=", 9) == 0)
 			return argv[i] + 9;
@@ -287,8 +290,9 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 			const char *bad = NULL;
 
 			if (vg_port_set_from_analyzers(&ps, optarg, &bad) != 0) {
-				fprintf(stderr, "vigil: unknown analyzer '%s' in --analyzers; "
-						"use names like http,dns,ssl, 'all' or 'none'\n",
+				fprintf(stderr,
+					"vigil: unknown analyzer '%s' in --analyzers; "
+					"use names like http,dns,ssl, 'all' or 'none'\n",
 					bad ? bad : optarg);
 				return 2;
 			}
@@ -357,8 +361,10 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 			else if (strcmp(optarg, "software") == 0)
 				o->dispatch = 2;
 			else {
-				fprintf(stderr, "vigil: --dispatch takes auto, rss or software, not "
-						"'%s'\n", optarg);
+				fprintf(stderr,
+					"vigil: --dispatch takes auto, rss or software, not "
+					"'%s'\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -404,24 +410,29 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 		return 2;
 	}
 	if ((o->ncollectors || o->mirror_port) && !o->mirror) {
-		fprintf(stderr, "vigil: --mirror-collector and --mirror-port need --mirror "
-				"(e.g. --mirror auto)\n");
+		fprintf(stderr,
+			"vigil: --mirror-collector and --mirror-port need --mirror "
+			"(e.g. --mirror auto)\n");
 		return 2;
 	}
 	if (live && o->read_file != NULL) {
-		fprintf(stderr, "vigil: -r reads a file and takes no EAL options; drop one or the "
-				"other\n");
+		fprintf(stderr,
+			"vigil: -r reads a file and takes no EAL options; drop one or the "
+			"other\n");
 		return 2;
 	}
 	if (!live && o->read_file == NULL) {
-		fprintf(stderr, "vigil: no input; give a capture file with -r FILE, or EAL "
-				"options and -- for live capture\n");
+		fprintf(stderr,
+			"vigil: no input; give a capture file with -r FILE, or EAL "
+			"options and -- for live capture\n");
 		return 2;
 	}
-	if (!live && (o->workers || o->nports || o->dispatch || o->exit_idle || o->duration ||
-			     o->mbufs)) {
-		fprintf(stderr, "vigil: --workers, --port, --dispatch, --exit-idle, --duration and "
-				"--mbufs are for live capture (EAL options and --)\n");
+	if (!live &&
+		(o->workers || o->nports || o->dispatch || o->exit_idle || o->duration ||
+			o->mbufs)) {
+		fprintf(stderr,
+			"vigil: --workers, --port, --dispatch, --exit-idle, --duration and "
+			"--mbufs are for live capture (EAL options and --)\n");
 		return 2;
 	}
 	return 0;

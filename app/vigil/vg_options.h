@@ -9,9 +9,9 @@
 #include "vg_decode.h"
 
 struct vg_options {
-	const char *read_file;  /* -r: offline input */
-	const char *out_dir;    /* -o: log directory */
-	const char *analyzers;  /* --analyzers: NULL = all */
+	const char *read_file; /* -r: offline input */
+	const char *out_dir;   /* -o: log directory */
+	const char *analyzers; /* --analyzers: NULL = all */
 	bool json;
 	bool ignore_checksums;
 	bool community_id;
@@ -25,16 +25,16 @@ struct vg_options {
 	uint64_t ring_size;
 	/* Live capture (DPDK). */
 	bool live;
-	uint16_t workers;      /* 0 = one per worker lcore */
+	uint16_t workers; /* 0 = one per worker lcore */
 	uint16_t nports;
 	uint16_t ports[16];
-	int dispatch;          /* enum vg_dispatch */
-	const char *logd;      /* --logd NAME: records go to vigil-logd */
+	int dispatch;            /* enum vg_dispatch */
+	const char *logd;        /* --logd NAME: records go to vigil-logd */
 	uint32_t stats_interval; /* seconds between stats.log records */
-	uint32_t exit_idle;    /* stop after this many seconds without packets */
-	uint32_t duration;     /* stop after this many seconds */
-	uint32_t mbufs;        /* packet buffers per port (0 = default) */
-	uint8_t mirror;        /* VG_MIRROR_* bits */
+	uint32_t exit_idle;      /* stop after this many seconds without packets */
+	uint32_t duration;       /* stop after this many seconds */
+	uint32_t mbufs;          /* packet buffers per port (0 = default) */
+	uint8_t mirror;          /* VG_MIRROR_* bits */
 	uint16_t mirror_port;
 	uint8_t ncollectors;
 	struct vg_addr collectors[VG_MIRROR_MAX_COLLECTORS];

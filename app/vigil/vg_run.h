@@ -17,8 +17,8 @@ int vg_run_live(int argc, char **argv);
 
 /* The log segment: named for vigil-logd (name set), else anonymous. NULL
  * after printing the reason. */
-struct vg_logshm *vg_log_segment(const char *name, uint32_t nrings, uint64_t ring_size,
-	uint32_t features, bool json);
+struct vg_logshm *vg_log_segment(
+	const char *name, uint32_t nrings, uint64_t ring_size, uint32_t features, bool json);
 /* The producer is done: a named segment is kept for vigil-logd when keep. */
 void vg_log_segment_done(struct vg_logshm *shm, bool keep);
 

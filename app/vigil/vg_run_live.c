@@ -107,8 +107,8 @@ rss_mb(void)
 
 /* stats.log and capture_loss.log rows for the interval that just ended. */
 static void
-write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct totals *prev,
-	uint64_t now, uint64_t prev_ns)
+write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct totals *prev, uint64_t now,
+	uint64_t prev_ns)
 {
 	static uint8_t buf[1024];
 	struct totals t;
@@ -121,7 +121,8 @@ write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct totals *prev,
 	t.nic_missed = VG_MAX(pc.imissed + pc.nombuf, prev->nic_missed);
 	t.link = VG_MAX(pc.ipackets + pc.imissed, prev->link);
 	/* Every count is for the interval, as in Zeek's stats.log. */
-	uint64_t nic = t.nic_missed - prev->nic_missed, disp = t.dispatch_drops - prev->dispatch_drops;
+	uint64_t nic = t.nic_missed - prev->nic_missed,
+		 disp = t.dispatch_drops - prev->dispatch_drops;
 
 	vg_rec_begin(&r, buf, sizeof(buf), vg_schema_get(VG_LOG_STATS));
 	vg_rec_time(&r, now);
@@ -200,14 +201,16 @@ vg_run_live(int argc, char **argv)
 	if (o.logd == NULL && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
 		rte_eal_cleanup();
 		return fail("output directory '%s' does not exist; create it or choose another "
-			    "with -o", dir);
+			    "with -o",
+			dir);
 	}
 	unsigned nlcores = rte_lcore_count();
 
 	if (nlcores < 2) {
 		rte_eal_cleanup();
-		return fail("%s", "live capture needs a main lcore and at least one worker; give "
-				  "EAL two lcores or more, e.g. -l 0-1");
+		return fail("%s",
+			"live capture needs a main lcore and at least one worker; give "
+			"EAL two lcores or more, e.g. -l 0-1");
 	}
 	uint16_t nworkers = (uint16_t)(nlcores - 1);
 
@@ -249,8 +252,8 @@ vg_run_live(int argc, char **argv)
 			vg_log_segment_done(shm, false);
 			vg_ports_stop(&ports);
 			rte_eal_cleanup();
-			return fail("cannot write logs to '%s'; choose another directory with -o",
-				dir);
+			return fail(
+				"cannot write logs to '%s'; choose another directory with -o", dir);
 		}
 	}
 	memset(&live, 0, sizeof(live));
@@ -264,7 +267,8 @@ vg_run_live(int argc, char **argv)
 	unsigned lcore;
 	uint16_t idx = 0;
 
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
 		struct vg_worker_cfg wc;
 
 		if (idx == nworkers)
@@ -274,8 +278,10 @@ vg_run_live(int argc, char **argv)
 		wc.flow.uid_seed = o.seed + 0x9e3779b97f4a7c15ULL * (idx + 1u);
 		wc.ring = &shm->rings[idx];
 		if (vg_live_worker_init(&live, idx, lcore, &wc) != 0) {
-			snprintf(err, sizeof(err), "cannot set up worker %u (%s); try a smaller "
-					"--max-flows", idx, strerror(errno));
+			snprintf(err, sizeof(err),
+				"cannot set up worker %u (%s); try a smaller "
+				"--max-flows",
+				idx, strerror(errno));
 			vg_log_segment_done(shm, false);
 			vg_ports_stop(&ports);
 			rte_eal_cleanup();
@@ -289,8 +295,10 @@ vg_run_live(int argc, char **argv)
 	for (uint16_t i = 0; i < nworkers; i++)
 		rte_eal_remote_launch(vg_live_worker_main, live.workers[i], live.workers[i]->lcore);
 	if (!o.quiet)
-		fprintf(stderr, "vigil: %u port(s), %u worker(s), %s dispatch\n", ports.n,
-			nworkers, nworkers == 1 ? "no" : ports.software ? "software" : "RSS");
+		fprintf(stderr, "vigil: %u port(s), %u worker(s), %s dispatch\n", ports.n, nworkers,
+			nworkers == 1            ? "no"
+				: ports.software ? "software"
+						 : "RSS");
 
 	bool show = !o.quiet && isatty(STDERR_FILENO);
 	uint64_t hz = rte_get_tsc_hz(), last_sec = rte_rdtsc(), last_stats = rte_rdtsc();
@@ -310,8 +318,10 @@ vg_run_live(int argc, char **argv)
 			sum_workers(shm, &t);
 			vg_ports_poll_links(&ports);
 			if (show)
-				fprintf(stderr, "\rvigil: %" PRIu64 " packets  %.3f Mpps  %" PRIu64
-						" conns  drops %" PRIu64 " ", t.pkts,
+				fprintf(stderr,
+					"\rvigil: %" PRIu64 " packets  %.3f Mpps  %" PRIu64
+					" conns  drops %" PRIu64 " ",
+					t.pkts,
 					(double)(t.pkts - last_pkts) * (double)hz /
 						(double)(now - last_sec) / 1e6,
 					t.active[0] + t.active[1] + t.active[2] + t.active[3],
@@ -320,7 +330,8 @@ vg_run_live(int argc, char **argv)
 				idle_since = now;
 			last_pkts = t.pkts;
 			last_sec = now;
-			if (o.exit_idle && t.pkts > 0 && now - idle_since >= (uint64_t)o.exit_idle * hz)
+			if (o.exit_idle && t.pkts > 0 &&
+				now - idle_since >= (uint64_t)o.exit_idle * hz)
 				__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
 			if (o.duration && now - started >= (uint64_t)o.duration * hz)
 				__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
@@ -343,7 +354,8 @@ vg_run_live(int argc, char **argv)
 	if (writer != NULL) {
 		drain_all(shm, writer);
 		if (vg_logwriter_close(writer) != 0) {
-			fprintf(stderr, "vigil: writing logs to '%s' failed; check the disk\n", dir);
+			fprintf(stderr, "vigil: writing logs to '%s' failed; check the disk\n",
+				dir);
 			rc = 1;
 		}
 	}
@@ -353,9 +365,10 @@ vg_run_live(int argc, char **argv)
 
 		sum_workers(shm, &t);
 		vg_ports_counters(&ports, &c);
-		fprintf(stderr, "vigil: packets %" PRIu64 " nic-missed %" PRIu64 " dispatch-drops %"
-				PRIu64 " ring-drops %" PRIu64 " decode-drops %" PRIu64 " conns %" PRIu64
-				"\n", t.pkts, c.imissed + c.nombuf, t.dispatch_drops, t.ring_drops,
+		fprintf(stderr,
+			"vigil: packets %" PRIu64 " nic-missed %" PRIu64 " dispatch-drops %" PRIu64
+			" ring-drops %" PRIu64 " decode-drops %" PRIu64 " conns %" PRIu64 "\n",
+			t.pkts, c.imissed + c.nombuf, t.dispatch_drops, t.ring_drops,
 			t.decode_drops, t.created[0] + t.created[1] + t.created[2] + t.created[3]);
 		for (uint16_t i = 0; i < nworkers; i++)
 			fprintf(stderr, "vigil: worker %u lcore %u packets %" PRIu64 "\n", i,

@@ -88,8 +88,8 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 
 	fprintf(stderr,
 		"vigil: packets %" PRIu64 " bytes %" PRIu64 " ipv4 %" PRIu64 " ipv6 %" PRIu64
-		" not-ip %" PRIu64 " dropped %" PRIu64 " fragments %" PRIu64
-		" reassembled %" PRIu64 " mirror %" PRIu64 " mirror-truncated %" PRIu64 "\n",
+		" not-ip %" PRIu64 " dropped %" PRIu64 " fragments %" PRIu64 " reassembled %" PRIu64
+		" mirror %" PRIu64 " mirror-truncated %" PRIu64 "\n",
 		d->packets, d->bytes, d->ip4, d->ip6, d->not_ip, d->dropped, d->fragments,
 		d->reassembled, d->mirror_packets, d->mirror_truncated);
 	fprintf(stderr,
@@ -105,19 +105,22 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 }
 
 struct vg_logshm *
-vg_log_segment(const char *name, uint32_t nrings, uint64_t ring_size, uint32_t features,
-	bool json)
+vg_log_segment(const char *name, uint32_t nrings, uint64_t ring_size, uint32_t features, bool json)
 {
 	struct vg_logshm *shm = vg_logshm_create(name, nrings, ring_size, features);
 
 	if (shm == NULL && name != NULL && errno == EEXIST) {
-		fprintf(stderr, "vigil: shared memory '%s' exists (another vigil?); remove "
-				"/dev/shm/%s or choose another --logd name\n", name, name);
+		fprintf(stderr,
+			"vigil: shared memory '%s' exists (another vigil?); remove "
+			"/dev/shm/%s or choose another --logd name\n",
+			name, name);
 		return NULL;
 	}
 	if (shm == NULL) {
-		fprintf(stderr, "vigil: cannot create the log rings (%s); check the --logd name "
-				"or try a smaller --ring-size\n", strerror(errno));
+		fprintf(stderr,
+			"vigil: cannot create the log rings (%s); check the --logd name "
+			"or try a smaller --ring-size\n",
+			strerror(errno));
 		return NULL;
 	}
 	shm->hdr->json = json;
@@ -181,8 +184,10 @@ vg_run_offline(const struct vg_options *o)
 	int rc = 0;
 
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "vigil: output directory '%s' does not exist; create it or "
-				"choose another with -o\n", dir);
+		fprintf(stderr,
+			"vigil: output directory '%s' does not exist; create it or "
+			"choose another with -o\n",
+			dir);
 		return 1;
 	}
 	if (access(dir, W_OK) != 0) {
@@ -198,9 +203,11 @@ vg_run_offline(const struct vg_options *o)
 	int link = vg_pcap_link(src);
 
 	if (!vg_link_supported(link)) {
-		fprintf(stderr, "vigil: %s has link type %d (%s), which vigil cannot decode; "
-				"Ethernet, raw IP, Linux cooked, loopback, PPP, NFLOG and 802.11 "
-				"are supported\n", o->read_file, link, link_name(link));
+		fprintf(stderr,
+			"vigil: %s has link type %d (%s), which vigil cannot decode; "
+			"Ethernet, raw IP, Linux cooked, loopback, PPP, NFLOG and 802.11 "
+			"are supported\n",
+			o->read_file, link, link_name(link));
 		vg_pcap_close(src);
 		return 1;
 	}
@@ -225,8 +232,10 @@ vg_run_offline(const struct vg_options *o)
 		wc.ring_full_ctx = &off;
 	}
 	if ((o->logd == NULL && off.writer == NULL) || vg_worker_init(&w, &wc) != 0) {
-		fprintf(stderr, "vigil: out of memory setting up (%s); try a smaller "
-				"--max-flows\n", strerror(errno));
+		fprintf(stderr,
+			"vigil: out of memory setting up (%s); try a smaller "
+			"--max-flows\n",
+			strerror(errno));
 		vg_logshm_close(shm, false);
 		vg_pcap_close(src);
 		return 1;
@@ -257,8 +266,10 @@ vg_run_offline(const struct vg_options *o)
 	if (o->stats)
 		print_stats(&w, off.ring, off.writer, secs);
 	if (vg_pcap_error(src) != NULL) {
-		fprintf(stderr, "vigil: %s: read stopped early (%s); logs cover the packets "
-				"before that point\n", o->read_file, vg_pcap_error(src));
+		fprintf(stderr,
+			"vigil: %s: read stopped early (%s); logs cover the packets "
+			"before that point\n",
+			o->read_file, vg_pcap_error(src));
 		rc = 1;
 	}
 	if (off.writer != NULL && (vg_logwriter_close(off.writer) != 0 || off.write_error)) {

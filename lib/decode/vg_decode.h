@@ -42,10 +42,10 @@ bool vg_link_supported(int link);
 
 /* Result of decoding one packet. */
 enum vg_decode_result {
-	VG_DECODE_IP,       /* an IP packet: the L3/L4 fields are valid */
-	VG_DECODE_NOT_IP,   /* a valid frame carrying no IP (ARP, LLDP, ...) */
-	VG_DECODE_HELD,     /* an IP fragment kept for reassembly */
-	VG_DECODE_DROPPED,  /* malformed: see pkt->weirds */
+	VG_DECODE_IP,      /* an IP packet: the L3/L4 fields are valid */
+	VG_DECODE_NOT_IP,  /* a valid frame carrying no IP (ARP, LLDP, ...) */
+	VG_DECODE_HELD,    /* an IP fragment kept for reassembly */
+	VG_DECODE_DROPPED, /* malformed: see pkt->weirds */
 };
 
 #define VG_PKT_MAX_WEIRDS 4
@@ -58,8 +58,8 @@ enum vg_weird_scope {
 };
 
 struct vg_pkt_weird {
-	uint16_t code;  /* enum vg_weird */
-	uint8_t scope;  /* enum vg_weird_scope */
+	uint16_t code;      /* enum vg_weird */
+	uint8_t scope;      /* enum vg_weird_scope */
 	const char *source; /* layer name for VG_WEIRD_SCOPE_NET, or NULL */
 };
 
@@ -110,17 +110,17 @@ struct vg_tunnel {
 	struct vg_addr dst;
 	uint16_t sport;
 	uint16_t dport;
-	uint32_t vni;      /* VXLAN/GENEVE network id, GRE key, GTP TEID, ERSPAN session */
-	uint64_t uid[2];   /* the tunnel's uid (UDP tunnels: the outer connection's) */
+	uint32_t vni;    /* VXLAN/GENEVE network id, GRE key, GTP TEID, ERSPAN session */
+	uint64_t uid[2]; /* the tunnel's uid (UDP tunnels: the outer connection's) */
 };
 
 /* A tunnel found in a UDP payload, before it is entered. */
 struct vg_udp_tunnel {
-	uint8_t type;       /* enum vg_tunnel_type; VG_TUN_GRE for GRE over UDP */
-	uint8_t inner;      /* what follows: 0 Ethernet, 1 IP, 2 GRE */
-	uint32_t off;       /* offset of the inner packet in the UDP payload */
+	uint8_t type;  /* enum vg_tunnel_type; VG_TUN_GRE for GRE over UDP */
+	uint8_t inner; /* what follows: 0 Ethernet, 1 IP, 2 GRE */
+	uint32_t off;  /* offset of the inner packet in the UDP payload */
 	uint32_t vni;
-	uint64_t session;   /* mirror session id (VNI, or GENEVE's Google network id) */
+	uint64_t session; /* mirror session id (VNI, or GENEVE's Google network id) */
 };
 
 /* Per-packet metadata filled by vg_decode(). */
@@ -133,10 +133,10 @@ struct vg_pkt {
 	uint16_t vlan;       /* outer 802.1Q id, valid when nvlan >= 1 */
 	uint16_t inner_vlan; /* inner id, valid when nvlan >= 2 */
 	uint8_t nvlan;
-	uint8_t has_l2;      /* l2_src/l2_dst are valid */
+	uint8_t has_l2; /* l2_src/l2_dst are valid */
 	uint8_t l2_src[6];
 	uint8_t l2_dst[6];
-	uint8_t layers;      /* headers walked so far */
+	uint8_t layers; /* headers walked so far */
 
 	/* Layer 3. */
 	uint8_t ip_version; /* 4 or 6 */
@@ -155,12 +155,12 @@ struct vg_pkt {
 	uint32_t l4_len; /* transport length per the IP header */
 	uint16_t sport;
 	uint16_t dport;
-	uint8_t l4_ok;     /* enum vg_l4_state */
+	uint8_t l4_ok; /* enum vg_l4_state */
 	uint8_t tcp_flags;
 	uint16_t tcp_win;
 	uint32_t tcp_seq;
 	uint32_t tcp_ack;
-	uint16_t udp_len;  /* UDP length field */
+	uint16_t udp_len; /* UDP length field */
 	uint8_t icmp_type;
 	uint8_t icmp_code;
 	uint8_t bad_checksum; /* transport checksum wrong (and not ignored) */
@@ -169,8 +169,8 @@ struct vg_pkt {
 	uint32_t payload_len; /* payload bytes per the headers */
 
 	uint8_t ntunnels;
-	uint8_t mirrored;  /* arrived through mirror transport */
-	uint64_t session;  /* mirror session: VNI, GENEVE network id, ERSPAN session */
+	uint8_t mirrored; /* arrived through mirror transport */
+	uint64_t session; /* mirror session: VNI, GENEVE network id, ERSPAN session */
 	uint8_t nweirds;
 	struct vg_pkt_weird weirds[VG_PKT_MAX_WEIRDS];
 	struct vg_tunnel tunnels[VG_MAX_TUNNELS]; /* outermost first; ntunnels valid */
@@ -192,22 +192,22 @@ struct vg_decode_stats {
 };
 
 /* Encapsulations treated as mirror transport (stripped, never logged). */
-#define VG_MIRROR_VXLAN  0x01
-#define VG_MIRROR_GENEVE 0x02
-#define VG_MIRROR_ERSPAN 0x04
-#define VG_MIRROR_ALL    0x07
+#define VG_MIRROR_VXLAN          0x01
+#define VG_MIRROR_GENEVE         0x02
+#define VG_MIRROR_ERSPAN         0x04
+#define VG_MIRROR_ALL            0x07
 #define VG_MIRROR_MAX_COLLECTORS 8
 
 struct vg_decode_cfg {
-	uint8_t mirror;          /* VG_MIRROR_* bits; 0 = Zeek's tunnel treatment only */
-	uint8_t ncollectors;     /* mirror only packets sent to these addresses (0 = any) */
-	uint16_t mirror_port;    /* and to this UDP port (0 = the standard ports) */
+	uint8_t mirror;       /* VG_MIRROR_* bits; 0 = Zeek's tunnel treatment only */
+	uint8_t ncollectors;  /* mirror only packets sent to these addresses (0 = any) */
+	uint16_t mirror_port; /* and to this UDP port (0 = the standard ports) */
 	struct vg_addr collectors[VG_MIRROR_MAX_COLLECTORS];
-	bool ignore_checksums; /* like zeek -C */
-	bool peek;             /* headers only: no reassembly, no checksums (dispatch hash) */
-	uint8_t max_layers;    /* cap on headers per packet, 0 = default (16) */
-	uint8_t max_tunnels;   /* tunnel depth, 0 = default (2, Zeek's Tunnel::max_depth) */
-	uint32_t frag_slots;   /* datagrams under reassembly at once, 0 = default */
+	bool ignore_checksums;    /* like zeek -C */
+	bool peek;                /* headers only: no reassembly, no checksums (dispatch hash) */
+	uint8_t max_layers;       /* cap on headers per packet, 0 = default (16) */
+	uint8_t max_tunnels;      /* tunnel depth, 0 = default (2, Zeek's Tunnel::max_depth) */
+	uint32_t frag_slots;      /* datagrams under reassembly at once, 0 = default */
 	uint64_t frag_timeout_ns; /* a datagram not completed by then is dropped */
 };
 
@@ -244,8 +244,8 @@ enum vg_decode_result vg_decode(struct vg_decoder *d, int link, const uint8_t *d
 enum vg_decode_result vg_decode_next(struct vg_decoder *d, struct vg_pkt *pkt);
 
 /* Decodes from an IPv4 or IPv6 header on (used by tunnels and tests). */
-enum vg_decode_result vg_decode_ip(struct vg_decoder *d, const uint8_t *p, uint32_t len,
-	struct vg_pkt *pkt);
+enum vg_decode_result vg_decode_ip(
+	struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt);
 
 /*
  * Looks at a decoded UDP packet's payload for a tunnel (by port, or by shape

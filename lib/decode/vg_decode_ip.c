@@ -32,7 +32,8 @@ decode_ipv4(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 		return VG_DECODE_DROPPED;
 	}
 	/* The wire may carry the datagram shorter than its header says. */
-	uint32_t avail_wire = cap + (pkt->wire_len > pkt->cap_len ? pkt->wire_len - pkt->cap_len : 0);
+	uint32_t avail_wire =
+		cap + (pkt->wire_len > pkt->cap_len ? pkt->wire_len - pkt->cap_len : 0);
 
 	if (total < hlen) {
 		vg_pkt_weird(d, pkt, VG_WEIRD_INVALID_IP_HEADER_SIZE, VG_WEIRD_SCOPE_NET, "IP");
@@ -104,8 +105,8 @@ decode_ipv4(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
  * the source address for the home address and reports malformed options.
  */
 static void
-decode_dst_opts(struct vg_decoder *d, const uint8_t *h, uint32_t hlen, bool *have_home,
-	struct vg_pkt *pkt)
+decode_dst_opts(
+	struct vg_decoder *d, const uint8_t *h, uint32_t hlen, bool *have_home, struct vg_pkt *pkt)
 {
 	uint32_t off = 2;
 
@@ -117,15 +118,15 @@ decode_dst_opts(struct vg_decoder *d, const uint8_t *h, uint32_t hlen, bool *hav
 			continue;
 		}
 		if (off + 2 > hlen) {
-			vg_pkt_weird(d, pkt, VG_WEIRD_BAD_IPV6_DEST_OPT_LEN, VG_WEIRD_SCOPE_FLOW,
-				NULL);
+			vg_pkt_weird(
+				d, pkt, VG_WEIRD_BAD_IPV6_DEST_OPT_LEN, VG_WEIRD_SCOPE_FLOW, NULL);
 			return;
 		}
 		uint8_t olen = h[off + 1];
 
 		if (off + 2 + olen > hlen) {
-			vg_pkt_weird(d, pkt, VG_WEIRD_BAD_IPV6_DEST_OPT_LEN, VG_WEIRD_SCOPE_FLOW,
-				NULL);
+			vg_pkt_weird(
+				d, pkt, VG_WEIRD_BAD_IPV6_DEST_OPT_LEN, VG_WEIRD_SCOPE_FLOW, NULL);
 			return;
 		}
 		if (type == IP6_OPT_HOME_ADDR) {
@@ -152,7 +153,8 @@ decode_ipv6(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 		return VG_DECODE_DROPPED;
 	}
 	uint32_t total = 40u + vg_be16(p + 4);
-	uint32_t avail_wire = cap + (pkt->wire_len > pkt->cap_len ? pkt->wire_len - pkt->cap_len : 0);
+	uint32_t avail_wire =
+		cap + (pkt->wire_len > pkt->cap_len ? pkt->wire_len - pkt->cap_len : 0);
 
 	if (total > avail_wire && pkt->mirrored) {
 		d->stats.mirror_truncated++;
@@ -245,8 +247,8 @@ decode_ipv6(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 			key.id = vg_be32(h + 4);
 			key.proto = h[0];
 			key.version = 6;
-			dgram = vg_frag_add(d, pkt, &key, hdr, off, h + 8, total - off - 8, foff,
-				more, &dlen);
+			dgram = vg_frag_add(
+				d, pkt, &key, hdr, off, h + 8, total - off - 8, foff, more, &dlen);
 			if (dgram == NULL)
 				return pkt->nweirds ? VG_DECODE_DROPPED : VG_DECODE_HELD;
 			d->stats.reassembled++;

@@ -22,8 +22,8 @@ header_present(struct vg_decoder *d, struct vg_pkt *pkt, uint32_t min, const cha
 		return false;
 	}
 	if (pkt->l4_cap < min) {
-		vg_pkt_weird(d, pkt, VG_WEIRD_INTERNALLY_TRUNCATED_HEADER, VG_WEIRD_SCOPE_FLOW,
-			source);
+		vg_pkt_weird(
+			d, pkt, VG_WEIRD_INTERNALLY_TRUNCATED_HEADER, VG_WEIRD_SCOPE_FLOW, source);
 		return false;
 	}
 	return true;
@@ -127,16 +127,16 @@ decode_icmp(struct vg_decoder *d, struct vg_pkt *pkt)
 			ok = vg_cksum_l4_ok(pkt, c, pkt->l4_len);
 		if (!ok) {
 			pkt->bad_checksum = 1;
-			vg_pkt_weird(d, pkt, VG_WEIRD_BAD_ICMP_CHECKSUM, VG_WEIRD_SCOPE_CONN,
-				"ICMP");
+			vg_pkt_weird(
+				d, pkt, VG_WEIRD_BAD_ICMP_CHECKSUM, VG_WEIRD_SCOPE_CONN, "ICMP");
 		}
 	}
 	return VG_DECODE_IP;
 }
 
 enum vg_decode_result
-vg_decode_l4(struct vg_decoder *d, const uint8_t *l4, uint32_t cap, uint32_t len,
-	struct vg_pkt *pkt)
+vg_decode_l4(
+	struct vg_decoder *d, const uint8_t *l4, uint32_t cap, uint32_t len, struct vg_pkt *pkt)
 {
 	pkt->l4 = l4;
 	pkt->l4_cap = VG_MIN(cap, len);

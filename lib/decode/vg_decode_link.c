@@ -26,8 +26,8 @@
 #define PPP_IPV4 0x0021
 #define PPP_IPV6 0x0057
 
-static enum vg_decode_result decode_ethertype(struct vg_decoder *d, uint16_t type,
-	const uint8_t *p, uint32_t len, struct vg_pkt *pkt);
+static enum vg_decode_result decode_ethertype(
+	struct vg_decoder *d, uint16_t type, const uint8_t *p, uint32_t len, struct vg_pkt *pkt);
 
 static bool
 layer_step(struct vg_decoder *d, struct vg_pkt *pkt)
@@ -79,8 +79,8 @@ decode_mpls(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt 
 }
 
 static enum vg_decode_result
-decode_ppp_proto(struct vg_decoder *d, uint16_t proto, const uint8_t *p, uint32_t len,
-	struct vg_pkt *pkt)
+decode_ppp_proto(
+	struct vg_decoder *d, uint16_t proto, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
 {
 	switch (proto) {
 	case PPP_IPV4:
@@ -130,8 +130,8 @@ vg_decode_ether(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_
 }
 
 static enum vg_decode_result
-decode_ethertype(struct vg_decoder *d, uint16_t type, const uint8_t *p, uint32_t len,
-	struct vg_pkt *pkt)
+decode_ethertype(
+	struct vg_decoder *d, uint16_t type, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
 {
 	for (;;) {
 		switch (type) {
@@ -226,8 +226,8 @@ decode_ppp_serial(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct v
 }
 
 static enum vg_decode_result
-decode_null(struct vg_decoder *d, const uint8_t *p, uint32_t len, bool net_order,
-	struct vg_pkt *pkt)
+decode_null(
+	struct vg_decoder *d, const uint8_t *p, uint32_t len, bool net_order, struct vg_pkt *pkt)
 {
 	if (len < 4) {
 		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_LINK_HEADER, VG_WEIRD_SCOPE_NET, "NULL");
@@ -288,8 +288,7 @@ decode_nflog(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt
 		uint16_t tlv_type = vg_le16(p + off + 2);
 
 		if (tlv_len < 4 || tlv_len > len - off) {
-			vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_NFLOG, VG_WEIRD_SCOPE_NET,
-				"NFLOG");
+			vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_NFLOG, VG_WEIRD_SCOPE_NET, "NFLOG");
 			return VG_DECODE_DROPPED;
 		}
 		if (tlv_type == 9) { /* NFULA_PAYLOAD */
@@ -371,8 +370,8 @@ vg_decode_80211(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_
 	if (amsdu) {
 		/* An A-MSDU: the first subframe (DA, SA, length, then LLC) is decoded. */
 		if (len < 14 + 8) {
-			vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_80211, VG_WEIRD_SCOPE_NET,
-				"IEEE802_11");
+			vg_pkt_weird(
+				d, pkt, VG_WEIRD_TRUNCATED_80211, VG_WEIRD_SCOPE_NET, "IEEE802_11");
 			return VG_DECODE_DROPPED;
 		}
 		uint32_t sub = vg_be16(p + 12);
@@ -386,8 +385,8 @@ vg_decode_80211(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_
 		p += 14;
 		len = VG_MIN(len - 14, sub);
 		if (len < 8) {
-			vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_80211, VG_WEIRD_SCOPE_NET,
-				"IEEE802_11");
+			vg_pkt_weird(
+				d, pkt, VG_WEIRD_TRUNCATED_80211, VG_WEIRD_SCOPE_NET, "IEEE802_11");
 			return VG_DECODE_DROPPED;
 		}
 	}
@@ -470,8 +469,8 @@ vg_link_supported(int link)
 }
 
 enum vg_decode_result
-vg_decode(struct vg_decoder *d, int link, const uint8_t *data, uint32_t cap_len,
-	uint32_t wire_len, uint64_t ts_ns, struct vg_pkt *pkt)
+vg_decode(struct vg_decoder *d, int link, const uint8_t *data, uint32_t cap_len, uint32_t wire_len,
+	uint64_t ts_ns, struct vg_pkt *pkt)
 {
 	enum vg_decode_result r;
 

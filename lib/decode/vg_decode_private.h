@@ -6,20 +6,20 @@
 #include "vg_decode.h"
 
 /* Decodes the transport header of an IP packet whose L3 fields are set. */
-enum vg_decode_result vg_decode_l4(struct vg_decoder *d, const uint8_t *l4, uint32_t cap,
-	uint32_t len, struct vg_pkt *pkt);
+enum vg_decode_result vg_decode_l4(
+	struct vg_decoder *d, const uint8_t *l4, uint32_t cap, uint32_t len, struct vg_pkt *pkt);
 
 /* Decodes an Ethernet frame (also inside tunnels). */
-enum vg_decode_result vg_decode_ether(struct vg_decoder *d, const uint8_t *p, uint32_t len,
-	struct vg_pkt *pkt);
+enum vg_decode_result vg_decode_ether(
+	struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt);
 
 /* Decodes an 802.11 frame (also inside Aruba's GRE). */
-enum vg_decode_result vg_decode_80211(struct vg_decoder *d, const uint8_t *p, uint32_t len,
-	struct vg_pkt *pkt);
+enum vg_decode_result vg_decode_80211(
+	struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt);
 
 /* Decodes PPP's protocol field and what follows (also inside PPTP). */
-enum vg_decode_result vg_decode_ppp(struct vg_decoder *d, const uint8_t *p, uint32_t len,
-	struct vg_pkt *pkt);
+enum vg_decode_result vg_decode_ppp(
+	struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt);
 
 /* Decapsulates GRE (ERSPAN I/II/III, bridging, IP, PPTP) and decodes the inner packet. */
 enum vg_decode_result vg_decode_gre(struct vg_decoder *d, struct vg_pkt *pkt);
@@ -46,8 +46,8 @@ void vg_frag_table_free(struct vg_frag_table *t);
  * Returns a pointer to the whole datagram (its length in *out_len) when it is
  * complete, else NULL.
  */
-const uint8_t *vg_frag_add(struct vg_decoder *d, struct vg_pkt *pkt,
-	const struct vg_frag_key *key, const uint8_t *hdr, uint32_t hdr_len,
-	const uint8_t *data, uint32_t data_len, uint32_t off, bool more, uint32_t *out_len);
+const uint8_t *vg_frag_add(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_frag_key *key,
+	const uint8_t *hdr, uint32_t hdr_len, const uint8_t *data, uint32_t data_len, uint32_t off,
+	bool more, uint32_t *out_len);
 
 #endif /* VG_DECODE_PRIVATE_H */

@@ -25,11 +25,11 @@
 #define GRE_PROTO_IPV6    0x86dd
 #define GRE_PROTO_PPP     0x880b
 
-#define PORT_VXLAN    4789
-#define PORT_GENEVE   6081
-#define PORT_AYIYA    5072
-#define PORT_GTPV1_U  2152
-#define PORT_GRE_UDP  4754
+#define PORT_VXLAN   4789
+#define PORT_GENEVE  6081
+#define PORT_AYIYA   5072
+#define PORT_GTPV1_U 2152
+#define PORT_GRE_UDP 4754
 
 enum inner_kind {
 	INNER_ETHER,

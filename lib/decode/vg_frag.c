@@ -13,10 +13,10 @@
 #include "vg_decode.h"
 #include "vg_decode_private.h"
 
-#define FRAG_MAX_DGRAM  65535u
-#define FRAG_MAX_HDR    (40u + 256u)
-#define FRAG_MAX_RANGES 32
-#define FRAG_DEFAULT_SLOTS 128
+#define FRAG_MAX_DGRAM       65535u
+#define FRAG_MAX_HDR         (40u + 256u)
+#define FRAG_MAX_RANGES      32
+#define FRAG_DEFAULT_SLOTS   128
 #define FRAG_DEFAULT_TIMEOUT (30ULL * VG_NS_PER_SEC)
 
 struct frag_range {
@@ -28,10 +28,10 @@ struct frag_slot {
 	uint8_t used;
 	uint8_t nranges;
 	uint32_t hdr_len;
-	uint32_t total;   /* payload length once the last fragment is seen, else 0 */
+	uint32_t total; /* payload length once the last fragment is seen, else 0 */
 	uint64_t first_ns;
 	struct frag_range ranges[FRAG_MAX_RANGES];
-	uint8_t *buf;     /* header then payload */
+	uint8_t *buf; /* header then payload */
 };
 
 struct vg_frag_table {
@@ -83,8 +83,8 @@ key_eq(const struct vg_frag_key *a, const struct vg_frag_key *b)
 }
 
 static struct frag_slot *
-slot_find(struct vg_decoder *d, struct vg_frag_table *t, const struct vg_frag_key *key,
-	uint64_t now)
+slot_find(
+	struct vg_decoder *d, struct vg_frag_table *t, const struct vg_frag_key *key, uint64_t now)
 {
 	struct frag_slot *free_slot = NULL, *oldest = NULL;
 
@@ -164,8 +164,8 @@ range_overlaps(const struct frag_slot *s, uint32_t lo, uint32_t hi)
 
 const uint8_t *
 vg_frag_add(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_frag_key *key,
-	const uint8_t *hdr, uint32_t hdr_len, const uint8_t *data, uint32_t data_len,
-	uint32_t off, bool more, uint32_t *out_len)
+	const uint8_t *hdr, uint32_t hdr_len, const uint8_t *data, uint32_t data_len, uint32_t off,
+	bool more, uint32_t *out_len)
 {
 	struct vg_frag_table *t = d->frags;
 	struct frag_slot *s;
@@ -198,7 +198,8 @@ vg_frag_add(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_frag_key *
 		uint32_t total = off + data_len;
 
 		if (s->total != 0 && s->total != total) {
-			vg_pkt_weird(d, pkt, VG_WEIRD_FRAG_INCONSISTENCY, VG_WEIRD_SCOPE_FLOW, NULL);
+			vg_pkt_weird(
+				d, pkt, VG_WEIRD_FRAG_INCONSISTENCY, VG_WEIRD_SCOPE_FLOW, NULL);
 			s->used = 0;
 			return NULL;
 		}
@@ -216,8 +217,7 @@ vg_frag_add(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_frag_key *
 			return NULL;
 		}
 	}
-	if (s->total == 0 || s->nranges != 1 || s->ranges[0].lo != 0 ||
-		s->ranges[0].hi != s->total)
+	if (s->total == 0 || s->nranges != 1 || s->ranges[0].lo != 0 || s->ranges[0].hi != s->total)
 		return NULL;
 	/* Complete: fix the IPv4 length and fragment fields, hand the datagram out. */
 	uint32_t dlen = s->hdr_len + s->total;

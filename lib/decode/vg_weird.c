@@ -16,8 +16,8 @@ vg_weird_name(enum vg_weird w)
 }
 
 void
-vg_pkt_weird(struct vg_decoder *d, struct vg_pkt *pkt, enum vg_weird w,
-	enum vg_weird_scope scope, const char *source)
+vg_pkt_weird(struct vg_decoder *d, struct vg_pkt *pkt, enum vg_weird w, enum vg_weird_scope scope,
+	const char *source)
 {
 	d->stats.weird[w]++;
 	if (pkt->nweirds >= VG_PKT_MAX_WEIRDS)

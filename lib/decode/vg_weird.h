@@ -48,7 +48,7 @@ enum vg_weird {
 #define VG_WEIRD_ENUM(id, name) VG_WEIRD_##id,
 	VG_WEIRD_TABLE(VG_WEIRD_ENUM)
 #undef VG_WEIRD_ENUM
-	VG_WEIRD_MAX
+		VG_WEIRD_MAX
 };
 
 /* The weird.log name for a code. */

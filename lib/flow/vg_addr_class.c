@@ -11,7 +11,10 @@ struct prefix {
 	uint8_t len; /* in bits, over the 16-byte (IPv4-mapped) form */
 };
 
-#define V4(a, b_, c, d, l) {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b_, c, d}, 96 + (l)}
+#define V4(a, b_, c, d, l)                                                                         \
+	{                                                                                          \
+		{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b_, c, d}, 96 + (l)                  \
+	}
 
 static const struct prefix private_space[] = {
 	V4(0, 0, 0, 0, 8),
@@ -50,7 +53,7 @@ static const struct prefix private_space[] = {
 	{{0x20, 0x02, 0xf0}, 20},
 	{{0x20, 0x02, 0xff, 0xff, 0xff, 0xff}, 48},
 	/* IPv6 special-purpose ranges. */
-	{{0}, 128},                                         /* :: */
+	{{0}, 128},                                              /* :: */
 	{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128}, /* ::1 */
 	{{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48},
 	{{0x01, 0x00}, 64},
@@ -96,31 +99,53 @@ vg_icmp_counterpart(bool v6, uint8_t type, uint8_t code, bool *one_way)
 	*one_way = false;
 	if (!v6) {
 		switch (type) {
-		case 8: return 0;
-		case 0: return 8;
-		case 13: return 14;
-		case 14: return 13;
-		case 15: return 16;
-		case 16: return 15;
-		case 10: return 9;
-		case 9: return 10;
-		case 17: return 18;
-		case 18: return 17;
+		case 8:
+			return 0;
+		case 0:
+			return 8;
+		case 13:
+			return 14;
+		case 14:
+			return 13;
+		case 15:
+			return 16;
+		case 16:
+			return 15;
+		case 10:
+			return 9;
+		case 9:
+			return 10;
+		case 17:
+			return 18;
+		case 18:
+			return 17;
 		}
 	} else {
 		switch (type) {
-		case 128: return 129;
-		case 129: return 128;
-		case 133: return 134;
-		case 134: return 133;
-		case 135: return 136;
-		case 136: return 135;
-		case 130: return 131;
-		case 131: return 130;
-		case 139: return 140;
-		case 140: return 139;
-		case 144: return 145;
-		case 145: return 144;
+		case 128:
+			return 129;
+		case 129:
+			return 128;
+		case 133:
+			return 134;
+		case 134:
+			return 133;
+		case 135:
+			return 136;
+		case 136:
+			return 135;
+		case 130:
+			return 131;
+		case 131:
+			return 130;
+		case 139:
+			return 140;
+		case 140:
+			return 139;
+		case 144:
+			return 145;
+		case 145:
+			return 144;
 		}
 	}
 	*one_way = true;

@@ -173,8 +173,8 @@ vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c)
 	if (c->nparents > 0) {
 		vg_rec_set_begin(&r, c->nparents);
 		for (uint8_t i = 0; i < c->nparents; i++)
-			vg_rec_str(&r, uid, vg_uid_format(c->parent_uid[i][0], c->parent_uid[i][1],
-				uid));
+			vg_rec_str(&r, uid,
+				vg_uid_format(c->parent_uid[i][0], c->parent_uid[i][1], uid));
 	} else {
 		vg_rec_unset(&r);
 	}

@@ -10,13 +10,13 @@
 #define TOO_LARGE_SEQ_DELTA 1048576
 
 /* History masks, shifted left by 16 for the responder. */
-#define HIST_SYN   0x0001
-#define HIST_FIN   0x0002
-#define HIST_RST   0x0004
+#define HIST_SYN    0x0001
+#define HIST_FIN    0x0002
+#define HIST_RST    0x0004
 #define HIST_FINRST 0x0008
-#define HIST_DATA  0x0010
-#define HIST_ACK   0x0020
-#define HIST_MULTI 0x0040
+#define HIST_DATA   0x0010
+#define HIST_ACK    0x0020
+#define HIST_MULTI  0x0040
 
 static inline int32_t
 seq_delta(uint32_t a, uint32_t b)
@@ -49,8 +49,8 @@ update_ack_seq_raw(struct vg_tcp_ep *ep, uint32_t s)
 
 /* Sequence number relative to the endpoint's start, across wraps. */
 static uint64_t
-relative_seq(const struct vg_tcp_ep *ep, uint32_t cur, uint32_t last, uint32_t wraps,
-	bool *underflow)
+relative_seq(
+	const struct vg_tcp_ep *ep, uint32_t cur, uint32_t last, uint32_t wraps, bool *underflow)
 {
 	int32_t d = seq_delta(cur, last);
 
@@ -270,9 +270,8 @@ ack_received(struct vg_flow_table *ft, struct vg_conn *c, struct vg_tcp_ep *data
 /* ---- the state machine ------------------------------------------------ */
 
 static void
-inactive_state(struct vg_conn *c, struct vg_tcp_ep *ep, struct vg_tcp_ep **peer_p,
-	bool *is_orig_p, uint8_t flags, uint32_t base, uint32_t len, bool *do_close,
-	bool *flipped)
+inactive_state(struct vg_conn *c, struct vg_tcp_ep *ep, struct vg_tcp_ep **peer_p, bool *is_orig_p,
+	uint8_t flags, uint32_t base, uint32_t len, bool *do_close, bool *flipped)
 {
 	struct vg_tcp_ep *peer = *peer_p;
 	bool is_orig = *is_orig_p;
@@ -364,8 +363,8 @@ in_handshake(uint8_t s)
 
 /* Zeek's ConnectionClosed: marks the side closed and arms the removal. */
 static void
-connection_closed(struct vg_flow_table *ft, struct vg_conn *c, struct vg_tcp_ep *ep,
-	struct vg_tcp_ep *peer)
+connection_closed(
+	struct vg_flow_table *ft, struct vg_conn *c, struct vg_tcp_ep *ep, struct vg_tcp_ep *peer)
 {
 	ep->did_close = 1;
 	if (ep->state == VG_TCP_RESET || peer->did_close || peer->state == VG_TCP_INACTIVE) {
@@ -426,7 +425,8 @@ vg_tcp_size(const struct vg_tcp_ep *ep, const struct vg_tcp_ep *peer)
 	uint64_t size;
 
 	if (ep->prev_state == VG_TCP_SYN_SENT && ep->state == VG_TCP_RESET &&
-		peer->state == VG_TCP_INACTIVE && !(ack == ep->start_seq || ack == ep->start_seq + 1ULL))
+		peer->state == VG_TCP_INACTIVE &&
+		!(ack == ep->start_seq || ack == ep->start_seq + 1ULL))
 		return 0;
 	size = (last > ack ? last : ack) - ep->start_seq;
 	if (size != 0)

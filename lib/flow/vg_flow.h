@@ -38,10 +38,10 @@ int vg_port_set_from_analyzers(struct vg_port_set *ps, const char *list, const c
 bool vg_port_set_has(const struct vg_port_set *ps, int proto, uint16_t port);
 
 struct vg_flow_cfg {
-	uint32_t max_flows;   /* connections tracked at once; 0 = default */
-	uint32_t features;    /* conn.log optional columns (vg_schema.h) */
-	uint64_t uid_seed;    /* uids are deterministic for a seed and input */
-	bool local_private;   /* private address space counts as local (Zeek's default) */
+	uint32_t max_flows; /* connections tracked at once; 0 = default */
+	uint32_t features;  /* conn.log optional columns (vg_schema.h) */
+	uint64_t uid_seed;  /* uids are deterministic for a seed and input */
+	bool local_private; /* private address space counts as local (Zeek's default) */
 	const struct vg_port_set *server_ports;
 	struct vg_log_sink sink;
 };
@@ -50,15 +50,15 @@ struct vg_flow_stats {
 	uint64_t created;
 	uint64_t logged;
 	uint64_t active;
-	uint64_t evicted;     /* removed early because the table was full */
-	uint64_t reused;      /* TCP connections ended by a new SYN */
+	uint64_t evicted; /* removed early because the table was full */
+	uint64_t reused;  /* TCP connections ended by a new SYN */
 	uint64_t records_dropped;
 	uint64_t weirds_logged;
 	uint64_t weirds_suppressed;
 	uint64_t created_kind[4]; /* by kind: tcp, udp, icmp, other */
 	uint64_t active_kind[4];
-	uint64_t acks;        /* TCP ACKs that advanced (capture_loss.log) */
-	uint64_t gap_acks;    /* of those, ACKs that revealed a content gap */
+	uint64_t acks;     /* TCP ACKs that advanced (capture_loss.log) */
+	uint64_t gap_acks; /* of those, ACKs that revealed a content gap */
 };
 
 struct vg_flow_table;
@@ -84,8 +84,8 @@ uint32_t vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt);
  * connection as that tunnel (its service) and fills the tunnel record the
  * inner packet will carry (type, the connection's endpoints and uid).
  */
-void vg_flow_tunnel_outer(struct vg_flow_table *ft, uint32_t h, const struct vg_udp_tunnel *t,
-	struct vg_tunnel *out);
+void vg_flow_tunnel_outer(
+	struct vg_flow_table *ft, uint32_t h, const struct vg_udp_tunnel *t, struct vg_tunnel *out);
 
 /* Logs the weirds of a packet that did not reach the flow table. */
 void vg_flow_packet_weirds(struct vg_flow_table *ft, const struct vg_pkt *pkt);

@@ -38,8 +38,8 @@ struct vg_scaled {
 
 /* Tracks in-order and buffered data to find content gaps (Zeek's reassembler). */
 struct vg_reasm {
-	uint64_t next;  /* relative seq of the next in-order byte */
-	uint64_t trim;  /* acknowledged up to here */
+	uint64_t next; /* relative seq of the next in-order byte */
+	uint64_t trim; /* acknowledged up to here */
 	uint8_t nranges;
 	struct {
 		uint64_t lo, hi;
@@ -70,7 +70,7 @@ struct vg_tcp_ep {
 struct vg_side {
 	uint64_t pkts;
 	uint64_t ip_bytes;
-	int64_t size;     /* UDP/ICMP payload bytes; -1 while the side is inactive */
+	int64_t size;            /* UDP/ICMP payload bytes; -1 while the side is inactive */
 	struct vg_scaled hist_c; /* UDP bad checksums */
 };
 
@@ -80,15 +80,15 @@ struct vg_conn {
 	/* Hash chain and the inactivity list. */
 	uint32_t hnext;
 	uint32_t lru_prev, lru_next;
-	uint32_t gen;     /* bumped on free: stale timer entries are skipped */
+	uint32_t gen; /* bumped on free: stale timer entries are skipped */
 	uint8_t in_use;
-	uint8_t kind;     /* enum vg_conn_kind */
+	uint8_t kind; /* enum vg_conn_kind */
 	uint8_t ip_proto;
 	uint8_t lru_class;
 	uint8_t is_v4;
-	uint8_t one_way;  /* ICMP one-way: the key keeps direction */
-	uint8_t partial;  /* TCP: started without a clean SYN */
-	uint8_t closing;  /* on the close timer list */
+	uint8_t one_way; /* ICMP one-way: the key keeps direction */
+	uint8_t partial; /* TCP: started without a clean SYN */
+	uint8_t closing; /* on the close timer list */
 	uint8_t removable_at_close;
 	uint8_t nvlan;
 	uint8_t has_l2;
@@ -104,16 +104,16 @@ struct vg_conn {
 	uint64_t last_ns;
 	uint64_t uid_hi, uid_lo;
 	uint8_t nparents;
-	uint8_t tunnel_type;    /* this UDP connection carries a tunnel (service) */
-	uint8_t tunnel_changes; /* encapsulation changes seen (Zeek allows 5) */
-	uint8_t hist_x;         /* 'X' written: more changes than allowed */
-	uint64_t encap_hash;    /* the encapsulation the last packet came in */
+	uint8_t tunnel_type;                    /* this UDP connection carries a tunnel (service) */
+	uint8_t tunnel_changes;                 /* encapsulation changes seen (Zeek allows 5) */
+	uint8_t hist_x;                         /* 'X' written: more changes than allowed */
+	uint64_t encap_hash;                    /* the encapsulation the last packet came in */
 	uint64_t parent_uid[VG_MAX_TUNNELS][2]; /* tunnel_parents */
 	uint64_t missed_bytes;
 	uint32_t hist_seen;
 	char history[VG_HISTORY_MAX];
 	struct vg_side orig, resp;
-	struct vg_tcp_ep tcp[2]; /* [0] orig, [1] resp */
+	struct vg_tcp_ep tcp[2];                      /* [0] orig, [1] resp */
 	uint8_t weird_logged[(VG_WEIRD_MAX + 7) / 8]; /* names logged for this conn */
 };
 
@@ -162,13 +162,13 @@ struct vg_flow_table {
 };
 
 /* Timeouts from Zeek's init-bare.zeek. */
-#define VG_SEC(x)               ((uint64_t)(x) * VG_NS_PER_SEC)
-#define VG_TIMEOUT_SHORT        VG_SEC(60)
-#define VG_TIMEOUT_TCP          VG_SEC(300)
-#define VG_TCP_ATTEMPT_DELAY    VG_SEC(5)
-#define VG_TCP_CLOSE_DELAY      VG_SEC(5)
-#define VG_TCP_SESSION_TIMER    VG_SEC(6)
-#define VG_TCP_LINGER           VG_SEC(5)
+#define VG_SEC(x)            ((uint64_t)(x)*VG_NS_PER_SEC)
+#define VG_TIMEOUT_SHORT     VG_SEC(60)
+#define VG_TIMEOUT_TCP       VG_SEC(300)
+#define VG_TCP_ATTEMPT_DELAY VG_SEC(5)
+#define VG_TCP_CLOSE_DELAY   VG_SEC(5)
+#define VG_TCP_SESSION_TIMER VG_SEC(6)
+#define VG_TCP_LINGER        VG_SEC(5)
 
 /* History helpers (Zeek's CheckHistory/AddHistory with per-role case). */
 void vg_conn_add_history(struct vg_conn *c, char code);
@@ -177,8 +177,8 @@ void vg_conn_scaled_history(struct vg_conn *c, struct vg_scaled *s, char code, b
 void vg_conn_flip(struct vg_conn *c);
 
 /* Weird for a packet's connection (deduplicated per conn). */
-void vg_conn_weird(struct vg_flow_table *ft, struct vg_conn *c, enum vg_weird w,
-	const char *source, uint64_t ts);
+void vg_conn_weird(struct vg_flow_table *ft, struct vg_conn *c, enum vg_weird w, const char *source,
+	uint64_t ts);
 
 /* Protocol handlers. */
 void vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, bool is_orig);
@@ -202,8 +202,8 @@ void vg_tunnel_log(struct vg_flow_table *ft, uint64_t ts, const uint64_t uid[2],
 	const struct vg_addr *oh, uint16_t op, const struct vg_addr *rh, uint16_t rp, bool close);
 
 /* Tunnel bookkeeping (vg_tunnel.c). */
-void vg_tunnels_on_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt,
-	bool created);
+void vg_tunnels_on_packet(
+	struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, bool created);
 void vg_tunnels_on_remove(struct vg_flow_table *ft, struct vg_conn *c);
 uint64_t vg_flow_mix64(uint64_t x);
 

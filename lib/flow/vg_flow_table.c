@@ -49,8 +49,8 @@ addr_hash(const struct vg_addr *a, uint16_t port)
  * hashes); a one-way key (ICMP errors) keeps its direction.
  */
 static inline uint64_t
-key_hash(const struct vg_addr *s, uint16_t sp, const struct vg_addr *d, uint16_t dp,
-	uint8_t proto, bool one_way)
+key_hash(const struct vg_addr *s, uint16_t sp, const struct vg_addr *d, uint16_t dp, uint8_t proto,
+	bool one_way)
 {
 	uint64_t hs = addr_hash(s, sp), hd = addr_hash(d, dp);
 	uint64_t h = one_way ? hs ^ vg_flow_mix64(hd + 0x9e3779b97f4a7c15ULL) : hs + hd;
@@ -410,8 +410,8 @@ pkt_key_of(const struct vg_pkt *pkt, struct pkt_key *k)
 		if ((pkt->ip_proto == 1) == (pkt->ip_version == 4)) {
 			k->kind = VG_KIND_ICMP;
 			k->sp = pkt->icmp_type;
-			k->dp = vg_icmp_counterpart(pkt->ip_proto == 58, pkt->icmp_type,
-				pkt->icmp_code, &k->one_way);
+			k->dp = vg_icmp_counterpart(
+				pkt->ip_proto == 58, pkt->icmp_type, pkt->icmp_code, &k->one_way);
 			return;
 		}
 		break;
@@ -421,15 +421,16 @@ pkt_key_of(const struct vg_pkt *pkt, struct pkt_key *k)
 }
 
 static struct vg_conn *
-lookup(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt_key *k,
-	uint64_t h, bool *is_orig)
+lookup(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt_key *k, uint64_t h,
+	bool *is_orig)
 {
 	uint32_t idx = ft->buckets[h & (ft->nbuckets - 1)];
 
 	while (idx != VG_NIL) {
 		struct vg_conn *c = &ft->conns[idx];
 
-		if (c->key_hash == h && c->ip_proto == pkt->ip_proto && c->session == pkt->session) {
+		if (c->key_hash == h && c->ip_proto == pkt->ip_proto &&
+			c->session == pkt->session) {
 			if (c->orig_p == k->sp && c->resp_p == k->dp &&
 				vg_addr_cmp(&c->orig_h, &pkt->src) == 0 &&
 				vg_addr_cmp(&c->resp_h, &pkt->dst) == 0) {
@@ -449,8 +450,7 @@ lookup(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt_key 
 }
 
 static struct vg_conn *
-conn_create(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt_key *k,
-	uint64_t h)
+conn_create(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt_key *k, uint64_t h)
 {
 	struct vg_conn *c = conn_alloc(ft);
 
@@ -513,8 +513,8 @@ log_pkt_weird(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct v
 {
 	bool has_addr = w->scope != VG_WEIRD_SCOPE_NET && pkt->ip_version != 0;
 
-	vg_weird_log(ft, pkt->ts_ns, NULL, has_addr ? &pkt->src : NULL,
-		has_addr ? &pkt->dst : NULL, (enum vg_weird)w->code, w->source);
+	vg_weird_log(ft, pkt->ts_ns, NULL, has_addr ? &pkt->src : NULL, has_addr ? &pkt->dst : NULL,
+		(enum vg_weird)w->code, w->source);
 }
 
 uint32_t
@@ -534,8 +534,8 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 		vg_flow_mix64(pkt->session);
 
 	c = lookup(ft, pkt, &k, h, &is_orig);
-	if (c != NULL && c->kind == VG_KIND_TCP && pkt->l4_ok == VG_L4_FULL &&
-		!pkt->bad_checksum && vg_tcp_is_reuse(c, pkt)) {
+	if (c != NULL && c->kind == VG_KIND_TCP && pkt->l4_ok == VG_L4_FULL && !pkt->bad_checksum &&
+		vg_tcp_is_reuse(c, pkt)) {
 		ft->stats.reused++;
 		conn_remove(ft, c);
 		c = NULL;

@@ -23,8 +23,8 @@ ip_tunnel_uid(const struct vg_flow_table *ft, struct vg_tunnel *t)
 
 	memcpy(w, swap ? t->dst.b : t->src.b, 16);
 	memcpy(w + 2, swap ? t->src.b : t->dst.b, 16);
-	uint64_t h = vg_flow_mix64(w[0] ^ vg_flow_mix64(w[1] ^ vg_flow_mix64(w[2] ^
-		vg_flow_mix64(w[3] ^ t->type))));
+	uint64_t h = vg_flow_mix64(
+		w[0] ^ vg_flow_mix64(w[1] ^ vg_flow_mix64(w[2] ^ vg_flow_mix64(w[3] ^ t->type))));
 
 	t->uid[0] = vg_flow_mix64(h ^ ft->cfg.uid_seed);
 	t->uid[1] = vg_flow_mix64(h + 0x632be59bd9b4e019ULL);
@@ -46,7 +46,8 @@ reg_add(struct vg_flow_table *ft, uint64_t key)
 {
 	uint32_t i = reg_slot(key |= 1);
 
-	for (uint32_t n = 0; n < VG_TUNNEL_REG_SLOTS; n++, i = (i + 1) & (VG_TUNNEL_REG_SLOTS - 1)) {
+	for (uint32_t n = 0; n < VG_TUNNEL_REG_SLOTS;
+		n++, i = (i + 1) & (VG_TUNNEL_REG_SLOTS - 1)) {
 		if (ft->tunnel_reg[i] == key)
 			return false;
 		if (ft->tunnel_reg[i] == 0) {
@@ -113,8 +114,7 @@ add_parent(struct vg_conn *c, const uint64_t uid[2])
 }
 
 void
-vg_tunnels_on_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt,
-	bool created)
+vg_tunnels_on_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, bool created)
 {
 	uint64_t h = 0;
 
@@ -161,8 +161,8 @@ vg_tunnels_on_remove(struct vg_flow_table *ft, struct vg_conn *c)
 }
 
 void
-vg_flow_tunnel_outer(struct vg_flow_table *ft, uint32_t h, const struct vg_udp_tunnel *t,
-	struct vg_tunnel *out)
+vg_flow_tunnel_outer(
+	struct vg_flow_table *ft, uint32_t h, const struct vg_udp_tunnel *t, struct vg_tunnel *out)
 {
 	struct vg_conn *c = &ft->conns[h];
 

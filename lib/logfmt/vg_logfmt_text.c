@@ -414,8 +414,8 @@ vg_logfmt_json(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32
 }
 
 void
-vg_logfmt_tsv_header(struct vg_buf *out, const struct vg_schema *s, uint32_t features,
-	double open_time)
+vg_logfmt_tsv_header(
+	struct vg_buf *out, const struct vg_schema *s, uint32_t features, double open_time)
 {
 	char stamp[32];
 	time_t t = (time_t)open_time;
@@ -423,8 +423,9 @@ vg_logfmt_tsv_header(struct vg_buf *out, const struct vg_schema *s, uint32_t fea
 
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H-%M-%S", &tm);
-	buf_str(out, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n"
-		     "#unset_field\t-\n#path\t");
+	buf_str(out,
+		"#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n"
+		"#unset_field\t-\n#path\t");
 	buf_str(out, s->path);
 	buf_str(out, "\n#open\t");
 	buf_str(out, stamp);

@@ -295,8 +295,8 @@ vg_rec_read_next(struct vg_rec_reader *rd, struct vg_rec_value *val)
 }
 
 int
-vg_rec_set_item(const struct vg_rec_value *set, const uint8_t *end, uint16_t i,
-	const uint8_t **p, uint16_t *len)
+vg_rec_set_item(const struct vg_rec_value *set, const uint8_t *end, uint16_t i, const uint8_t **p,
+	uint16_t *len)
 {
 	const uint8_t *q = set->v.set.p;
 

@@ -30,9 +30,9 @@
 #include "vg_common.h"
 #include "vg_schema.h"
 
-#define VG_REC_HDR_LEN 8
+#define VG_REC_HDR_LEN    8
 #define VG_REC_MAX_FIELDS 64 /* one bitmap word */
-#define VG_REC_MAX_LEN 65536
+#define VG_REC_MAX_LEN    65536
 
 /* A record under construction. */
 struct vg_rec {
@@ -41,7 +41,7 @@ struct vg_rec {
 	uint32_t off;
 	uint16_t field; /* next field index */
 	uint8_t overflow;
-	uint8_t in_set;  /* items left in the set being written */
+	uint8_t in_set; /* items left in the set being written */
 	const struct vg_schema *schema;
 };
 

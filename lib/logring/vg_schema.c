@@ -4,8 +4,14 @@
 
 #include "vg_schema.h"
 
-#define F(n, t)     {.name = (n), .type = VG_FT_##t, .feature = VG_FEAT_BASE}
-#define FX(n, t, x) {.name = (n), .type = VG_FT_##t, .feature = VG_FEAT_##x}
+#define F(n, t)                                                                                    \
+	{                                                                                          \
+		.name = (n), .type = VG_FT_##t, .feature = VG_FEAT_BASE                            \
+	}
+#define FX(n, t, x)                                                                                \
+	{                                                                                          \
+		.name = (n), .type = VG_FT_##t, .feature = VG_FEAT_##x                             \
+	}
 
 static const struct vg_field conn_fields[VG_CONN_NCOLS] = {
 	[VG_CONN_TS] = F("ts", TIME),
@@ -101,8 +107,7 @@ static const struct vg_schema schemas[VG_LOG_MAX] = {
 	[VG_LOG_WEIRD] = {VG_LOG_WEIRD, "weird", VG_WEIRD_NCOLS, weird_fields},
 	[VG_LOG_TUNNEL] = {VG_LOG_TUNNEL, "tunnel", VG_TUNNEL_NCOLS, tunnel_fields},
 	[VG_LOG_STATS] = {VG_LOG_STATS, "stats", VG_STATS_NCOLS, stats_fields},
-	[VG_LOG_CAPTURE_LOSS] = {VG_LOG_CAPTURE_LOSS, "capture_loss", VG_CLOSS_NCOLS,
-		closs_fields},
+	[VG_LOG_CAPTURE_LOSS] = {VG_LOG_CAPTURE_LOSS, "capture_loss", VG_CLOSS_NCOLS, closs_fields},
 };
 
 const struct vg_schema *

@@ -55,7 +55,7 @@ enum vg_log_id {
 };
 
 struct vg_schema {
-	uint16_t id;   /* enum vg_log_id */
+	uint16_t id;      /* enum vg_log_id */
 	const char *path; /* "conn" for conn.log */
 	uint16_t nfields;
 	const struct vg_field *fields;
@@ -138,11 +138,11 @@ enum vg_stats_col {
 	VG_STATS_UDP_CONNS,
 	VG_STATS_ICMP_CONNS,
 	VG_STATS_REASSEM_FRAG_SIZE,
-	VG_STATS_NIC_MISSED,      /* vigil: dropped by the NIC (imissed + no mbuf) */
-	VG_STATS_DISPATCH_DROPS,  /* vigil: software dispatch ring full */
-	VG_STATS_RING_DROPS,      /* vigil: log records dropped, log ring full */
-	VG_STATS_DECODE_DROPS,    /* vigil: malformed packets */
-	VG_STATS_FLOW_EVICTIONS,  /* vigil: connections ended early, table full */
+	VG_STATS_NIC_MISSED,     /* vigil: dropped by the NIC (imissed + no mbuf) */
+	VG_STATS_DISPATCH_DROPS, /* vigil: software dispatch ring full */
+	VG_STATS_RING_DROPS,     /* vigil: log records dropped, log ring full */
+	VG_STATS_DECODE_DROPS,   /* vigil: malformed packets */
+	VG_STATS_FLOW_EVICTIONS, /* vigil: connections ended early, table full */
 	VG_STATS_NCOLS
 };
 

@@ -15,8 +15,8 @@
 
 #include "vg_live.h"
 
-#define BURST          32
-#define DISPATCH_RING  4096
+#define BURST         32
+#define DISPATCH_RING 4096
 
 uint64_t
 vg_live_now_ns(const struct vg_live *live)
@@ -27,8 +27,8 @@ vg_live_now_ns(const struct vg_live *live)
 }
 
 int
-vg_live_worker_init(struct vg_live *live, uint16_t index, unsigned lcore,
-	const struct vg_worker_cfg *cfg)
+vg_live_worker_init(
+	struct vg_live *live, uint16_t index, unsigned lcore, const struct vg_worker_cfg *cfg)
 {
 	int socket = (int)rte_lcore_to_socket_id(lcore);
 	struct vg_live_worker *lw = rte_zmalloc_socket("vg_worker", sizeof(*lw), 64, socket);
@@ -52,8 +52,8 @@ vg_live_worker_init(struct vg_live *live, uint16_t index, unsigned lcore,
 	if (live->ports->software && live->nworkers > 1) {
 		if (index > 0) {
 			snprintf(name, sizeof(name), "vg_disp_%u", index);
-			lw->in = rte_ring_create(name, DISPATCH_RING, socket,
-				RING_F_SP_ENQ | RING_F_SC_DEQ);
+			lw->in = rte_ring_create(
+				name, DISPATCH_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 			if (lw->in == NULL) {
 				errno = rte_errno;
 				return -1;
@@ -159,8 +159,8 @@ dispatch(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 	uint16_t keep = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		uint16_t o = owner(lw, rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len,
-			m[i]->pkt_len);
+		uint16_t o = owner(
+			lw, rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, m[i]->pkt_len);
 
 		if (o == 0)
 			m[keep++] = m[i];
@@ -170,8 +170,8 @@ dispatch(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 	for (uint16_t w = 1; w < live->nworkers; w++) {
 		if (nout[w] == 0)
 			continue;
-		unsigned sent = rte_ring_enqueue_burst(live->workers[w]->in, (void **)out[w],
-			nout[w], NULL);
+		unsigned sent = rte_ring_enqueue_burst(
+			live->workers[w]->in, (void **)out[w], nout[w], NULL);
 
 		lw->cnt.dispatched += sent;
 		if (sent < nout[w]) {
@@ -214,7 +214,8 @@ vg_live_worker_main(void *arg)
 			}
 		}
 		if (lw->in != NULL) {
-			uint16_t n = (uint16_t)rte_ring_dequeue_burst(lw->in, (void **)m, BURST, NULL);
+			uint16_t n =
+				(uint16_t)rte_ring_dequeue_burst(lw->in, (void **)m, BURST, NULL);
 
 			if (n > 0) {
 				got += n;

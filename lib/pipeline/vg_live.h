@@ -35,8 +35,8 @@ struct vg_live_worker {
 	struct rte_ring *in;        /* software dispatch: packets for this worker */
 	struct vg_live *live;
 	struct vg_live_counters cnt;
-	uint64_t last_rx_tsc; /* TSC when the last packet was processed */
-	uint64_t last_ts_ns;  /* and its network time */
+	uint64_t last_rx_tsc;       /* TSC when the last packet was processed */
+	uint64_t last_ts_ns;        /* and its network time */
 	uint8_t linear[256 * 1024]; /* multi-segment frames of one burst, copied flat */
 };
 
@@ -51,8 +51,8 @@ struct vg_live {
 };
 
 /* Sets up a worker (memory on its NUMA node); -1 with errno set. */
-int vg_live_worker_init(struct vg_live *live, uint16_t index, unsigned lcore,
-	const struct vg_worker_cfg *cfg);
+int vg_live_worker_init(
+	struct vg_live *live, uint16_t index, unsigned lcore, const struct vg_worker_cfg *cfg);
 
 /* The lcore function: runs until live->stop, then flushes its flows. */
 int vg_live_worker_main(void *arg);

@@ -19,8 +19,8 @@
 
 struct vg_worker_cfg {
 	struct vg_decode_cfg decode;
-	struct vg_flow_cfg flow;   /* its sink is set by the worker */
-	struct vg_ring *ring;      /* where records go */
+	struct vg_flow_cfg flow; /* its sink is set by the worker */
+	struct vg_ring *ring;    /* where records go */
 	/* Called when the ring is full; returns true if it made room (offline). */
 	bool (*ring_full)(void *ctx);
 	void *ring_full_ctx;

@@ -26,10 +26,46 @@
  * so both directions of a flow land on the same queue.
  */
 static uint8_t symmetric_key[40] = {
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
+	0x6d,
+	0x5a,
 };
 
 static uint64_t
@@ -99,12 +135,14 @@ inner_rss_rules(const struct vg_port *p, uint8_t mirror)
 		queues[q] = q;
 	for (size_t i = 0; i < sizeof(encaps) / sizeof(encaps[0]); i++) {
 		struct rte_flow_attr attr = {.ingress = 1};
-		struct rte_flow_item_udp udp_spec = {.hdr.dst_port = rte_cpu_to_be_16(encaps[i].udp_port)};
+		struct rte_flow_item_udp udp_spec = {
+			.hdr.dst_port = rte_cpu_to_be_16(encaps[i].udp_port)};
 		struct rte_flow_item_udp udp_mask = {.hdr.dst_port = RTE_BE16(0xffff)};
 		struct rte_flow_item pattern[] = {
 			{.type = RTE_FLOW_ITEM_TYPE_ETH},
 			{.type = RTE_FLOW_ITEM_TYPE_IPV4},
-			{.type = encaps[i].udp_port ? RTE_FLOW_ITEM_TYPE_UDP : RTE_FLOW_ITEM_TYPE_GRE,
+			{.type = encaps[i].udp_port ? RTE_FLOW_ITEM_TYPE_UDP
+						    : RTE_FLOW_ITEM_TYPE_GRE,
 				.spec = encaps[i].udp_port ? &udp_spec : NULL,
 				.mask = encaps[i].udp_port ? &udp_mask : NULL},
 			{.type = RTE_FLOW_ITEM_TYPE_END},
@@ -145,8 +183,8 @@ wanted(const struct vg_ports_cfg *cfg, uint16_t id)
 }
 
 static int
-setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cfg,
-	bool software, char *err, size_t errlen)
+setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cfg, bool software,
+	char *err, size_t errlen)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
@@ -181,19 +219,22 @@ setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cf
 	snprintf(pool_name, sizeof(pool_name), "vg_pool_%u", p->id);
 	p->pool = rte_mempool_lookup(pool_name); /* set up once before (a retry) */
 	if (p->pool == NULL)
-		p->pool = rte_pktmbuf_pool_create(pool_name,
-			cfg->mbufs ? cfg->mbufs : DEFAULT_MBUFS, MBUF_CACHE, 0,
-			RTE_MBUF_DEFAULT_BUF_SIZE, p->socket);
+		p->pool =
+			rte_pktmbuf_pool_create(pool_name, cfg->mbufs ? cfg->mbufs : DEFAULT_MBUFS,
+				MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, p->socket);
 	if (p->pool == NULL) {
-		snprintf(err, errlen, "port %u: no memory for packet buffers on NUMA node %d (%s); "
-				"give EAL more memory (-m, or hugepages)", p->id, p->socket,
-			rte_strerror(rte_errno));
+		snprintf(err, errlen,
+			"port %u: no memory for packet buffers on NUMA node %d (%s); "
+			"give EAL more memory (-m, or hugepages)",
+			p->id, p->socket, rte_strerror(rte_errno));
 		return -1;
 	}
 	rc = rte_eth_dev_configure(p->id, p->nrxq, 1, &conf);
 	if (rc != 0) {
-		snprintf(err, errlen, "port %u (%s): cannot configure %u RX queues (%s); try "
-				"--dispatch software", p->id, p->driver, p->nrxq, rte_strerror(-rc));
+		snprintf(err, errlen,
+			"port %u (%s): cannot configure %u RX queues (%s); try "
+			"--dispatch software",
+			p->id, p->driver, p->nrxq, rte_strerror(-rc));
 		return -1;
 	}
 	uint16_t nrx = cfg->rx_desc ? cfg->rx_desc : DEFAULT_RX_DESC, ntx = 512;
@@ -225,8 +266,10 @@ setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cf
 		p->inner_rss = inner_rss_rules(p, cfg->mirror);
 		if (!p->inner_rss) {
 			/* Outer-header RSS would pile a mirror session onto one queue. */
-			snprintf(err, errlen, "port %u (%s): no inner-header RSS for mirror "
-					"transport", p->id, p->driver);
+			snprintf(err, errlen,
+				"port %u (%s): no inner-header RSS for mirror "
+				"transport",
+				p->id, p->driver);
 			return 1;
 		}
 	}
@@ -243,7 +286,8 @@ rss_possible(const struct vg_ports_cfg *cfg)
 {
 	uint16_t id;
 
-	RTE_ETH_FOREACH_DEV(id) {
+	RTE_ETH_FOREACH_DEV(id)
+	{
 		struct rte_eth_dev_info info;
 
 		if (!wanted(cfg, id))
@@ -268,8 +312,9 @@ vg_ports_setup(struct vg_ports *ps, const struct vg_ports_cfg *cfg, char *err, s
 	if (rte_mbuf_dyn_rx_timestamp_register(&ps->ts_offset, &ps->ts_flag) != 0)
 		ps->ts_offset = -1;
 	if (rte_eth_dev_count_avail() == 0) {
-		snprintf(err, errlen, "no DPDK ports; bind a NIC to a DPDK driver or give a vdev, "
-				"e.g. --vdev net_pcap0,rx_pcap=trace.pcap");
+		snprintf(err, errlen,
+			"no DPDK ports; bind a NIC to a DPDK driver or give a vdev, "
+			"e.g. --vdev net_pcap0,rx_pcap=trace.pcap");
 		return -1;
 	}
 	for (uint16_t i = 0; cfg->only != NULL && i < cfg->nonly; i++) {
@@ -282,8 +327,9 @@ vg_ports_setup(struct vg_ports *ps, const struct vg_ports_cfg *cfg, char *err, s
 	switch (cfg->dispatch) {
 	case VG_DISPATCH_RSS:
 		if (cfg->nworkers > 1 && !rss_possible(cfg)) {
-			snprintf(err, errlen, "--dispatch rss: a port cannot spread flows over %u "
-					"queues by RSS; use --dispatch software or auto",
+			snprintf(err, errlen,
+				"--dispatch rss: a port cannot spread flows over %u "
+				"queues by RSS; use --dispatch software or auto",
 				cfg->nworkers);
 			return -1;
 		}
@@ -297,7 +343,8 @@ vg_ports_setup(struct vg_ports *ps, const struct vg_ports_cfg *cfg, char *err, s
 		break;
 	}
 	ps->software = software;
-	RTE_ETH_FOREACH_DEV(id) {
+	RTE_ETH_FOREACH_DEV(id)
+	{
 		if (!wanted(cfg, id))
 			continue;
 		if (ps->n == VG_MAX_PORTS) {
@@ -375,8 +422,9 @@ vg_ports_poll_links(struct vg_ports *ps)
 			continue;
 		if (!rte_eth_dev_is_valid_port(p->id)) {
 			p->gone = true;
-			fprintf(stderr, "vigil: port %u (%s) disappeared; capturing on the others\n",
-				p->id, p->name);
+			fprintf(stderr,
+				"vigil: port %u (%s) disappeared; capturing on the others\n", p->id,
+				p->name);
 			continue;
 		}
 		if (rte_eth_link_get_nowait(p->id, &link) != 0)

@@ -30,19 +30,19 @@ struct vg_port {
 	bool hw_timestamp; /* RX timestamps from the NIC */
 	bool inner_rss;    /* rte_flow rules spread mirrored flows by their inner headers */
 	bool link_up;
-	bool gone;         /* removed at run time */
+	bool gone; /* removed at run time */
 	struct rte_mempool *pool;
 };
 
 /* How a port's RX timestamps map to network time (ns since the epoch). */
 enum vg_ts_mode {
-	VG_TS_NONE,       /* the TSC at receive time */
-	VG_TS_EPOCH_US,   /* microseconds since the epoch (net_pcap: the capture time) */
-	VG_TS_DEVICE,     /* the NIC's clock, calibrated against the wall clock */
+	VG_TS_NONE,     /* the TSC at receive time */
+	VG_TS_EPOCH_US, /* microseconds since the epoch (net_pcap: the capture time) */
+	VG_TS_DEVICE,   /* the NIC's clock, calibrated against the wall clock */
 };
 
 struct vg_port_ts {
-	uint8_t mode;       /* enum vg_ts_mode */
+	uint8_t mode; /* enum vg_ts_mode */
 	uint64_t base_ticks;
 	uint64_t base_ns;
 	uint64_t hz;
@@ -54,24 +54,23 @@ struct vg_ports {
 	uint16_t n;
 	struct vg_port_ts ts[VG_PORT_TS_IDS]; /* by port id */
 	struct vg_port port[VG_MAX_PORTS];
-	bool software;            /* software dispatch in use */
-	int ts_offset;            /* mbuf dynfield offset of the RX timestamp, or -1 */
+	bool software; /* software dispatch in use */
+	int ts_offset; /* mbuf dynfield offset of the RX timestamp, or -1 */
 	uint64_t ts_flag;
 };
 
 struct vg_ports_cfg {
 	uint16_t nworkers;
 	enum vg_dispatch dispatch;
-	uint32_t mbufs;           /* per port; 0 = default */
-	uint16_t rx_desc;         /* per queue; 0 = default */
-	const uint16_t *only;     /* capture only these port ids (NULL = all) */
+	uint32_t mbufs;       /* per port; 0 = default */
+	uint16_t rx_desc;     /* per queue; 0 = default */
+	const uint16_t *only; /* capture only these port ids (NULL = all) */
 	uint16_t nonly;
-	uint8_t mirror;           /* VG_MIRROR_* bits: ask for inner-header RSS on these */
+	uint8_t mirror; /* VG_MIRROR_* bits: ask for inner-header RSS on these */
 };
 
 /* Configures and starts the ports; -1 with a one-line reason in err. */
-int vg_ports_setup(struct vg_ports *ps, const struct vg_ports_cfg *cfg, char *err,
-	size_t errlen);
+int vg_ports_setup(struct vg_ports *ps, const struct vg_ports_cfg *cfg, char *err, size_t errlen);
 void vg_ports_stop(struct vg_ports *ps);
 
 /* Network time of a packet stamped by port `port` with `ticks` (see ts modes). */
@@ -87,8 +86,9 @@ vg_port_ts_ns(const struct vg_ports *ps, uint16_t port, uint64_t ticks, uint64_t
 	case VG_TS_EPOCH_US:
 		return ticks * 1000;
 	case VG_TS_DEVICE:
-		return t->base_ns + (uint64_t)((unsigned __int128)(ticks - t->base_ticks) *
-			1000000000ULL / t->hz);
+		return t->base_ns +
+			(uint64_t)((unsigned __int128)(ticks - t->base_ticks) * 1000000000ULL /
+				t->hz);
 	default:
 		return fallback;
 	}
@@ -98,9 +98,9 @@ vg_port_ts_ns(const struct vg_ports *ps, uint16_t port, uint64_t ticks, uint64_t
 struct vg_port_counters {
 	uint64_t ipackets;
 	uint64_t ibytes;
-	uint64_t imissed;  /* dropped by the NIC: no descriptor free */
+	uint64_t imissed; /* dropped by the NIC: no descriptor free */
 	uint64_t ierrors;
-	uint64_t nombuf;   /* dropped for want of an mbuf */
+	uint64_t nombuf; /* dropped for want of an mbuf */
 };
 
 void vg_ports_counters(const struct vg_ports *ps, struct vg_port_counters *sum);
