@@ -8,34 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vg_test.h"
 #include "vg_logfmt.h"
 #include "vg_record.h"
 #include "vg_schema.h"
-
-static unsigned int n_checks;
-static unsigned int n_failed;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		n_checks++;                                                                        \
-		if (!(cond)) {                                                                     \
-			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__,       \
-				__func__, #cond);                                                  \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long va_ = (long long)(a);                                                    \
-		long long vb_ = (long long)(b);                                                    \
-		n_checks++;                                                                        \
-		if (va_ != vb_) {                                                                  \
-			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: %s == %s (%lld != %lld)\n",      \
-				__FILE__, __LINE__, __func__, #a, #b, va_, vb_);                   \
-		}                                                                                  \
-	} while (0)
 
 /* Compares a formatted buffer with the expected text and shows both on a mismatch. */
 #define CHECK_STR(buf, exp)                                                                        \
