@@ -365,6 +365,14 @@ use_segment(struct logd *d, struct vg_logshm *shm)
 		say("out of memory");
 		return -1;
 	}
+	/* One reader per ring: two would release each other's records. */
+	if (vg_logshm_claim_consumer(shm) != 0) {
+		free(c);
+		say("shared memory %s is already read by another vigil-logd; stop that one "
+		    "first (one reader per segment)",
+			d->o.shm);
+		return -1;
+	}
 	if (d->shm != NULL) {
 		d->old_drops += sum_drops(d->shm);
 		vg_logshm_close(d->shm, true);
@@ -594,7 +602,12 @@ run(struct logd *d)
 			continue;
 		}
 		if (d->o.exit_when_done && all_done(d)) {
-			if (vg_logshm_remove_if_done(d->shm) == 1 && !d->o.quiet)
+			int removed = vg_logshm_remove_if_done(d->shm);
+
+			/* A producer that took over just now: keep reading for it. */
+			if (removed == 0 && !all_done(d))
+				continue;
+			if (removed == 1 && !d->o.quiet)
 				say("sensor done, every record written; removed /dev/shm/%s",
 					d->o.shm);
 			return 0;
@@ -647,12 +660,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = run(&d) == 0 ? 0 : 1;
+	/* #close lines; the files keep their names (the next run rotates them). */
 	if (d.w != NULL && vg_logwriter_close(d.w) != 0 && rc == 0) {
-		d.w = NULL;
 		rc = 1;
 		say("writing logs to '%s' failed at close (%s); check the disk", d.o.dir,
 			strerror(errno));
 	}
+	d.w = NULL;
 	if (d.o.stats)
 		fprintf(stderr,
 			"vigil-logd: records %" PRIu64 " malformed %" PRIu64 " drops %" PRIu64 "\n",

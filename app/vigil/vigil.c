@@ -18,6 +18,7 @@
 #include "vg_logring.h"
 #include "vg_options.h"
 #include "vg_pcap_source.h"
+#include "vg_record.h"
 #include "vg_run.h"
 #include "vg_schema.h"
 #include "vg_worker.h"
@@ -28,6 +29,7 @@ struct offline {
 	struct vg_logwriter *writer;
 	struct vg_ring *ring;
 	int write_error;
+	bool logd_gone; /* --logd: vigil-logd did not drain a full ring in time */
 };
 
 /* Drains the ring into the log files; the offline stand-in for vigil-logd. */
@@ -45,6 +47,27 @@ drain(void *ctx)
 	if (off->write_error == 0)
 		off->write_error = vg_logwriter_error(off->writer);
 	return true;
+}
+
+/*
+ * Offline with --logd: a file has no deadline, so a full ring waits for
+ * vigil-logd to make room, for up to ten seconds; only then is the record
+ * dropped (and counted).
+ */
+static bool
+wait_for_logd(void *ctx)
+{
+	struct offline *off = ctx;
+	struct timespec pause = {0, 200000};
+
+	/* Once it did not come, records are dropped at once: no wait per record. */
+	for (int i = 0; !off->logd_gone && i < 50000; i++) {
+		if (vg_ring_used(off->ring) + VG_REC_MAX_LEN + 16 <= off->ring->size)
+			return true;
+		nanosleep(&pause, NULL);
+	}
+	off->logd_gone = true;
+	return false;
 }
 
 static double
@@ -105,23 +128,26 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 }
 
 struct vg_logshm *
-vg_log_segment(const char *name, uint32_t nrings, uint64_t ring_size, uint32_t features, bool json)
+vg_log_segment(const char *name, uint32_t nrings, uint64_t ring_size, uint32_t features,
+	bool json)
 {
-	struct vg_logshm *shm = vg_logshm_create(name, nrings, ring_size, features);
+	char err[256];
+	struct vg_logshm *shm;
 
-	if (shm == NULL && name != NULL && errno == EEXIST) {
-		fprintf(stderr,
-			"vigil: shared memory '%s' exists (another vigil?); remove "
-			"/dev/shm/%s or choose another --logd name\n",
-			name, name);
-		return NULL;
-	}
-	if (shm == NULL) {
-		fprintf(stderr,
-			"vigil: cannot create the log rings (%s); check the --logd name "
-			"or try a smaller --ring-size\n",
-			strerror(errno));
-		return NULL;
+	if (name == NULL) {
+		shm = vg_logshm_create(NULL, nrings, ring_size, features);
+		if (shm == NULL) {
+			fprintf(stderr, "vigil: cannot create the log rings (%s); try a smaller "
+					"--ring-size\n", strerror(errno));
+			return NULL;
+		}
+	} else {
+		/* A segment left by an earlier sensor is taken over, its unread records kept. */
+		shm = vg_logshm_open_producer(name, nrings, ring_size, features, err, sizeof(err));
+		if (shm == NULL) {
+			fprintf(stderr, "vigil: %s\n", err);
+			return NULL;
+		}
 	}
 	shm->hdr->json = json;
 	return shm;
@@ -130,7 +156,9 @@ vg_log_segment(const char *name, uint32_t nrings, uint64_t ring_size, uint32_t f
 void
 vg_log_segment_done(struct vg_logshm *shm, bool keep)
 {
-	/* A named segment stays for vigil-logd to drain. */
+	/* A named segment stays for vigil-logd to drain; it sees the producer done. */
+	if (keep)
+		vg_logshm_producer_done(shm);
 	vg_logshm_close(shm, keep);
 }
 
@@ -227,10 +255,8 @@ vg_run_offline(const struct vg_options *o)
 	vg_port_set_from_analyzers(&ports, o->analyzers, NULL);
 	vg_options_worker_cfg(o, &ports, features, &wc);
 	wc.ring = off.ring;
-	if (o->logd == NULL) {
-		wc.ring_full = drain;
-		wc.ring_full_ctx = &off;
-	}
+	wc.ring_full = o->logd == NULL ? drain : wait_for_logd;
+	wc.ring_full_ctx = &off;
 	if ((o->logd == NULL && off.writer == NULL) || vg_worker_init(&w, &wc) != 0) {
 		fprintf(stderr,
 			"vigil: out of memory setting up (%s); try a smaller "
@@ -265,6 +291,12 @@ vg_run_offline(const struct vg_options *o)
 		progress(src, w.stats.packets, t0, true);
 	if (o->stats)
 		print_stats(&w, off.ring, off.writer, secs);
+	if (o->logd != NULL && off.ring->hdr->drops > 0) {
+		fprintf(stderr, "vigil: %" PRIu64 " records dropped: vigil-logd did not drain "
+				"/dev/shm/%s; start it (vigil-logd --shm %s) or give a larger "
+				"--ring-size\n", off.ring->hdr->drops, o->logd, o->logd);
+		rc = 1;
+	}
 	if (vg_pcap_error(src) != NULL) {
 		fprintf(stderr,
 			"vigil: %s: read stopped early (%s); logs cover the packets "

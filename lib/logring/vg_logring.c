@@ -18,8 +18,9 @@ _Static_assert(sizeof(struct vg_ring_hdr) == 192, "ring header is three cache li
 _Static_assert(sizeof(struct vg_shm_header) == 64, "segment header is 64 bytes");
 
 /* Bytes of the object locked (open file description locks, see vg_logring.h). */
-#define LOCK_LIVE  0 /* held by the producer while attached */
-#define LOCK_SETUP 1 /* held while creating, taking over or removing */
+#define LOCK_LIVE   0 /* held by the producer while attached */
+#define LOCK_SETUP  1 /* held while creating, taking over or removing */
+#define LOCK_READER 2 /* held by the consumer while attached */
 
 static uint64_t
 align_up(uint64_t v, uint64_t a)
@@ -536,8 +537,12 @@ vg_logshm_open_producer(const char *name, uint32_t nrings, uint64_t ring_size, u
 void
 vg_logshm_producer_done(struct vg_logshm *shm)
 {
-	if (shm != NULL && shm->hdr != NULL)
-		__atomic_store_n(&shm->hdr->producer_done, 1, __ATOMIC_RELEASE);
+	if (shm == NULL || shm->hdr == NULL)
+		return;
+	__atomic_store_n(&shm->hdr->producer_done, 1, __ATOMIC_RELEASE);
+	/* No longer live: a next producer may take over before this one exits. */
+	if (shm->fd >= 0)
+		lock_byte(shm->fd, LOCK_LIVE, F_UNLCK, false);
 }
 
 struct vg_logshm *
@@ -602,6 +607,21 @@ vg_logshm_close(struct vg_logshm *shm, bool keep)
 		close(shm->fd);
 	free(shm->rings);
 	free(shm);
+}
+
+int
+vg_logshm_claim_consumer(struct vg_logshm *shm)
+{
+	if (shm->fd < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (lock_byte(shm->fd, LOCK_READER, F_WRLCK, false) != 0) {
+		if (errno == EAGAIN || errno == EACCES)
+			errno = EBUSY;
+		return -1;
+	}
+	return 0;
 }
 
 uint64_t

@@ -58,7 +58,9 @@ struct vg_shm_header {
  * The producer holds an open-file-description write lock on byte 0 of the
  * object for as long as it is attached, so a later producer can tell a live
  * one from a reused pid. Byte 1 is locked briefly by whoever creates, takes
- * over or removes the segment.
+ * over or removes the segment. The consumer (vigil-logd) holds byte 2, so a
+ * second consumer is refused. The kernel drops these locks when their holder
+ * dies, however it dies.
  */
 #define VG_SHM_F_LIVE_LOCK 1u
 
@@ -125,6 +127,11 @@ struct vg_logshm *vg_logshm_attach(const char *name);
 /* Unmaps (and for the creator, unlinks unless keep is true). */
 void vg_logshm_close(struct vg_logshm *shm, bool keep);
 
+/*
+ * Consumer: claims the segment as its only reader for as long as it stays
+ * attached; -1 with errno EBUSY when another consumer holds it.
+ */
+int vg_logshm_claim_consumer(struct vg_logshm *shm);
 /* Consumer: the producer generation, 1 at creation, +1 per take-over. */
 uint64_t vg_logshm_generation(const struct vg_logshm *shm);
 /* Consumer: the producer set producer_done and every ring is empty. */

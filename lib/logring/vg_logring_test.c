@@ -2,16 +2,24 @@
 /*
  * Unit tests for binary log records and the shared-memory rings: records are
  * built with vg_rec_* and read back field by field; rings are filled, drained
- * and wrapped many times with every record's bytes checked.
+ * and wrapped many times with every record's bytes checked. Then the segment's
+ * lifecycle (a producer taking over, a killed producer's ring repaired) and
+ * the log writer's rotation, which vigil-logd puts on top of the rings (this
+ * test is built in lib/logfmt/meson.build so it links lib/logfmt).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "vg_logfmt.h"
 #include "vg_logring.h"
 #include "vg_record.h"
 #include "vg_schema.h"
@@ -636,6 +644,617 @@ test_named_segment(void)
 	CHECK(vg_logshm_create(NULL, 1, 100, 0) == NULL);
 }
 
+/* ---- segment lifecycle ------------------------------------------------- */
+
+static void
+shm_remove(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/dev/shm/%s", name);
+	unlink(path);
+}
+
+/* Writes raw bytes as /dev/shm/NAME (a foreign or damaged object). */
+static void
+shm_put(const char *name, const void *p, size_t n)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/dev/shm/%s", name);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return;
+	fwrite(p, 1, n, f);
+	fclose(f);
+}
+
+/* A pid that certainly exited: a child reaped at once. */
+static pid_t
+dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	return pid;
+}
+
+/* Reads every record of a ring, checking they carry seq first, first + 1, ... */
+static uint32_t
+read_seqs(struct vg_ring *r, uint32_t first, uint32_t rec_len)
+{
+	const uint8_t *p;
+	uint32_t len, n = 0;
+
+	while ((p = vg_ring_peek(r, &len)) != NULL) {
+		if (!check_quiet(rec_matches(p, len, rec_len, first + n), "record in order", n))
+			return UINT32_MAX;
+		vg_ring_release(r, len);
+		n++;
+	}
+	return n;
+}
+
+static void
+test_open_producer(void)
+{
+	char name[64], err[256], want[160];
+	struct vg_logshm *p1, *p2, *cons;
+	uint8_t rec[64];
+
+	snprintf(name, sizeof(name), "vigil-logring-prod-%ld", (long)getpid());
+	shm_remove(name);
+	p1 = vg_logshm_open_producer(name, 2, 8192, 0, err, sizeof(err));
+	CHECK(p1 != NULL);
+	if (p1 == NULL)
+		return;
+	CHECK(p1->owner);
+	CHECK(p1->fd >= 0);
+	CHECK_EQ(p1->hdr->generation, 1);
+	CHECK_EQ(p1->hdr->version, VG_SHM_VERSION);
+	CHECK_EQ(p1->hdr->producer_pid, getpid());
+	CHECK(p1->hdr->flags & VG_SHM_F_LIVE_LOCK);
+	CHECK_EQ(p1->nrings, 2);
+	cons = vg_logshm_attach(name);
+	CHECK(cons != NULL);
+	if (cons == NULL) {
+		vg_logshm_close(p1, false);
+		return;
+	}
+	CHECK(vg_logshm_producer_alive(cons));
+	CHECK(!vg_logshm_done(cons));
+	CHECK(!vg_logshm_replaced(cons));
+	/* One consumer at a time. */
+	struct vg_logshm *cons2 = vg_logshm_attach(name);
+
+	CHECK_EQ(vg_logshm_claim_consumer(cons), 0);
+	CHECK(cons2 != NULL);
+	if (cons2 != NULL) {
+		errno = 0;
+		CHECK_EQ(vg_logshm_claim_consumer(cons2), -1);
+		CHECK_EQ(errno, EBUSY);
+		vg_logshm_close(cons2, false);
+	}
+	for (uint32_t i = 0; i < 10; i++) {
+		make_rec(rec, 64, i);
+		CHECK(vg_ring_write(&p1->rings[1], rec, 64));
+	}
+
+	/* A live producer holds it: refused with the pid, whatever the layout. */
+	snprintf(want, sizeof(want),
+		"shared memory %s is in use by process %ld; stop it or choose another --shm name",
+		name, (long)getpid());
+	errno = 0;
+	p2 = vg_logshm_open_producer(name, 2, 8192, 0, err, sizeof(err));
+	CHECK(p2 == NULL);
+	CHECK_EQ(errno, EBUSY);
+	CHECK(strcmp(err, want) == 0);
+	p2 = vg_logshm_open_producer(name, 1, 4096, 0, err, sizeof(err));
+	CHECK(p2 == NULL && strcmp(err, want) == 0);
+
+	/* The consumer reads 4 of the 10; the producer finishes. */
+	for (int i = 0; i < 4; i++) {
+		uint32_t len;
+		const uint8_t *p = vg_ring_peek(&cons->rings[1], &len);
+
+		CHECK(p != NULL && rec_matches(p, len, 64, (uint32_t)i));
+		if (p != NULL)
+			vg_ring_release(&cons->rings[1], len);
+	}
+	vg_logshm_producer_done(p1);
+	CHECK_EQ(p1->hdr->producer_done, 1);
+	CHECK(!vg_logshm_producer_alive(cons));
+	CHECK(!vg_logshm_done(cons)); /* 6 records still in the ring */
+	vg_logshm_close(p1, true);
+	CHECK(shm_exists(name));
+
+	/* Same layout: taken over, records and cursors kept, head continues. */
+	p2 = vg_logshm_open_producer(name, 2, 8192, 1u << VG_FEAT_VLAN, err, sizeof(err));
+	CHECK(p2 != NULL);
+	if (p2 == NULL) {
+		vg_logshm_close(cons, false);
+		shm_remove(name);
+		return;
+	}
+	CHECK_EQ(vg_logshm_generation(cons), 2);
+	CHECK_EQ(cons->hdr->producer_done, 0);
+	CHECK_EQ(cons->hdr->features, 1u << VG_FEAT_VLAN);
+	CHECK(vg_logshm_producer_alive(cons));
+	CHECK(!vg_logshm_replaced(cons));
+	CHECK_EQ(p2->rings[1].hdr->records, 10);
+	for (uint32_t i = 10; i < 15; i++) {
+		make_rec(rec, 64, i);
+		CHECK(vg_ring_write(&p2->rings[1], rec, 64));
+	}
+	CHECK_EQ(read_seqs(&cons->rings[1], 4, 64), 11);
+	CHECK_EQ(cons->rings[1].hdr->drops, 0);
+	vg_logshm_producer_done(p2);
+	CHECK(vg_logshm_done(cons));
+
+	/* A producer that dies without producer_done: its lock goes with it. */
+	pid_t child = fork();
+
+	if (child == 0) {
+		struct vg_logshm *c = vg_logshm_open_producer(name, 2, 8192, 0, err, sizeof(err));
+
+		if (c == NULL) {
+			fprintf(stderr, "child: %s\n", err);
+			_exit(1);
+		}
+		make_rec(rec, 64, 15);
+		vg_ring_write(&c->rings[1], rec, 64);
+		_exit(0); /* no producer_done, no close: as if killed */
+	}
+	int status = -1;
+
+	waitpid(child, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(vg_logshm_generation(cons), 3);
+	CHECK_EQ(cons->hdr->producer_pid, child);
+	CHECK(!vg_logshm_producer_alive(cons));
+	CHECK(!vg_logshm_done(cons));
+	vg_logshm_close(p2, true);
+	p2 = vg_logshm_open_producer(name, 2, 8192, 0, err, sizeof(err));
+	CHECK(p2 != NULL);
+	CHECK_EQ(vg_logshm_generation(cons), 4);
+	CHECK_EQ(read_seqs(&cons->rings[1], 15, 64), 1);
+
+	/* Without the live lock (an older producer) the pid decides. */
+	if (p2 != NULL) {
+		p2->hdr->flags = 0;
+		p2->hdr->producer_pid = (uint64_t)getppid();
+		vg_logshm_close(p2, true);
+	}
+	p2 = vg_logshm_open_producer(name, 2, 8192, 0, err, sizeof(err));
+	CHECK(p2 == NULL);
+	CHECK(strstr(err, "is in use by process") != NULL);
+	cons->hdr->producer_pid = (uint64_t)dead_pid();
+	p2 = vg_logshm_open_producer(name, 2, 8192, 0, err, sizeof(err));
+	CHECK(p2 != NULL);
+	CHECK_EQ(vg_logshm_generation(cons), 5);
+	CHECK(p2 == NULL || (p2->hdr->flags & VG_SHM_F_LIVE_LOCK));
+	vg_logshm_close(p2, true);
+
+	/* Another layout, nobody using it: made anew; the old mapping sees that. */
+	p2 = vg_logshm_open_producer(name, 1, 16384, 0, err, sizeof(err));
+	CHECK(p2 != NULL);
+	CHECK(vg_logshm_replaced(cons));
+	if (p2 != NULL) {
+		CHECK_EQ(p2->hdr->generation, 1);
+		CHECK_EQ(p2->hdr->ring_size, 16384);
+		CHECK_EQ(p2->rings[0].hdr->head, 0);
+		vg_logshm_producer_done(p2);
+	}
+	CHECK_EQ(vg_logshm_remove_if_done(cons), 0); /* not the object under the name */
+	vg_logshm_close(cons, false);
+	CHECK(shm_exists(name));
+
+	/* Consumer side removal: only when done and drained. */
+	cons = vg_logshm_attach(name);
+	CHECK(cons != NULL);
+	if (cons != NULL && p2 != NULL) {
+		make_rec(rec, 64, 1);
+		p2->hdr->producer_done = 0;
+		CHECK(vg_ring_write(&p2->rings[0], rec, 64));
+		vg_logshm_producer_done(p2);
+		CHECK_EQ(vg_logshm_remove_if_done(cons), 0);
+		CHECK(shm_exists(name));
+		CHECK_EQ(read_seqs(&cons->rings[0], 1, 64), 1);
+		CHECK_EQ(vg_logshm_remove_if_done(cons), 1);
+		CHECK(!shm_exists(name));
+		CHECK(vg_logshm_replaced(cons));
+	}
+	vg_logshm_close(cons, false);
+	vg_logshm_close(p2, true);
+	shm_remove(name);
+
+	/* Objects that are not ours, or not of this version, are left alone. */
+	shm_put(name, "some other program's data\n", 26);
+	p2 = vg_logshm_open_producer(name, 1, 4096, 0, err, sizeof(err));
+	CHECK(p2 == NULL);
+	CHECK(strstr(err, "is not a vigil log segment") != NULL);
+	CHECK(shm_exists(name));
+	struct vg_shm_header h;
+	uint8_t page[8192];
+
+	memset(page, 0, sizeof(page));
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, VG_SHM_MAGIC, 8);
+	h.version = 9;
+	memcpy(page, &h, sizeof(h));
+	shm_put(name, page, sizeof(page));
+	p2 = vg_logshm_open_producer(name, 1, 4096, 0, err, sizeof(err));
+	CHECK(p2 == NULL);
+	CHECK(strstr(err, "has layout version 9") != NULL);
+	CHECK(vg_logshm_attach(name) == NULL);
+	/* Version 0: a creator that died half-way; made anew. */
+	h.version = 0;
+	memcpy(page, &h, sizeof(h));
+	shm_put(name, page, sizeof(page));
+	p2 = vg_logshm_open_producer(name, 1, 4096, 0, err, sizeof(err));
+	CHECK(p2 != NULL);
+	CHECK(p2 == NULL || p2->hdr->version == VG_SHM_VERSION);
+	vg_logshm_close(p2, false);
+	CHECK(!shm_exists(name));
+
+	/* Bad names and sizes; the anonymous segment as before. */
+	CHECK(vg_logshm_open_producer("a/b", 1, 4096, 0, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "is not valid") != NULL);
+	CHECK(vg_logshm_open_producer(name, 0, 4096, 0, err, sizeof(err)) == NULL);
+	CHECK(!shm_exists(name));
+	p2 = vg_logshm_open_producer(NULL, 1, 4096, 0, err, sizeof(err));
+	CHECK(p2 != NULL && p2->name[0] == '\0' && p2->hdr->generation == 1);
+	vg_logshm_close(p2, false);
+}
+
+/*
+ * A producer killed between publishing a record's length word and storing
+ * head: the next producer must step over that record (and a pad before it),
+ * and must continue from the consumer's cursor if the consumer already read it.
+ */
+static void
+test_take_over_repair(void)
+{
+	char name[64], err[256];
+	struct vg_logshm *p, *cons;
+	uint8_t rec[1024];
+	uint64_t head0;
+	uint32_t seq = 0;
+
+	snprintf(name, sizeof(name), "vigil-logring-repair-%ld", (long)getpid());
+	shm_remove(name);
+	p = vg_logshm_open_producer(name, 1, 8192, 0, err, sizeof(err));
+	cons = vg_logshm_attach(name);
+	CHECK(p != NULL && cons != NULL);
+	if (p == NULL || cons == NULL) {
+		vg_logshm_close(p, false);
+		vg_logshm_close(cons, false);
+		return;
+	}
+	struct vg_ring_hdr *h = p->rings[0].hdr;
+
+	/* 1. A published record, head not moved; the consumer has not read it. */
+	make_rec(rec, 256, seq);
+	head0 = h->head;
+	CHECK(vg_ring_write(&p->rings[0], rec, 256));
+	h->head = head0;
+	h->records--;
+	vg_logshm_close(p, true); /* dies: the live lock goes */
+	p = vg_logshm_open_producer(name, 1, 8192, 0, err, sizeof(err));
+	CHECK(p != NULL);
+	if (p == NULL)
+		goto out;
+	h = p->rings[0].hdr;
+	CHECK_EQ(h->head, head0 + 256);
+	CHECK_EQ(h->records, 1);
+	make_rec(rec, 256, ++seq);
+	CHECK(vg_ring_write(&p->rings[0], rec, 256));
+	CHECK_EQ(read_seqs(&cons->rings[0], 0, 256), 2);
+
+	/* 2. The same, with a pad before the record (it did not fit before the end). */
+	while (8192 - (h->head & 8191) >= 1024) {
+		make_rec(rec, 256, ++seq);
+		CHECK(vg_ring_write(&p->rings[0], rec, 256));
+	}
+	CHECK_EQ(read_seqs(&cons->rings[0], 2, 256), seq - 1);
+	uint32_t first = ++seq;
+
+	make_rec(rec, 1024, first);
+	head0 = h->head;
+	CHECK(vg_ring_write(&p->rings[0], rec, 1024));
+	uint64_t head_ok = h->head;
+
+	CHECK(head_ok > head0 + 1024); /* a pad went first */
+	h->head = head0;
+	vg_logshm_close(p, true);
+	p = vg_logshm_open_producer(name, 1, 8192, 0, err, sizeof(err));
+	CHECK(p != NULL);
+	if (p == NULL)
+		goto out;
+	h = p->rings[0].hdr;
+	CHECK_EQ(h->head, head_ok);
+	CHECK_EQ(read_seqs(&cons->rings[0], first, 1024), 1);
+
+	/* 3. The consumer read that record before the take-over looked. */
+	make_rec(rec, 256, ++seq);
+	head0 = h->head;
+	CHECK(vg_ring_write(&p->rings[0], rec, 256));
+	h->head = head0;
+	CHECK_EQ(read_seqs(&cons->rings[0], seq, 256), 1);
+	CHECK_EQ(vg_ring_used(&cons->rings[0]), (uint64_t)-256); /* tail ahead of head */
+	vg_logshm_close(p, true);
+	p = vg_logshm_open_producer(name, 1, 8192, 0, err, sizeof(err));
+	CHECK(p != NULL);
+	if (p == NULL)
+		goto out;
+	h = p->rings[0].hdr;
+	CHECK_EQ(h->head, h->tail);
+	make_rec(rec, 256, ++seq);
+	CHECK(vg_ring_write(&p->rings[0], rec, 256));
+	CHECK_EQ(read_seqs(&cons->rings[0], seq, 256), 1);
+
+	/* 4. If that race is missed, the producer itself continues from the cursor. */
+	make_rec(rec, 256, ++seq);
+	head0 = h->head;
+	CHECK(vg_ring_write(&p->rings[0], rec, 256));
+	h->head = head0;
+	CHECK_EQ(read_seqs(&cons->rings[0], seq, 256), 1);
+	CHECK(vg_ring_has_room(&p->rings[0], 256));
+	make_rec(rec, 256, ++seq);
+	CHECK(vg_ring_write(&p->rings[0], rec, 256));
+	CHECK_EQ(read_seqs(&cons->rings[0], seq, 256), 1);
+	CHECK_EQ(h->drops, 0);
+	CHECK_EQ(vg_ring_used(&cons->rings[0]), 0);
+	CHECK(vg_ring_empty(&cons->rings[0]));
+	CHECK(!vg_ring_corrupt(&cons->rings[0]));
+
+	/* A word at the cursor that is no record: corrupt, never read. */
+	uint32_t bad = 12;
+
+	memcpy(cons->rings[0].data + (h->tail & 8191), &bad, 4);
+	CHECK(vg_ring_corrupt(&cons->rings[0]));
+	CHECK(!vg_ring_empty(&cons->rings[0]));
+	uint32_t len;
+
+	CHECK(vg_ring_peek(&cons->rings[0], &len) == NULL);
+out:
+	vg_logshm_close(p, false);
+	vg_logshm_close(cons, false);
+	shm_remove(name);
+}
+
+/* ---- log rotation (lib/logfmt) ------------------------------------------ */
+
+/* Files in dir named conn.<19-char stamp>[.N].log; their data rows in *rows. */
+static int
+rotated_files(const char *dir, unsigned int *rows, bool *all_closed)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	*rows = 0;
+	*all_closed = true;
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		const char *s = e->d_name;
+		size_t l = strlen(s);
+		char path[512], line[4096];
+		bool closed = false;
+		FILE *f;
+
+		if (strncmp(s, "conn.", 5) != 0 || l < 5 + 19 + 4 || strcmp(s, "conn.log") == 0 ||
+			strcmp(s + l - 4, ".log") != 0 || s[9] != '-' || s[24] != '.')
+			continue;
+		n++;
+		snprintf(path, sizeof(path), "%s/%s", dir, s);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (line[0] != '#')
+				(*rows)++;
+			closed = strncmp(line, "#close\t", 7) == 0;
+		}
+		fclose(f);
+		*all_closed = *all_closed && closed;
+	}
+	closedir(d);
+	return n;
+}
+
+static unsigned int
+file_rows(const char *path)
+{
+	char line[4096];
+	unsigned int n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += line[0] != '#';
+	fclose(f);
+	return n;
+}
+
+static long
+file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void
+clear_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[512];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+}
+
+static double
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+test_rotation(void)
+{
+	char dir[] = "/tmp/vg_logring_rotate.XXXXXX";
+	char conn[256];
+	uint8_t rec[1024];
+	uint32_t len = build_conn(rec, sizeof(rec));
+	unsigned int rows;
+	bool closed;
+	int n;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(conn, sizeof(conn), "%s/conn.log", dir);
+
+	/*
+	 * By size: 40 rows into files of about 2 KiB, none lost, each closed; all
+	 * opened within a second or two, so most names carry a .N.
+	 */
+	struct vg_logwriter_cfg cfg = {.dir = dir, .rotate_bytes = 2048};
+	struct vg_logwriter *w = vg_logwriter_create(&cfg);
+
+	CHECK(w != NULL);
+	if (w == NULL)
+		return;
+	for (int i = 0; i < 40; i++)
+		CHECK_EQ(vg_logwriter_write(w, rec, len), 0);
+	CHECK_EQ(vg_logwriter_count(w, VG_LOG_CONN), 40);
+	CHECK_EQ(vg_logwriter_close(w), 0);
+	n = rotated_files(dir, &rows, &closed);
+	CHECK(n >= 3);
+	CHECK(closed);
+	CHECK_EQ(rows + file_rows(conn), 40);
+
+	/* By age, through tick: not before rotate_secs, then named by #open. */
+	clear_dir(dir);
+	cfg.rotate_bytes = 0;
+	cfg.rotate_secs = 60;
+	w = vg_logwriter_create(&cfg);
+	CHECK(w != NULL);
+	if (w == NULL)
+		return;
+	double t0 = wall_now();
+
+	CHECK_EQ(vg_logwriter_tick(w, t0), 0); /* no file yet: nothing to do */
+	CHECK_EQ(vg_logwriter_write(w, rec, len), 0);
+	CHECK_EQ(vg_logwriter_tick(w, t0 + 30), 0);
+	CHECK(file_size(conn) >= 0);
+	CHECK_EQ(rotated_files(dir, &rows, &closed), 0);
+	CHECK_EQ(vg_logwriter_tick(w, t0 + 61), 0);
+	CHECK(file_size(conn) < 0);
+	CHECK_EQ(rotated_files(dir, &rows, &closed), 1);
+	CHECK(rows == 1 && closed);
+	/* The rotated name is the #open time of the file, which it repeats. */
+	char stamp[32], rotated[320], line[256];
+	time_t t = (time_t)t0;
+	struct tm tm;
+	FILE *f;
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H-%M-%S", &tm);
+	snprintf(rotated, sizeof(rotated), "%s/conn.%s.log", dir, stamp);
+	f = fopen(rotated, "r");
+	if (f == NULL) {
+		/* The second turned between t0 and the file's opening. */
+		t += 1;
+		gmtime_r(&t, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H-%M-%S", &tm);
+		snprintf(rotated, sizeof(rotated), "%s/conn.%s.log", dir, stamp);
+		f = fopen(rotated, "r");
+	}
+	CHECK(f != NULL);
+	bool open_line = false;
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "#open\t", 6) == 0)
+			open_line = strncmp(line + 6, stamp, 19) == 0;
+	if (f != NULL)
+		fclose(f);
+	CHECK(open_line);
+	/* The next record starts a new file; rotate() (SIGHUP) ends it at once. */
+	CHECK_EQ(vg_logwriter_write(w, rec, len), 0);
+	CHECK_EQ(vg_logwriter_flush(w), 0);
+	CHECK_EQ(file_rows(conn), 1);
+	CHECK_EQ(vg_logwriter_rotate(w), 0);
+	CHECK(file_size(conn) < 0);
+	/* Opened in the same second as the first, it is conn.<stamp>.1.log. */
+	CHECK_EQ(rotated_files(dir, &rows, &closed), 2);
+	CHECK(rows == 2 && closed);
+	CHECK_EQ(vg_logwriter_close(w), 0);
+	CHECK(file_size(conn) < 0);
+
+	/* Buffered unless write_through; flush hands it over. */
+	clear_dir(dir);
+	cfg.rotate_secs = 0;
+	w = vg_logwriter_create(&cfg);
+	CHECK(w != NULL);
+	if (w == NULL)
+		return;
+	CHECK_EQ(vg_logwriter_write(w, rec, len), 0);
+	CHECK_EQ(file_rows(conn), 0);
+	CHECK_EQ(vg_logwriter_flush(w), 0);
+	CHECK_EQ(file_rows(conn), 1);
+	CHECK_EQ(vg_logwriter_close(w), 0);
+	cfg.write_through = true;
+	w = vg_logwriter_create(&cfg);
+	CHECK(w != NULL);
+	if (w == NULL)
+		return;
+	CHECK_EQ(vg_logwriter_write(w, rec, len), 0); /* overwrites: keep_old is off */
+	CHECK_EQ(file_rows(conn), 1);
+	CHECK_EQ(vg_logwriter_write(w, rec, len), 0);
+	CHECK_EQ(file_rows(conn), 2);
+	/* Killed here: no #close. The next writer with keep_old moves the file aside. */
+	CHECK_EQ(vg_logwriter_flush(w), 0);
+	long killed_size = file_size(conn);
+
+	cfg.keep_old = true;
+	struct vg_logwriter *w2 = vg_logwriter_create(&cfg);
+
+	CHECK(w2 != NULL);
+	if (w2 != NULL) {
+		CHECK_EQ(vg_logwriter_write(w2, rec, len), 0);
+		CHECK_EQ(file_rows(conn), 1);
+		CHECK_EQ(rotated_files(dir, &rows, &closed), 1);
+		CHECK_EQ(rows, 2);
+		CHECK(!closed);
+		CHECK_EQ(vg_logwriter_close(w2), 0);
+	}
+	(void)killed_size;
+	/* The first writer's stream now points at the moved file; let it go. */
+	vg_logwriter_close(w);
+	clear_dir(dir);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -645,6 +1264,9 @@ main(void)
 	test_ring_fill_and_drain();
 	test_ring_wrap();
 	test_named_segment();
+	test_open_producer();
+	test_take_over_repair();
+	test_rotation();
 
 	printf("logring: %u checks, %u failed\n", n_checks, n_failed);
 	return n_failed ? 1 : 0;

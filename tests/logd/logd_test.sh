@@ -251,6 +251,8 @@ test_stall() {
 	pids+=("$lpid")
 	"$prod" --shm "$n" -n 10 --ring-size 65536 > /dev/null
 	wait_rows "$d" 10 20; check "c: logd attached and wrote the first 10" $?
+	expect_error "c: a second logd" 1 "is already read by another vigil-logd" -- \
+		"$logd" --shm "$n" -o "$tmp" --wait 1
 	kill -STOP "$lpid"
 	out=$(timeout 30 "$prod" --shm "$n" -n 5000 --start 100000 --ring-size 65536)
 	rc=$?
@@ -299,7 +301,9 @@ test_kill_producer() {
 	all_present "$d" 0 "$r1"; check "d: records 0..$((r1 - 1)) without a gap" $?
 	[ -e "/dev/shm/$n" ]; check "d: the segment outlives its producer" $?
 
-	"$prod" --shm "$n" -n 3000 --start 1000000 --rate 3000 --ring-size 4M > "$d/prod2" &
+	# With community_id (feature bit 1): logd starts new files with that column.
+	"$prod" --shm "$n" -n 3000 --start 1000000 --rate 3000 --ring-size 4M --features 2 \
+		> "$d/prod2" &
 	ppid=$!
 	pids+=("$ppid")
 	local i=0
@@ -307,7 +311,8 @@ test_kill_producer() {
 		sleep 0.05
 		i=$((i + 1))
 	done
-	grep -q '^generation 2 ' "$d/prod2"; check "d: take-over bumps the generation ($(head -n 1 "$d/prod2"))" $?
+	grep -q '^generation 2 ' "$d/prod2"
+	check "d: take-over bumps the generation ($(head -n 1 "$d/prod2"))" $?
 	expect_error "d: second live producer" 1 "is in use by process $ppid; stop it" -- \
 		"$prod" --shm "$n" -n 10
 	wait_exit "$ppid" 30
@@ -324,6 +329,10 @@ test_kill_producer() {
 	check "d: logd exits 0 on SIGTERM ($rc)" "$rc"
 	[ "$(rows "$d")" -eq $((r1 + 3000)) ]; check "d: $((r1 + 3000)) rows in all ($(rows "$d"))" $?
 	[ "$(tail -n 1 "$d/conn.log" | cut -f1)" = "#close" ]; check "d: conn.log ends with #close" $?
+	grep -q '^#fields.*	community_id$' "$d/conn.log" &&
+		! grep -q '^#fields.*community_id' "$d"/conn.2*.log
+	check "d: new columns, new file: community_id only in the new conn.log" $?
+	columns_ok "$d"/conn*.log; check "d: every file's rows match its header" $?
 	grep -q "records $((r1 + 3000)) malformed 0 drops 0" "$d/err"; check "d: --stats" $?
 }
 
@@ -465,7 +474,7 @@ test_vigil() {
 	"$logd" --shm "$n" -o "$d/logd" --exit-when-done -q &
 	lpid=$!
 	pids+=("$lpid")
-	wait_exit "$lpid" 60
+	wait_exit "$lpid" 30
 	[ "$wrc" -eq 0 ]
 	check "h: logd --exit-when-done exits 0 ($wrc; 124: vigil did not set producer_done)" $?
 	for f in conn weird; do
