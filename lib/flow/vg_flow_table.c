@@ -34,6 +34,7 @@ vg_flow_mix64(uint64_t x)
 	return x;
 }
 
+/* One multiply per word: the final mix in key_hash() spreads the bits. */
 static inline uint64_t
 addr_hash(const struct vg_addr *a, uint16_t port)
 {
@@ -41,7 +42,8 @@ addr_hash(const struct vg_addr *a, uint16_t port)
 
 	memcpy(&w0, a->b, 8);
 	memcpy(&w1, a->b + 8, 8);
-	return vg_flow_mix64(w0 ^ vg_flow_mix64(w1 ^ port));
+	return w0 * 0x9e3779b97f4a7c15ULL ^ w1 * 0xc2b2ae3d27d4eb4fULL ^
+		(uint64_t)port * 0x165667b19e3779f9ULL;
 }
 
 /*
@@ -49,11 +51,11 @@ addr_hash(const struct vg_addr *a, uint16_t port)
  * hashes); a one-way key (ICMP errors) keeps its direction.
  */
 static inline uint64_t
-key_hash(const struct vg_addr *s, uint16_t sp, const struct vg_addr *d, uint16_t dp, uint8_t proto,
-	bool one_way)
+key_hash(const struct vg_addr *s, uint16_t sp, const struct vg_addr *d, uint16_t dp,
+	uint8_t proto, bool one_way)
 {
 	uint64_t hs = addr_hash(s, sp), hd = addr_hash(d, dp);
-	uint64_t h = one_way ? hs ^ vg_flow_mix64(hd + 0x9e3779b97f4a7c15ULL) : hs + hd;
+	uint64_t h = one_way ? hs ^ (hd * 0xff51afd7ed558ccdULL + 1) : hs + hd;
 
 	return vg_flow_mix64(h ^ proto);
 }
@@ -363,8 +365,11 @@ run_inactivity(struct vg_flow_table *ft, uint64_t now)
 void
 vg_flow_advance(struct vg_flow_table *ft, uint64_t now_ns)
 {
-	if (now_ns <= ft->now_ns)
+	/* Timers are looked at once per millisecond of network time at most: every
+	 * timeout is seconds long, and most packets come closer together. */
+	if (now_ns < ft->next_check_ns)
 		return;
+	ft->next_check_ns = now_ns + 1000000;
 	ft->now_ns = now_ns;
 	run_attempt_timers(ft, now_ns);
 	run_close_timers(ft, now_ns);
