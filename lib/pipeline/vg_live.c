@@ -111,13 +111,15 @@ pkt_time(const struct vg_live_worker *lw, const struct rte_mbuf *m)
 {
 	const struct vg_ports *ps = lw->live->ports;
 
-	/* No usable stamp: the TSC now (a register read), distinct for every packet. */
-	uint64_t now = vg_live_now_ns(lw->live);
+	if (ps->ts_offset >= 0 && (m->ol_flags & ps->ts_flag)) {
+		uint64_t t = vg_port_ts_ns(ps, m->port,
+			*RTE_MBUF_DYNFIELD(m, ps->ts_offset, rte_mbuf_timestamp_t *), 0);
 
-	if (ps->ts_offset >= 0 && (m->ol_flags & ps->ts_flag))
-		return vg_port_ts_ns(ps, m->port,
-			*RTE_MBUF_DYNFIELD(m, ps->ts_offset, rte_mbuf_timestamp_t *), now);
-	return now;
+		if (t != 0)
+			return t;
+	}
+	/* No usable stamp: the TSC now (a register read), distinct for every packet. */
+	return vg_live_now_ns(lw->live);
 }
 
 static void
