@@ -81,32 +81,14 @@ vg_cksum_fold(uint32_t sum)
 bool
 vg_cksum_l4_ok(const struct vg_pkt *pkt, const uint8_t *l4, uint32_t len)
 {
-	uint32_t sum = 0;
-	uint8_t tail[4];
+	/* The pseudo header in 16-bit network-order words, summed in one go. */
+	uint64_t ph = (uint64_t)pkt->ip_proto + (len >> 16) + (len & 0xffff);
+	const uint8_t *s = pkt->src.b, *d = pkt->dst.b;
+	unsigned from = pkt->ip_version == 4 ? 12 : 0;
 
-	if (pkt->ip_version == 4) {
-		sum = vg_cksum_add(sum, pkt->src.b + 12, 4);
-		sum = vg_cksum_add(sum, pkt->dst.b + 12, 4);
-	} else {
-		sum = vg_cksum_add(sum, pkt->src.b, 16);
-		sum = vg_cksum_add(sum, pkt->dst.b, 16);
-	}
-	tail[0] = (uint8_t)(len >> 8);
-	tail[1] = (uint8_t)len;
-	tail[2] = 0;
-	tail[3] = pkt->ip_proto;
-	if (pkt->ip_version == 6) {
-		uint8_t l32[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-			(uint8_t)len};
-		uint8_t nh[4] = {0, 0, 0, pkt->ip_proto};
-
-		sum = vg_cksum_add(sum, l32, 4);
-		sum = vg_cksum_add(sum, nh, 4);
-	} else {
-		uint8_t ph[4] = {0, pkt->ip_proto, tail[0], tail[1]};
-
-		sum = vg_cksum_add(sum, ph, 4);
-	}
-	sum = vg_cksum_add(sum, l4, len);
-	return vg_cksum_fold(sum) == 0;
+	for (unsigned i = from; i < 16; i += 2)
+		ph += (uint32_t)vg_be16(s + i) + vg_be16(d + i);
+	while (ph >> 16)
+		ph = (ph & 0xffff) + (ph >> 16);
+	return vg_cksum_fold(vg_cksum_add((uint32_t)ph, l4, len)) == 0;
 }
