@@ -142,7 +142,9 @@ struct vg_pkt {
 	uint8_t ip_version; /* 4 or 6 */
 	uint8_t ip_proto;   /* transport protocol after extension headers */
 	uint8_t ttl;
-	uint8_t reassembled; /* L3/L4 point into the reassembly buffer */
+	uint8_t reassembled; /* L3/L4 point into a reassembly buffer (valid for 3 more decodes) */
+	uint8_t flow_hashed; /* flow_hash is set (by vg_flow_prefetch) */
+	uint64_t flow_hash;
 	struct vg_addr src;
 	struct vg_addr dst;
 	const uint8_t *ip;   /* start of the IP header */

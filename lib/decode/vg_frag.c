@@ -34,11 +34,15 @@ struct frag_slot {
 	uint8_t *buf; /* header then payload */
 };
 
+#define FRAG_OUT_BUFS 4
+
 struct vg_frag_table {
 	uint32_t nslots;
 	uint64_t timeout_ns;
 	struct frag_slot *slots;
 	uint8_t *mem;
+	uint8_t *out[FRAG_OUT_BUFS];
+	uint32_t out_next;
 };
 
 struct vg_frag_table *
@@ -54,7 +58,7 @@ vg_frag_table_create(uint32_t slots, uint64_t timeout_ns)
 	t->nslots = slots;
 	t->timeout_ns = timeout_ns ? timeout_ns : FRAG_DEFAULT_TIMEOUT;
 	t->slots = calloc(slots, sizeof(*t->slots));
-	t->mem = malloc((size_t)slots * (FRAG_MAX_HDR + FRAG_MAX_DGRAM));
+	t->mem = malloc((size_t)(slots + FRAG_OUT_BUFS) * (FRAG_MAX_HDR + FRAG_MAX_DGRAM));
 	if (t->slots == NULL || t->mem == NULL) {
 		vg_frag_table_free(t);
 		errno = ENOMEM;
@@ -62,6 +66,8 @@ vg_frag_table_create(uint32_t slots, uint64_t timeout_ns)
 	}
 	for (uint32_t i = 0; i < slots; i++)
 		t->slots[i].buf = t->mem + (size_t)i * (FRAG_MAX_HDR + FRAG_MAX_DGRAM);
+	for (uint32_t i = 0; i < FRAG_OUT_BUFS; i++)
+		t->out[i] = t->mem + (size_t)(slots + i) * (FRAG_MAX_HDR + FRAG_MAX_DGRAM);
 	return t;
 }
 
@@ -230,5 +236,13 @@ vg_frag_add(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_frag_key *
 	}
 	s->used = 0;
 	*out_len = dlen;
-	return s->buf;
+	/*
+	 * The datagram is handed out from one of a few rotating buffers, not from
+	 * the slot (which the next fragment may take): a worker may hold several
+	 * decoded packets at once (vg_worker_burst decodes ahead).
+	 */
+	uint8_t *out = t->out[t->out_next++ % FRAG_OUT_BUFS];
+
+	memcpy(out, s->buf, dlen);
+	return out;
 }

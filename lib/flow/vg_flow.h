@@ -80,6 +80,14 @@ void vg_flow_advance(struct vg_flow_table *ft, uint64_t now_ns);
 uint32_t vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt);
 
 /*
+ * Prefetching for a packet that vg_flow_packet() will see soon: stage 1
+ * hashes its key (kept in the packet) and prefetches the hash bucket; stage 2,
+ * a little later, prefetches the connection the bucket points at.
+ */
+void vg_flow_prefetch(struct vg_flow_table *ft, struct vg_pkt *pkt);
+void vg_flow_prefetch_conn(struct vg_flow_table *ft, const struct vg_pkt *pkt);
+
+/*
  * The packet just accounted to connection h carries a UDP tunnel: marks the
  * connection as that tunnel (its service) and fills the tunnel record the
  * inner packet will carry (type, the connection's endpoints and uid).

@@ -508,6 +508,41 @@ conn_create(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt
 	return c;
 }
 
+static inline uint64_t
+packet_hash(const struct vg_pkt *pkt, const struct pkt_key *k)
+{
+	return key_hash(&pkt->src, k->sp, &pkt->dst, k->dp, pkt->ip_proto, k->one_way) ^
+		vg_flow_mix64(pkt->session);
+}
+
+void
+vg_flow_prefetch(struct vg_flow_table *ft, struct vg_pkt *pkt)
+{
+	struct pkt_key k;
+
+	if (pkt->l4_ok == VG_L4_NONE)
+		return;
+	pkt_key_of(pkt, &k);
+	pkt->flow_hash = packet_hash(pkt, &k);
+	pkt->flow_hashed = 1;
+	__builtin_prefetch(&ft->buckets[pkt->flow_hash & (ft->nbuckets - 1)]);
+}
+
+void
+vg_flow_prefetch_conn(struct vg_flow_table *ft, const struct vg_pkt *pkt)
+{
+	if (!pkt->flow_hashed)
+		return;
+	uint32_t idx = ft->buckets[pkt->flow_hash & (ft->nbuckets - 1)];
+
+	if (idx != VG_NIL) {
+		const uint8_t *c = (const uint8_t *)&ft->conns[idx];
+
+		__builtin_prefetch(c);
+		__builtin_prefetch(c + 64);
+	}
+}
+
 /* Zeek's UDPAnalyzer::WantConnection. */
 static bool
 udp_wants_flip(const struct vg_flow_table *ft, const struct vg_pkt *pkt)
@@ -541,8 +576,7 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 		return VG_FLOW_NONE;
 	}
 	pkt_key_of(pkt, &k);
-	uint64_t h = key_hash(&pkt->src, k.sp, &pkt->dst, k.dp, pkt->ip_proto, k.one_way) ^
-		vg_flow_mix64(pkt->session);
+	uint64_t h = pkt->flow_hashed ? pkt->flow_hash : packet_hash(pkt, &k);
 
 	c = lookup(ft, pkt, &k, h, &is_orig);
 	if (c != NULL && c->kind == VG_KIND_TCP && pkt->l4_ok == VG_L4_FULL && !pkt->bad_checksum &&

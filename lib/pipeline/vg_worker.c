@@ -82,36 +82,73 @@ run_ip(struct vg_worker *w, struct vg_pkt *pkt)
 	}
 }
 
+/* A decoded packet waiting its turn, with the frame's further packets. */
+struct pending {
+	struct vg_pkt pkt;
+	enum vg_decode_result r;
+	const uint8_t *more; /* 802.11 A-MSDU subframes still in the frame */
+	uint32_t more_len;
+};
+
+#define AHEAD 3 /* packets decoded before their turn, so their flows can be prefetched */
+
+static void
+decode_one(struct vg_worker *w, int link, const struct vg_raw_pkt *raw, struct pending *p)
+{
+	p->r = vg_decode(&w->dec, link, raw->data, raw->cap_len, raw->wire_len, raw->ts_ns,
+		&p->pkt);
+	/* The decoder keeps one frame's subframes; each pending packet keeps its own. */
+	p->more = w->dec.more;
+	p->more_len = w->dec.more_len;
+	w->dec.more_len = 0;
+	if (p->r == VG_DECODE_IP)
+		vg_flow_prefetch(w->flows, &p->pkt);
+}
+
+static void
+run_pending(struct vg_worker *w, struct pending *p)
+{
+	if (p->r == VG_DECODE_IP) {
+		run_ip(w, &p->pkt);
+	} else {
+		vg_flow_advance(w->flows, p->pkt.ts_ns);
+		if (p->pkt.nweirds)
+			vg_flow_packet_weirds(w->flows, &p->pkt);
+	}
+	/* More packets in the same frame (802.11 A-MSDU subframes). */
+	w->dec.more = p->more;
+	w->dec.more_len = p->more_len;
+	while (w->dec.more_len > 0) {
+		if (vg_decode_next(&w->dec, &p->pkt) == VG_DECODE_IP)
+			run_ip(w, &p->pkt);
+		else if (p->pkt.nweirds)
+			vg_flow_packet_weirds(w->flows, &p->pkt);
+	}
+}
+
+/*
+ * Decoding runs AHEAD - 1 packets in front of the flow table: while packet i
+ * goes through the flow table, packet i+1's connection and packet i+2's hash
+ * bucket are already on their way into the cache.
+ */
 void
 vg_worker_burst(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts, uint16_t n)
 {
-	struct vg_pkt pkt;
+	struct pending ring[AHEAD];
+	uint16_t next = 0;
 
 	w->stats.bursts++;
 	w->stats.packets += n;
 	for (uint16_t i = 0; i < n; i++) {
-		if (i + 2 < n)
-			__builtin_prefetch(pkts[i + 2].data);
-		enum vg_decode_result r = vg_decode(&w->dec, link, pkts[i].data, pkts[i].cap_len,
-			pkts[i].wire_len, pkts[i].ts_ns, &pkt);
-
-		switch (r) {
-		case VG_DECODE_IP:
-			run_ip(w, &pkt);
-			break;
-		default:
-			vg_flow_advance(w->flows, pkt.ts_ns);
-			if (pkt.nweirds)
-				vg_flow_packet_weirds(w->flows, &pkt);
-			break;
+		while (next < n && next < i + AHEAD) {
+			if (next + 2 < n)
+				__builtin_prefetch(pkts[next + 2].data);
+			decode_one(w, link, &pkts[next], &ring[next % AHEAD]);
+			next++;
 		}
-		/* More packets in the same frame (802.11 A-MSDU subframes). */
-		while (w->dec.more_len > 0) {
-			if (vg_decode_next(&w->dec, &pkt) == VG_DECODE_IP)
-				run_ip(w, &pkt);
-			else if (pkt.nweirds)
-				vg_flow_packet_weirds(w->flows, &pkt);
-		}
+		if (i + 1 < next)
+			vg_flow_prefetch_conn(w->flows, &ring[(i + 1) % AHEAD].pkt);
+		run_pending(w, &ring[i % AHEAD]);
 	}
 }
 
