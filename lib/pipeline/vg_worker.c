@@ -108,6 +108,9 @@ decode_one(struct vg_worker *w, int link, const struct vg_raw_pkt *raw, struct p
 static void
 run_pending(struct vg_worker *w, struct pending *p)
 {
+	/* The frame's own subframes; decapsulation in run_ip() may find some too. */
+	w->dec.more = p->more;
+	w->dec.more_len = p->more_len;
 	if (p->r == VG_DECODE_IP) {
 		run_ip(w, &p->pkt);
 	} else {
@@ -116,8 +119,6 @@ run_pending(struct vg_worker *w, struct pending *p)
 			vg_flow_packet_weirds(w->flows, &p->pkt);
 	}
 	/* More packets in the same frame (802.11 A-MSDU subframes). */
-	w->dec.more = p->more;
-	w->dec.more_len = p->more_len;
 	while (w->dec.more_len > 0) {
 		if (vg_decode_next(&w->dec, &p->pkt) == VG_DECODE_IP)
 			run_ip(w, &p->pkt);
