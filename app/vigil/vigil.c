@@ -128,8 +128,7 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 }
 
 struct vg_logshm *
-vg_log_segment(const char *name, uint32_t nrings, uint64_t ring_size, uint32_t features,
-	bool json)
+vg_log_segment(const char *name, uint32_t nrings, uint64_t ring_size, uint32_t features, bool json)
 {
 	char err[256];
 	struct vg_logshm *shm;
@@ -137,8 +136,10 @@ vg_log_segment(const char *name, uint32_t nrings, uint64_t ring_size, uint32_t f
 	if (name == NULL) {
 		shm = vg_logshm_create(NULL, nrings, ring_size, features);
 		if (shm == NULL) {
-			fprintf(stderr, "vigil: cannot create the log rings (%s); try a smaller "
-					"--ring-size\n", strerror(errno));
+			fprintf(stderr,
+				"vigil: cannot create the log rings (%s); try a smaller "
+				"--ring-size\n",
+				strerror(errno));
 			return NULL;
 		}
 	} else {
@@ -292,9 +293,11 @@ vg_run_offline(const struct vg_options *o)
 	if (o->stats)
 		print_stats(&w, off.ring, off.writer, secs);
 	if (o->logd != NULL && off.ring->hdr->drops > 0) {
-		fprintf(stderr, "vigil: %" PRIu64 " records dropped: vigil-logd did not drain "
-				"/dev/shm/%s; start it (vigil-logd --shm %s) or give a larger "
-				"--ring-size\n", off.ring->hdr->drops, o->logd, o->logd);
+		fprintf(stderr,
+			"vigil: %" PRIu64 " records dropped: vigil-logd did not drain "
+			"/dev/shm/%s; start it (vigil-logd --shm %s) or give a larger "
+			"--ring-size\n",
+			off.ring->hdr->drops, o->logd, o->logd);
 		rc = 1;
 	}
 	if (vg_pcap_error(src) != NULL) {

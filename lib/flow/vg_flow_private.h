@@ -152,8 +152,8 @@ struct vg_flow_table {
 	uint32_t lru_head[VG_LRU_CLASSES], lru_tail[VG_LRU_CLASSES];
 	struct vg_timer_fifo attempt; /* TCP attempt timers, start + 5 s */
 	struct vg_timer_fifo close;   /* close and expire timers */
-	uint64_t now_ns;        /* network time when the timers last ran */
-	uint64_t next_check_ns; /* when they run next */
+	uint64_t now_ns;              /* network time when the timers last ran */
+	uint64_t next_check_ns;       /* when they run next */
 	uint64_t uid_state;
 	struct vg_weird_seen weird_seen[VG_WEIRD_SEEN_SLOTS];
 	uint64_t tunnel_reg[VG_TUNNEL_REG_SLOTS];

@@ -51,8 +51,8 @@ addr_hash(const struct vg_addr *a, uint16_t port)
  * hashes); a one-way key (ICMP errors) keeps its direction.
  */
 static inline uint64_t
-key_hash(const struct vg_addr *s, uint16_t sp, const struct vg_addr *d, uint16_t dp,
-	uint8_t proto, bool one_way)
+key_hash(const struct vg_addr *s, uint16_t sp, const struct vg_addr *d, uint16_t dp, uint8_t proto,
+	bool one_way)
 {
 	uint64_t hs = addr_hash(s, sp), hd = addr_hash(d, dp);
 	uint64_t h = one_way ? hs ^ (hd * 0xff51afd7ed558ccdULL + 1) : hs + hd;

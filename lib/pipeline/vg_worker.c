@@ -95,8 +95,8 @@ struct pending {
 static void
 decode_one(struct vg_worker *w, int link, const struct vg_raw_pkt *raw, struct pending *p)
 {
-	p->r = vg_decode(&w->dec, link, raw->data, raw->cap_len, raw->wire_len, raw->ts_ns,
-		&p->pkt);
+	p->r = vg_decode(
+		&w->dec, link, raw->data, raw->cap_len, raw->wire_len, raw->ts_ns, &p->pkt);
 	/* The decoder keeps one frame's subframes; each pending packet keeps its own. */
 	p->more = w->dec.more;
 	p->more_len = w->dec.more_len;
