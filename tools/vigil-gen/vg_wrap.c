@@ -642,7 +642,8 @@ vg_put_outer(struct vg_wrap *w, const struct vg_wrap_l3 *u, const struct vg_finf
 		p = vg_put_gre(p, VG_GRE_ERSPAN3, w->gre_seq++);
 		vg_put16(p, 2u << 12 | vlan);
 		vg_put16(p + 2, cos << 13 | bso << 11 | (uint32_t)cut << 10 | sess);
-		vg_put32(p + 4, (uint32_t)usec);
+		/* Gra 01b: the timestamp counts 100-nanosecond units. */
+		vg_put32(p + 4, (uint32_t)(usec * 10));
 		/* SGT 0; P 1 (Ethernet), FT 0, HW ID 0, D direction, Gra 1, O 0 */
 		vg_put16(p + 8, 0);
 		vg_put16(p + 10, 1u << 15 | (uint32_t)fi->dir << 3 | 1u << 1);
