@@ -34,7 +34,7 @@ struct vg_scaled {
 	uint32_t threshold;
 };
 
-#define VG_GAP_RANGES 8
+#define VG_GAP_RANGES 4
 
 /* Tracks in-order and buffered data to find content gaps (Zeek's reassembler). */
 struct vg_reasm {
