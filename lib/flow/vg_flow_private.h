@@ -98,23 +98,24 @@ struct vg_conn {
 	uint64_t session; /* mirror session: part of the key */
 	struct vg_addr orig_h, resp_h;
 	uint16_t orig_p, resp_p;
-	uint16_t vlan, inner_vlan;
-	uint8_t orig_l2[6], resp_l2[6];
 	uint64_t start_ns;
 	uint64_t last_ns;
-	uint64_t uid_hi, uid_lo;
 	uint8_t nparents;
-	uint8_t tunnel_type;                    /* this UDP connection carries a tunnel (service) */
-	uint8_t tunnel_changes;                 /* encapsulation changes seen (Zeek allows 5) */
-	uint8_t hist_x;                         /* 'X' written: more changes than allowed */
-	uint64_t encap_hash;                    /* the encapsulation the last packet came in */
-	uint64_t parent_uid[VG_MAX_TUNNELS][2]; /* tunnel_parents */
+	uint8_t tunnel_type;    /* this UDP connection carries a tunnel (service) */
+	uint8_t tunnel_changes; /* encapsulation changes seen (Zeek allows 5) */
+	uint8_t hist_x;         /* 'X' written: more changes than allowed */
+	uint64_t encap_hash;    /* the encapsulation the last packet came in */
 	uint64_t missed_bytes;
 	uint32_t hist_seen;
 	char history[VG_HISTORY_MAX];
 	struct vg_side orig, resp;
-	struct vg_tcp_ep tcp[2];                      /* [0] orig, [1] resp */
+	struct vg_tcp_ep tcp[2]; /* [0] orig, [1] resp */
+	/* Cold: read when the connection is logged, rarely written. */
 	uint8_t weird_logged[(VG_WEIRD_MAX + 7) / 8]; /* names logged for this conn */
+	uint16_t vlan, inner_vlan;
+	uint8_t orig_l2[6], resp_l2[6];
+	uint64_t uid_hi, uid_lo;
+	uint64_t parent_uid[VG_MAX_TUNNELS][2]; /* tunnel_parents */
 };
 
 /* A pending timer: the connection and its generation when armed. */
