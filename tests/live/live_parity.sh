@@ -13,7 +13,8 @@ vigil=$1
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 shared=${2:-${VIGIL_SHARED:-$here/../../../shared}}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# EAL leaves a runtime directory per --file-prefix behind: remove ours.
+trap 'rm -rf "$tmp" /var/run/dpdk/vglive$$-* 2> /dev/null' EXIT
 checks=0
 fails=0
 if [ ! -f "$shared/zeek-parity/manifest.tsv" ]; then

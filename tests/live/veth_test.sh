@@ -28,7 +28,7 @@ cleanup() {
 	ip link del "${tag}pb" 2> /dev/null
 	ip link del "${tag}br" 2> /dev/null
 	[ -n "${KEEP:-}" ] && cp -r "$tmp" "$KEEP"
-	rm -rf "$tmp"
+	rm -rf "$tmp" "/var/run/dpdk/$tag" 2> /dev/null
 }
 trap cleanup EXIT
 checks=0
