@@ -19,35 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vg_test.h"
 #include "vg_logfmt.h"
 #include "vg_logring.h"
 #include "vg_record.h"
 #include "vg_schema.h"
-
-static unsigned int n_checks;
-static unsigned int n_failed;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		n_checks++;                                                                        \
-		if (!(cond)) {                                                                     \
-			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__,       \
-				__func__, #cond);                                                  \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		unsigned long long va_ = (unsigned long long)(a);                                  \
-		unsigned long long vb_ = (unsigned long long)(b);                                  \
-		n_checks++;                                                                        \
-		if (va_ != vb_) {                                                                  \
-			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: %s: check failed: %s == %s (%llu != %llu)\n",      \
-				__FILE__, __LINE__, __func__, #a, #b, va_, vb_);                   \
-		}                                                                                  \
-	} while (0)
 
 /* Same as CHECK but counted once for a whole loop: reports only the first failure. */
 static bool

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vg_gen.h"
+#include "vg_put.h"
 
 #define VG_ETH_LEN         14u
 #define VG_VLAN_LEN        4u
@@ -27,22 +28,6 @@
 #define VG_IPPROTO_TCP   6u
 #define VG_IPPROTO_UDP   17u
 #define VG_IPPROTO_ICMP6 58u
-
-static inline void
-vg_put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-vg_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static inline uint64_t
 vg_mix64(uint64_t x)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vg_put.h"
 #include "vg_wrap.h"
 
 #define VG_IP4(a, b, c, d) (((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
@@ -137,22 +138,6 @@ struct vg_wrap {
 	struct vg_wrap_l3 units[VG_WRAP_MAX_UNITS];
 	uint8_t buf[VG_WRAP_SNAPLEN + 256];
 };
-
-static inline void
-vg_put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-vg_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static inline void
 vg_put64(uint8_t *p, uint64_t v)
