@@ -20,6 +20,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
+#include "vg_common.h"
 #include "vg_dpdk_port.h"
 #include "vg_live.h"
 #include "vg_logfmt.h"
@@ -34,15 +35,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
-}
-
-static uint64_t
-wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static void
@@ -261,7 +253,7 @@ vg_run_live(int argc, char **argv)
 	live.nworkers = nworkers;
 	live.tsc_hz = rte_get_tsc_hz();
 	live.base_tsc = rte_rdtsc();
-	live.base_ns = wall_ns();
+	live.base_ns = vg_wall_ns();
 	vg_port_set_from_analyzers(&server_ports, o.analyzers, NULL);
 
 	unsigned lcore;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #define vg_likely(x)   __builtin_expect(!!(x), 1)
 #define vg_unlikely(x) __builtin_expect(!!(x), 0)
@@ -20,6 +21,16 @@
 #define VG_MAX(a, b)     ((a) > (b) ? (a) : (b))
 
 #define VG_NS_PER_SEC 1000000000ULL
+
+/* The wall clock in nanoseconds since the epoch (not for the data path). */
+static inline uint64_t
+vg_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 /* Big-endian loads from a byte pointer; callers check the length first. */
 static inline uint16_t

@@ -15,6 +15,7 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
 
+#include "vg_common.h"
 #include "vg_dpdk_port.h"
 
 #define DEFAULT_MBUFS   16383
@@ -68,15 +69,6 @@ static uint8_t symmetric_key[40] = {
 	0x5a,
 };
 
-static uint64_t
-wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * The RX timestamp field has no fixed unit. net_pcap stores the capture time
  * in microseconds; a NIC stores its own clock, which is read twice 100 ms apart
@@ -98,11 +90,11 @@ calibrate_ts(struct vg_ports *ps, struct vg_port *p)
 	}
 	if (!p->hw_timestamp || rte_eth_read_clock(p->id, &c0) != 0)
 		return;
-	w0 = wall_ns();
+	w0 = vg_wall_ns();
 	rte_delay_ms(100);
 	if (rte_eth_read_clock(p->id, &c1) != 0 || c1 <= c0)
 		return;
-	w1 = wall_ns();
+	w1 = vg_wall_ns();
 	t->hz = (uint64_t)((unsigned __int128)(c1 - c0) * 1000000000ULL / (w1 - w0));
 	if (t->hz == 0)
 		return;

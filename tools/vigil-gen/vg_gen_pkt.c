@@ -29,17 +29,6 @@
 #define VG_IPPROTO_UDP   17u
 #define VG_IPPROTO_ICMP6 58u
 
-static inline uint64_t
-vg_mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
-
 /*
  * One's complement sum of a buffer, in the host's native 16-bit word order. Folding native
  * words of any width gives the same 16-bit result modulo 0xffff, and storing the final value

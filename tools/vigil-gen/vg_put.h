@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Big-endian stores shared by the generator and the mirror wrapper. */
+/* Helpers shared by the generator and the mirror wrapper: big-endian stores, a mixer. */
 #ifndef VG_PUT_H
 #define VG_PUT_H
 
@@ -19,6 +19,18 @@ vg_put32(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)(v >> 16);
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
+}
+
+/* splitmix64's finalizer: spreads a 64-bit value over all bits. */
+static inline uint64_t
+vg_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
 }
 
 #endif /* VG_PUT_H */

@@ -152,17 +152,6 @@ vg_get16(const uint8_t *p)
 	return (uint16_t)((p[0] << 8) | p[1]);
 }
 
-static inline uint64_t
-vg_mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
-
 /* FNV-1a over bytes, then a strong finalizer. */
 static uint64_t
 vg_hash(const uint8_t *p, size_t n)
