@@ -79,12 +79,12 @@ struct vg_side {
 struct vg_conn {
 	/* Hash chain and the inactivity list. */
 	uint32_t hnext;
-	uint32_t lru_prev, lru_next;
-	uint32_t gen; /* bumped on free: stale timer entries are skipped */
+	uint32_t idle_prev, idle_next; /* on the idle wheel's slot list */
+	uint32_t gen;                  /* bumped on free: stale timer entries are skipped */
 	uint8_t in_use;
 	uint8_t kind; /* enum vg_conn_kind */
 	uint8_t ip_proto;
-	uint8_t lru_class;
+	uint8_t idle_class; /* enum vg_idle_class: which inactivity timeout applies */
 	uint8_t is_v4;
 	uint8_t one_way; /* ICMP one-way: the key keeps direction */
 	uint8_t partial; /* TCP: started without a clean SYN */
@@ -94,6 +94,7 @@ struct vg_conn {
 	uint8_t has_l2;
 	uint8_t mirrored;
 	uint8_t history_len;
+	uint16_t idle_slot; /* the idle wheel slot it is on */
 	uint64_t key_hash;
 	uint64_t session; /* mirror session: part of the key */
 	struct vg_addr orig_h, resp_h;
@@ -141,7 +142,22 @@ struct vg_weird_seen {
 /* Tunnels already announced in tunnel.log (uids; 0 empty). */
 #define VG_TUNNEL_REG_SLOTS 65536
 
-#define VG_LRU_CLASSES 3 /* short (1 min), long (TCP 5 min), gone */
+/*
+ * Inactivity timeouts: a wheel of one-second (2^30 ns) slots covering more
+ * than the longest timeout. A connection sits in the slot of the time it
+ * would expire if no packet came; packets do not move it. When its slot comes
+ * round, it is removed if it really is idle, else put in the slot of its new
+ * expiry. The lookup checks the exact expiry, so a packet never joins a
+ * connection that has timed out but not yet been collected.
+ */
+#define VG_IDLE_SLOT_SHIFT 30
+#define VG_IDLE_SLOTS      512
+
+enum vg_idle_class {
+	VG_IDLE_SHORT, /* UDP, ICMP, other, TCP before the handshake completes: 1 min */
+	VG_IDLE_TCP,   /* established TCP: 5 min */
+	VG_IDLE_NONE,  /* not on the wheel */
+};
 
 struct vg_flow_table {
 	struct vg_flow_cfg cfg;
@@ -150,11 +166,12 @@ struct vg_flow_table {
 	uint32_t *buckets;
 	uint32_t nbuckets;
 	uint32_t free_head;
-	uint32_t lru_head[VG_LRU_CLASSES], lru_tail[VG_LRU_CLASSES];
-	struct vg_timer_fifo attempt; /* TCP attempt timers, start + 5 s */
-	struct vg_timer_fifo close;   /* close and expire timers */
-	uint64_t now_ns;              /* network time when the timers last ran */
-	uint64_t next_check_ns;       /* when they run next */
+	uint32_t idle_wheel[VG_IDLE_SLOTS]; /* slot list heads */
+	uint64_t idle_cursor;               /* the next slot (absolute number) to collect */
+	struct vg_timer_fifo attempt;       /* TCP attempt timers, start + 5 s */
+	struct vg_timer_fifo close;         /* close and expire timers */
+	uint64_t now_ns;                    /* network time when the timers last ran */
+	uint64_t next_check_ns;             /* when they run next */
 	uint64_t uid_state;
 	struct vg_weird_seen weird_seen[VG_WEIRD_SEEN_SLOTS];
 	uint64_t tunnel_reg[VG_TUNNEL_REG_SLOTS];

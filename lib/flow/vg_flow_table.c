@@ -13,13 +13,7 @@
 
 #define DEFAULT_MAX_FLOWS (1u << 20)
 
-enum lru_class {
-	LRU_SHORT, /* UDP, ICMP, other, TCP before the handshake completes: 1 min */
-	LRU_TCP,   /* established TCP: 5 min */
-	LRU_NONE,
-};
-
-static const uint64_t lru_timeout[] = {VG_TIMEOUT_SHORT, VG_TIMEOUT_TCP};
+static const uint64_t idle_timeout[] = {VG_TIMEOUT_SHORT, VG_TIMEOUT_TCP};
 
 /* ---- hashing ---------------------------------------------------------- */
 
@@ -62,63 +56,67 @@ key_hash(const struct vg_addr *s, uint16_t sp, const struct vg_addr *d, uint16_t
 
 /* ---- lists and timers ------------------------------------------------- */
 
-static void
-lru_unlink(struct vg_flow_table *ft, struct vg_conn *c, uint32_t idx __attribute__((unused)))
-{
-	if (c->lru_class >= LRU_NONE)
-		return;
-	if (c->lru_prev != VG_NIL)
-		ft->conns[c->lru_prev].lru_next = c->lru_next;
-	else
-		ft->lru_head[c->lru_class] = c->lru_next;
-	if (c->lru_next != VG_NIL)
-		ft->conns[c->lru_next].lru_prev = c->lru_prev;
-	else
-		ft->lru_tail[c->lru_class] = c->lru_prev;
-	c->lru_class = LRU_NONE;
-}
-
-static void
-lru_append(struct vg_flow_table *ft, struct vg_conn *c, uint32_t idx, uint8_t cls)
-{
-	c->lru_class = cls;
-	c->lru_next = VG_NIL;
-	c->lru_prev = ft->lru_tail[cls];
-	if (c->lru_prev != VG_NIL)
-		ft->conns[c->lru_prev].lru_next = idx;
-	else
-		ft->lru_head[cls] = idx;
-	ft->lru_tail[cls] = idx;
-}
-
 static inline uint32_t
 conn_index(const struct vg_flow_table *ft, const struct vg_conn *c)
 {
 	return (uint32_t)(c - ft->conns);
 }
 
-/* Marks activity: the connection moves to the tail of its list. */
+/* When the connection times out if nothing more is seen. */
+static inline uint64_t
+idle_expiry(const struct vg_conn *c)
+{
+	return c->last_ns + idle_timeout[c->idle_class];
+}
+
+static inline bool
+idle_expired(const struct vg_conn *c, uint64_t now)
+{
+	return c->idle_class < VG_IDLE_NONE && idle_expiry(c) <= now;
+}
+
 static void
-lru_touch(struct vg_flow_table *ft, struct vg_conn *c)
+idle_unlink(struct vg_flow_table *ft, struct vg_conn *c)
+{
+	if (c->idle_class >= VG_IDLE_NONE)
+		return;
+	if (c->idle_prev != VG_NIL)
+		ft->conns[c->idle_prev].idle_next = c->idle_next;
+	else
+		ft->idle_wheel[c->idle_slot] = c->idle_next;
+	if (c->idle_next != VG_NIL)
+		ft->conns[c->idle_next].idle_prev = c->idle_prev;
+	c->idle_class = VG_IDLE_NONE;
+}
+
+/* Puts the connection in the slot of its expiry (never one already collected). */
+static void
+idle_insert(struct vg_flow_table *ft, struct vg_conn *c, uint8_t cls)
 {
 	uint32_t idx = conn_index(ft, c);
-	uint8_t cls = c->lru_class;
+	uint64_t at;
+	uint16_t slot;
 
-	if (cls >= LRU_NONE || ft->lru_tail[cls] == idx)
-		return;
-	lru_unlink(ft, c, idx);
-	lru_append(ft, c, idx, cls);
+	c->idle_class = cls;
+	at = idle_expiry(c) >> VG_IDLE_SLOT_SHIFT;
+	if (at < ft->idle_cursor)
+		at = ft->idle_cursor;
+	slot = (uint16_t)(at % VG_IDLE_SLOTS);
+	c->idle_slot = slot;
+	c->idle_prev = VG_NIL;
+	c->idle_next = ft->idle_wheel[slot];
+	if (c->idle_next != VG_NIL)
+		ft->conns[c->idle_next].idle_prev = idx;
+	ft->idle_wheel[slot] = idx;
 }
 
 void
 vg_flow_set_long_timeout(struct vg_flow_table *ft, struct vg_conn *c)
 {
-	uint32_t idx = conn_index(ft, c);
-
-	if (c->lru_class == LRU_TCP)
-		return;
-	lru_unlink(ft, c, idx);
-	lru_append(ft, c, idx, LRU_TCP);
+	/* The expiry only moves later: the wheel finds out when the slot comes. */
+	(void)ft;
+	if (c->idle_class < VG_IDLE_NONE)
+		c->idle_class = VG_IDLE_TCP;
 }
 
 static int
@@ -193,8 +191,8 @@ vg_flow_table_create(const struct vg_flow_cfg *cfg)
 	 * freed ones go on the free list. */
 	ft->free_head = VG_NIL;
 	ft->high_water = 0;
-	for (int i = 0; i < VG_LRU_CLASSES; i++)
-		ft->lru_head[i] = ft->lru_tail[i] = VG_NIL;
+	for (int i = 0; i < VG_IDLE_SLOTS; i++)
+		ft->idle_wheel[i] = VG_NIL;
 	ft->uid_state = cfg->uid_seed ^ 0x5851f42d4c957f2dULL;
 	return ft;
 }
@@ -248,7 +246,7 @@ conn_remove(struct vg_flow_table *ft, struct vg_conn *c)
 	vg_conn_log(ft, c);
 	vg_tunnels_on_remove(ft, c);
 	bucket_unlink(ft, c, idx);
-	lru_unlink(ft, c, idx);
+	idle_unlink(ft, c);
 	c->in_use = 0;
 	c->gen++;
 	c->hnext = ft->free_head;
@@ -265,15 +263,15 @@ conn_alloc(struct vg_flow_table *ft)
 
 		memset(c, 0, sizeof(*c));
 		c->in_use = 1;
-		c->lru_class = LRU_NONE;
+		c->idle_class = VG_IDLE_NONE;
 		return c;
 	}
 	if (ft->free_head == VG_NIL) {
-		/* Full: the least recently active connection makes room. */
-		uint32_t victim = ft->lru_head[LRU_SHORT];
+		/* Full: the connection due to time out first makes room. */
+		uint32_t victim = VG_NIL;
 
-		if (victim == VG_NIL)
-			victim = ft->lru_head[LRU_TCP];
+		for (uint32_t i = 0; i < VG_IDLE_SLOTS && victim == VG_NIL; i++)
+			victim = ft->idle_wheel[(ft->idle_cursor + i) % VG_IDLE_SLOTS];
 		if (victim == VG_NIL)
 			return NULL;
 		ft->stats.evicted++;
@@ -290,7 +288,7 @@ conn_alloc(struct vg_flow_table *ft)
 	memset(c, 0, sizeof(*c));
 	c->gen = gen;
 	c->in_use = 1;
-	c->lru_class = LRU_NONE;
+	c->idle_class = VG_IDLE_NONE;
 	return c;
 }
 
@@ -354,17 +352,47 @@ run_close_timers(struct vg_flow_table *ft, uint64_t now)
 	}
 }
 
+/* Collects one wheel slot: idle connections go, the others move on. */
+static void
+idle_collect_slot(struct vg_flow_table *ft, uint32_t slot, uint64_t now)
+{
+	uint32_t idx = ft->idle_wheel[slot];
+
+	ft->idle_wheel[slot] = VG_NIL;
+	while (idx != VG_NIL) {
+		struct vg_conn *c = &ft->conns[idx];
+
+		idx = c->idle_next;
+		if (idx != VG_NIL)
+			ft->conns[idx].idle_prev = VG_NIL;
+		if (idle_expiry(c) <= now) {
+			c->idle_class = VG_IDLE_NONE; /* already off the list */
+			conn_remove(ft, c);
+		} else {
+			idle_insert(ft, c, c->idle_class);
+		}
+	}
+}
+
 static void
 run_inactivity(struct vg_flow_table *ft, uint64_t now)
 {
-	for (int cls = 0; cls < LRU_NONE; cls++) {
-		while (ft->lru_head[cls] != VG_NIL) {
-			struct vg_conn *c = &ft->conns[ft->lru_head[cls]];
+	uint64_t due = now >> VG_IDLE_SLOT_SHIFT; /* slots below this are in the past */
 
-			if (c->last_ns + lru_timeout[cls] > now)
-				break;
-			conn_remove(ft, c);
-		}
+	if (ft->idle_cursor == 0 || due - ft->idle_cursor > VG_IDLE_SLOTS) {
+		/* First packet, or a jump longer than the wheel: every slot once. */
+		uint64_t from = ft->idle_cursor;
+
+		ft->idle_cursor = due;
+		if (from != 0)
+			for (uint32_t s = 0; s < VG_IDLE_SLOTS; s++)
+				idle_collect_slot(ft, s, now);
+		return;
+	}
+	while (ft->idle_cursor < due) {
+		uint64_t s = ft->idle_cursor++;
+
+		idle_collect_slot(ft, (uint32_t)(s % VG_IDLE_SLOTS), now);
 	}
 }
 
@@ -500,7 +528,7 @@ conn_create(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt
 	c->uid_lo = next_rand(ft);
 	c->hnext = ft->buckets[h & (ft->nbuckets - 1)];
 	ft->buckets[h & (ft->nbuckets - 1)] = idx;
-	lru_append(ft, c, idx, LRU_SHORT);
+	idle_insert(ft, c, VG_IDLE_SHORT);
 	ft->stats.created++;
 	ft->stats.active++;
 	ft->stats.created_kind[k->kind]++;
@@ -538,8 +566,8 @@ vg_flow_prefetch_conn(struct vg_flow_table *ft, const struct vg_pkt *pkt)
 	if (idx != VG_NIL) {
 		const uint8_t *c = (const uint8_t *)&ft->conns[idx];
 
-		__builtin_prefetch(c);
-		__builtin_prefetch(c + 64);
+		for (int l = 0; l < 10; l++)
+			__builtin_prefetch(c + 64 * l);
 	}
 }
 
@@ -579,6 +607,11 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 	uint64_t h = pkt->flow_hashed ? pkt->flow_hash : packet_hash(pkt, &k);
 
 	c = lookup(ft, pkt, &k, h, &is_orig);
+	if (c != NULL && idle_expired(c, pkt->ts_ns)) {
+		/* Timed out, not yet collected: it ends here, as if its timer had run. */
+		conn_remove(ft, c);
+		c = NULL;
+	}
 	if (c != NULL && c->kind == VG_KIND_TCP && pkt->l4_ok == VG_L4_FULL && !pkt->bad_checksum &&
 		vg_tcp_is_reuse(c, pkt)) {
 		ft->stats.reused++;
@@ -627,9 +660,6 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 		vg_icmp_packet(ft, c, pkt, is_orig);
 		break;
 	}
-	/* The inactivity lists stay in last-activity order. */
-	if (c->in_use && c->last_ns == pkt->ts_ns)
-		lru_touch(ft, c);
 	return c->in_use ? conn_index(ft, c) : VG_FLOW_NONE;
 }
 

@@ -90,7 +90,7 @@ struct pending {
 	uint32_t more_len;
 };
 
-#define AHEAD 3 /* packets decoded before their turn, so their flows can be prefetched */
+#define AHEAD 4 /* packets decoded before their turn, so their flows can be prefetched */
 
 static void
 decode_one(struct vg_worker *w, int link, const struct vg_raw_pkt *raw, struct pending *p)
@@ -147,8 +147,8 @@ vg_worker_burst(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts, ui
 			decode_one(w, link, &pkts[next], &ring[next % AHEAD]);
 			next++;
 		}
-		if (i + 1 < next)
-			vg_flow_prefetch_conn(w->flows, &ring[(i + 1) % AHEAD].pkt);
+		if (i + 2 < next)
+			vg_flow_prefetch_conn(w->flows, &ring[(i + 2) % AHEAD].pkt);
 		run_pending(w, &ring[i % AHEAD]);
 	}
 }
