@@ -251,9 +251,7 @@ vg_run_live(int argc, char **argv)
 	memset(&live, 0, sizeof(live));
 	live.ports = &ports;
 	live.nworkers = nworkers;
-	live.tsc_hz = rte_get_tsc_hz();
-	live.base_tsc = rte_rdtsc();
-	live.base_ns = vg_wall_ns();
+	vg_live_clock_init(&live);
 	vg_port_set_from_analyzers(&server_ports, o.analyzers, NULL);
 
 	unsigned lcore;

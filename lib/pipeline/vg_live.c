@@ -18,12 +18,27 @@
 #define BURST         32
 #define DISPATCH_RING 4096
 
+void
+vg_live_clock_init(struct vg_live *live)
+{
+	live->tsc_hz = rte_get_tsc_hz();
+	/* A multiply and a shift per conversion instead of a 128-bit division. */
+	live->tsc_mult =
+		(uint64_t)(((unsigned __int128)1000000000ULL << VG_LIVE_TSC_SHIFT) / live->tsc_hz);
+	live->base_tsc = rte_rdtsc();
+	live->base_ns = vg_wall_ns();
+}
+
+static inline uint64_t
+tsc_to_ns(const struct vg_live *live, uint64_t ticks)
+{
+	return (uint64_t)(((unsigned __int128)ticks * live->tsc_mult) >> VG_LIVE_TSC_SHIFT);
+}
+
 uint64_t
 vg_live_now_ns(const struct vg_live *live)
 {
-	uint64_t d = rte_rdtsc() - live->base_tsc;
-
-	return live->base_ns + (uint64_t)((unsigned __int128)d * 1000000000ULL / live->tsc_hz);
+	return live->base_ns + tsc_to_ns(live, rte_rdtsc() - live->base_tsc);
 }
 
 int
@@ -106,8 +121,13 @@ owner(struct vg_live_worker *lw, const uint8_t *data, uint32_t cap, uint32_t wir
 	return (uint16_t)(h % lw->live->nworkers);
 }
 
+/*
+ * The packet's network time: the NIC's stamp, else the TSC read once per burst
+ * (the packets arrived together), one nanosecond apart so that every packet's
+ * time is distinct and increasing.
+ */
 static uint64_t
-pkt_time(const struct vg_live_worker *lw, const struct rte_mbuf *m)
+pkt_time(struct vg_live_worker *lw, const struct rte_mbuf *m, uint64_t *burst_ns)
 {
 	const struct vg_ports *ps = lw->live->ports;
 
@@ -118,8 +138,15 @@ pkt_time(const struct vg_live_worker *lw, const struct rte_mbuf *m)
 		if (t != 0)
 			return t;
 	}
-	/* No usable stamp: the TSC now (a register read), distinct for every packet. */
-	return vg_live_now_ns(lw->live);
+	if (*burst_ns == 0) {
+		*burst_ns = vg_live_now_ns(lw->live);
+		if (*burst_ns <= lw->last_tsc_ns)
+			*burst_ns = lw->last_tsc_ns + 1;
+	} else {
+		(*burst_ns)++;
+	}
+	lw->last_tsc_ns = *burst_ns;
+	return *burst_ns;
 }
 
 static void
@@ -127,6 +154,7 @@ process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 {
 	struct vg_raw_pkt raw[BURST];
 	uint32_t used = 0;
+	uint64_t burst_ns = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		raw[i].data = rte_pktmbuf_mtod(m[i], const uint8_t *);
@@ -143,7 +171,7 @@ process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 			}
 		}
 		raw[i].wire_len = m[i]->pkt_len;
-		raw[i].ts_ns = pkt_time(lw, m[i]);
+		raw[i].ts_ns = pkt_time(lw, m[i], &burst_ns);
 	}
 	lw->last_ts_ns = raw[n - 1].ts_ns;
 	lw->last_rx_tsc = rte_rdtsc();
@@ -235,9 +263,8 @@ vg_live_worker_main(void *arg)
 			uint64_t tsc = rte_rdtsc();
 
 			if (lw->last_ts_ns != 0 && tsc - last_advance > live->tsc_hz / 10) {
-				uint64_t now = lw->last_ts_ns +
-					(uint64_t)((unsigned __int128)(tsc - lw->last_rx_tsc) *
-						1000000000ULL / live->tsc_hz);
+				uint64_t now =
+					lw->last_ts_ns + tsc_to_ns(live, tsc - lw->last_rx_tsc);
 
 				vg_flow_advance(lw->w.flows, now);
 				last_advance = tsc;

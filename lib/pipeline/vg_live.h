@@ -37,6 +37,7 @@ struct vg_live_worker {
 	struct vg_live_counters cnt;
 	uint64_t last_rx_tsc;       /* TSC when the last packet was processed */
 	uint64_t last_ts_ns;        /* and its network time */
+	uint64_t last_tsc_ns;       /* the last TSC-based stamp handed out */
 	uint8_t linear[256 * 1024]; /* multi-segment frames of one burst, copied flat */
 };
 
@@ -46,9 +47,15 @@ struct vg_live {
 	struct vg_live_worker *workers[VG_LIVE_MAX_WORKERS];
 	volatile int stop;
 	uint64_t tsc_hz;
+	uint64_t tsc_mult; /* ns per TSC tick, fixed point (VG_LIVE_TSC_SHIFT bits) */
 	uint64_t base_tsc;
 	uint64_t base_ns;
 };
+
+#define VG_LIVE_TSC_SHIFT 40
+
+/* Maps the TSC to the wall clock from now on (the TSC rate from DPDK). */
+void vg_live_clock_init(struct vg_live *live);
 
 /* Sets up a worker (memory on its NUMA node); -1 with errno set. */
 int vg_live_worker_init(

@@ -98,6 +98,7 @@ calibrate_ts(struct vg_ports *ps, struct vg_port *p)
 	t->hz = (uint64_t)((unsigned __int128)(c1 - c0) * 1000000000ULL / (w1 - w0));
 	if (t->hz == 0)
 		return;
+	t->mult = (uint64_t)(((unsigned __int128)1000000000ULL << VG_PORT_TS_SHIFT) / t->hz);
 	t->base_ticks = c1;
 	t->base_ns = w1;
 	t->mode = VG_TS_DEVICE;

@@ -46,7 +46,10 @@ struct vg_port_ts {
 	uint64_t base_ticks;
 	uint64_t base_ns;
 	uint64_t hz;
+	uint64_t mult; /* ns per tick, fixed point (VG_PORT_TS_SHIFT bits) */
 };
+
+#define VG_PORT_TS_SHIFT 32
 
 #define VG_PORT_TS_IDS 64
 
@@ -87,8 +90,8 @@ vg_port_ts_ns(const struct vg_ports *ps, uint16_t port, uint64_t ticks, uint64_t
 		return ticks * 1000;
 	case VG_TS_DEVICE:
 		return t->base_ns +
-			(uint64_t)((unsigned __int128)(ticks - t->base_ticks) * 1000000000ULL /
-				t->hz);
+			(uint64_t)(((unsigned __int128)(ticks - t->base_ticks) * t->mult) >>
+				VG_PORT_TS_SHIFT);
 	default:
 		return fallback;
 	}
