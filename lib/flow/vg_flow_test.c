@@ -608,6 +608,92 @@ test_udp_expiry(void)
 	coll_free(&c);
 }
 
+/* Sends one UDP packet from cli:sp to ext:9999. */
+static void
+udp_at(struct vg_flow_table *ft, uint64_t ts, uint16_t sp)
+{
+	struct vg_pkt p;
+
+	udp_pkt(&p, ts, cli, sp, ext, 9999, 12);
+	vg_flow_packet(ft, &p);
+}
+
+/* The inactivity wheel: active connections stay, idle ones go, on time. */
+static void
+test_idle_wheel(void)
+{
+	struct coll c = {0};
+	struct vg_flow_table *ft = mk_table(&c, NULL, 0, 1);
+	struct conn_row r;
+
+	CHECK(ft != NULL);
+	if (ft == NULL)
+		return;
+	/* A stays busy (a packet every 30 s, so it moves slot several times); B goes idle. */
+	udp_at(ft, T0, 1000);
+	udp_at(ft, T0, 2000);
+	for (int i = 1; i <= 5; i++)
+		udp_at(ft, T0 + (uint64_t)i * 30 * SEC, 1000);
+	CHECK_EQ(coll_count(&c, VG_LOG_CONN), 1);
+	CHECK(get_conn(&c, 0, &r));
+	CHECK_VPORT(r.v[VG_CONN_ORIG_P], 2000);
+	vg_flow_advance(ft, T0 + 150 * SEC + 58 * SEC);
+	CHECK_EQ(coll_count(&c, VG_LOG_CONN), 1);
+	vg_flow_advance(ft, T0 + 150 * SEC + 62 * SEC);
+	CHECK_EQ(coll_count(&c, VG_LOG_CONN), 2);
+	CHECK(get_conn(&c, 1, &r));
+	CHECK_VPORT(r.v[VG_CONN_ORIG_P], 1000);
+	CHECK_VNUM(r.v[VG_CONN_ORIG_PKTS], 6);
+	coll_free(&c);
+
+	/* A packet exactly one timeout after the last starts a new connection,
+	 * though the wheel has not reached its slot yet; one a nanosecond earlier
+	 * joins it. */
+	uint64_t t = T0 + 1000 * SEC;
+
+	udp_at(ft, t, 3000);
+	udp_at(ft, t, 3001);
+	udp_at(ft, t + 60 * SEC - 1, 3001);
+	CHECK_EQ(coll_count(&c, VG_LOG_CONN), 0);
+	udp_at(ft, t + 60 * SEC, 3000);
+	CHECK_EQ(coll_count(&c, VG_LOG_CONN), 1);
+	CHECK(get_conn(&c, 0, &r));
+	CHECK_VPORT(r.v[VG_CONN_ORIG_P], 3000);
+	CHECK_VNUM(r.v[VG_CONN_ORIG_PKTS], 1);
+	coll_free(&c);
+
+	/* Network time jumping further than the wheel turns collects everything due. */
+	vg_flow_advance(ft, t + 5000 * SEC);
+	CHECK_EQ(coll_count(&c, VG_LOG_CONN), 2);
+	CHECK_EQ(vg_flow_stats(ft)->active, 0);
+	coll_free(&c);
+
+	/* Established TCP waits five minutes. */
+	t += 6000 * SEC;
+	TCP(t, cli, 40000, srv, 80, SYN, 100, 0, 0);
+	TCP(t + 1 * MS, srv, 80, cli, 40000, SYN | ACK, 500, 101, 0);
+	TCP(t + 2 * MS, cli, 40000, srv, 80, ACK, 101, 501, 0);
+	vg_flow_advance(ft, t + 200 * SEC);
+	CHECK_EQ(coll_count(&c, VG_LOG_CONN), 0);
+	vg_flow_advance(ft, t + 303 * SEC);
+	CHECK_EQ(coll_count(&c, VG_LOG_CONN), 1);
+	coll_free(&c);
+
+	/* A full table (64 slots) gives up the connection due to time out first. */
+	t += 1000 * SEC;
+	udp_at(ft, t, 100);
+	for (uint16_t i = 1; i < 64; i++)
+		udp_at(ft, t + 10 * SEC, (uint16_t)(100 + i));
+	CHECK_EQ(coll_count(&c, VG_LOG_CONN), 0);
+	udp_at(ft, t + 11 * SEC, 999);
+	CHECK_EQ(vg_flow_stats(ft)->evicted, 1);
+	CHECK_EQ(coll_count(&c, VG_LOG_CONN), 1);
+	CHECK(get_conn(&c, 0, &r));
+	CHECK_VPORT(r.v[VG_CONN_ORIG_P], 100);
+	vg_flow_table_free(ft);
+	coll_free(&c);
+}
+
 static void
 test_icmp(void)
 {
@@ -904,6 +990,7 @@ main(void)
 	test_tcp_retransmit_and_window();
 	test_udp();
 	test_udp_expiry();
+	test_idle_wheel();
 	test_icmp();
 	test_weird_records();
 	test_uid();
