@@ -50,6 +50,13 @@ enum vg_decode_result {
 
 #define VG_PKT_MAX_WEIRDS 4
 
+/*
+ * How many decoded packets a caller may hold at once (decoding ahead of the
+ * flow table) while reassembled datagrams stay valid: the reassembly buffers
+ * rotate, with room for this many plus nested tunnels.
+ */
+#define VG_DECODE_MAX_HELD 8
+
 /* Scope of a weird: what the weird.log row can name. */
 enum vg_weird_scope {
 	VG_WEIRD_SCOPE_NET,  /* no addresses: source column names the layer */

@@ -34,7 +34,7 @@ struct frag_slot {
 	uint8_t *buf; /* header then payload */
 };
 
-#define FRAG_OUT_BUFS 4
+#define FRAG_OUT_BUFS (VG_DECODE_MAX_HELD + 8) /* plus tunnels nested in one packet */
 
 struct vg_frag_table {
 	uint32_t nslots;

@@ -15,7 +15,7 @@
 
 #include "vg_live.h"
 
-#define BURST         32
+#define BURST         VG_LIVE_BURST
 #define DISPATCH_RING 4096
 
 void

@@ -27,6 +27,10 @@ struct vg_live_counters {
 	uint64_t idle_polls;
 };
 
+/* Packets per receive burst (64 measured a few per cent faster than 32: the
+ * worker's prefetch pipeline drains less often). */
+#define VG_LIVE_BURST 64
+
 struct vg_live_worker {
 	uint16_t index;
 	unsigned lcore;
@@ -35,10 +39,10 @@ struct vg_live_worker {
 	struct rte_ring *in;        /* software dispatch: packets for this worker */
 	struct vg_live *live;
 	struct vg_live_counters cnt;
-	uint64_t last_rx_tsc;       /* TSC when the last packet was processed */
-	uint64_t last_ts_ns;        /* and its network time */
-	uint64_t last_tsc_ns;       /* the last TSC-based stamp handed out */
-	uint8_t linear[256 * 1024]; /* multi-segment frames of one burst, copied flat */
+	uint64_t last_rx_tsc;                  /* TSC when the last packet was processed */
+	uint64_t last_ts_ns;                   /* and its network time */
+	uint64_t last_tsc_ns;                  /* the last TSC-based stamp handed out */
+	uint8_t linear[VG_LIVE_BURST * 16384]; /* multi-segment frames of one burst, copied flat */
 };
 
 struct vg_live {

@@ -90,7 +90,9 @@ struct pending {
 	uint32_t more_len;
 };
 
-#define AHEAD 4 /* packets decoded before their turn, so their flows can be prefetched */
+#define AHEAD      6 /* packets decoded before their turn, so their flows can be prefetched */
+#define CONN_AHEAD 3 /* how far ahead the connection itself is prefetched */
+_Static_assert(AHEAD <= VG_DECODE_MAX_HELD, "decoded packets held beyond the decoder's buffers");
 
 static void
 decode_one(struct vg_worker *w, int link, const struct vg_raw_pkt *raw, struct pending *p)
@@ -129,8 +131,8 @@ run_pending(struct vg_worker *w, struct pending *p)
 
 /*
  * Decoding runs AHEAD - 1 packets in front of the flow table: while packet i
- * goes through the flow table, packet i+1's connection and packet i+2's hash
- * bucket are already on their way into the cache.
+ * goes through the flow table, the connections of the next CONN_AHEAD packets
+ * and the hash buckets of those after them are on their way into the cache.
  */
 void
 vg_worker_burst(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts, uint16_t n)
@@ -147,8 +149,8 @@ vg_worker_burst(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts, ui
 			decode_one(w, link, &pkts[next], &ring[next % AHEAD]);
 			next++;
 		}
-		if (i + 2 < next)
-			vg_flow_prefetch_conn(w->flows, &ring[(i + 2) % AHEAD].pkt);
+		if (i + CONN_AHEAD < next)
+			vg_flow_prefetch_conn(w->flows, &ring[(i + CONN_AHEAD) % AHEAD].pkt);
 		run_pending(w, &ring[i % AHEAD]);
 	}
 }
