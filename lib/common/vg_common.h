@@ -22,6 +22,14 @@
 
 #define VG_NS_PER_SEC 1000000000ULL
 
+/*
+ * Zeroed memory for a large table from its own mapping, with transparent huge
+ * pages asked for (vg_bigmem.c); NULL when out of memory. Freed with the same
+ * length.
+ */
+void *vg_bigmem_alloc(size_t len);
+void vg_bigmem_free(void *p, size_t len);
+
 /* The wall clock in nanoseconds since the epoch (not for the data path). */
 static inline uint64_t
 vg_wall_ns(void)

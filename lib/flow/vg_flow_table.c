@@ -178,8 +178,8 @@ vg_flow_table_create(const struct vg_flow_cfg *cfg)
 	ft->nbuckets = 1;
 	while (ft->nbuckets < n / 4)
 		ft->nbuckets <<= 1;
-	ft->conns = calloc(n, sizeof(*ft->conns));
-	ft->buckets = malloc((size_t)ft->nbuckets * sizeof(*ft->buckets));
+	ft->conns = vg_bigmem_alloc((size_t)n * sizeof(*ft->conns));
+	ft->buckets = vg_bigmem_alloc((size_t)ft->nbuckets * sizeof(*ft->buckets));
 	if (ft->conns == NULL || ft->buckets == NULL || fifo_init(&ft->attempt, n) != 0 ||
 		fifo_init(&ft->close, n) != 0) {
 		vg_flow_table_free(ft);
@@ -202,8 +202,8 @@ vg_flow_table_free(struct vg_flow_table *ft)
 {
 	if (ft == NULL)
 		return;
-	free(ft->conns);
-	free(ft->buckets);
+	vg_bigmem_free(ft->conns, (size_t)ft->cfg.max_flows * sizeof(*ft->conns));
+	vg_bigmem_free(ft->buckets, (size_t)ft->nbuckets * sizeof(*ft->buckets));
 	free(ft->attempt.q);
 	free(ft->close.q);
 	free(ft);
