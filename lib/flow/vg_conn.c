@@ -54,6 +54,7 @@ vg_conn_flip(struct vg_conn *c)
 	uint8_t l2[6];
 	struct vg_side s = c->orig;
 	struct vg_tcp_ep t = c->tcp[0];
+	struct vg_tcp_ep_cold tc = c->tcp_cold[0];
 
 	c->orig_h = c->resp_h;
 	c->resp_h = a;
@@ -66,6 +67,8 @@ vg_conn_flip(struct vg_conn *c)
 	c->resp = s;
 	c->tcp[0] = c->tcp[1];
 	c->tcp[1] = t;
+	c->tcp_cold[0] = c->tcp_cold[1];
+	c->tcp_cold[1] = tc;
 	vg_conn_add_history(c, '^');
 }
 

@@ -129,24 +129,26 @@ update_history(struct vg_conn *c, struct vg_tcp_ep *ep, bool is_orig, uint8_t fl
 		return;
 	}
 	if (n == 1) {
+		uint32_t at = (uint32_t)rel_seq;
+
 		if (flags & VG_TCP_SYN) {
 			code = (flags & VG_TCP_ACK) ? 'H' : 'S';
 			if (vg_conn_check_history(c, HIST_SYN, code, is_orig) &&
-				rel_seq != ep->hist_last_syn)
+				at != ep->hist_last_syn)
 				vg_conn_add_history(c, is_orig ? code : (char)(code + 32));
-			ep->hist_last_syn = rel_seq;
+			ep->hist_last_syn = at;
 		}
 		if (flags & VG_TCP_FIN) {
 			if (vg_conn_check_history(c, HIST_FIN, 'F', is_orig) &&
-				rel_seq + len != ep->hist_last_fin)
+				at + len != ep->hist_last_fin)
 				vg_conn_add_history(c, is_orig ? 'F' : 'f');
-			ep->hist_last_fin = rel_seq + len;
+			ep->hist_last_fin = at + len;
 		}
 		if (flags & VG_TCP_RST) {
 			if (vg_conn_check_history(c, HIST_RST, 'R', is_orig) &&
-				rel_seq != ep->hist_last_rst)
+				at != ep->hist_last_rst)
 				vg_conn_add_history(c, is_orig ? 'R' : 'r');
-			ep->hist_last_rst = rel_seq;
+			ep->hist_last_rst = at;
 		}
 		return;
 	}
@@ -159,17 +161,17 @@ update_history(struct vg_conn *c, struct vg_tcp_ep *ep, bool is_orig, uint8_t fl
 /* ---- content gaps (the reassembler's view) ---------------------------- */
 
 static void
-reasm_absorb(struct vg_reasm *r)
+reasm_absorb(struct vg_tcp_ep *ep, struct vg_gap_range *g)
 {
 	bool again = true;
 
 	while (again) {
 		again = false;
-		for (uint8_t i = 0; i < r->nranges; i++) {
-			if (r->ranges[i].lo <= r->next) {
-				if (r->ranges[i].hi > r->next)
-					r->next = r->ranges[i].hi;
-				r->ranges[i] = r->ranges[--r->nranges];
+		for (uint8_t i = 0; i < ep->ngaps; i++) {
+			if (g[i].lo <= ep->reasm.next) {
+				if (g[i].hi > ep->reasm.next)
+					ep->reasm.next = g[i].hi;
+				g[i] = g[--ep->ngaps];
 				again = true;
 				break;
 			}
@@ -178,60 +180,60 @@ reasm_absorb(struct vg_reasm *r)
 }
 
 static void
-reasm_data(struct vg_reasm *r, uint64_t lo, uint64_t hi)
+reasm_data(struct vg_tcp_ep *ep, struct vg_gap_range *g, uint64_t lo, uint64_t hi)
 {
-	if (hi <= r->next || hi <= r->trim)
+	if (hi <= ep->reasm.next || hi <= ep->reasm.trim)
 		return;
-	if (lo <= r->next) {
-		r->next = hi;
-		reasm_absorb(r);
+	if (lo <= ep->reasm.next) {
+		ep->reasm.next = hi;
+		reasm_absorb(ep, g);
 		return;
 	}
 	/* Out of order: buffered until the hole before it is filled or acked. */
-	for (uint8_t i = 0; i < r->nranges; i++) {
-		if (lo <= r->ranges[i].hi && hi >= r->ranges[i].lo) {
-			r->ranges[i].lo = VG_MIN(lo, r->ranges[i].lo);
-			r->ranges[i].hi = VG_MAX(hi, r->ranges[i].hi);
+	for (uint8_t i = 0; i < ep->ngaps; i++) {
+		if (lo <= g[i].hi && hi >= g[i].lo) {
+			g[i].lo = VG_MIN(lo, g[i].lo);
+			g[i].hi = VG_MAX(hi, g[i].hi);
 			return;
 		}
 	}
-	if (r->nranges < VG_GAP_RANGES) {
-		r->ranges[r->nranges].lo = lo;
-		r->ranges[r->nranges].hi = hi;
-		r->nranges++;
+	if (ep->ngaps < VG_GAP_RANGES) {
+		g[ep->ngaps].lo = lo;
+		g[ep->ngaps].hi = hi;
+		ep->ngaps++;
 	}
 }
 
 /* Acknowledged space never seen; returns the bytes missed below up_to. */
 static uint64_t
-reasm_ack(struct vg_reasm *r, uint64_t up_to)
+reasm_ack(struct vg_tcp_ep *ep, struct vg_gap_range *g, uint64_t up_to)
 {
 	uint64_t missed = 0;
 
-	if (up_to <= r->trim)
+	if (up_to <= ep->reasm.trim)
 		return 0;
-	r->trim = up_to;
-	while (r->next < up_to) {
+	ep->reasm.trim = up_to;
+	while (ep->reasm.next < up_to) {
 		/* The next buffered block above the in-order point, if any. */
 		uint64_t lo = up_to;
 		int best = -1;
 
-		for (uint8_t i = 0; i < r->nranges; i++) {
-			if (r->ranges[i].lo < lo) {
-				lo = r->ranges[i].lo;
+		for (uint8_t i = 0; i < ep->ngaps; i++) {
+			if (g[i].lo < lo) {
+				lo = g[i].lo;
 				best = i;
 			}
 		}
-		if (lo > r->next)
-			missed += lo - r->next;
-		r->next = lo;
+		if (lo > ep->reasm.next)
+			missed += lo - ep->reasm.next;
+		ep->reasm.next = lo;
 		if (best >= 0) {
-			if (r->ranges[best].hi > r->next)
-				r->next = r->ranges[best].hi;
-			r->ranges[best] = r->ranges[--r->nranges];
+			if (g[best].hi > ep->reasm.next)
+				ep->reasm.next = g[best].hi;
+			g[best] = g[--ep->ngaps];
 		}
 	}
-	reasm_absorb(r);
+	reasm_absorb(ep, g);
 	return missed;
 }
 
@@ -258,12 +260,13 @@ ack_received(struct vg_flow_table *ft, struct vg_conn *c, struct vg_tcp_ep *data
 			data_ep->reasm.next = rel_ack;
 		return;
 	}
-	uint64_t missed = reasm_ack(&data_ep->reasm, rel_ack);
+	struct vg_tcp_ep_cold *cold = vg_tcp_cold(c, data_ep);
+	uint64_t missed = reasm_ack(data_ep, cold->gaps, rel_ack);
 
 	if (missed > 0 && clean_state(&c->tcp[0]) && clean_state(&c->tcp[1])) {
 		ft->stats.gap_acks++;
 		c->missed_bytes += missed;
-		vg_conn_scaled_history(c, &data_ep->hist_g, 'G', data_is_orig);
+		vg_conn_scaled_history(c, &cold->hist_g, 'G', data_is_orig);
 	}
 }
 
@@ -443,7 +446,7 @@ vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, b
 
 	if (pkt->bad_checksum) {
 		/* Counted only as a letter; the packet changes nothing else. */
-		vg_conn_scaled_history(c, &c->tcp[is_orig ? 0 : 1].hist_c, 'C', is_orig);
+		vg_conn_scaled_history(c, &c->tcp_cold[is_orig ? 0 : 1].hist_c, 'C', is_orig);
 		return;
 	}
 	/* The connection's first packet is a SYN-ACK from its originator: flip. */
@@ -473,7 +476,7 @@ vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, b
 	update_history(c, ep, is_orig, flags, rel_seq, len);
 	if (pkt->tcp_win == 0 && !(flags & VG_TCP_RST) && peer->state != VG_TCP_CLOSED &&
 		ep->state != VG_TCP_RESET)
-		vg_conn_scaled_history(c, &ep->hist_w, 'W', is_orig);
+		vg_conn_scaled_history(c, &vg_tcp_cold(c, ep)->hist_w, 'W', is_orig);
 	if (!(c->tcp[0].did_close && c->tcp[1].did_close))
 		c->last_ns = pkt->ts_ns;
 	if (flags & VG_TCP_FIN) {
@@ -516,7 +519,7 @@ vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, b
 	} else if (delta_last > 0) {
 		update_last_seq_raw(ep, end);
 	} else if (len > 0) {
-		vg_conn_scaled_history(c, &ep->hist_t, 'T', is_orig);
+		vg_conn_scaled_history(c, &vg_tcp_cold(c, ep)->hist_t, 'T', is_orig);
 	}
 
 	bool do_close = false, flipped = false;
@@ -551,7 +554,7 @@ vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, b
 	if (len > 0 && pkt->payload_cap >= len && !(flags & VG_TCP_RST) && !underflow) {
 		uint64_t lo = rel_seq + !!(flags & VG_TCP_SYN);
 
-		reasm_data(&ep->reasm, lo, lo + len);
+		reasm_data(ep, vg_tcp_cold(c, ep)->gaps, lo, lo + len);
 	}
 	if (do_close)
 		connection_closed(ft, c, ep, peer);

@@ -36,21 +36,24 @@ struct vg_scaled {
 
 #define VG_GAP_RANGES 4
 
-/* Tracks in-order and buffered data to find content gaps (Zeek's reassembler). */
+/* Tracks in-order data to find content gaps (Zeek's reassembler); blocks
+ * received above `next` are kept in vg_tcp_ep_cold.gaps. */
 struct vg_reasm {
 	uint64_t next; /* relative seq of the next in-order byte */
 	uint64_t trim; /* acknowledged up to here */
-	uint8_t nranges;
-	struct {
-		uint64_t lo, hi;
-	} ranges[VG_GAP_RANGES];
 };
 
+struct vg_gap_range {
+	uint64_t lo, hi;
+};
+
+/* A TCP endpoint's state that packets read or write (72 bytes). */
 struct vg_tcp_ep {
 	uint8_t state;
 	uint8_t prev_state;
 	uint8_t did_close;
 	uint8_t window_scale;
+	uint8_t ngaps; /* out-of-order blocks held in the cold part */
 	uint32_t start_seq;
 	uint32_t last_seq;
 	uint32_t ack_seq;
@@ -58,12 +61,20 @@ struct vg_tcp_ep {
 	uint32_t ack_wraps;
 	uint32_t fin_cnt;
 	uint32_t rst_cnt;
+	/* Relative seq (low 32 bits) of the last SYN, FIN and RST: a repeat at
+	 * the same place is not a new history letter. */
+	uint32_t hist_last_syn;
+	uint32_t hist_last_fin;
+	uint32_t hist_last_rst;
 	uint64_t fin_seq; /* relative, one past the FIN */
-	uint64_t hist_last_syn;
-	uint64_t hist_last_fin;
-	uint64_t hist_last_rst;
-	struct vg_scaled hist_c, hist_t, hist_w, hist_g;
 	struct vg_reasm reasm;
+};
+
+/* The rest, touched only by bad checksums, retransmissions, zero windows and
+ * out-of-order data: kept apart so the per-packet part stays small. */
+struct vg_tcp_ep_cold {
+	struct vg_scaled hist_c, hist_t, hist_w, hist_g;
+	struct vg_gap_range gaps[VG_GAP_RANGES];
 };
 
 /* Per-direction counters kept for every protocol. */
@@ -105,9 +116,9 @@ struct vg_conn {
 	uint8_t tunnel_type;    /* this UDP connection carries a tunnel (service) */
 	uint8_t tunnel_changes; /* encapsulation changes seen (Zeek allows 5) */
 	uint8_t hist_x;         /* 'X' written: more changes than allowed */
-	uint64_t encap_hash;    /* the encapsulation the last packet came in */
-	uint64_t missed_bytes;
 	uint32_t hist_seen;
+	uint64_t encap_hash; /* the encapsulation the last packet came in */
+	uint64_t missed_bytes;
 	char history[VG_HISTORY_MAX];
 	struct vg_side orig, resp;
 	struct vg_tcp_ep tcp[2]; /* [0] orig, [1] resp */
@@ -117,7 +128,19 @@ struct vg_conn {
 	uint8_t orig_l2[6], resp_l2[6];
 	uint64_t uid_hi, uid_lo;
 	uint64_t parent_uid[VG_MAX_TUNNELS][2]; /* tunnel_parents */
-};
+	struct vg_tcp_ep_cold tcp_cold[2];      /* [0] orig, [1] resp */
+} __attribute__((aligned(64))); /* each starts a cache line (the pool is page-aligned) */
+
+/* The per-packet part (up to tcp[]) is six cache lines, which
+ * vg_flow_prefetch_conn() fetches ahead. */
+_Static_assert(offsetof(struct vg_conn, weird_logged) <= 6 * 64, "vg_conn: hot part grew");
+
+/* The cold half of one of c's TCP endpoints. */
+static inline struct vg_tcp_ep_cold *
+vg_tcp_cold(struct vg_conn *c, const struct vg_tcp_ep *ep)
+{
+	return &c->tcp_cold[ep - c->tcp];
+}
 
 /* A pending timer: the connection and its generation when armed. */
 struct vg_timer {

@@ -518,11 +518,11 @@ conn_create(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt
 	c->orig.size = c->resp.size = -1;
 	c->orig.hist_c.threshold = c->resp.hist_c.threshold = 1;
 	for (int i = 0; i < 2; i++) {
-		struct vg_tcp_ep *ep = &c->tcp[i];
+		struct vg_tcp_ep_cold *cold = &c->tcp_cold[i];
 
-		ep->hist_c.threshold = ep->hist_t.threshold = 1;
-		ep->hist_w.threshold = ep->hist_g.threshold = 1;
-		ep->reasm.next = ep->reasm.trim = 1;
+		cold->hist_c.threshold = cold->hist_t.threshold = 1;
+		cold->hist_w.threshold = cold->hist_g.threshold = 1;
+		c->tcp[i].reasm.next = c->tcp[i].reasm.trim = 1;
 	}
 	c->uid_hi = next_rand(ft);
 	c->uid_lo = next_rand(ft);
@@ -564,10 +564,11 @@ vg_flow_prefetch_conn(struct vg_flow_table *ft, const struct vg_pkt *pkt)
 	uint32_t idx = ft->buckets[pkt->flow_hash & (ft->nbuckets - 1)];
 
 	if (idx != VG_NIL) {
+		/* The part every packet touches: the key, counters, history, TCP state. */
 		const uint8_t *c = (const uint8_t *)&ft->conns[idx];
 
-		for (int l = 0; l < 10; l++)
-			__builtin_prefetch(c + 64 * l);
+		for (size_t off = 0; off < offsetof(struct vg_conn, weird_logged); off += 64)
+			__builtin_prefetch(c + off);
 	}
 }
 
