@@ -124,7 +124,15 @@ write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct totals *prev, ui
 	vg_rec_count(&r, t.bytes - prev->bytes);
 	vg_rec_count(&r, nic + disp);
 	vg_rec_count(&r, t.link - prev->link);
-	vg_rec_unset(&r); /* pkt_lag: network time is capture time live */
+	/* pkt_lag, as Zeek: the clock now minus network time (the newest packet's). */
+	uint64_t net = 0;
+
+	for (uint16_t i = 0; i < live.nworkers; i++)
+		net = VG_MAX(net, __atomic_load_n(&live.workers[i]->last_ts_ns, __ATOMIC_RELAXED));
+	if (net == 0)
+		vg_rec_unset(&r);
+	else
+		vg_rec_interval(&r, now > net ? (int64_t)(now - net) : 0);
 	vg_rec_count(&r, t.active[0]);
 	vg_rec_count(&r, t.active[1]);
 	vg_rec_count(&r, t.active[2]);

@@ -173,7 +173,8 @@ process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 		raw[i].wire_len = m[i]->pkt_len;
 		raw[i].ts_ns = pkt_time(lw, m[i], &burst_ns);
 	}
-	lw->last_ts_ns = raw[n - 1].ts_ns;
+	__atomic_store_n(
+		&lw->last_ts_ns, raw[n - 1].ts_ns, __ATOMIC_RELAXED); /* read by stats.log */
 	lw->last_rx_tsc = rte_rdtsc();
 	vg_worker_burst(&lw->w, 1, raw, n);
 	rte_pktmbuf_free_bulk(m, n);

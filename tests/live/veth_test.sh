@@ -114,5 +114,10 @@ bytes=$(awk -F'\t' '$3 == "10.211.0.1" && $6 == 8080 && $12 == "SF" { print $11 
 udp=$(awk -F'\t' '$3 == "10.211.0.1" && $5 == "10.211.0.2" && $6 == 5353 && $7 == "udp" && $12 == "SF"' "$f" 2> /dev/null | wc -l)
 [ "$udp" -ge 1 ]; check "UDP flows, SF ($udp)" $?
 grep -q "^#fields	ts	peer	mem	pkts_proc" "$tmp/stats.log" 2> /dev/null; check "stats.log written" $?
+# pkt_lag (column 8) of the last row: wall clock minus the last packet's time,
+# which live is a TSC stamp taken a few seconds before the stop.
+lag=$(awk -F'\t' '!/^#/ { v = $8 } END { print v }' "$tmp/stats.log" 2> /dev/null)
+awk -v l="$lag" 'BEGIN { exit !(l ~ /^[0-9]+\.[0-9]+$/ && l >= 0 && l < 30) }'
+check "stats.log pkt_lag set and under 30 s ($lag)" $?
 echo "veth: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]
