@@ -40,6 +40,7 @@ enum {
 	OPT_DURATION,
 	OPT_MBUFS,
 	OPT_CONFIG,
+	OPT_NO_NIC_CHECKSUM,
 };
 
 static const struct option long_opts[] = {
@@ -52,6 +53,7 @@ static const struct option long_opts[] = {
 	{"conn-vlan", no_argument, NULL, OPT_CONN_VLAN},
 	{"conn-l2", no_argument, NULL, OPT_CONN_L2},
 	{"no-local", no_argument, NULL, OPT_NO_LOCAL},
+	{"no-nic-checksum", no_argument, NULL, OPT_NO_NIC_CHECKSUM},
 	{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"stats", no_argument, NULL, OPT_STATS},
@@ -115,6 +117,8 @@ usage(FILE *fp)
 		"      --exit-idle S      stop after S seconds without packets (tests, replay)\n"
 		"      --duration S       stop after S seconds\n"
 		"      --mbufs N          packet buffers per port (default 16383)\n"
+		"      --no-nic-checksum  verify every checksum in software, even where the\n"
+		"                         NIC offers RX checksum offload\n"
 		"  -c, --config FILE      read options from a YAML file (keys: the long options;\n"
 		"                         see config/vigil.conf); a value on the command line\n"
 		"                         wins, lists (--port, --mirror-collector) add up\n"
@@ -303,6 +307,9 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 			break;
 		case OPT_CONN_L2:
 			o->conn_l2 = true;
+			break;
+		case OPT_NO_NIC_CHECKSUM:
+			o->no_nic_checksum = true;
 			break;
 		case OPT_NO_LOCAL:
 			o->no_local = true;

@@ -18,6 +18,7 @@ struct vg_options {
 	bool conn_vlan;
 	bool conn_l2;
 	bool no_local;
+	bool no_nic_checksum; /* live: ignore the NIC's RX checksum verdicts */
 	bool quiet;
 	bool stats;
 	uint32_t max_flows;

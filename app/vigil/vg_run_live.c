@@ -55,7 +55,7 @@ drain_all(struct vg_logshm *shm, struct vg_logwriter *writer)
 struct totals {
 	uint64_t pkts, bytes, decode_drops, dispatch_drops, ring_drops, evicted;
 	uint64_t active[4], created[4], acks, gap_acks, frag_slots;
-	uint64_t nic_missed, link;
+	uint64_t nic_missed, link, nic_cksum;
 };
 
 static void
@@ -70,6 +70,7 @@ sum_workers(struct vg_logshm *shm, struct totals *t)
 		t->pkts += d->packets;
 		t->bytes += d->bytes;
 		t->decode_drops += d->dropped;
+		t->nic_cksum += d->nic_cksum;
 		t->dispatch_drops += lw->cnt.dispatch_drops;
 		t->evicted += f->evicted;
 		t->acks += f->acks;
@@ -227,6 +228,7 @@ vg_run_live(int argc, char **argv)
 	memset(&pc, 0, sizeof(pc));
 	pc.nworkers = nworkers;
 	pc.mbufs = o.mbufs;
+	pc.no_rx_cksum = o.no_nic_checksum;
 	pc.mirror = o.mirror;
 	pc.dispatch = (enum vg_dispatch)o.dispatch;
 	pc.only = o.nports ? o.ports : NULL;
@@ -292,11 +294,18 @@ vg_run_live(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN); /* a closed terminal must not kill the sensor */
 	for (uint16_t i = 0; i < nworkers; i++)
 		rte_eal_remote_launch(vg_live_worker_main, live.workers[i], live.workers[i]->lcore);
-	if (!o.quiet)
+	if (!o.quiet) {
 		fprintf(stderr, "vigil: %u port(s), %u worker(s), %s dispatch\n", ports.n, nworkers,
 			nworkers == 1            ? "no"
 				: ports.software ? "software"
 						 : "RSS");
+		for (uint16_t i = 0; i < ports.n; i++)
+			fprintf(stderr,
+				"vigil: port %u (%s): NIC timestamps %s, NIC checksums %s\n",
+				ports.port[i].id, ports.port[i].driver,
+				ports.port[i].hw_timestamp ? "yes" : "no",
+				ports.port[i].rx_cksum ? "yes" : "no");
+	}
 
 	bool show = !o.quiet && isatty(STDERR_FILENO);
 	uint64_t hz = rte_get_tsc_hz(), last_sec = rte_rdtsc(), last_stats = rte_rdtsc();
@@ -365,9 +374,11 @@ vg_run_live(int argc, char **argv)
 		vg_ports_counters(&ports, &c);
 		fprintf(stderr,
 			"vigil: packets %" PRIu64 " nic-missed %" PRIu64 " dispatch-drops %" PRIu64
-			" ring-drops %" PRIu64 " decode-drops %" PRIu64 " conns %" PRIu64 "\n",
+			" ring-drops %" PRIu64 " decode-drops %" PRIu64 " conns %" PRIu64
+			" nic-checksums %" PRIu64 "\n",
 			t.pkts, c.imissed + c.nombuf, t.dispatch_drops, t.ring_drops,
-			t.decode_drops, t.created[0] + t.created[1] + t.created[2] + t.created[3]);
+			t.decode_drops, t.created[0] + t.created[1] + t.created[2] + t.created[3],
+			t.nic_cksum);
 		for (uint16_t i = 0; i < nworkers; i++)
 			fprintf(stderr, "vigil: worker %u lcore %u packets %" PRIu64 "\n", i,
 				live.workers[i]->lcore, live.workers[i]->w.dec.stats.packets);

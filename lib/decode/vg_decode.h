@@ -197,6 +197,7 @@ struct vg_decode_stats {
 	uint64_t reassembled;
 	uint64_t mirror_packets;   /* packets stripped of mirror transport */
 	uint64_t mirror_truncated; /* of those, cut short by the source (PacketLength, MTU) */
+	uint64_t nic_cksum;        /* TCP/UDP checksums taken from the NIC's verdict */
 	uint64_t weird[VG_WEIRD_MAX];
 };
 
@@ -230,7 +231,16 @@ struct vg_decoder {
 	/* Further packets in the frame just decoded (802.11 A-MSDU subframes). */
 	const uint8_t *more;
 	uint32_t more_len;
+	/* Set by the caller before vg_decode(): VG_RX_CKSUM_* bits, the checksums
+	 * the NIC verified as good in the frame's outermost IP packet. Consumed by
+	 * the first IP layer decoded (inner, reassembled and mirrored packets are
+	 * always checked in software). */
+	uint8_t rx_cksum;
+	uint8_t cksum_trust; /* the current IP layer's share of it */
 };
+
+#define VG_RX_CKSUM_IP_GOOD 0x01 /* the IPv4 header checksum */
+#define VG_RX_CKSUM_L4_GOOD 0x02 /* the TCP or UDP checksum */
 
 /* Sets up a decoder; returns 0, or -1 with errno set when memory is short. */
 int vg_decoder_init(struct vg_decoder *d, const struct vg_decode_cfg *cfg);

@@ -48,7 +48,7 @@ decode_ipv4(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_IP, VG_WEIRD_SCOPE_NET, "IP");
 		return VG_DECODE_DROPPED;
 	}
-	if (!d->cfg.ignore_checksums && !d->cfg.peek &&
+	if (!d->cfg.ignore_checksums && !d->cfg.peek && !(d->cksum_trust & VG_RX_CKSUM_IP_GOOD) &&
 		vg_cksum_fold(vg_cksum_add(0, p, hlen)) != 0) {
 		vg_pkt_weird(d, pkt, VG_WEIRD_BAD_IP_CHECKSUM, VG_WEIRD_SCOPE_NET, "IP");
 		return VG_DECODE_DROPPED;
@@ -313,6 +313,9 @@ vg_decode_ip(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt
 
 	pkt->cap_len = len;
 	pkt->wire_len = save_wire > l2 ? save_wire - l2 : len;
+	/* The NIC's verdict covers only the first IP layer of the frame. */
+	d->cksum_trust = d->rx_cksum;
+	d->rx_cksum = 0;
 	switch (p[0] >> 4) {
 	case 4:
 		r = decode_ipv4(d, p, len, pkt);
@@ -325,6 +328,7 @@ vg_decode_ip(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt
 		r = VG_DECODE_DROPPED;
 		break;
 	}
+	d->cksum_trust = 0;
 	pkt->cap_len = save_cap;
 	pkt->wire_len = save_wire;
 	return r;

@@ -35,6 +35,19 @@ full_l4_present(const struct vg_pkt *pkt)
 	return pkt->l4_cap >= pkt->l4_len;
 }
 
+/*
+ * The NIC verified this TCP or UDP checksum (live, with RX checksum offload):
+ * only for the frame's outermost IP packet, never for a reassembled datagram.
+ */
+static inline bool
+nic_verified(struct vg_decoder *d, const struct vg_pkt *pkt)
+{
+	if (!(d->cksum_trust & VG_RX_CKSUM_L4_GOOD) || pkt->reassembled)
+		return false;
+	d->stats.nic_cksum++;
+	return true;
+}
+
 static enum vg_decode_result
 decode_tcp(struct vg_decoder *d, struct vg_pkt *pkt)
 {
@@ -64,7 +77,7 @@ decode_tcp(struct vg_decoder *d, struct vg_pkt *pkt)
 	pkt->payload_cap = pkt->l4_cap - hlen;
 	pkt->payload_len = pkt->l4_len - hlen;
 	pkt->l4_ok = VG_L4_FULL;
-	if (!d->cfg.ignore_checksums && full_l4_present(pkt) &&
+	if (!d->cfg.ignore_checksums && full_l4_present(pkt) && !nic_verified(d, pkt) &&
 		!vg_cksum_l4_ok(pkt, t, pkt->l4_len)) {
 		pkt->bad_checksum = 1;
 		vg_pkt_weird(d, pkt, VG_WEIRD_BAD_TCP_CHECKSUM, VG_WEIRD_SCOPE_CONN, "TCP");
@@ -92,7 +105,8 @@ decode_udp(struct vg_decoder *d, struct vg_pkt *pkt)
 	if (ulen >= 8 && ulen - 8u < pkt->payload_cap)
 		pkt->payload_cap = ulen - 8u;
 	pkt->l4_ok = VG_L4_FULL;
-	if (!d->cfg.ignore_checksums && !d->cfg.peek && full_l4_present(pkt)) {
+	if (!d->cfg.ignore_checksums && !d->cfg.peek && full_l4_present(pkt) &&
+		!nic_verified(d, pkt)) {
 		uint16_t ck = vg_be16(u + 6);
 		uint32_t clen = ulen >= 8 && ulen <= pkt->l4_len ? ulen : pkt->l4_len;
 

@@ -527,5 +527,6 @@ vg_decode(struct vg_decoder *d, int link, const uint8_t *data, uint32_t cap_len,
 	}
 	if (r == VG_DECODE_DROPPED)
 		d->stats.dropped++;
+	d->rx_cksum = 0; /* for this frame only, even when it held no IP */
 	return r;
 }

@@ -762,6 +762,21 @@ test_ip_checksum(void)
 	CHECK_EQ(pkt.bad_checksum, 0);
 	CHECK_EQ(pkt.nweirds, 0);
 
+	/* The NIC's verdict stands in for the software check, for one frame only. */
+	ds.rx_cksum = VG_RX_CKSUM_IP_GOOD | VG_RX_CKSUM_L4_GOOD;
+	CHECK_EQ(decode(&ds, VG_LINK_ETHERNET, &p, &pkt), VG_DECODE_IP);
+	CHECK_EQ(pkt.bad_checksum, 0);
+	CHECK_EQ(pkt.nweirds, 0);
+	CHECK_EQ(ds.stats.nic_cksum, 1);
+	CHECK_EQ(ds.rx_cksum, 0);
+	CHECK_EQ(decode(&ds, VG_LINK_ETHERNET, &p, &pkt), VG_DECODE_IP);
+	CHECK_EQ(pkt.bad_checksum, 1);
+	/* An IP header verdict alone leaves the TCP checksum to software. */
+	ds.rx_cksum = VG_RX_CKSUM_IP_GOOD;
+	CHECK_EQ(decode(&ds, VG_LINK_ETHERNET, &p, &pkt), VG_DECODE_IP);
+	CHECK_EQ(pkt.bad_checksum, 1);
+	CHECK_EQ(ds.stats.nic_cksum, 1);
+
 	/* A bad UDP checksum; and zero, which means "none" over IPv4. */
 	uint8_t udp[32];
 	uint32_t ul = mk_udp(udp, 53, 53, (const uint8_t *)"abcd", 4);

@@ -149,6 +149,19 @@ pkt_time(struct vg_live_worker *lw, const struct rte_mbuf *m, uint64_t *burst_ns
 	return *burst_ns;
 }
 
+/* The checksums the NIC found good (RX checksum offload, where the port has it). */
+static inline uint8_t
+rx_cksum_of(uint64_t ol)
+{
+	uint8_t v = 0;
+
+	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		v |= VG_RX_CKSUM_IP_GOOD;
+	if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		v |= VG_RX_CKSUM_L4_GOOD;
+	return v;
+}
+
 static void
 process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 {
@@ -171,6 +184,7 @@ process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 			}
 		}
 		raw[i].wire_len = m[i]->pkt_len;
+		raw[i].rx_cksum = rx_cksum_of(m[i]->ol_flags);
 		raw[i].ts_ns = pkt_time(lw, m[i], &burst_ns);
 	}
 	__atomic_store_n(

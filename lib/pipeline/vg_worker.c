@@ -97,6 +97,7 @@ _Static_assert(AHEAD <= VG_DECODE_MAX_HELD, "decoded packets held beyond the dec
 static void
 decode_one(struct vg_worker *w, int link, const struct vg_raw_pkt *raw, struct pending *p)
 {
+	w->dec.rx_cksum = raw->rx_cksum;
 	p->r = vg_decode(
 		&w->dec, link, raw->data, raw->cap_len, raw->wire_len, raw->ts_ns, &p->pkt);
 	/* The decoder keeps one frame's subframes; each pending packet keeps its own. */

@@ -205,6 +205,15 @@ setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cf
 		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
 		p->rss = true;
 	}
+	/* Checksums the NIC verifies need not be summed again (vg_decode.h, rx_cksum). */
+	uint64_t cksum = info.rx_offload_capa &
+		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM |
+			RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
+
+	if (cksum != 0 && !cfg->no_rx_cksum) {
+		conf.rxmode.offloads |= cksum;
+		p->rx_cksum = true;
+	}
 	if ((info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) && ps->ts_offset >= 0) {
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 		p->hw_timestamp = true;

@@ -28,6 +28,7 @@ struct vg_port {
 	uint16_t nrxq;
 	bool rss;          /* flows spread by the NIC */
 	bool hw_timestamp; /* RX timestamps from the NIC */
+	bool rx_cksum;     /* the NIC verifies IPv4/TCP/UDP checksums */
 	bool inner_rss;    /* rte_flow rules spread mirrored flows by their inner headers */
 	bool link_up;
 	bool gone; /* removed at run time */
@@ -69,7 +70,8 @@ struct vg_ports_cfg {
 	uint16_t rx_desc;     /* per queue; 0 = default */
 	const uint16_t *only; /* capture only these port ids (NULL = all) */
 	uint16_t nonly;
-	uint8_t mirror; /* VG_MIRROR_* bits: ask for inner-header RSS on these */
+	uint8_t mirror;   /* VG_MIRROR_* bits: ask for inner-header RSS on these */
+	bool no_rx_cksum; /* leave RX checksum offload off */
 };
 
 /* Configures and starts the ports; -1 with a one-line reason in err. */

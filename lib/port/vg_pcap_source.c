@@ -101,6 +101,7 @@ vg_pcap_read_burst(struct vg_pcap_source *src, struct vg_raw_pkt *pkts, uint16_t
 		pkts[got].data = src->arena + used;
 		pkts[got].cap_len = cap;
 		pkts[got].wire_len = h->len < cap ? cap : h->len;
+		pkts[got].rx_cksum = 0;
 		pkts[got].ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL +
 			(uint64_t)h->ts.tv_usec * (src->nano ? 1 : 1000);
 		used += (cap + 63u) & ~63u;

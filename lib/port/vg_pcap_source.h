@@ -16,6 +16,7 @@ struct vg_raw_pkt {
 	uint32_t cap_len;
 	uint32_t wire_len;
 	uint64_t ts_ns;
+	uint8_t rx_cksum; /* VG_RX_CKSUM_* (vg_decode.h): what the NIC verified; 0 from files */
 };
 
 struct vg_pcap_source;

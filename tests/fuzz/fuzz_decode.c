@@ -11,6 +11,8 @@
  *                        the wire carried 100 bytes more than captured; dt:
  *                        time step, < 0xf0 in 10 ms units, else 30 s units);
  *                        without it the rest is one packet.
+ *   byte 0, bits 6-7     the NIC's checksum verdict given with every packet
+ *                        (bit 6: IPv4 header good, bit 7: TCP/UDP good)
  *
  * Each packet is copied to a buffer of its exact size, so ASan sees any read
  * past the captured bytes. Records must always format: a record the flow
@@ -42,6 +44,10 @@ static const int links[16] = {
 
 #define OPT_CHECKSUMS 0x10
 #define OPT_FRAMED    0x20
+#define OPT_NIC_IP    0x40
+#define OPT_NIC_L4    0x80
+
+static uint8_t nic_verdict; /* VG_RX_CKSUM_* for every packet of this input */
 
 #define ALL_FEATURES ((1u << VG_FEAT_COMMUNITY_ID) | (1u << VG_FEAT_VLAN) | (1u << VG_FEAT_L2_ADDR))
 
@@ -165,6 +171,7 @@ one_packet(struct vg_decoder *d, struct vg_flow_table *ft, int link, const uint8
 	if (buf == NULL)
 		return;
 	memcpy(buf, p, cap);
+	d->rx_cksum = nic_verdict;
 	r = vg_decode(d, link, buf, cap, wire, ts, &pkt);
 	switch (r) {
 	case VG_DECODE_IP:
@@ -207,6 +214,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	link = links[data[0] & 0x0f];
 	d = (data[0] & OPT_CHECKSUMS) ? &dec_strict : &dec_lax;
+	nic_verdict = (uint8_t)(((data[0] & OPT_NIC_IP) ? VG_RX_CKSUM_IP_GOOD : 0) |
+		((data[0] & OPT_NIC_L4) ? VG_RX_CKSUM_L4_GOOD : 0));
 	ft = vg_flow_table_create(&cfg);
 	if (ft == NULL)
 		return 0;

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# tap_cksum_test.sh VIGIL
+#
+# RX checksum offload: DPDK's net_tap verifies IPv4, TCP and UDP checksums and
+# sets the mbuf's GOOD/BAD flags, as a NIC with checksum offload does. vigil
+# runs inside a network namespace on a net_tap port; the namespace sends UDP
+# datagrams and a TCP SYN to a made-up neighbour behind the tap (addresses
+# inside the namespace only), plus one UDP datagram with a wrong checksum
+# through a raw socket. Good checksums must be taken from the NIC's verdict
+# (counted as nic-checksums), the bad one still caught in software, and
+# --no-nic-checksum must give the same conn.log with no verdict used.
+# Needs root (namespaces); exits 77 (skipped) without it.
+set -u
+vigil=$1
+[ "$(id -u)" -eq 0 ] || { echo "tap: needs root; skipping"; exit 77; }
+command -v ip > /dev/null || { echo "tap: no iproute2; skipping"; exit 77; }
+[ -e /dev/net/tun ] || { echo "tap: no /dev/net/tun; skipping"; exit 77; }
+tag=vgt$$
+ns=${tag}n
+tmp=$(mktemp -d)
+cleanup() {
+	[ -n "${vpid:-}" ] && kill "$vpid" 2> /dev/null
+	ip netns del "$ns" 2> /dev/null
+	[ -n "${KEEP:-}" ] && cp -r "$tmp" "$KEEP"
+	rm -rf "$tmp" "/var/run/dpdk/$tag"* 2> /dev/null
+}
+trap cleanup EXIT
+checks=0
+fails=0
+check() {
+	checks=$((checks + 1))
+	if [ "$2" -ne 0 ]; then
+		echo "FAIL: $1" >&2
+		fails=$((fails + 1))
+	fi
+}
+
+ip netns add "$ns" || { echo "tap: cannot create a namespace; skipping"; exit 77; }
+
+# One capture: vigil on a fresh tap in the namespace, traffic, conn.log in $1.
+run() {
+	local out=$1
+	shift
+	mkdir -p "$out"
+	ip netns exec "$ns" "$vigil" --no-huge -m 512 --no-pci --file-prefix "$tag$(basename "$out")" \
+		-l 0-1 --log-level lib.eal:error --log-level pmd.net.tap:emerg \
+		--vdev "net_tap0,iface=${tag}" -- -o "$out" --duration 8 --stats "$@" \
+		> "$out/vigil.out" 2>&1 &
+	vpid=$!
+	for _ in $(seq 50); do
+		ip netns exec "$ns" ip link show "$tag" > /dev/null 2>&1 && break
+		sleep 0.1
+	done
+	sleep 1
+	ip netns exec "$ns" sh -c "ip addr add 10.213.0.1/24 dev $tag && ip link set $tag up &&
+		ip neigh replace 10.213.0.2 lladdr 02:00:00:00:00:02 dev $tag"
+	ip netns exec "$ns" python3 - <<'PY'
+import socket, struct
+for i in range(5):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.sendto(b"hello" * (i + 1), ("10.213.0.2", 5000 + i))
+    u.close()
+# One datagram with a wrong UDP checksum, built by hand.
+src, dst = socket.inet_aton("10.213.0.1"), socket.inet_aton("10.213.0.2")
+payload = b"bad checksum"
+udp = struct.pack("!HHHH", 40000, 6000, 8 + len(payload), 0x1234) + payload
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, src, dst)
+r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+r.sendto(ip + udp, ("10.213.0.2", 0))
+s = socket.socket()
+s.settimeout(1.5)
+try:
+    s.connect(("10.213.0.2", 8080))
+except OSError:
+    pass
+PY
+	wait "$vpid"
+	local rc=$?
+	vpid=
+	return $rc
+}
+
+run "$tmp/offload"
+check "vigil exits 0 ($(tail -n 1 "$tmp/offload/vigil.out"))" $?
+grep -q "NIC checksums yes" "$tmp/offload/vigil.out"
+check "net_tap's checksum offload is used" $?
+nic=$(sed -n 's/.* nic-checksums \([0-9]*\).*/\1/p' "$tmp/offload/vigil.out")
+[ "${nic:-0}" -ge 6 ]
+check "good checksums taken from the NIC (${nic:-none}, want 5 UDP + TCP SYNs)" $?
+
+# conn.log rows of the traffic: ports, proto, state, history.
+rows() {
+	awk -F'\t' '!/^#/ && $3 == "10.213.0.1" && $5 == "10.213.0.2" { print $6, $7, $12, $16 }' \
+		"$1/conn.log" 2> /dev/null | sort
+}
+good=$(rows "$tmp/offload" | awk '$2 == "udp" && $1 >= 5000 && $1 <= 5004 && $4 == "D"' | wc -l)
+[ "$good" -eq 5 ]
+check "5 UDP flows with good checksums, history D ($good)" $?
+rows "$tmp/offload" | grep -q "^8080 tcp S0 S"
+check "the TCP SYN is a connection attempt" $?
+bad=$(rows "$tmp/offload" | awk '$1 == 6000 && $2 == "udp"' | head -n 1)
+[ "$(echo "$bad" | awk '{ print $4 }')" = "C" ]
+check "the bad UDP checksum is still caught (history: $bad)" $?
+grep -q "bad_UDP_checksum" "$tmp/offload/weird.log" 2> /dev/null
+check "weird.log has bad_UDP_checksum" $?
+
+run "$tmp/software" --no-nic-checksum
+check "vigil --no-nic-checksum exits 0" $?
+grep -q "NIC checksums no" "$tmp/software/vigil.out"
+check "--no-nic-checksum leaves the offload off" $?
+grep -q " nic-checksums 0$" "$tmp/software/vigil.out"
+check "no NIC verdict used" $?
+[ "$(rows "$tmp/offload")" = "$(rows "$tmp/software")" ]
+check "the same conn.log rows either way" $?
+
+echo "tap: $checks checks, $fails failed"
+[ "$fails" -eq 0 ]
