@@ -11,16 +11,8 @@ vigil=$1
 gen=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-checks=0
 
-check() { # name, condition result (0 = ok)
-	checks=$((checks + 1))
-	if [ "$2" -ne 0 ]; then
-		echo "FAIL: $1" >&2
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "$0")/../check.sh"
 
 # expect_error NAME EXPECTED_RC PATTERN -- ARGS...
 expect_error() {

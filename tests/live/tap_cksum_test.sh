@@ -27,15 +27,7 @@ cleanup() {
 	rm -rf "$tmp" "/var/run/dpdk/$tag"* 2> /dev/null
 }
 trap cleanup EXIT
-checks=0
-fails=0
-check() {
-	checks=$((checks + 1))
-	if [ "$2" -ne 0 ]; then
-		echo "FAIL: $1" >&2
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "$0")/../check.sh"
 
 ip netns add "$ns" || { echo "tap: cannot create a namespace; skipping"; exit 77; }
 

@@ -31,15 +31,7 @@ cleanup() {
 	rm -rf "$tmp" "/var/run/dpdk/$tag" 2> /dev/null
 }
 trap cleanup EXIT
-checks=0
-fails=0
-check() {
-	checks=$((checks + 1))
-	if [ "$2" -ne 0 ]; then
-		echo "FAIL: $1" >&2
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "$0")/../check.sh"
 
 ip netns add "$a" && ip netns add "$b" || { echo "veth: cannot create namespaces; skipping"; exit 77; }
 ip link add "${tag}br" type bridge || { echo "veth: cannot create a bridge; skipping"; exit 77; }

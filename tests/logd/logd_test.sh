@@ -17,8 +17,6 @@ logd=$2
 gen=$3
 prod=$4
 tmp=$(mktemp -d)
-checks=0
-fails=0
 pids=()
 names=()
 
@@ -36,13 +34,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-check() { # name, condition result (0 = ok)
-	checks=$((checks + 1))
-	if [ "$2" -ne 0 ]; then
-		echo "FAIL: $1" >&2
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "$0")/../check.sh"
 
 # A fresh shared-memory name for one test in $n, removed at the end.
 new_name() {
