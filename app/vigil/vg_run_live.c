@@ -23,6 +23,7 @@
 #include "vg_common.h"
 #include "vg_dpdk_port.h"
 #include "vg_live.h"
+#include "vg_live_stats.h"
 #include "vg_logfmt.h"
 #include "vg_record.h"
 #include "vg_run.h"
@@ -51,65 +52,18 @@ drain_all(struct vg_logshm *shm, struct vg_logwriter *writer)
 	}
 }
 
-/* Sums of the workers' and ports' counters, read relaxed while they run. */
-struct totals {
-	uint64_t pkts, bytes, decode_drops, dispatch_drops, ring_drops, evicted;
-	uint64_t active[4], created[4], acks, gap_acks, frag_slots;
-	uint64_t nic_missed, link, nic_cksum;
-};
-
-static void
-sum_workers(struct vg_logshm *shm, struct totals *t)
-{
-	memset(t, 0, sizeof(*t));
-	for (uint16_t i = 0; i < live.nworkers; i++) {
-		const struct vg_live_worker *lw = live.workers[i];
-		const struct vg_decode_stats *d = &lw->w.dec.stats;
-		const struct vg_flow_stats *f = vg_flow_stats(lw->w.flows);
-
-		t->pkts += d->packets;
-		t->bytes += d->bytes;
-		t->decode_drops += d->dropped;
-		t->nic_cksum += d->nic_cksum;
-		t->dispatch_drops += lw->cnt.dispatch_drops;
-		t->evicted += f->evicted;
-		t->acks += f->acks;
-		t->gap_acks += f->gap_acks;
-		for (int k = 0; k < 4; k++) {
-			t->active[k] += f->active_kind[k];
-			t->created[k] += f->created_kind[k];
-		}
-	}
-	for (uint32_t i = 0; i < shm->nrings; i++)
-		t->ring_drops += shm->rings[i].hdr->drops;
-}
-
-static uint64_t
-rss_mb(void)
-{
-	long pages = 0, rss = 0;
-	FILE *fp = fopen("/proc/self/statm", "r");
-
-	if (fp != NULL) {
-		if (fscanf(fp, "%ld %ld", &pages, &rss) != 2)
-			rss = 0;
-		fclose(fp);
-	}
-	return (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE) / (1024 * 1024);
-}
-
 /* stats.log and capture_loss.log rows for the interval that just ended. */
 static void
-write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct totals *prev, uint64_t now,
+write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct vg_live_totals *prev, uint64_t now,
 	uint64_t prev_ns)
 {
 	static uint8_t buf[1024];
-	struct totals t;
+	struct vg_live_totals t;
 	struct vg_port_counters pc;
 	struct vg_rec r;
 	uint32_t len;
 
-	sum_workers(shm, &t);
+	vg_live_totals(&live, shm, &t);
 	vg_ports_counters(live.ports, &pc);
 	t.nic_missed = VG_MAX(pc.imissed + pc.nombuf, prev->nic_missed);
 	t.link = VG_MAX(pc.ipackets + pc.imissed, prev->link);
@@ -120,16 +74,14 @@ write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct totals *prev, ui
 	vg_rec_begin(&r, buf, sizeof(buf), vg_schema_get(VG_LOG_STATS));
 	vg_rec_time(&r, now);
 	vg_rec_cstr(&r, "vigil");
-	vg_rec_count(&r, rss_mb());
+	vg_rec_count(&r, vg_rss_mb());
 	vg_rec_count(&r, t.pkts - prev->pkts);
 	vg_rec_count(&r, t.bytes - prev->bytes);
 	vg_rec_count(&r, nic + disp);
 	vg_rec_count(&r, t.link - prev->link);
 	/* pkt_lag, as Zeek: the clock now minus network time (the newest packet's). */
-	uint64_t net = 0;
+	uint64_t net = vg_live_net_ns(&live);
 
-	for (uint16_t i = 0; i < live.nworkers; i++)
-		net = VG_MAX(net, __atomic_load_n(&live.workers[i]->last_ts_ns, __ATOMIC_RELAXED));
 	if (net == 0)
 		vg_rec_unset(&r);
 	else
@@ -294,6 +246,7 @@ vg_run_live(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN); /* a closed terminal must not kill the sensor */
 	for (uint16_t i = 0; i < nworkers; i++)
 		rte_eal_remote_launch(vg_live_worker_main, live.workers[i], live.workers[i]->lcore);
+	vg_telemetry_open(&live, shm);
 	if (!o.quiet) {
 		fprintf(stderr, "vigil: %u port(s), %u worker(s), %s dispatch\n", ports.n, nworkers,
 			nworkers == 1            ? "no"
@@ -311,7 +264,7 @@ vg_run_live(int argc, char **argv)
 	uint64_t hz = rte_get_tsc_hz(), last_sec = rte_rdtsc(), last_stats = rte_rdtsc();
 	uint64_t started = rte_rdtsc();
 	uint64_t last_pkts = 0, idle_since = rte_rdtsc(), stats_prev_ns = vg_live_now_ns(&live);
-	struct totals prev_tot;
+	struct vg_live_totals prev_tot;
 
 	memset(&prev_tot, 0, sizeof(prev_tot));
 	while (!__atomic_load_n(&live.stop, __ATOMIC_RELAXED)) {
@@ -320,9 +273,9 @@ vg_run_live(int argc, char **argv)
 		uint64_t now = rte_rdtsc();
 
 		if (now - last_sec >= hz) {
-			struct totals t;
+			struct vg_live_totals t;
 
-			sum_workers(shm, &t);
+			vg_live_totals(&live, shm, &t);
 			vg_ports_poll_links(&ports);
 			if (show)
 				fprintf(stderr,
@@ -367,10 +320,10 @@ vg_run_live(int argc, char **argv)
 		}
 	}
 	if (o.stats) {
-		struct totals t;
+		struct vg_live_totals t;
 		struct vg_port_counters c;
 
-		sum_workers(shm, &t);
+		vg_live_totals(&live, shm, &t);
 		vg_ports_counters(&ports, &c);
 		fprintf(stderr,
 			"vigil: packets %" PRIu64 " nic-missed %" PRIu64 " dispatch-drops %" PRIu64
@@ -385,6 +338,7 @@ vg_run_live(int argc, char **argv)
 		fprintf(stderr, "vigil: live %.3f s, %.3f Mpps\n", run_secs,
 			run_secs > 0 ? (double)t.pkts / run_secs / 1e6 : 0.0);
 	}
+	vg_telemetry_close();
 	vg_log_segment_done(shm, o.logd != NULL);
 	vg_ports_stop(&ports);
 	rte_eal_cleanup();

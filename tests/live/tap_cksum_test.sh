@@ -68,6 +68,9 @@ try:
 except OSError:
     pass
 PY
+	# The counters while it runs, through DPDK telemetry.
+	python3 "$(dirname "$0")/telemetry_query.py" "$tag$(basename "$out")" /vigil/stats \
+		/vigil/workers /vigil/worker,0 /vigil/worker,9 > "$out/telemetry.txt" 2>&1
 	wait "$vpid"
 	local rc=$?
 	vpid=
@@ -75,12 +78,12 @@ PY
 }
 
 run "$tmp/offload"
-check "vigil exits 0 ($(tail -n 1 "$tmp/offload/vigil.out"))" $?
+check $? "vigil exits 0 ($(tail -n 1 "$tmp/offload/vigil.out"))"
 grep -q "NIC checksums yes" "$tmp/offload/vigil.out"
-check "net_tap's checksum offload is used" $?
+check $? "net_tap's checksum offload is used"
 nic=$(sed -n 's/.* nic-checksums \([0-9]*\).*/\1/p' "$tmp/offload/vigil.out")
 [ "${nic:-0}" -ge 6 ]
-check "good checksums taken from the NIC (${nic:-none}, want 5 UDP + TCP SYNs)" $?
+check $? "good checksums taken from the NIC (${nic:-none}, want 5 UDP + TCP SYNs)"
 
 # conn.log rows of the traffic: ports, proto, state, history.
 rows() {
@@ -89,23 +92,34 @@ rows() {
 }
 good=$(rows "$tmp/offload" | awk '$2 == "udp" && $1 >= 5000 && $1 <= 5004 && $4 == "D"' | wc -l)
 [ "$good" -eq 5 ]
-check "5 UDP flows with good checksums, history D ($good)" $?
+check $? "5 UDP flows with good checksums, history D ($good)"
 rows "$tmp/offload" | grep -q "^8080 tcp S0 S"
-check "the TCP SYN is a connection attempt" $?
+check $? "the TCP SYN is a connection attempt"
 bad=$(rows "$tmp/offload" | awk '$1 == 6000 && $2 == "udp"' | head -n 1)
 [ "$(echo "$bad" | awk '{ print $4 }')" = "C" ]
-check "the bad UDP checksum is still caught (history: $bad)" $?
+check $? "the bad UDP checksum is still caught (history: $bad)"
 grep -q "bad_UDP_checksum" "$tmp/offload/weird.log" 2> /dev/null
-check "weird.log has bad_UDP_checksum" $?
+check $? "weird.log has bad_UDP_checksum"
+
+# Telemetry: the same counters, and per worker; a worker that does not exist is null.
+python3 - "$tmp/offload/telemetry.txt" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+st, ws, w0, w9 = r[0]["/vigil/stats"], r[1]["/vigil/workers"], r[2]["/vigil/worker"], r[3]["/vigil/worker"]
+assert st["packets"] >= 7 and st["nic_checksums"] >= 6 and st["udp_conns"] >= 6, st
+assert ws == [0] and w0["lcore"] == 1 and w0["packets"] == st["packets"], (ws, w0)
+assert w9 is None
+PY
+check $? "telemetry /vigil/stats and /vigil/worker ($(head -c 120 "$tmp/offload/telemetry.txt" 2> /dev/null))"
 
 run "$tmp/software" --no-nic-checksum
-check "vigil --no-nic-checksum exits 0" $?
+check $? "vigil --no-nic-checksum exits 0"
 grep -q "NIC checksums no" "$tmp/software/vigil.out"
-check "--no-nic-checksum leaves the offload off" $?
+check $? "--no-nic-checksum leaves the offload off"
 grep -q " nic-checksums 0$" "$tmp/software/vigil.out"
-check "no NIC verdict used" $?
+check $? "no NIC verdict used"
 [ "$(rows "$tmp/offload")" = "$(rows "$tmp/software")" ]
-check "the same conn.log rows either way" $?
+check $? "the same conn.log rows either way"
 
 echo "tap: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]

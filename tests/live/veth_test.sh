@@ -93,23 +93,23 @@ for i in range(3):
     u.sendto(b"ping%d" % i, ("10.211.0.2", 5353)); u.recvfrom(100); u.close()
     time.sleep(0.2)
 PY
-check "client traffic ran" $?
+check $? "client traffic ran"
 wait "$vpid"
-check "vigil exits 0 after --duration ($(tail -n 1 "$tmp/vigil.out"))" $?
+check $? "vigil exits 0 after --duration ($(tail -n 1 "$tmp/vigil.out"))"
 vpid=
 f=$tmp/conn.log
-[ -f "$f" ]; check "conn.log written" $?
+[ -f "$f" ]; check $? "conn.log written"
 tcp=$(awk -F'\t' '$3 == "10.211.0.1" && $5 == "10.211.0.2" && $6 == 8080 && $7 == "tcp" && $12 == "SF"' "$f" 2> /dev/null | wc -l)
-[ "$tcp" -eq 3 ]; check "3 TCP connections, SF ($tcp)" $?
+[ "$tcp" -eq 3 ]; check $? "3 TCP connections, SF ($tcp)"
 bytes=$(awk -F'\t' '$3 == "10.211.0.1" && $6 == 8080 && $12 == "SF" { print $11 }' "$f" 2> /dev/null | sort -u)
-[ "$bytes" = 1000 ]; check "resp_bytes 1000 each ($bytes)" $?
+[ "$bytes" = 1000 ]; check $? "resp_bytes 1000 each ($bytes)"
 udp=$(awk -F'\t' '$3 == "10.211.0.1" && $5 == "10.211.0.2" && $6 == 5353 && $7 == "udp" && $12 == "SF"' "$f" 2> /dev/null | wc -l)
-[ "$udp" -ge 1 ]; check "UDP flows, SF ($udp)" $?
-grep -q "^#fields	ts	peer	mem	pkts_proc" "$tmp/stats.log" 2> /dev/null; check "stats.log written" $?
+[ "$udp" -ge 1 ]; check $? "UDP flows, SF ($udp)"
+grep -q "^#fields	ts	peer	mem	pkts_proc" "$tmp/stats.log" 2> /dev/null; check $? "stats.log written"
 # pkt_lag (column 8) of the last row: wall clock minus the last packet's time,
 # which live is a TSC stamp taken a few seconds before the stop.
 lag=$(awk -F'\t' '!/^#/ { v = $8 } END { print v }' "$tmp/stats.log" 2> /dev/null)
 awk -v l="$lag" 'BEGIN { exit !(l ~ /^[0-9]+\.[0-9]+$/ && l >= 0 && l < 30) }'
-check "stats.log pkt_lag set and under 30 s ($lag)" $?
+check $? "stats.log pkt_lag set and under 30 s ($lag)"
 echo "veth: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]

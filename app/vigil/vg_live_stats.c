@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters of the live sensor, and the DPDK telemetry commands that show
+ * them while it runs (dpdk-telemetry.py -f <file prefix>, then /vigil/stats).
+ * Telemetry callbacks run on DPDK's telemetry thread; they read the same
+ * relaxed counters the main lcore reads for stats.log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "vg_live_stats.h"
+
+void
+vg_live_totals(const struct vg_live *live, const struct vg_logshm *shm, struct vg_live_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (uint16_t i = 0; i < live->nworkers; i++) {
+		const struct vg_live_worker *lw = live->workers[i];
+		const struct vg_decode_stats *d = &lw->w.dec.stats;
+		const struct vg_flow_stats *f = vg_flow_stats(lw->w.flows);
+
+		t->pkts += d->packets;
+		t->bytes += d->bytes;
+		t->decode_drops += d->dropped;
+		t->nic_cksum += d->nic_cksum;
+		t->dispatch_drops += lw->cnt.dispatch_drops;
+		t->evicted += f->evicted;
+		t->acks += f->acks;
+		t->gap_acks += f->gap_acks;
+		for (int k = 0; k < 4; k++) {
+			t->active[k] += f->active_kind[k];
+			t->created[k] += f->created_kind[k];
+		}
+	}
+	for (uint32_t i = 0; i < shm->nrings; i++)
+		t->ring_drops += shm->rings[i].hdr->drops;
+}
+
+uint64_t
+vg_rss_mb(void)
+{
+	long pages = 0, rss = 0;
+	FILE *fp = fopen("/proc/self/statm", "r");
+
+	if (fp != NULL) {
+		if (fscanf(fp, "%ld %ld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(fp);
+	}
+	return (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE) / (1024 * 1024);
+}
+
+uint64_t
+vg_live_net_ns(const struct vg_live *live)
+{
+	uint64_t net = 0;
+
+	for (uint16_t i = 0; i < live->nworkers; i++)
+		net = VG_MAX(net, __atomic_load_n(&live->workers[i]->last_ts_ns, __ATOMIC_RELAXED));
+	return net;
+}
+
+/* ---- telemetry ---------------------------------------------------------- */
+
+static const struct vg_live *tel_live;
+static const struct vg_logshm *tel_shm;
+static volatile int tel_open;
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const kind[4] = {"tcp", "udp", "icmp", "other"};
+	struct vg_live_totals t;
+	struct vg_port_counters pc;
+	char name[32];
+
+	(void)cmd;
+	(void)params;
+	if (!__atomic_load_n(&tel_open, __ATOMIC_ACQUIRE))
+		return -1;
+	vg_live_totals(tel_live, tel_shm, &t);
+	vg_ports_counters(tel_live->ports, &pc);
+	uint64_t net = vg_live_net_ns(tel_live), now = vg_live_now_ns(tel_live);
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "packets", t.pkts);
+	rte_tel_data_add_dict_u64(d, "bytes", t.bytes);
+	rte_tel_data_add_dict_u64(d, "nic_packets", pc.ipackets);
+	rte_tel_data_add_dict_u64(d, "nic_missed", pc.imissed + pc.nombuf);
+	rte_tel_data_add_dict_u64(d, "dispatch_drops", t.dispatch_drops);
+	rte_tel_data_add_dict_u64(d, "ring_drops", t.ring_drops);
+	rte_tel_data_add_dict_u64(d, "decode_drops", t.decode_drops);
+	rte_tel_data_add_dict_u64(d, "flow_evictions", t.evicted);
+	for (int k = 0; k < 4; k++) {
+		snprintf(name, sizeof(name), "active_%s_conns", kind[k]);
+		rte_tel_data_add_dict_u64(d, name, t.active[k]);
+		snprintf(name, sizeof(name), "%s_conns", kind[k]);
+		rte_tel_data_add_dict_u64(d, name, t.created[k]);
+	}
+	rte_tel_data_add_dict_u64(d, "acks", t.acks);
+	rte_tel_data_add_dict_u64(d, "gap_acks", t.gap_acks);
+	rte_tel_data_add_dict_u64(d, "nic_checksums", t.nic_cksum);
+	rte_tel_data_add_dict_u64(d, "mem_mb", vg_rss_mb());
+	rte_tel_data_add_dict_u64(d, "pkt_lag_us", net && now > net ? (now - net) / 1000 : 0);
+	return 0;
+}
+
+static int
+tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	if (!__atomic_load_n(&tel_open, __ATOMIC_ACQUIRE))
+		return -1;
+	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
+	for (uint16_t i = 0; i < tel_live->nworkers; i++)
+		rte_tel_data_add_array_int(d, i);
+	return 0;
+}
+
+static int
+tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char *end;
+	unsigned long i;
+
+	(void)cmd;
+	if (!__atomic_load_n(&tel_open, __ATOMIC_ACQUIRE) || params == NULL || *params == '\0')
+		return -1;
+	i = strtoul(params, &end, 10);
+	if (*end != '\0' || i >= tel_live->nworkers)
+		return -1;
+
+	const struct vg_live_worker *lw = tel_live->workers[i];
+	const struct vg_decode_stats *ds = &lw->w.dec.stats;
+	const struct vg_flow_stats *f = vg_flow_stats(lw->w.flows);
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "lcore", lw->lcore);
+	rte_tel_data_add_dict_u64(d, "rx", lw->cnt.rx);
+	rte_tel_data_add_dict_u64(d, "dispatched", lw->cnt.dispatched);
+	rte_tel_data_add_dict_u64(d, "dispatch_drops", lw->cnt.dispatch_drops);
+	rte_tel_data_add_dict_u64(d, "idle_polls", lw->cnt.idle_polls);
+	rte_tel_data_add_dict_u64(d, "packets", ds->packets);
+	rte_tel_data_add_dict_u64(d, "bytes", ds->bytes);
+	rte_tel_data_add_dict_u64(d, "decode_drops", ds->dropped);
+	rte_tel_data_add_dict_u64(d, "fragments", ds->fragments);
+	rte_tel_data_add_dict_u64(d, "mirror_packets", ds->mirror_packets);
+	rte_tel_data_add_dict_u64(d, "nic_checksums", ds->nic_cksum);
+	rte_tel_data_add_dict_u64(d, "active_conns", f->active);
+	rte_tel_data_add_dict_u64(d, "conns", f->created);
+	rte_tel_data_add_dict_u64(d, "flow_evictions", f->evicted);
+	rte_tel_data_add_dict_u64(d, "ring_drops", lw->w.ring ? lw->w.ring->hdr->drops : 0);
+	return 0;
+}
+
+void
+vg_telemetry_open(const struct vg_live *live, const struct vg_logshm *shm)
+{
+	static bool registered;
+
+	tel_live = live;
+	tel_shm = shm;
+	__atomic_store_n(&tel_open, 1, __ATOMIC_RELEASE);
+	if (registered)
+		return;
+	registered = true;
+	/* Failure (telemetry off with --no-telemetry) only loses the commands. */
+	rte_telemetry_register_cmd("/vigil/stats", tel_stats,
+		"vigil's counters since the start: packets, drops at each stage, connections. "
+		"Takes no parameters");
+	rte_telemetry_register_cmd(
+		"/vigil/workers", tel_workers, "The worker indexes. Takes no parameters");
+	rte_telemetry_register_cmd(
+		"/vigil/worker", tel_worker, "One worker's counters. Parameter: the worker index");
+}
+
+void
+vg_telemetry_close(void)
+{
+	__atomic_store_n(&tel_open, 0, __ATOMIC_RELEASE);
+}

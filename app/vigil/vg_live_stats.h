@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The live sensor's counters, summed over workers, rings and ports: for
+ * stats.log, the --stats lines and DPDK telemetry (/vigil/... commands).
+ */
+#ifndef VG_LIVE_STATS_H
+#define VG_LIVE_STATS_H
+
+#include <stdint.h>
+
+#include "vg_live.h"
+#include "vg_logring.h"
+
+/* Totals since the start, read relaxed while the workers run. */
+struct vg_live_totals {
+	uint64_t pkts, bytes, decode_drops, dispatch_drops, ring_drops, evicted;
+	uint64_t active[4], created[4]; /* by kind: TCP, UDP, ICMP, other */
+	uint64_t acks, gap_acks, nic_cksum;
+	uint64_t nic_missed, link; /* filled by the caller from the ports */
+};
+
+void vg_live_totals(
+	const struct vg_live *live, const struct vg_logshm *shm, struct vg_live_totals *t);
+
+/* Resident memory of the process in MiB. */
+uint64_t vg_rss_mb(void);
+
+/* Network time: the newest packet any worker has processed (0 before any). */
+uint64_t vg_live_net_ns(const struct vg_live *live);
+
+/*
+ * Registers the telemetry commands (/vigil/stats, /vigil/workers,
+ * /vigil/worker,N) over this sensor; vg_telemetry_close() makes them answer
+ * with an error from then on (DPDK cannot unregister a command).
+ */
+void vg_telemetry_open(const struct vg_live *live, const struct vg_logshm *shm);
+void vg_telemetry_close(void);
+
+#endif /* VG_LIVE_STATS_H */
