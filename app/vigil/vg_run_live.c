@@ -234,6 +234,8 @@ vg_run_live(int argc, char **argv)
 				"cannot set up worker %u (%s); try a smaller "
 				"--max-flows",
 				idx, strerror(errno));
+			for (uint16_t i = 0; i < idx; i++)
+				vg_live_worker_fini(live.workers[i]);
 			vg_log_segment_done(shm, false);
 			vg_ports_stop(&ports);
 			rte_eal_cleanup();
@@ -339,6 +341,8 @@ vg_run_live(int argc, char **argv)
 			run_secs > 0 ? (double)t.pkts / run_secs / 1e6 : 0.0);
 	}
 	vg_telemetry_close();
+	for (uint16_t i = 0; i < nworkers; i++)
+		vg_live_worker_fini(live.workers[i]);
 	vg_log_segment_done(shm, o.logd != NULL);
 	vg_ports_stop(&ports);
 	rte_eal_cleanup();

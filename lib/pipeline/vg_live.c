@@ -71,6 +71,7 @@ vg_live_worker_init(
 				name, DISPATCH_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 			if (lw->in == NULL) {
 				errno = rte_errno;
+				vg_live_worker_fini(lw);
 				return -1;
 			}
 		} else {
@@ -78,14 +79,29 @@ vg_live_worker_init(
 
 			dc.peek = true;
 			dc.frag_slots = 1;
-			if (vg_decoder_init(&lw->hash_dec, &dc) != 0)
+			if (vg_decoder_init(&lw->hash_dec, &dc) != 0) {
+				vg_live_worker_fini(lw);
 				return -1;
+			}
 		}
 	}
 	if (numa_available() >= 0)
 		numa_set_localalloc();
 	live->workers[index] = lw;
 	return 0;
+}
+
+void
+vg_live_worker_fini(struct vg_live_worker *lw)
+{
+	if (lw == NULL)
+		return;
+	vg_worker_fini(&lw->w);
+	vg_decoder_fini(&lw->hash_dec);
+	rte_ring_free(lw->in);
+	if (lw->live != NULL && lw->live->workers[lw->index] == lw)
+		lw->live->workers[lw->index] = NULL;
+	rte_free(lw);
 }
 
 /*

@@ -65,6 +65,9 @@ void vg_live_clock_init(struct vg_live *live);
 int vg_live_worker_init(
 	struct vg_live *live, uint16_t index, unsigned lcore, const struct vg_worker_cfg *cfg);
 
+/* Frees a worker (after its lcore has returned). */
+void vg_live_worker_fini(struct vg_live_worker *lw);
+
 /* The lcore function: runs until live->stop, then flushes its flows. */
 int vg_live_worker_main(void *arg);
 
