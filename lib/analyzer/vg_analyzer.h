@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The analyzer framework: how a protocol plugs in (see ../shared/DESIGN.md
+ * and doc/analyzers.md).
+ *
+ * One const `struct vg_analyzer` per protocol, listed once in the registry
+ * (vg_analyzer_registry.c). The flow table owns connections; an analyzer owns
+ * its state, `state_size` bytes in a per-worker pool beside the connection,
+ * reached through a handle that carries the connection's generation. The
+ * framework calls the analyzer with ordered stream bytes (TCP, through the
+ * reassembler in lib/tcp) or whole datagrams (UDP), tells it about gaps, FINs,
+ * role flips and the connection's end, and gives it a context (`struct
+ * vg_an_ctx`) through which it writes log records, weirds and files, and
+ * confirms or violates the protocol (Zeek's analyzer_confirmation /
+ * analyzer_violation; conn.log's `service` lists the confirmed ones).
+ *
+ * Analyzers never format text and never allocate per packet: records are
+ * built with vg_rec_* (vg_record.h) into the context's scratch buffer.
+ *
+ * Contract status: this header is the interface the analyzers are written
+ * against. The framework owner may extend it; changing a call that analyzers
+ * already use means updating those analyzers in the same commit.
+ */
+#ifndef VG_ANALYZER_H
+#define VG_ANALYZER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vg_common.h"
+#include "vg_record.h"
+#include "vg_schema.h"
+
+/* The framework's view of one connection for one analyzer call. */
+struct vg_an_ctx;
+
+enum vg_an_transport {
+	VG_AN_TCP = 1 << 0,
+	VG_AN_UDP = 1 << 1,
+};
+
+/* What a probe thinks of the first bytes of one direction. */
+enum vg_an_probe {
+	VG_PROBE_NO,    /* not this protocol */
+	VG_PROBE_MAYBE, /* too few bytes to tell; ask again with more */
+	VG_PROBE_YES,   /* looks like this protocol: attach the analyzer */
+};
+
+/* Why a connection ends (the analyzer flushes its records either way). */
+enum vg_an_end {
+	VG_AN_END_TIMEOUT,
+	VG_AN_END_CLOSE,
+	VG_AN_END_EVICT,
+	VG_AN_END_FLUSH,
+};
+
+struct vg_analyzer {
+	const char *name; /* Zeek's analyzer name as conn.log's service shows it: "dns" */
+	uint8_t transports; /* enum vg_an_transport bits */
+	/* Likely server ports (Zeek's Analyzer::register_for_ports); 0-terminated. */
+	const uint16_t *tcp_ports;
+	const uint16_t *udp_ports;
+	uint32_t state_size; /* bytes of per-connection state (zeroed before init) */
+
+	/*
+	 * Content detection on any port: the first bytes the direction sent
+	 * (at most a few hundred). NULL: ports only.
+	 */
+	enum vg_an_probe (*probe)(const uint8_t *data, uint32_t len, bool is_orig);
+
+	/* Attached to a connection; `st` is zeroed. */
+	void (*init)(void *st, struct vg_an_ctx *cx);
+	/* TCP: the next in-order bytes of one direction. */
+	void (*stream)(void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data,
+		uint32_t len);
+	/* TCP: `len` bytes of one direction will never arrive (content gap). */
+	void (*gap)(void *st, struct vg_an_ctx *cx, bool is_orig, uint64_t len);
+	/* TCP: one direction finished (FIN or RST) after its last byte. */
+	void (*eof)(void *st, struct vg_an_ctx *cx, bool is_orig);
+	/* UDP: one datagram's payload. */
+	void (*datagram)(void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data,
+		uint32_t len);
+	/* The connection's roles were swapped (Zeek's FlipRoles). NULL: nothing to do. */
+	void (*flip)(void *st);
+	/*
+	 * The connection ends, before its conn.log record is built: write
+	 * every pending record now. The state is released after this returns.
+	 */
+	void (*end)(void *st, struct vg_an_ctx *cx, enum vg_an_end why);
+};
+
+/* ---- What the framework gives an analyzer (implemented in lib/analyzer) ---- */
+
+/* Network time of the packet being handled (ns since the epoch). */
+uint64_t vg_an_now(const struct vg_an_ctx *cx);
+/* The connection's uid ("C..."), NUL-terminated, valid during the call. */
+const char *vg_an_uid(const struct vg_an_ctx *cx);
+/* The connection's endpoints as conn.log's id.* columns show them. */
+void vg_an_id(const struct vg_an_ctx *cx, struct vg_addr *orig_h, uint16_t *orig_p,
+	struct vg_addr *resp_h, uint16_t *resp_p);
+/* True for TCP, false for UDP. */
+bool vg_an_is_tcp(const struct vg_an_ctx *cx);
+
+/*
+ * Starts a record of the given log in the context's scratch buffer and
+ * writes Zeek's common prefix: ts, uid, id.orig_h, id.orig_p, id.resp_h,
+ * id.resp_p. The analyzer then writes its own columns in schema order and
+ * calls vg_an_rec_write().
+ */
+void vg_an_rec_begin(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id, uint64_t ts_ns);
+/* Finishes the record and hands it to the worker's log ring; false if dropped. */
+bool vg_an_rec_write(struct vg_an_ctx *cx, struct vg_rec *r);
+
+/* Zeek's analyzer_confirmation: adds the analyzer's name to conn.log's service. */
+void vg_an_confirm(struct vg_an_ctx *cx);
+/*
+ * Zeek's analyzer_violation: after a confirmation the service keeps the
+ * name; the analyzer is detached (no more calls but `end`).
+ */
+void vg_an_violate(struct vg_an_ctx *cx, const char *reason);
+
+/* A weird for this connection (weird.log; deduplicated as Zeek's default). */
+void vg_an_weird(struct vg_an_ctx *cx, const char *name, const char *addl);
+
+/* ---- The registry ---- */
+
+/* Every analyzer, in registry order; the count in *n. */
+const struct vg_analyzer *const *vg_analyzers(uint32_t *n);
+/* The analyzer by name, or NULL. */
+const struct vg_analyzer *vg_analyzer_find(const char *name);
+
+/*
+ * Registers every analyzer's logs with logring (vg_schema_register), once
+ * per process, in registry order, so a sensor and vigil-logd built from the
+ * same tables give every log the same id and the same schema-set hash.
+ */
+void vg_analyzers_register_logs(void);
+
+#endif /* VG_ANALYZER_H */
