@@ -10,6 +10,7 @@
 
 #include "vg_config.h"
 #include "vg_flow.h"
+#include "vg_hash.h"
 #include "vg_options.h"
 
 #ifndef VIGIL_VERSION
@@ -41,6 +42,7 @@ enum {
 	OPT_MBUFS,
 	OPT_CONFIG,
 	OPT_NO_NIC_CHECKSUM,
+	OPT_HASH_SEED,
 };
 
 static const struct option long_opts[] = {
@@ -56,6 +58,7 @@ static const struct option long_opts[] = {
 	{"no-nic-checksum", no_argument, NULL, OPT_NO_NIC_CHECKSUM},
 	{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 	{"seed", required_argument, NULL, OPT_SEED},
+	{"hash-seed", required_argument, NULL, OPT_HASH_SEED},
 	{"stats", no_argument, NULL, OPT_STATS},
 
 	{"ring-size", required_argument, NULL, OPT_RING_SIZE},
@@ -98,6 +101,8 @@ usage(FILE *fp)
 		"      --no-local         leave local_orig/local_resp unset\n"
 		"      --max-flows N      connections tracked at once (default 1048576)\n"
 		"      --seed N           seed for connection uids (default 0)\n"
+		"      --hash-seed N      fixed flow hash key, for repeatable tests (default:\n"
+		"                         random per process)\n"
 		"      --logd NAME        hand records to vigil-logd through /dev/shm/NAME\n"
 		"                         instead of writing logs in-process\n"
 		"      --ring-size BYTES  log ring size (default 4M)\n"
@@ -324,6 +329,12 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 				return 2;
 			o->seed = v;
 			break;
+		case OPT_HASH_SEED:
+			if (parse_u64("--hash-seed", optarg, 0, UINT64_MAX / 1024, &v) != 0)
+				return 2;
+			o->hash_seed = v;
+			o->hash_seed_set = true;
+			break;
 		case OPT_STATS:
 			o->stats = true;
 			break;
@@ -439,6 +450,14 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 		fprintf(stderr,
 			"vigil: --workers, --port, --dispatch, --exit-idle, --duration and "
 			"--mbufs are for live capture (EAL options and --)\n");
+		return 2;
+	}
+	/* The flow hash key, for every flow table and software dispatch alike. */
+	if (vg_hash_key_init(o->hash_seed_set, o->hash_seed) != 0) {
+		fprintf(stderr,
+			"vigil: no random hash key (getrandom: %s); pass a fixed one with "
+			"--hash-seed N\n",
+			strerror(errno));
 		return 2;
 	}
 	return 0;

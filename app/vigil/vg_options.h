@@ -23,6 +23,8 @@ struct vg_options {
 	bool stats;
 	uint32_t max_flows;
 	uint64_t seed;
+	uint64_t hash_seed; /* --hash-seed: a fixed flow hash key */
+	bool hash_seed_set; /* else the key is random per process */
 	uint64_t ring_size;
 	/* Live capture (DPDK). */
 	bool live;

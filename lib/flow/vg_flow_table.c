@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "vg_flow_private.h"
+#include "vg_hash.h"
 
 #define DEFAULT_MAX_FLOWS (1u << 20)
 
@@ -26,32 +27,6 @@ vg_flow_mix64(uint64_t x)
 	x *= 0xc4ceb9fe1a85ec53ULL;
 	x ^= x >> 33;
 	return x;
-}
-
-/* One multiply per word: the final mix in key_hash() spreads the bits. */
-static inline uint64_t
-addr_hash(const struct vg_addr *a, uint16_t port)
-{
-	uint64_t w0, w1;
-
-	memcpy(&w0, a->b, 8);
-	memcpy(&w1, a->b + 8, 8);
-	return w0 * 0x9e3779b97f4a7c15ULL ^ w1 * 0xc2b2ae3d27d4eb4fULL ^
-		(uint64_t)port * 0x165667b19e3779f9ULL;
-}
-
-/*
- * A two-way key hashes the same from both ends (sum of the two endpoint
- * hashes); a one-way key (ICMP errors) keeps its direction.
- */
-static inline uint64_t
-key_hash(const struct vg_addr *s, uint16_t sp, const struct vg_addr *d, uint16_t dp, uint8_t proto,
-	bool one_way)
-{
-	uint64_t hs = addr_hash(s, sp), hd = addr_hash(d, dp);
-	uint64_t h = one_way ? hs ^ (hd * 0xff51afd7ed558ccdULL + 1) : hs + hd;
-
-	return vg_flow_mix64(h ^ proto);
 }
 
 /* ---- lists and timers ------------------------------------------------- */
@@ -536,11 +511,12 @@ conn_create(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt
 	return c;
 }
 
+/* Keyed (vg_hash.h): the key is per process, so chains cannot be aimed at. */
 static inline uint64_t
 packet_hash(const struct vg_pkt *pkt, const struct pkt_key *k)
 {
-	return key_hash(&pkt->src, k->sp, &pkt->dst, k->dp, pkt->ip_proto, k->one_way) ^
-		vg_flow_mix64(pkt->session);
+	return vg_hash_flow(
+		&pkt->src, k->sp, &pkt->dst, k->dp, pkt->ip_proto, pkt->session, k->one_way);
 }
 
 void

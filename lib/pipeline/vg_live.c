@@ -13,6 +13,7 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 
+#include "vg_hash.h"
 #include "vg_live.h"
 
 #define BURST         VG_LIVE_BURST
@@ -121,19 +122,9 @@ owner(struct vg_live_worker *lw, const uint8_t *data, uint32_t cap, uint32_t wir
 	for (int i = 0; i < 4 && vg_mirror_strip(&lw->hash_dec, &pkt, &r); i++)
 		if (r != VG_DECODE_IP)
 			return 0;
-	uint64_t a, b, c, d;
+	/* The flow table's keyed hash (vg_hash.h), ports left out. */
+	uint64_t h = vg_hash_addr_pair(&pkt.src, &pkt.dst, pkt.session);
 
-	memcpy(&a, pkt.src.b, 8);
-	memcpy(&b, pkt.src.b + 8, 8);
-	memcpy(&c, pkt.dst.b, 8);
-	memcpy(&d, pkt.dst.b + 8, 8);
-	uint64_t hs = (a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xc2b2ae3d27d4eb4fULL);
-	uint64_t hd = (c * 0x9e3779b97f4a7c15ULL) ^ (d * 0xc2b2ae3d27d4eb4fULL);
-	uint64_t h = (hs + hd) ^ (pkt.session * 0x165667b19e3779f9ULL);
-
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 32;
 	return (uint16_t)(h % lw->live->nworkers);
 }
 
