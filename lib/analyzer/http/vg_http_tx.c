@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The script layer of Zeek's HTTP analysis: base/protocols/http/main.zeek
+ * (the pending table of HTTP::Info records, set_state, the http_request,
+ * http_reply, http_header and http_message_done handlers, finalize_http)
+ * and entities.zeek (fuids, filenames and MIME types of the files), and
+ * http.log built from a finished record.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vg_http.h"
+#include "vg_record.h"
+
+_Thread_local struct vg_http_stats vg_http_stats;
+
+void
+vg_http_stats_get(struct vg_http_stats *out)
+{
+	*out = vg_http_stats;
+}
+
+enum {
+	C_TRANS_DEPTH = 6,
+	C_NCOLS = 30,
+};
+
+#define F(n, t)                                                                                    \
+	{                                                                                          \
+		n, VG_FT_##t, VG_FEAT_BASE                                                         \
+	}
+static const struct vg_field http_fields[C_NCOLS] = {
+	F("ts", TIME),
+	F("uid", STRING),
+	F("id.orig_h", ADDR),
+	F("id.orig_p", PORT),
+	F("id.resp_h", ADDR),
+	F("id.resp_p", PORT),
+	F("trans_depth", COUNT),
+	F("method", STRING),
+	F("host", STRING),
+	F("uri", STRING),
+	F("referrer", STRING),
+	F("version", STRING),
+	F("user_agent", STRING),
+	F("origin", STRING),
+	F("request_body_len", COUNT),
+	F("response_body_len", COUNT),
+	F("status_code", COUNT),
+	F("status_msg", STRING),
+	F("info_code", COUNT),
+	F("info_msg", STRING),
+	F("tags", SET_STRING), /* set[enum] in Zeek; vigil never has a tag */
+	F("username", STRING),
+	F("password", STRING),
+	F("proxied", SET_STRING),
+	F("orig_fuids", VECTOR_STRING),
+	F("orig_filenames", VECTOR_STRING),
+	F("orig_mime_types", VECTOR_STRING),
+	F("resp_fuids", VECTOR_STRING),
+	F("resp_filenames", VECTOR_STRING),
+	F("resp_mime_types", VECTOR_STRING),
+};
+#undef F
+
+struct vg_schema vg_http_schema = {0, "http", C_NCOLS, http_fields};
+
+/* ---- strings in a transaction's arena ---- */
+
+void
+vg_http_tx_set(struct vg_http_tx *t, enum vg_http_sfield f, const char *s, uint32_t len)
+{
+	uint32_t room = VG_HTTP_ARENA - t->used;
+	uint32_t cap = f == VG_HTTP_S_URI ? VG_HTTP_URI_MAX : VG_HTTP_STR_MAX;
+
+	if (len > room || len > cap) {
+		vg_http_stats.strings_cut++;
+		len = VG_MIN(room, cap);
+	}
+	memcpy(t->arena + t->used, s, len);
+	t->str[f].off = t->used;
+	t->str[f].len = (uint16_t)len;
+	t->used = (uint16_t)(t->used + len);
+	t->str_set |= (uint16_t)(1u << f);
+}
+
+void
+vg_http_tx_push(struct vg_http_tx *t, enum vg_http_vfield f, const char *s, uint32_t len)
+{
+	uint32_t room = VG_HTTP_ARENA - t->used;
+
+	t->vec_set |= (uint8_t)(1u << f);
+	if (t->nvec[f] >= VG_HTTP_VEC_MAX)
+		return;
+	if (f == VG_HTTP_V_PROXIED) /* a set: no duplicates */
+		for (uint8_t i = 0; i < t->nvec[f]; i++)
+			if (t->vec[f][i].len == len &&
+				memcmp(t->arena + t->vec[f][i].off, s, len) == 0)
+				return;
+	if (len > room || len > VG_HTTP_STR_MAX) {
+		vg_http_stats.strings_cut++;
+		len = VG_MIN(room, (uint32_t)VG_HTTP_STR_MAX);
+	}
+	memcpy(t->arena + t->used, s, len);
+	t->vec[f][t->nvec[f]].off = t->used;
+	t->vec[f][t->nvec[f]].len = (uint16_t)len;
+	t->nvec[f]++;
+	t->used = (uint16_t)(t->used + len);
+}
+
+/* ---- http.log ---- */
+
+static void
+rec_str(struct vg_rec *r, const struct vg_http_tx *t, enum vg_http_sfield f)
+{
+	if (t->str_set & (1u << f))
+		vg_rec_str(r, t->arena + t->str[f].off, t->str[f].len);
+	else
+		vg_rec_unset(r);
+}
+
+static void
+rec_vec(struct vg_rec *r, const struct vg_http_tx *t, enum vg_http_vfield f)
+{
+	if (!(t->vec_set & (1u << f))) {
+		vg_rec_unset(r);
+		return;
+	}
+	vg_rec_set_begin(r, t->nvec[f]);
+	for (uint8_t i = 0; i < t->nvec[f]; i++)
+		vg_rec_str(r, t->arena + t->vec[f][i].off, t->vec[f][i].len);
+}
+
+static void
+tx_log(struct vg_an_ctx *cx, const struct vg_http_tx *t)
+{
+	struct vg_rec r;
+
+	vg_an_rec_begin(cx, &r, vg_http_schema.id, t->ts);
+	vg_rec_count(&r, t->depth);
+	rec_str(&r, t, VG_HTTP_S_METHOD);
+	rec_str(&r, t, VG_HTTP_S_HOST);
+	rec_str(&r, t, VG_HTTP_S_URI);
+	rec_str(&r, t, VG_HTTP_S_REFERRER);
+	rec_str(&r, t, VG_HTTP_S_VERSION);
+	rec_str(&r, t, VG_HTTP_S_USER_AGENT);
+	rec_str(&r, t, VG_HTTP_S_ORIGIN);
+	vg_rec_count(&r, t->req_body_len);
+	vg_rec_count(&r, t->resp_body_len);
+	if (t->has_status)
+		vg_rec_count(&r, t->status_code);
+	else
+		vg_rec_unset(&r);
+	rec_str(&r, t, VG_HTTP_S_STATUS_MSG);
+	if (t->has_info)
+		vg_rec_count(&r, t->info_code);
+	else
+		vg_rec_unset(&r);
+	rec_str(&r, t, VG_HTTP_S_INFO_MSG);
+	vg_rec_set_begin(&r, 0); /* tags */
+	rec_str(&r, t, VG_HTTP_S_USERNAME);
+	rec_str(&r, t, VG_HTTP_S_PASSWORD);
+	rec_vec(&r, t, VG_HTTP_V_PROXIED);
+	rec_vec(&r, t, VG_HTTP_V_ORIG_FUIDS);
+	rec_vec(&r, t, VG_HTTP_V_ORIG_FILENAMES);
+	rec_vec(&r, t, VG_HTTP_V_ORIG_MIME);
+	rec_vec(&r, t, VG_HTTP_V_RESP_FUIDS);
+	rec_vec(&r, t, VG_HTTP_V_RESP_FILENAMES);
+	rec_vec(&r, t, VG_HTTP_V_RESP_MIME);
+	if (!vg_an_rec_write(cx, &r))
+		vg_http_stats.log_drops++;
+}
+
+/* ---- the pending table ---- */
+
+struct vg_http_tx *
+vg_http_tx_by_idx(struct vg_http *h, uint32_t idx)
+{
+	for (int i = 0; i < VG_HTTP_PENDING; i++)
+		if (h->tx[i].in_use && h->tx[i].idx == idx)
+			return &h->tx[i];
+	return NULL;
+}
+
+struct vg_http_tx *
+vg_http_cur(struct vg_http *h)
+{
+	return h->cur_tx >= 0 && h->tx[h->cur_tx].in_use ? &h->tx[h->cur_tx] : NULL;
+}
+
+static void
+tx_delete(struct vg_http *h, struct vg_http_tx *t)
+{
+	(void)h;
+	t->in_use = 0;
+	/* c$http still names the logged record; writes to it are lost. */
+}
+
+/* A free slot; when all are taken the oldest is logged now (counted). */
+static struct vg_http_tx *
+tx_slot(struct vg_http *h, struct vg_an_ctx *cx)
+{
+	struct vg_http_tx *old = NULL;
+
+	for (int i = 0; i < VG_HTTP_PENDING; i++) {
+		if (!h->tx[i].in_use)
+			return &h->tx[i];
+		if (!old || h->tx[i].idx < old->idx)
+			old = &h->tx[i];
+	}
+	vg_http_stats.pending_flushed++;
+	if (old->idx != 0)
+		tx_log(cx, old);
+	tx_delete(h, old);
+	return old;
+}
+
+/* main.zeek's set_state: the record of the current request or response. */
+struct vg_http_tx *
+vg_http_set_state(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig)
+{
+	uint32_t idx = is_orig ? h->cur_req : h->cur_resp;
+	struct vg_http_tx *t = vg_http_tx_by_idx(h, idx);
+
+	if (!t) {
+		t = tx_slot(h, cx);
+		memset(t, 0, offsetof(struct vg_http_tx, arena));
+		t->in_use = 1;
+		t->idx = idx;
+		t->ts = vg_an_now(cx);
+		t->depth = ++h->trans_depth;
+	}
+	h->cur_tx = (int32_t)(t - h->tx);
+	return t;
+}
+
+static bool
+known_method(const char *m, uint32_t n)
+{
+	/* HTTP::http_methods (main.zeek) */
+	static const char *const methods[] = {"GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE",
+		"TRACE", "CONNECT", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK",
+		"UNLOCK", "POLL", "REPORT", "SUBSCRIBE", "BMOVE", "SEARCH"};
+	for (size_t i = 0; i < VG_ARRAY_SIZE(methods); i++)
+		if (strlen(methods[i]) == n && memcmp(methods[i], m, n) == 0)
+			return true;
+	return false;
+}
+
+void
+vg_http_ev_request(struct vg_http *h, struct vg_an_ctx *cx, const char *method, uint32_t mlen,
+	const char *uri, uint32_t ulen)
+{
+	if (h->cur_req < h->cur_resp) {
+		vg_an_weird(cx, "HTTP_response_before_request", NULL);
+		h->cur_req = h->cur_resp;
+	}
+	++h->cur_req;
+	struct vg_http_tx *t = vg_http_set_state(h, cx, true);
+	vg_http_tx_set(t, VG_HTTP_S_METHOD, method, mlen);
+	vg_http_tx_set(t, VG_HTTP_S_URI, uri, ulen);
+	if (!known_method(method, mlen)) {
+		char m[64];
+		uint32_t n = VG_MIN(mlen, (uint32_t)sizeof(m) - 1);
+		memcpy(m, method, n);
+		m[n] = '\0';
+		vg_an_weird(cx, "unknown_HTTP_method", m);
+	}
+}
+
+static bool
+informational(uint16_t code)
+{
+	return code >= 100 && code <= 199;
+}
+
+void
+vg_http_ev_reply(
+	struct vg_http *h, struct vg_an_ctx *cx, uint16_t code, const char *reason, uint32_t rlen)
+{
+	struct vg_http_tx *cur = vg_http_tx_by_idx(h, h->cur_resp);
+	if (!cur || (cur->has_status && !informational(cur->status_code)))
+		++h->cur_resp;
+	struct vg_http_tx *t = vg_http_set_state(h, cx, false);
+	t->status_code = code;
+	t->has_status = 1;
+	vg_http_tx_set(t, VG_HTTP_S_STATUS_MSG, reason, rlen);
+	char ver[8];
+	ver[0] = (char)('0' + h->dir[0].ver_major);
+	ver[1] = '.';
+	ver[2] = (char)('0' + h->dir[0].ver_minor);
+	vg_http_tx_set(t, VG_HTTP_S_VERSION, ver, 3);
+	if (informational(code)) {
+		t->info_code = code;
+		t->has_info = 1;
+		vg_http_tx_set(t, VG_HTTP_S_INFO_MSG, reason, rlen);
+	}
+}
+
+static bool
+name_is(const char *n, uint32_t len, const char *upper)
+{
+	return vg_http_ieq(n, len, upper);
+}
+
+static bool
+proxy_header(const char *n, uint32_t len)
+{
+	/* HTTP::proxy_headers (main.zeek) */
+	static const char *const names[] = {"FORWARDED", "X-FORWARDED-FOR", "X-FORWARDED-FROM",
+		"CLIENT-IP", "VIA", "XROXY-CONNECTION", "PROXY-CONNECTION"};
+	for (size_t i = 0; i < VG_ARRAY_SIZE(names); i++)
+		if (name_is(n, len, names[i]))
+			return true;
+	return false;
+}
+
+static void
+basic_auth(struct vg_http_tx *t, const char *v, uint32_t len)
+{
+	/* /^[bB][aA][sS][iI][cC] / then the blanks after "basic" go */
+	if (len < 6 || !vg_http_ieq(v, 5, "basic") || v[5] != ' ')
+		return;
+	uint32_t i = 5;
+	while (i < len && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	char up[512];
+	uint32_t n = vg_http_base64(v + i, len - i, up, sizeof(up));
+	for (uint32_t k = 0; k < n; k++)
+		if (up[k] == ':') {
+			vg_http_tx_set(t, VG_HTTP_S_USERNAME, up, k);
+			/* HTTP::default_capture_password is F: no password. */
+			return;
+		}
+	char msg[600];
+	int m = snprintf(msg, sizeof(msg), "<problem-decoding> (%.*s)", (int)VG_MIN(len, 500u), v);
+	vg_http_tx_set(t, VG_HTTP_S_USERNAME, msg, (uint32_t)VG_MIN(m, (int)sizeof(msg) - 1));
+}
+
+void
+vg_http_ev_header(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const char *name,
+	uint32_t nlen, const char *value, uint32_t vlen)
+{
+	struct vg_http_tx *t = vg_http_set_state(h, cx, is_orig);
+
+	if (!is_orig)
+		return;
+	if (name_is(name, nlen, "REFERER"))
+		vg_http_tx_set(t, VG_HTTP_S_REFERRER, value, vlen);
+	else if (name_is(name, nlen, "HOST"))
+		vg_http_tx_set(t, VG_HTTP_S_HOST, value, vlen);
+	else if (name_is(name, nlen, "RANGE"))
+		;
+	else if (name_is(name, nlen, "ORIGIN"))
+		vg_http_tx_set(t, VG_HTTP_S_ORIGIN, value, vlen);
+	else if (name_is(name, nlen, "USER-AGENT"))
+		vg_http_tx_set(t, VG_HTTP_S_USER_AGENT, value, vlen);
+	else if (proxy_header(name, nlen)) {
+		char buf[VG_HTTP_ARENA];
+		uint32_t n = 0;
+		for (uint32_t i = 0; i < nlen && n < sizeof(buf); i++) {
+			char c = name[i];
+			buf[n++] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+		}
+		const char *arrow = " -> ";
+		for (int i = 0; arrow[i] && n < sizeof(buf); i++)
+			buf[n++] = arrow[i];
+		uint32_t m = VG_MIN(vlen, (uint32_t)sizeof(buf) - n);
+		memcpy(buf + n, value, m);
+		vg_http_tx_push(t, VG_HTTP_V_PROXIED, buf, n + m);
+	} else if (name_is(name, nlen, "AUTHORIZATION") ||
+		name_is(name, nlen, "PROXY-AUTHORIZATION"))
+		basic_auth(t, value, vlen);
+}
+
+void
+vg_http_ev_message_done(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, uint64_t body_len)
+{
+	struct vg_http_tx *t = vg_http_set_state(h, cx, is_orig);
+
+	if (is_orig)
+		t->req_body_len = body_len;
+	else
+		t->resp_body_len = body_len;
+	if (!is_orig && !(t->has_status && informational(t->status_code))) {
+		tx_log(cx, t);
+		tx_delete(h, t);
+	}
+}
+
+/* entities.zeek's file_over_new_connection: the file goes to c$http. */
+void
+vg_http_ev_file(struct vg_http *h, bool is_orig, const char *fuid, const char *fname, uint32_t flen)
+{
+	struct vg_http_tx *t = vg_http_cur(h);
+	struct vg_http_dir *d = &h->dir[is_orig];
+
+	d->file_tx_ok = t != NULL;
+	if (!t)
+		return;
+	d->file_tx_idx = t->idx;
+	enum vg_http_vfield fv = is_orig ? VG_HTTP_V_ORIG_FUIDS : VG_HTTP_V_RESP_FUIDS;
+	if (t->nvec[fv] >= VG_HTTP_VEC_MAX)
+		return;
+	vg_http_tx_push(t, fv, fuid, (uint32_t)strlen(fuid));
+	if (fname)
+		vg_http_tx_push(t, is_orig ? VG_HTTP_V_ORIG_FILENAMES : VG_HTTP_V_RESP_FILENAMES,
+			fname, flen);
+}
+
+/* entities.zeek's file_sniff: the MIME type goes to the file's record. */
+void
+vg_http_ev_mime(struct vg_http *h, bool is_orig, uint32_t tx_idx, const char *mime)
+{
+	struct vg_http_tx *t = vg_http_tx_by_idx(h, tx_idx);
+
+	if (!t || !mime)
+		return;
+	vg_http_tx_push(t, is_orig ? VG_HTTP_V_ORIG_MIME : VG_HTTP_V_RESP_MIME, mime,
+		(uint32_t)strlen(mime));
+}
+
+/* finalize_http: every pending record but index 0, in index order. */
+void
+vg_http_finalize(struct vg_http *h, struct vg_an_ctx *cx)
+{
+	for (;;) {
+		struct vg_http_tx *next = NULL;
+		for (int i = 0; i < VG_HTTP_PENDING; i++)
+			if (h->tx[i].in_use && (!next || h->tx[i].idx < next->idx))
+				next = &h->tx[i];
+		if (!next)
+			return;
+		if (next->idx != 0)
+			tx_log(cx, next);
+		tx_delete(h, next);
+	}
+}
