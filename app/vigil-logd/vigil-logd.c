@@ -20,8 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vg_analyzer.h"
 #include "vg_logfmt.h"
 #include "vg_logring.h"
+#include "vg_schema.h"
 
 #define BATCH        64            /* records per ring per turn */
 #define IDLE_MIN_NS  1000000       /* first sleep when every ring is empty: 1 ms */
@@ -365,6 +367,17 @@ use_segment(struct logd *d, struct vg_logshm *shm)
 		say("out of memory");
 		return -1;
 	}
+	/* Records of other schema tables would be misread: refuse them. */
+	uint64_t theirs = __atomic_load_n(&shm->hdr->schema_hash, __ATOMIC_RELAXED);
+
+	if (theirs != vg_schema_set_hash()) {
+		free(c);
+		say("shared memory %s was written with other log schemas (hash %016" PRIx64
+		    ", this vigil-logd %016" PRIx64 "); run the vigil-logd of the same build "
+		    "as the sensor",
+			d->o.shm, theirs, vg_schema_set_hash());
+		return -1;
+	}
 	/* One reader per ring: two would release each other's records. */
 	if (vg_logshm_claim_consumer(shm) != 0) {
 		free(c);
@@ -589,6 +602,12 @@ run(struct logd *d)
 			if (!d->o.quiet)
 				say("producer restarted: process %" PRIu64 ", generation %" PRIu64,
 					d->shm->hdr->producer_pid, gen);
+			if (d->shm->hdr->schema_hash != vg_schema_set_hash()) {
+				say("shared memory %s was taken over by a producer with other log "
+				    "schemas; run the vigil-logd of the same build as the sensor",
+					d->o.shm);
+				return -1;
+			}
 		}
 		uint64_t now = mono_ns();
 
@@ -644,6 +663,8 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&d, 0, sizeof(d));
+	/* The same log ids and schema hash as the sensor of this build. */
+	vg_analyzers_register_logs();
 	rc = parse_opts(&d.o, argc, argv);
 	if (rc == 1)
 		return 0;

@@ -194,6 +194,8 @@ vg_options_worker_cfg(const struct vg_options *o, const struct vg_port_set *port
 	wc->flow.uid_seed = o->seed;
 	wc->flow.local_private = !o->no_local;
 	wc->flow.server_ports = ports;
+	/* As many connection records as connections: pages are backed when used. */
+	wc->analyzers.max_conns = o->max_flows ? o->max_flows : 1u << 20;
 }
 
 int
@@ -323,6 +325,8 @@ main(int argc, char **argv)
 {
 	struct vg_options o;
 
+	/* Log ids of the analyzers' logs, the same in vigil-logd (doc/logring.md). */
+	vg_analyzers_register_logs();
 	/* EAL's options end with "--": that makes it a live run. */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0)

@@ -54,13 +54,25 @@ enum vg_an_end {
 	VG_AN_END_FLUSH,
 };
 
+/*
+ * A log an analyzer writes: its schema (a static table in the analyzer's own
+ * folder; the schema's id is ignored) and where the log id goes when it is
+ * registered. Lists end with {NULL, NULL}.
+ */
+struct vg_an_log {
+	const struct vg_schema *schema;
+	uint16_t *id;
+};
+
 struct vg_analyzer {
-	const char *name; /* Zeek's analyzer name as conn.log's service shows it: "dns" */
+	const char *name;   /* Zeek's analyzer name as conn.log's service shows it: "dns" */
 	uint8_t transports; /* enum vg_an_transport bits */
 	/* Likely server ports (Zeek's Analyzer::register_for_ports); 0-terminated. */
 	const uint16_t *tcp_ports;
 	const uint16_t *udp_ports;
 	uint32_t state_size; /* bytes of per-connection state (zeroed before init) */
+	/* The logs it writes (registered at start, in registry order); NULL none. */
+	const struct vg_an_log *logs;
 
 	/*
 	 * Content detection on any port: the first bytes the direction sent
@@ -71,15 +83,15 @@ struct vg_analyzer {
 	/* Attached to a connection; `st` is zeroed. */
 	void (*init)(void *st, struct vg_an_ctx *cx);
 	/* TCP: the next in-order bytes of one direction. */
-	void (*stream)(void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data,
-		uint32_t len);
+	void (*stream)(
+		void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, uint32_t len);
 	/* TCP: `len` bytes of one direction will never arrive (content gap). */
 	void (*gap)(void *st, struct vg_an_ctx *cx, bool is_orig, uint64_t len);
 	/* TCP: one direction finished (FIN or RST) after its last byte. */
 	void (*eof)(void *st, struct vg_an_ctx *cx, bool is_orig);
 	/* UDP: one datagram's payload. */
-	void (*datagram)(void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data,
-		uint32_t len);
+	void (*datagram)(
+		void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, uint32_t len);
 	/* The connection's roles were swapped (Zeek's FlipRoles). NULL: nothing to do. */
 	void (*flip)(void *st);
 	/*
@@ -114,13 +126,22 @@ bool vg_an_rec_write(struct vg_an_ctx *cx, struct vg_rec *r);
 /* Zeek's analyzer_confirmation: adds the analyzer's name to conn.log's service. */
 void vg_an_confirm(struct vg_an_ctx *cx);
 /*
- * Zeek's analyzer_violation: after a confirmation the service keeps the
- * name; the analyzer is detached (no more calls but `end`).
+ * Zeek's analyzer_violation (base/frameworks/analyzer/dpd.zeek): unless the
+ * connection already carried more than 10 KiB (DPD::ignore_violations_after),
+ * the analyzer is detached (no more calls but `end`) and, if it had
+ * confirmed, its name leaves conn.log's service again. Past 10 KiB the
+ * violation is ignored and the analyzer carries on.
  */
 void vg_an_violate(struct vg_an_ctx *cx, const char *reason);
 
-/* A weird for this connection (weird.log; deduplicated as Zeek's default). */
+/*
+ * A weird for this connection (weird.log), with the analyzer's name in upper
+ * case as its source ("DNS"), as Zeek's analyzers report them. A name is
+ * logged once per connection, as the flow table's weirds are. addl may be NULL.
+ */
 void vg_an_weird(struct vg_an_ctx *cx, const char *name, const char *addl);
+/* The same with another source (NULL: unset), as script-level weirds have. */
+void vg_an_weird_src(struct vg_an_ctx *cx, const char *name, const char *addl, const char *source);
 
 /* ---- The registry ---- */
 
@@ -132,8 +153,14 @@ const struct vg_analyzer *vg_analyzer_find(const char *name);
 /*
  * Registers every analyzer's logs with logring (vg_schema_register), once
  * per process, in registry order, so a sensor and vigil-logd built from the
- * same tables give every log the same id and the same schema-set hash.
+ * same tables give every log the same id and the same schema-set hash. The
+ * frameworks' own logs (files.log, ...) come first, from
+ * vg_framework_logs in the registry. Exits the process with a message if a
+ * log cannot be registered (a build error: too many logs or a duplicate).
  */
 void vg_analyzers_register_logs(void);
+
+/* At most this many analyzers in the registry (conn.log's service is a bit set). */
+#define VG_AN_MAX 32
 
 #endif /* VG_ANALYZER_H */

@@ -92,6 +92,8 @@ vg_udp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, b
 	/* Counted even when the snaplen cut it (core.tunnels.geneve-vxlan-truncated). */
 	side->pkts++;
 	side->ip_bytes += pkt->ip_len;
+	if (c->an != 0 && ft->cfg.hooks != NULL)
+		ft->cfg.hooks->udp_payload(ft->cfg.hooks_ctx, ft, c, pkt, is_orig);
 }
 
 /* ICMP and every protocol without ports. */

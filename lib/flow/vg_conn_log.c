@@ -87,11 +87,45 @@ proto_name(const struct vg_conn *c)
 	}
 }
 
+bool
+vg_flow_emit(struct vg_flow_table *ft, const uint8_t *rec, uint32_t len)
+{
+	if (len == 0 || !ft->cfg.sink.write(ft->cfg.sink.ctx, rec, len)) {
+		ft->stats.records_dropped++;
+		return false;
+	}
+	return true;
+}
+
 static void
 emit(struct vg_flow_table *ft, uint32_t len)
 {
-	if (len == 0 || !ft->cfg.sink.write(ft->cfg.sink.ctx, ft->rec, len))
-		ft->stats.records_dropped++;
+	vg_flow_emit(ft, ft->rec, len);
+}
+
+/* conn.log's service: the tunnel the connection carries, then the analyzers'. */
+static void
+service_field(struct vg_rec *r, const struct vg_conn *c, const char *svc, uint32_t svc_len)
+{
+	const char *tun = vg_tunnel_service(c->tunnel_type);
+	char buf[320];
+	uint32_t n = 0;
+
+	if (tun == NULL && svc_len == 0) {
+		vg_rec_unset(r);
+		return;
+	}
+	if (tun != NULL) {
+		n = (uint32_t)strlen(tun);
+		memcpy(buf, tun, n);
+	}
+	if (svc_len > 0 && n + 1 + svc_len <= sizeof(buf)) {
+		if (n > 0)
+			buf[n++] = ',';
+		memcpy(buf + n, svc, svc_len);
+		n += svc_len;
+	}
+	vg_rec_str(r, buf, n);
 }
 
 static void
@@ -116,7 +150,7 @@ l2_field(struct vg_rec *r, bool on, const uint8_t *m)
 }
 
 void
-vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c)
+vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c, const char *svc, uint32_t svc_len)
 {
 	struct vg_rec r;
 	char uid[32];
@@ -131,10 +165,7 @@ vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c)
 	vg_rec_addr(&r, &c->resp_h);
 	vg_rec_port(&r, c->resp_p);
 	vg_rec_cstr(&r, proto_name(c));
-	if (vg_tunnel_service(c->tunnel_type) != NULL)
-		vg_rec_cstr(&r, vg_tunnel_service(c->tunnel_type));
-	else
-		vg_rec_unset(&r); /* no protocol analyzers yet */
+	service_field(&r, c, svc, svc_len);
 	if (dur > 0) {
 		uint64_t ob, rb;
 
@@ -256,17 +287,13 @@ weird_is_repeat(struct vg_flow_table *ft, uint64_t ts, const struct vg_addr *src
 	return false;
 }
 
-void
-vg_weird_log(struct vg_flow_table *ft, uint64_t ts, const struct vg_conn *c,
-	const struct vg_addr *src, const struct vg_addr *dst, enum vg_weird w, const char *source)
+static void
+weird_record(struct vg_flow_table *ft, uint64_t ts, const struct vg_conn *c,
+	const struct vg_addr *src, const struct vg_addr *dst, const char *name, const char *addl,
+	const char *source)
 {
 	struct vg_rec r;
 	char uid[32];
-
-	if (c == NULL && weird_is_repeat(ft, ts, src, dst, w)) {
-		ft->stats.weirds_suppressed++;
-		return;
-	}
 
 	vg_rec_begin(&r, ft->rec, sizeof(ft->rec), vg_schema_get(VG_LOG_WEIRD));
 	vg_rec_time(&r, ts);
@@ -286,8 +313,11 @@ vg_weird_log(struct vg_flow_table *ft, uint64_t ts, const struct vg_conn *c,
 		for (int i = 0; i < 5; i++)
 			vg_rec_unset(&r);
 	}
-	vg_rec_cstr(&r, vg_weird_name(w));
-	vg_rec_unset(&r); /* addl */
+	vg_rec_cstr(&r, name);
+	if (addl != NULL)
+		vg_rec_cstr(&r, addl);
+	else
+		vg_rec_unset(&r);
 	vg_rec_bool(&r, false);
 	vg_rec_cstr(&r, "zeek");
 	if (source != NULL)
@@ -296,6 +326,24 @@ vg_weird_log(struct vg_flow_table *ft, uint64_t ts, const struct vg_conn *c,
 		vg_rec_unset(&r);
 	emit(ft, vg_rec_end(&r));
 	ft->stats.weirds_logged++;
+}
+
+void
+vg_weird_log(struct vg_flow_table *ft, uint64_t ts, const struct vg_conn *c,
+	const struct vg_addr *src, const struct vg_addr *dst, enum vg_weird w, const char *source)
+{
+	if (c == NULL && weird_is_repeat(ft, ts, src, dst, w)) {
+		ft->stats.weirds_suppressed++;
+		return;
+	}
+	weird_record(ft, ts, c, src, dst, vg_weird_name(w), NULL, source);
+}
+
+void
+vg_flow_conn_weird_named(struct vg_flow_table *ft, const struct vg_conn *c, uint64_t ts,
+	const char *name, const char *addl, const char *source)
+{
+	weird_record(ft, ts, c, NULL, NULL, name, addl, source);
 }
 
 void

@@ -453,7 +453,7 @@ vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, b
 	if (is_orig && (flags & VG_TCP_SYN) && (flags & VG_TCP_ACK) &&
 		c->tcp[0].state == VG_TCP_INACTIVE && c->tcp[1].state == VG_TCP_INACTIVE &&
 		c->orig.pkts == 0 && c->resp.pkts == 0) {
-		vg_conn_flip(c);
+		vg_flow_flip(ft, c);
 		is_orig = false;
 	}
 	if (c->orig.pkts == 0 && c->resp.pkts == 0)
@@ -566,6 +566,6 @@ vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, b
 	side->ip_bytes += pkt->ip_len;
 	if (flipped) {
 		/* Counted under the old roles, then everything swaps. */
-		vg_conn_flip(c);
+		vg_flow_flip(ft, c);
 	}
 }

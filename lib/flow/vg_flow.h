@@ -37,6 +37,43 @@ struct vg_port_set {
 int vg_port_set_from_analyzers(struct vg_port_set *ps, const char *list, const char **bad);
 bool vg_port_set_has(const struct vg_port_set *ps, int proto, uint16_t port);
 
+struct vg_flow_table;
+struct vg_conn;
+
+/* Why a connection ends (the values of enum vg_an_end in vg_analyzer.h). */
+enum vg_conn_end {
+	VG_CONN_END_TIMEOUT, /* inactivity, attempt or close timer */
+	VG_CONN_END_CLOSE,   /* a new SYN reused its ports */
+	VG_CONN_END_EVICT,   /* the table was full */
+	VG_CONN_END_FLUSH,   /* end of input or shutdown */
+};
+
+/*
+ * What the flow table tells the analyzer framework (lib/analyzer). The table
+ * calls these only for connections whose `an` handle is set, except conn_new,
+ * which may set it. None is called while another is running: timers and
+ * evictions end connections before the packet that triggered them reaches
+ * its own connection (doc/analyzers.md, "Re-entrancy").
+ */
+struct vg_flow_hooks {
+	/* A connection was created and its roles settled by port (Zeek's
+	 * BuildInitialAnalyzerTree); its first packet is accounted next. */
+	void (*conn_new)(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts);
+	/* A UDP datagram's payload, after the packet was accounted. */
+	void (*udp_payload)(void *ctx, struct vg_flow_table *ft, struct vg_conn *c,
+		const struct vg_pkt *pkt, bool is_orig);
+	/* The roles were swapped (vg_conn_flip) after analyzers attached. */
+	void (*flip)(void *ctx, struct vg_flow_table *ft, struct vg_conn *c);
+	/*
+	 * The connection ends: before its conn.log record is built. Analyzers
+	 * flush their records; the confirmed services are written to svc
+	 * (comma-separated, at most cap bytes) and their length returned. The
+	 * handle is released afterwards.
+	 */
+	uint32_t (*conn_end)(void *ctx, struct vg_flow_table *ft, struct vg_conn *c,
+		enum vg_conn_end why, char *svc, uint32_t cap);
+};
+
 struct vg_flow_cfg {
 	uint32_t max_flows; /* connections tracked at once; 0 = default */
 	uint32_t features;  /* conn.log optional columns (vg_schema.h) */
@@ -44,6 +81,8 @@ struct vg_flow_cfg {
 	bool local_private; /* private address space counts as local (Zeek's default) */
 	const struct vg_port_set *server_ports;
 	struct vg_log_sink sink;
+	const struct vg_flow_hooks *hooks; /* NULL: no analyzers */
+	void *hooks_ctx;
 };
 
 struct vg_flow_stats {
@@ -60,8 +99,6 @@ struct vg_flow_stats {
 	uint64_t acks;     /* TCP ACKs that advanced (capture_loss.log) */
 	uint64_t gap_acks; /* of those, ACKs that revealed a content gap */
 };
-
-struct vg_flow_table;
 
 /* Creates a table (memory is allocated once, here); NULL with errno set. */
 struct vg_flow_table *vg_flow_table_create(const struct vg_flow_cfg *cfg);
@@ -102,6 +139,20 @@ void vg_flow_packet_weirds(struct vg_flow_table *ft, const struct vg_pkt *pkt);
 void vg_flow_flush(struct vg_flow_table *ft);
 
 const struct vg_flow_stats *vg_flow_stats(const struct vg_flow_table *ft);
+
+/* ---- For the analyzer framework (lib/analyzer) ---- */
+
+/* Hands a finished record to the sink; false (and counted) when dropped. */
+bool vg_flow_emit(struct vg_flow_table *ft, const uint8_t *rec, uint32_t len);
+/* A weird.log line for connection c with a free-form name (not deduplicated). */
+void vg_flow_conn_weird_named(struct vg_flow_table *ft, const struct vg_conn *c, uint64_t ts,
+	const char *name, const char *addl, const char *source);
+/* The index of c in the table (stable while it lives) and its generation. */
+uint32_t vg_flow_conn_index(const struct vg_flow_table *ft, const struct vg_conn *c);
+/* The connection at index idx if it is in use with generation gen, else NULL. */
+struct vg_conn *vg_flow_conn_at(struct vg_flow_table *ft, uint32_t idx, uint32_t gen);
+/* Network time when the timers last ran. */
+uint64_t vg_flow_now(const struct vg_flow_table *ft);
 
 /* Formats a uid ("C" + base62) from two 64-bit words; returns its length. */
 uint32_t vg_uid_format(uint64_t hi, uint64_t lo, char *buf);

@@ -110,6 +110,7 @@ struct vg_conn {
 	uint64_t session; /* mirror session: part of the key */
 	struct vg_addr orig_h, resp_h;
 	uint16_t orig_p, resp_p;
+	uint32_t an; /* analyzer attachment handle (lib/analyzer), 0 none; fills padding */
 	uint64_t start_ns;
 	uint64_t last_ns;
 	uint8_t nparents;
@@ -134,6 +135,9 @@ struct vg_conn {
 /* The per-packet part (up to tcp[]) is six cache lines, which
  * vg_flow_prefetch_conn() fetches ahead. */
 _Static_assert(offsetof(struct vg_conn, weird_logged) <= 6 * 64, "vg_conn: hot part grew");
+/* The analyzer handle lives in what was padding before start_ns. */
+_Static_assert(
+	offsetof(struct vg_conn, start_ns) == 88, "vg_conn: the analyzer handle moved fields");
 
 /* The cold half of one of c's TCP endpoints. */
 static inline struct vg_tcp_ep_cold *
@@ -235,8 +239,11 @@ void vg_flow_arm_attempt(struct vg_flow_table *ft, struct vg_conn *c);
 void vg_flow_arm_close(struct vg_flow_table *ft, struct vg_conn *c, uint64_t at_ns);
 void vg_flow_set_long_timeout(struct vg_flow_table *ft, struct vg_conn *c);
 
-/* Logging. */
-void vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c);
+/* The roles swap, and attached analyzers are told. */
+void vg_flow_flip(struct vg_flow_table *ft, struct vg_conn *c);
+
+/* Logging; svc is the analyzers' service list (svc_len 0: none). */
+void vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c, const char *svc, uint32_t svc_len);
 void vg_weird_log(struct vg_flow_table *ft, uint64_t ts, const struct vg_conn *c,
 	const struct vg_addr *src, const struct vg_addr *dst, enum vg_weird w, const char *source);
 const char *vg_conn_state_str(const struct vg_conn *c);

@@ -190,6 +190,36 @@ vg_flow_stats(const struct vg_flow_table *ft)
 	return &ft->stats;
 }
 
+uint32_t
+vg_flow_conn_index(const struct vg_flow_table *ft, const struct vg_conn *c)
+{
+	return conn_index(ft, c);
+}
+
+struct vg_conn *
+vg_flow_conn_at(struct vg_flow_table *ft, uint32_t idx, uint32_t gen)
+{
+	if (idx >= ft->high_water)
+		return NULL;
+	struct vg_conn *c = &ft->conns[idx];
+
+	return c->in_use && c->gen == gen ? c : NULL;
+}
+
+uint64_t
+vg_flow_now(const struct vg_flow_table *ft)
+{
+	return ft->now_ns;
+}
+
+void
+vg_flow_flip(struct vg_flow_table *ft, struct vg_conn *c)
+{
+	vg_conn_flip(c);
+	if (c->an != 0 && ft->cfg.hooks != NULL)
+		ft->cfg.hooks->flip(ft->cfg.hooks_ctx, ft, c);
+}
+
 static uint64_t
 next_rand(struct vg_flow_table *ft)
 {
@@ -212,13 +242,21 @@ bucket_unlink(struct vg_flow_table *ft, struct vg_conn *c, uint32_t idx)
 		*pp = c->hnext;
 }
 
-/* Logs a connection and returns it to the pool. */
+/*
+ * Logs a connection and returns it to the pool. Its analyzers end first, so
+ * their records precede conn.log and `service` is known when it is built.
+ */
 static void
-conn_remove(struct vg_flow_table *ft, struct vg_conn *c)
+conn_remove(struct vg_flow_table *ft, struct vg_conn *c, enum vg_conn_end why)
 {
 	uint32_t idx = conn_index(ft, c);
+	char svc[256];
+	uint32_t svc_len = 0;
 
-	vg_conn_log(ft, c);
+	if (c->an != 0 && ft->cfg.hooks != NULL)
+		svc_len = ft->cfg.hooks->conn_end(ft->cfg.hooks_ctx, ft, c, why, svc, sizeof(svc));
+	c->an = 0;
+	vg_conn_log(ft, c, svc, svc_len);
 	vg_tunnels_on_remove(ft, c);
 	bucket_unlink(ft, c, idx);
 	idle_unlink(ft, c);
@@ -253,7 +291,7 @@ conn_alloc(struct vg_flow_table *ft)
 		if (ft->stats.evicted == 1)
 			vg_weird_log(ft, ft->now_ns, NULL, NULL, NULL, VG_WEIRD_FLOW_TABLE_FULL,
 				"vigil");
-		conn_remove(ft, &ft->conns[victim]);
+		conn_remove(ft, &ft->conns[victim], VG_CONN_END_EVICT);
 	}
 	uint32_t idx = ft->free_head;
 	struct vg_conn *c = &ft->conns[idx];
@@ -299,7 +337,7 @@ run_attempt_timers(struct vg_flow_table *ft, uint64_t now)
 		uint8_t os = c->tcp[0].state, rs = c->tcp[1].state;
 
 		if ((os == VG_TCP_SYN_SENT || os == VG_TCP_SYN_ACK_SENT) && rs == VG_TCP_INACTIVE)
-			conn_remove(ft, c);
+			conn_remove(ft, c, VG_CONN_END_TIMEOUT);
 	}
 }
 
@@ -317,9 +355,9 @@ run_close_timers(struct vg_flow_table *ft, uint64_t now)
 		if (!c->in_use || c->gen != t.gen)
 			continue;
 		if (c->removable_at_close) {
-			conn_remove(ft, c);
+			conn_remove(ft, c, VG_CONN_END_TIMEOUT);
 		} else if (c->last_ns + VG_TCP_LINGER < now && tcp_removable(c)) {
-			conn_remove(ft, c);
+			conn_remove(ft, c, VG_CONN_END_TIMEOUT);
 		} else {
 			/* Zeek's expire timer: look again after tcp_session_timer. */
 			fifo_push(f, t.conn, t.gen, now + VG_TCP_SESSION_TIMER);
@@ -342,7 +380,7 @@ idle_collect_slot(struct vg_flow_table *ft, uint32_t slot, uint64_t now)
 			ft->conns[idx].idle_prev = VG_NIL;
 		if (idle_expiry(c) <= now) {
 			c->idle_class = VG_IDLE_NONE; /* already off the list */
-			conn_remove(ft, c);
+			conn_remove(ft, c, VG_CONN_END_TIMEOUT);
 		} else {
 			idle_insert(ft, c, c->idle_class);
 		}
@@ -391,7 +429,7 @@ vg_flow_flush(struct vg_flow_table *ft)
 	/* Every slot ever used, in pool order. */
 	for (uint32_t i = 0; i < ft->high_water; i++)
 		if (ft->conns[i].in_use)
-			conn_remove(ft, &ft->conns[i]);
+			conn_remove(ft, &ft->conns[i], VG_CONN_END_FLUSH);
 	ft->attempt.count = ft->close.count = 0;
 }
 
@@ -586,13 +624,13 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 	c = lookup(ft, pkt, &k, h, &is_orig);
 	if (c != NULL && idle_expired(c, pkt->ts_ns)) {
 		/* Timed out, not yet collected: it ends here, as if its timer had run. */
-		conn_remove(ft, c);
+		conn_remove(ft, c, VG_CONN_END_TIMEOUT);
 		c = NULL;
 	}
 	if (c != NULL && c->kind == VG_KIND_TCP && pkt->l4_ok == VG_L4_FULL && !pkt->bad_checksum &&
 		vg_tcp_is_reuse(c, pkt)) {
 		ft->stats.reused++;
-		conn_remove(ft, c);
+		conn_remove(ft, c, VG_CONN_END_CLOSE);
 		c = NULL;
 	}
 	if (c == NULL) {
@@ -613,6 +651,8 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 			vg_conn_flip(c);
 			is_orig = false;
 		}
+		if (ft->cfg.hooks != NULL)
+			ft->cfg.hooks->conn_new(ft->cfg.hooks_ctx, ft, c, pkt->ts_ns);
 	}
 	vg_tunnels_on_packet(ft, c, pkt, created);
 	/* Weirds are logged once the connection (and its uid) exists. */

@@ -13,9 +13,10 @@
 #include <unistd.h>
 
 #include "vg_logring.h"
+#include "vg_schema.h"
 
 _Static_assert(sizeof(struct vg_ring_hdr) == 192, "ring header is three cache lines");
-_Static_assert(sizeof(struct vg_shm_header) == 64, "segment header is 64 bytes");
+_Static_assert(sizeof(struct vg_shm_header) == 72, "segment header is 72 bytes");
 
 /* Bytes of the object locked (open file description locks, see vg_logring.h). */
 #define LOCK_LIVE   0 /* held by the producer while attached */
@@ -145,6 +146,7 @@ vg_logshm_create(const char *name, uint32_t nrings, uint64_t ring_size, uint32_t
 	shm->hdr->features = features;
 	shm->hdr->producer_pid = (uint64_t)getpid();
 	shm->hdr->generation = 1;
+	shm->hdr->schema_hash = vg_schema_set_hash();
 	if (map_rings(shm) != 0) {
 		vg_logshm_close(shm, false);
 		return NULL;
@@ -293,6 +295,7 @@ init_segment(struct vg_logshm *shm, int fd, uint32_t nrings, uint64_t ring_size,
 	h->producer_pid = (uint64_t)getpid();
 	h->generation = 1;
 	h->flags = VG_SHM_F_LIVE_LOCK;
+	h->schema_hash = vg_schema_set_hash();
 	shm->hdr = h;
 	if (lock_byte(fd, LOCK_LIVE, F_WRLCK, false) != 0 || map_rings(shm) != 0) {
 		e = errno;
@@ -435,8 +438,10 @@ open_attempt(struct vg_logshm *shm, const char *bare, uint32_t nrings, uint64_t 
 		errno = EBUSY;
 		return -1;
 	}
+	/* Records of other schemas could not be read: such a segment is another layout. */
 	if (version != 0 && h->nrings == nrings && h->ring_size == ring_size &&
-		h->segment_size == (uint64_t)st.st_size && shm->size == (uint64_t)st.st_size) {
+		h->segment_size == (uint64_t)st.st_size && shm->size == (uint64_t)st.st_size &&
+		h->schema_hash == vg_schema_set_hash()) {
 		shm->hdr = h;
 		if (take_over(shm, fd, features, bare, err, errlen) != 0) {
 			e = errno;

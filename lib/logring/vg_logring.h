@@ -2,11 +2,12 @@
 /*
  * Shared-memory log rings: one single-producer, single-consumer byte ring per
  * worker, all in one segment that a separate process (vigil-logd) can attach
- * to. Layout, version 1 (all integers little-endian, offsets from the
+ * to. Layout, version 2 (all integers little-endian, offsets from the
  * segment's start):
  *
  *   0       struct vg_shm_header      magic "VIGILLOG", version, ring count,
- *                                     ring data size, column features
+ *                                     ring data size, column features, the
+ *                                     hash of the log schema set
  *   4096    ring 0: struct vg_ring_hdr (3 cache lines: producer, consumer,
  *           counters) followed by `ring_size` data bytes
  *   ...     ring 1, ring 2, ... each 4096-aligned
@@ -36,7 +37,7 @@
 #include <stdint.h>
 
 #define VG_SHM_MAGIC   "VIGILLOG"
-#define VG_SHM_VERSION 1
+#define VG_SHM_VERSION 2
 #define VG_RING_PAD    0x80000000u
 #define VG_SHM_ALIGN   4096u
 
@@ -52,6 +53,7 @@ struct vg_shm_header {
 	uint64_t generation;    /* bumped each time a producer (re)attaches */
 	uint32_t producer_done; /* set when the producer has flushed and stopped */
 	uint32_t flags;         /* VG_SHM_F_* */
+	uint64_t schema_hash;   /* vg_schema_set_hash() of the producer (version 2) */
 };
 
 /*

@@ -1231,6 +1231,46 @@ test_rotation(void)
 	rmdir(dir);
 }
 
+/* The segment carries the schema set's hash; other schemas are another layout. */
+static void
+test_schema_hash(void)
+{
+	char name[64], err[256];
+	struct vg_logshm *p;
+	uint64_t h0 = vg_schema_set_hash();
+
+	snprintf(name, sizeof(name), "vigil-logring-hash-%ld", (long)getpid());
+	shm_remove(name);
+	p = vg_logshm_open_producer(name, 1, 8192, 0, err, sizeof(err));
+	CHECK(p != NULL);
+	if (p == NULL)
+		return;
+	CHECK_EQ(p->hdr->schema_hash, h0);
+	CHECK_EQ(p->hdr->version, 2);
+	vg_logshm_producer_done(p);
+	vg_logshm_close(p, true);
+	/* Same schemas: taken over (generation 2). */
+	p = vg_logshm_open_producer(name, 1, 8192, 0, err, sizeof(err));
+	CHECK(p != NULL && p->hdr->generation == 2);
+	if (p == NULL)
+		return;
+	vg_logshm_producer_done(p);
+	vg_logshm_close(p, true);
+	/* One more log: another hash, so the segment is made anew (generation 1). */
+	static const struct vg_field f[] = {{"ts", VG_FT_TIME, VG_FEAT_BASE}};
+	static const struct vg_schema extra = {0, "logring_test_extra", 1, f};
+
+	CHECK(vg_schema_register(&extra) >= VG_LOG_CORE_COUNT);
+	CHECK(vg_schema_set_hash() != h0);
+	p = vg_logshm_open_producer(name, 1, 8192, 0, err, sizeof(err));
+	CHECK(p != NULL && p->hdr->generation == 1);
+	if (p != NULL) {
+		CHECK_EQ(p->hdr->schema_hash, vg_schema_set_hash());
+		vg_logshm_close(p, false);
+	}
+	shm_remove(name);
+}
+
 int
 main(void)
 {
@@ -1243,6 +1283,7 @@ main(void)
 	test_open_producer();
 	test_take_over_repair();
 	test_rotation();
+	test_schema_hash(); /* last: it registers a log, which changes the hash */
 
 	printf("logring: %u checks, %u failed\n", n_checks, n_failed);
 	return n_failed ? 1 : 0;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The schema tables: Zeek's column names and types, in Zeek's order. */
 #include <stddef.h>
+#include <string.h>
 
+#include "vg_record.h"
 #include "vg_schema.h"
 
 #define F(n, t)                                                                                    \
@@ -102,7 +104,7 @@ static const struct vg_field closs_fields[VG_CLOSS_NCOLS] = {
 	[VG_CLOSS_PERCENT_LOST] = F("percent_lost", DOUBLE),
 };
 
-static const struct vg_schema schemas[VG_LOG_MAX] = {
+static struct vg_schema schemas[VG_LOG_MAX] = {
 	[VG_LOG_CONN] = {VG_LOG_CONN, "conn", VG_CONN_NCOLS, conn_fields},
 	[VG_LOG_WEIRD] = {VG_LOG_WEIRD, "weird", VG_WEIRD_NCOLS, weird_fields},
 	[VG_LOG_TUNNEL] = {VG_LOG_TUNNEL, "tunnel", VG_TUNNEL_NCOLS, tunnel_fields},
@@ -110,12 +112,79 @@ static const struct vg_schema schemas[VG_LOG_MAX] = {
 	[VG_LOG_CAPTURE_LOSS] = {VG_LOG_CAPTURE_LOSS, "capture_loss", VG_CLOSS_NCOLS, closs_fields},
 };
 
+static uint16_t nschemas = VG_LOG_CORE_COUNT;
+
 const struct vg_schema *
 vg_schema_get(uint16_t log_id)
 {
-	if (log_id >= VG_LOG_MAX)
+	if (log_id >= nschemas)
 		return NULL;
 	return &schemas[log_id];
+}
+
+uint16_t
+vg_schema_count(void)
+{
+	return nschemas;
+}
+
+int
+vg_schema_register(const struct vg_schema *s)
+{
+	if (s == NULL || s->path == NULL || s->fields == NULL || s->nfields == 0 ||
+		s->nfields > VG_REC_MAX_FIELDS)
+		return -1;
+	for (uint16_t i = 0; i < nschemas; i++) {
+		if (strcmp(schemas[i].path, s->path) != 0)
+			continue;
+		if (schemas[i].fields == s->fields && schemas[i].nfields == s->nfields)
+			return i;
+		return -1;
+	}
+	if (nschemas >= VG_LOG_MAX)
+		return -1;
+	schemas[nschemas] = *s;
+	schemas[nschemas].id = nschemas;
+	return nschemas++;
+}
+
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t
+fnv_str(uint64_t h, const char *s)
+{
+	/* The terminating NUL separates one name from the next. */
+	return fnv(h, s, strlen(s) + 1);
+}
+
+uint64_t
+vg_schema_set_hash(void)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (uint16_t i = 0; i < nschemas; i++) {
+		const struct vg_schema *s = &schemas[i];
+		uint8_t hdr[4] = {(uint8_t)i, (uint8_t)(i >> 8), (uint8_t)s->nfields,
+			(uint8_t)(s->nfields >> 8)};
+
+		h = fnv(h, hdr, sizeof(hdr));
+		h = fnv_str(h, s->path);
+		for (uint16_t f = 0; f < s->nfields; f++) {
+			uint8_t tf[2] = {s->fields[f].type, s->fields[f].feature};
+
+			h = fnv_str(h, s->fields[f].name);
+			h = fnv(h, tf, sizeof(tf));
+		}
+	}
+	return h;
 }
 
 const char *

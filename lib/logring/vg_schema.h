@@ -44,18 +44,29 @@ struct vg_field {
 	uint8_t feature; /* enum vg_feature */
 };
 
-/* Log identifiers: the index of a schema in the table. */
+/*
+ * Log identifiers: the index of a schema in the table. The sensor's own logs
+ * have fixed ids; every other log (dns, http, files, ...) is declared by the
+ * code that writes it and gets the next id when it registers
+ * (vg_schema_register), so logring knows no protocol. Ids are handed out in
+ * registration order, which the analyzer registry keeps fixed
+ * (vg_analyzers_register_logs), so a sensor and a vigil-logd of the same build
+ * agree on every id.
+ */
 enum vg_log_id {
 	VG_LOG_CONN,
 	VG_LOG_WEIRD,
 	VG_LOG_TUNNEL,
 	VG_LOG_STATS,
 	VG_LOG_CAPTURE_LOSS,
-	VG_LOG_MAX
+	VG_LOG_CORE_COUNT, /* the first id vg_schema_register hands out */
 };
 
+/* At most this many logs (core and registered) in one process. */
+#define VG_LOG_MAX 64
+
 struct vg_schema {
-	uint16_t id;      /* enum vg_log_id */
+	uint16_t id;      /* the log id (set by the table; ignored by vg_schema_register) */
 	const char *path; /* "conn" for conn.log */
 	uint16_t nfields;
 	const struct vg_field *fields;
@@ -156,8 +167,28 @@ enum vg_capture_loss_col {
 	VG_CLOSS_NCOLS
 };
 
-/* The schema of a log, or NULL for an unknown id. */
+/* The schema of a log, or NULL for an id nobody registered. */
 const struct vg_schema *vg_schema_get(uint16_t log_id);
+
+/*
+ * Declares a log: copies the schema (its path and fields must stay valid, as
+ * static tables do) into the table under the next free id and returns that id.
+ * Registering the same path with the same fields again returns the id it
+ * already has. -1 when the table is full (VG_LOG_MAX), the path is taken by
+ * other fields, or the schema has no fields or more than a record can carry.
+ * Call it at start, before any worker or reader runs (it is not thread-safe).
+ */
+int vg_schema_register(const struct vg_schema *s);
+
+/* Ids in use: core logs and registered ones are below this. */
+uint16_t vg_schema_count(void);
+
+/*
+ * A 64-bit hash of every schema in id order (ids, paths, column names, types
+ * and feature bits). The shared-memory segment carries the producer's, so a
+ * reader built from other tables refuses it instead of misreading records.
+ */
+uint64_t vg_schema_set_hash(void);
 
 /* Zeek's name of a type ("time", "set[string]", ...). */
 const char *vg_ftype_name(enum vg_ftype t);

@@ -31,8 +31,13 @@ vg_worker_init(struct vg_worker *w, const struct vg_worker_cfg *cfg)
 		return -1;
 	fc.sink.write = sink_write;
 	fc.sink.ctx = w;
-	w->flows = vg_flow_table_create(&fc);
+	w->an = vg_an_worker_create(&cfg->analyzers);
+	fc.hooks = &vg_an_flow_hooks;
+	fc.hooks_ctx = w->an;
+	w->flows = w->an != NULL ? vg_flow_table_create(&fc) : NULL;
 	if (w->flows == NULL) {
+		vg_an_worker_free(w->an);
+		w->an = NULL;
 		vg_decoder_fini(&w->dec);
 		errno = ENOMEM;
 		return -1;
@@ -44,8 +49,10 @@ void
 vg_worker_fini(struct vg_worker *w)
 {
 	vg_flow_table_free(w->flows);
+	vg_an_worker_free(w->an);
 	vg_decoder_fini(&w->dec);
 	w->flows = NULL;
+	w->an = NULL;
 }
 
 /*

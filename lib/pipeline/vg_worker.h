@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vg_an_worker.h"
 #include "vg_decode.h"
 #include "vg_flow.h"
 #include "vg_logring.h"
@@ -19,8 +20,9 @@
 
 struct vg_worker_cfg {
 	struct vg_decode_cfg decode;
-	struct vg_flow_cfg flow; /* its sink is set by the worker */
-	struct vg_ring *ring;    /* where records go */
+	struct vg_flow_cfg flow; /* its sink and hooks are set by the worker */
+	struct vg_an_worker_cfg analyzers;
+	struct vg_ring *ring; /* where records go */
 	/* Called when the ring is full; returns true if it made room (offline). */
 	bool (*ring_full)(void *ctx);
 	void *ring_full_ctx;
@@ -36,6 +38,7 @@ struct vg_worker_stats {
 struct vg_worker {
 	struct vg_decoder dec;
 	struct vg_flow_table *flows;
+	struct vg_an_worker *an;
 	struct vg_ring *ring;
 	bool (*ring_full)(void *ctx);
 	void *ring_full_ctx;

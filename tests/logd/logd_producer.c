@@ -7,7 +7,11 @@
  *
  *   logd_producer --shm NAME [-n N] [--start S] [--rate R] [--rings K]
  *                 [--ring-size BYTES] [--features MASK] [--json] [--no-done]
- *                 [--weird-every K]
+ *                 [--weird-every K] [--other-schemas]
+ *
+ * Its log ids and schema hash are those of vigil (vg_analyzers_register_logs);
+ * --other-schemas registers one more log first, as a build with other tables
+ * would, so vigil-logd must refuse the segment.
  *
  * A full ring drops the record (and the ring counts it); the producer never
  * waits. Prints "generation G pid P" once the segment is open, and
@@ -22,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vg_analyzer.h"
 #include "vg_logring.h"
 #include "vg_record.h"
 #include "vg_schema.h"
@@ -30,7 +35,7 @@ struct opts {
 	const char *shm;
 	uint64_t n, start, rate, ring_size, weird_every;
 	uint32_t rings, features;
-	bool json, done;
+	bool json, done, other_schemas;
 };
 
 static uint32_t
@@ -120,6 +125,7 @@ parse(struct opts *o, int argc, char **argv)
 		{"weird-every", required_argument, NULL, 'w'},
 		{"json", no_argument, NULL, 'j'},
 		{"no-done", no_argument, NULL, 'D'},
+		{"other-schemas", no_argument, NULL, 'O'},
 		{NULL, 0, NULL, 0},
 	};
 	uint64_t v;
@@ -171,6 +177,9 @@ parse(struct opts *o, int argc, char **argv)
 		case 'D':
 			o->done = false;
 			break;
+		case 'O':
+			o->other_schemas = true;
+			break;
 		default:
 			fprintf(stderr,
 				"logd_producer: bad usage; see the top of logd_producer.c\n");
@@ -204,6 +213,13 @@ main(int argc, char **argv)
 
 	if (parse(&o, argc, argv) != 0)
 		return 2;
+	if (o.other_schemas) {
+		static const struct vg_field f[] = {{"ts", VG_FT_TIME, VG_FEAT_BASE}};
+		static const struct vg_schema extra = {0, "logd_test_extra", 1, f};
+
+		vg_schema_register(&extra);
+	}
+	vg_analyzers_register_logs();
 	shm = vg_logshm_open_producer(o.shm, o.rings, o.ring_size, o.features, err, sizeof(err));
 	if (shm == NULL) {
 		fprintf(stderr, "logd_producer: %s\n", err);

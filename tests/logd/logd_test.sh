@@ -446,6 +446,28 @@ test_recreate() {
 	check "$rc" "g: logd exits 0 ($rc)"
 }
 
+# --- i. a segment of other log schemas is refused ---------------------------
+
+test_schemas() {
+	local n d out
+	new_name i
+	d=$tmp/i
+	mkdir -p "$d"
+	"$prod" --shm "$n" -n 10 --other-schemas > /dev/null
+	check $? "i: producer with other schemas writes"
+	expect_error "i: logd refuses other schemas" 1 \
+		"was written with other log schemas .*; run the vigil-logd of the same build" -- \
+		"$logd" --shm "$n" -o "$d" --wait 5
+	[ ! -e "$d/conn.log" ]; check $? "i: nothing written from it"
+	# A producer of this build's schemas does not take it over: it makes it anew.
+	out=$("$prod" --shm "$n" -n 10)
+	echo "$out" | head -n 1 | grep -q '^generation 1 '
+	check $? "i: other schemas, producer gone: made anew ($out)"
+	"$logd" --shm "$n" -o "$d" --exit-when-done -q --wait 5
+	check $? "i: logd reads the new segment"
+	[ "$(rows "$d")" -eq 10 ]; check $? "i: its 10 records ($(rows "$d"))"
+}
+
 # --- h. the sensor itself as the producer (vigil -r --logd) ------------------
 
 test_vigil() {
@@ -485,6 +507,7 @@ test_kill_producer
 test_rotation
 test_errors
 test_recreate
+test_schemas
 test_vigil
 
 echo "logd: $checks checks, $fails failed"

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The framework's insides: per-worker pools of analyzer state, the record of
+ * which analyzers a connection has, and the context handed to analyzers.
+ */
+#ifndef VG_AN_PRIVATE_H
+#define VG_AN_PRIVATE_H
+
+#include "vg_an_worker.h"
+#include "vg_analyzer.h"
+#include "vg_flow_private.h"
+
+/* Analyzers attached to one connection at once. */
+#define VG_AN_PER_CONN 4
+/* Distinct weird names remembered per connection (more are logged each time). */
+#define VG_AN_WEIRDS 8
+/* DPD::ignore_violations_after (base/frameworks/analyzer/dpd.zeek). */
+#define VG_AN_IGNORE_VIOLATIONS_AFTER (10 * 1024)
+
+enum {
+	VG_ATT_LIVE = 1 << 0,      /* gets calls (cleared by a violation) */
+	VG_ATT_CONFIRMED = 1 << 1, /* confirmed at least once */
+};
+
+struct vg_an_att {
+	uint8_t an;     /* registry index */
+	uint8_t flags;  /* VG_ATT_* */
+	uint32_t state; /* slot in the analyzer's state pool */
+};
+
+/*
+ * One connection's analyzers, reached from vg_conn.an (slot + 1). It names
+ * its connection by index and generation, so a handle that outlived its
+ * connection is recognised (vg_an_conn_get).
+ */
+struct vg_an_conn {
+	uint32_t conn;
+	uint32_t gen;
+	uint32_t next_free;
+	uint8_t natt;
+	uint8_t nsvc;
+	uint8_t nweird;
+	uint8_t svc[VG_AN_PER_CONN]; /* registry indexes of confirmed analyzers, in order */
+	struct vg_an_att att[VG_AN_PER_CONN];
+	uint32_t weird_seen[VG_AN_WEIRDS]; /* hashes of weird names logged */
+};
+
+/* Fixed-size slots for one analyzer's state, from one mapping made at start. */
+struct vg_an_pool {
+	uint8_t *mem;
+	size_t bytes;
+	uint32_t slot; /* bytes per slot */
+	uint32_t cap;
+	uint32_t high; /* slots below this were handed out at least once */
+	uint32_t free_head;
+	uint32_t used;
+};
+
+struct vg_an_worker {
+	const struct vg_analyzer *const *ans;
+	uint32_t nan;
+	struct vg_an_pool states[VG_AN_MAX];
+	struct vg_an_conn *conns;
+	size_t conns_bytes;
+	uint32_t conn_cap, conn_high, conn_free;
+	/* Ports some analyzer is registered for (resp port), per transport. */
+	uint64_t udp_ports[65536 / 64];
+	uint64_t tcp_ports[65536 / 64];
+	char source[VG_AN_MAX][24]; /* weird.log source: the name in upper case */
+	struct vg_an_stats stats;
+	uint8_t rec[VG_REC_MAX_LEN];
+};
+
+struct vg_an_ctx {
+	struct vg_an_worker *w;
+	struct vg_flow_table *ft;
+	struct vg_conn *c;
+	struct vg_an_conn *ac;
+	uint8_t att; /* index in ac->att of the analyzer being called */
+	uint64_t now;
+	char uid[32];
+};
+
+/* The connection's analyzer record, or NULL (and counted) when its handle is stale. */
+struct vg_an_conn *vg_an_conn_get(
+	struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c);
+
+static inline void *
+vg_an_state(struct vg_an_worker *w, const struct vg_an_att *a)
+{
+	struct vg_an_pool *p = &w->states[a->an];
+
+	return p->mem + (size_t)a->state * p->slot;
+}
+
+#endif /* VG_AN_PRIVATE_H */

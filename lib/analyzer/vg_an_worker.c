@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-worker analyzer state: a pool of connection records and one pool of
+ * state slots per analyzer, each a single mapping made at start whose pages
+ * are backed only when first used (vg_bigmem). Free slots go on LIFO lists so
+ * the memory in use stays warm.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "vg_an_private.h"
+
+#define DEFAULT_MAX_CONNS 65536
+
+static int
+pool_init(struct vg_an_pool *p, uint32_t size, uint32_t cap)
+{
+	p->slot = (size + 15u) & ~15u;
+	if (p->slot == 0)
+		p->slot = 16;
+	p->cap = cap;
+	p->bytes = (size_t)p->slot * cap;
+	p->mem = vg_bigmem_alloc(p->bytes);
+	p->free_head = UINT32_MAX;
+	return p->mem == NULL ? -1 : 0;
+}
+
+/* A zeroed slot, or UINT32_MAX when the pool is full. */
+static uint32_t
+pool_get(struct vg_an_pool *p)
+{
+	uint32_t s;
+
+	if (p->free_head != UINT32_MAX) {
+		s = p->free_head;
+		memcpy(&p->free_head, p->mem + (size_t)s * p->slot, sizeof(uint32_t));
+	} else if (p->high < p->cap) {
+		s = p->high++;
+	} else {
+		return UINT32_MAX;
+	}
+	memset(p->mem + (size_t)s * p->slot, 0, p->slot);
+	p->used++;
+	return s;
+}
+
+static void
+pool_put(struct vg_an_pool *p, uint32_t s)
+{
+	memcpy(p->mem + (size_t)s * p->slot, &p->free_head, sizeof(uint32_t));
+	p->free_head = s;
+	p->used--;
+}
+
+static void
+add_ports(uint64_t *bits, const uint16_t *ports)
+{
+	for (; ports != NULL && *ports != 0; ports++)
+		bits[*ports / 64] |= 1ULL << (*ports % 64);
+}
+
+struct vg_an_worker *
+vg_an_worker_create(const struct vg_an_worker_cfg *cfg)
+{
+	struct vg_an_worker *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	if (cfg->analyzers != NULL) {
+		w->ans = cfg->analyzers;
+		w->nan = cfg->nanalyzers;
+	} else {
+		w->ans = vg_analyzers(&w->nan);
+	}
+	if (w->nan > VG_AN_MAX) {
+		free(w);
+		errno = EINVAL;
+		return NULL;
+	}
+	w->conn_cap = cfg->max_conns ? cfg->max_conns : DEFAULT_MAX_CONNS;
+	/* A quarter of the connections with any one analyzer at once, by default. */
+	uint32_t states = cfg->max_states ? cfg->max_states : VG_MAX(w->conn_cap / 4, 1024u);
+
+	w->conns_bytes = (size_t)w->conn_cap * sizeof(*w->conns);
+	w->conns = vg_bigmem_alloc(w->conns_bytes);
+	w->conn_free = UINT32_MAX;
+	if (w->conns == NULL)
+		goto fail;
+	for (uint32_t i = 0; i < w->nan; i++) {
+		const struct vg_analyzer *a = w->ans[i];
+		uint32_t k = 0;
+
+		if (pool_init(&w->states[i], a->state_size, states) != 0)
+			goto fail;
+		if (a->transports & VG_AN_UDP)
+			add_ports(w->udp_ports, a->udp_ports);
+		if (a->transports & VG_AN_TCP)
+			add_ports(w->tcp_ports, a->tcp_ports);
+		for (const char *n = a->name; *n && k + 1 < sizeof(w->source[i]); n++)
+			w->source[i][k++] = (char)toupper((unsigned char)*n);
+		w->source[i][k] = '\0';
+	}
+	return w;
+fail:
+	vg_an_worker_free(w);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void
+vg_an_worker_free(struct vg_an_worker *w)
+{
+	if (w == NULL)
+		return;
+	for (uint32_t i = 0; i < w->nan; i++)
+		vg_bigmem_free(w->states[i].mem, w->states[i].bytes);
+	vg_bigmem_free(w->conns, w->conns_bytes);
+	free(w);
+}
+
+const struct vg_an_stats *
+vg_an_worker_stats(const struct vg_an_worker *w)
+{
+	return &w->stats;
+}
+
+/* ---- connection records ------------------------------------------------ */
+
+static struct vg_an_conn *
+conn_rec_new(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c)
+{
+	uint32_t s;
+
+	if (w->conn_free != UINT32_MAX) {
+		s = w->conn_free;
+		w->conn_free = w->conns[s].next_free;
+	} else if (w->conn_high < w->conn_cap) {
+		s = w->conn_high++;
+	} else {
+		w->stats.conns_full++;
+		return NULL;
+	}
+	struct vg_an_conn *ac = &w->conns[s];
+
+	memset(ac, 0, sizeof(*ac));
+	ac->conn = vg_flow_conn_index(ft, c);
+	ac->gen = c->gen;
+	c->an = s + 1;
+	return ac;
+}
+
+static void
+conn_rec_free(struct vg_an_worker *w, struct vg_an_conn *ac)
+{
+	uint32_t s = (uint32_t)(ac - w->conns);
+
+	ac->gen = ~ac->gen; /* no connection matches a freed record */
+	ac->next_free = w->conn_free;
+	w->conn_free = s;
+}
+
+bool
+vg_an_handle_valid(const struct vg_an_worker *w, uint32_t handle, uint32_t conn, uint32_t gen)
+{
+	if (handle == 0 || handle > w->conn_high)
+		return false;
+	const struct vg_an_conn *ac = &w->conns[handle - 1];
+
+	return ac->conn == conn && ac->gen == gen;
+}
+
+struct vg_an_conn *
+vg_an_conn_get(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c)
+{
+	if (!vg_an_handle_valid(w, c->an, vg_flow_conn_index(ft, c), c->gen)) {
+		w->stats.stale++;
+		c->an = 0;
+		return NULL;
+	}
+	return &w->conns[c->an - 1];
+}
+
+/* Attaches analyzer i; false when a pool is full (counted). */
+static bool
+attach(struct vg_an_worker *w, struct vg_an_ctx *cx, uint32_t i)
+{
+	struct vg_an_conn *ac = cx->ac;
+
+	if (ac->natt >= VG_AN_PER_CONN)
+		return false;
+	uint32_t s = pool_get(&w->states[i]);
+
+	if (s == UINT32_MAX) {
+		w->stats.states_full++;
+		return false;
+	}
+	struct vg_an_att *a = &ac->att[ac->natt];
+
+	a->an = (uint8_t)i;
+	a->flags = VG_ATT_LIVE;
+	a->state = s;
+	cx->att = ac->natt++;
+	w->stats.attached++;
+	if (w->ans[i]->init != NULL)
+		w->ans[i]->init(vg_an_state(w, a), cx);
+	return true;
+}
+
+static void
+ctx_init(struct vg_an_ctx *cx, struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c,
+	struct vg_an_conn *ac, uint64_t now)
+{
+	cx->w = w;
+	cx->ft = ft;
+	cx->c = c;
+	cx->ac = ac;
+	cx->att = 0;
+	cx->now = now;
+	cx->uid[0] = '\0';
+}
+
+/* ---- the flow table's hooks -------------------------------------------- */
+
+static inline bool
+port_bit(const uint64_t *bits, uint16_t port)
+{
+	return (bits[port / 64] >> (port % 64)) & 1;
+}
+
+static bool
+has_port(const uint16_t *ports, uint16_t port)
+{
+	for (; ports != NULL && *ports != 0; ports++)
+		if (*ports == port)
+			return true;
+	return false;
+}
+
+/* Zeek's BuildInitialAnalyzerTree: analyzers registered for the responder's port. */
+static void
+hook_conn_new(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts)
+{
+	struct vg_an_worker *w = ctx;
+	const uint64_t *bits;
+	uint8_t want;
+
+	if (c->kind == VG_KIND_UDP) {
+		bits = w->udp_ports;
+		want = VG_AN_UDP;
+	} else {
+		/* TCP analyzers need the reassembler (to come); nothing else has ports. */
+		return;
+	}
+	if (!port_bit(bits, c->resp_p))
+		return;
+	struct vg_an_conn *ac = conn_rec_new(w, ft, c);
+
+	if (ac == NULL)
+		return;
+	struct vg_an_ctx cx;
+
+	ctx_init(&cx, w, ft, c, ac, ts);
+	for (uint32_t i = 0; i < w->nan; i++) {
+		const struct vg_analyzer *a = w->ans[i];
+
+		if ((a->transports & want) && has_port(a->udp_ports, c->resp_p))
+			attach(w, &cx, i);
+	}
+	if (ac->natt == 0) {
+		conn_rec_free(w, ac);
+		c->an = 0;
+	}
+}
+
+static void
+hook_udp_payload(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, const struct vg_pkt *pkt,
+	bool is_orig)
+{
+	struct vg_an_worker *w = ctx;
+	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
+
+	if (ac == NULL)
+		return;
+	uint32_t len = pkt->payload_len < pkt->payload_cap ? pkt->payload_len : pkt->payload_cap;
+	struct vg_an_ctx cx;
+
+	ctx_init(&cx, w, ft, c, ac, pkt->ts_ns);
+	for (uint8_t i = 0; i < ac->natt; i++) {
+		struct vg_an_att *a = &ac->att[i];
+		const struct vg_analyzer *an = w->ans[a->an];
+
+		if (!(a->flags & VG_ATT_LIVE) || an->datagram == NULL)
+			continue;
+		cx.att = i;
+		an->datagram(vg_an_state(w, a), &cx, is_orig, pkt->payload, len);
+	}
+}
+
+static void
+hook_flip(void *ctx, struct vg_flow_table *ft, struct vg_conn *c)
+{
+	struct vg_an_worker *w = ctx;
+	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
+
+	if (ac == NULL)
+		return;
+	for (uint8_t i = 0; i < ac->natt; i++) {
+		const struct vg_analyzer *an = w->ans[ac->att[i].an];
+
+		if (an->flip != NULL)
+			an->flip(vg_an_state(w, &ac->att[i]));
+	}
+}
+
+/* The confirmed services, comma-separated, in the order they were confirmed. */
+static uint32_t
+service_list(const struct vg_an_worker *w, const struct vg_an_conn *ac, char *svc, uint32_t cap)
+{
+	uint32_t n = 0;
+
+	for (uint8_t i = 0; i < ac->nsvc; i++) {
+		const char *name = w->ans[ac->svc[i]]->name;
+		uint32_t l = (uint32_t)strlen(name);
+
+		if (n + (n > 0) + l > cap)
+			break;
+		if (n > 0)
+			svc[n++] = ',';
+		memcpy(svc + n, name, l);
+		n += l;
+	}
+	return n;
+}
+
+static uint32_t
+hook_conn_end(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, enum vg_conn_end why,
+	char *svc, uint32_t cap)
+{
+	struct vg_an_worker *w = ctx;
+	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
+
+	if (ac == NULL)
+		return 0;
+	struct vg_an_ctx cx;
+
+	ctx_init(&cx, w, ft, c, ac, vg_flow_now(ft) > c->last_ns ? vg_flow_now(ft) : c->last_ns);
+	/* Every analyzer flushes, detached ones too: their pending records still count. */
+	for (uint8_t i = 0; i < ac->natt; i++) {
+		const struct vg_analyzer *an = w->ans[ac->att[i].an];
+
+		cx.att = i;
+		if (an->end != NULL)
+			an->end(vg_an_state(w, &ac->att[i]), &cx, (enum vg_an_end)why);
+	}
+	uint32_t n = service_list(w, ac, svc, cap);
+
+	for (uint8_t i = 0; i < ac->natt; i++)
+		pool_put(&w->states[ac->att[i].an], ac->att[i].state);
+	conn_rec_free(w, ac);
+	c->an = 0;
+	return n;
+}
+
+const struct vg_flow_hooks vg_an_flow_hooks = {
+	.conn_new = hook_conn_new,
+	.udp_payload = hook_udp_payload,
+	.flip = hook_flip,
+	.conn_end = hook_conn_end,
+};

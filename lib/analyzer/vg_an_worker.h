@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The analyzer framework's per-worker part: what the worker creates at start
+ * and hands to its flow table as hooks (struct vg_flow_hooks). Everything is
+ * allocated here, once; nothing is allocated per packet.
+ */
+#ifndef VG_AN_WORKER_H
+#define VG_AN_WORKER_H
+
+#include <stdint.h>
+
+#include "vg_analyzer.h"
+#include "vg_flow.h"
+
+struct vg_an_worker_cfg {
+	/* Connections with analyzers at once (0: 65536). */
+	uint32_t max_conns;
+	/* States per analyzer at once (0: a quarter of max_conns, at least 1024). */
+	uint32_t max_states;
+	/* The analyzers to run; NULL: the whole registry (unit tests pass their own). */
+	const struct vg_analyzer *const *analyzers;
+	uint32_t nanalyzers;
+};
+
+struct vg_an_stats {
+	uint64_t attached;           /* analyzer instances attached */
+	uint64_t confirmed;          /* confirmations */
+	uint64_t violations;         /* violations that detached an analyzer */
+	uint64_t violations_ignored; /* past DPD::ignore_violations_after */
+	uint64_t conns_full;         /* not attached: no free connection record */
+	uint64_t states_full;        /* not attached: the analyzer's state pool was full */
+	uint64_t stale;              /* handles whose connection had gone (a bug if not 0) */
+	uint64_t records;            /* records analyzers wrote */
+	uint64_t weirds_suppressed;
+};
+
+struct vg_an_worker;
+
+/* NULL with errno set when memory cannot be had. */
+struct vg_an_worker *vg_an_worker_create(const struct vg_an_worker_cfg *cfg);
+void vg_an_worker_free(struct vg_an_worker *w);
+const struct vg_an_stats *vg_an_worker_stats(const struct vg_an_worker *w);
+
+/* The hooks to put in vg_flow_cfg (ctx: the worker). */
+extern const struct vg_flow_hooks vg_an_flow_hooks;
+
+/*
+ * True when a connection record handle still belongs to the connection at
+ * index conn with generation gen (a stale handle says false). For tests and
+ * for code that keeps a handle across packets.
+ */
+bool vg_an_handle_valid(const struct vg_an_worker *w, uint32_t handle, uint32_t conn, uint32_t gen);
+
+#endif /* VG_AN_WORKER_H */

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The registry: every analyzer vigil has, in a fixed order. The order is part
+ * of the build's identity: log ids are handed out in it (so the schema-set
+ * hash in the log segment follows it), and ports and probes are tried in it.
+ * An analyzer is added by listing its `struct vg_analyzer` here, nothing else.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vg_analyzer.h"
+
+/* Analyzers, in registry order (NULL-terminated). */
+static const struct vg_analyzer *const registry[] = {
+	NULL,
+};
+
+/*
+ * Logs of the frameworks rather than of one analyzer (files.log, ...),
+ * registered before the analyzers' own; ends with {NULL, NULL}.
+ */
+static const struct vg_an_log framework_logs[] = {
+	{NULL, NULL},
+};
+
+_Static_assert(
+	sizeof(registry) / sizeof(registry[0]) - 1 <= VG_AN_MAX, "more analyzers than VG_AN_MAX");
+
+const struct vg_analyzer *const *
+vg_analyzers(uint32_t *n)
+{
+	*n = (uint32_t)(sizeof(registry) / sizeof(registry[0]) - 1);
+	return registry;
+}
+
+const struct vg_analyzer *
+vg_analyzer_find(const char *name)
+{
+	for (const struct vg_analyzer *const *a = registry; *a != NULL; a++)
+		if (strcmp((*a)->name, name) == 0)
+			return *a;
+	return NULL;
+}
+
+static void
+register_list(const struct vg_an_log *logs)
+{
+	for (; logs != NULL && logs->schema != NULL; logs++) {
+		int id = vg_schema_register(logs->schema);
+
+		if (id < 0) {
+			fprintf(stderr,
+				"vigil: log '%s' cannot be registered (more than %d logs, or a "
+				"second schema of that name); this build is broken\n",
+				logs->schema->path, VG_LOG_MAX);
+			exit(70);
+		}
+		if (logs->id != NULL)
+			*logs->id = (uint16_t)id;
+	}
+}
+
+void
+vg_analyzers_register_logs(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	register_list(framework_logs);
+	for (const struct vg_analyzer *const *a = registry; *a != NULL; a++)
+		register_list((*a)->logs);
+}
