@@ -109,6 +109,10 @@ vg_tunnel_is_udp(uint8_t t)
 	return t >= VG_TUN_VXLAN;
 }
 
+/*
+ * Encapsulations one packet may pass through: Zeek's Tunnel::max_depth, 4 in
+ * scripts/base/init-bare.zeek ("const max_depth: count = 4 &redef").
+ */
 #define VG_MAX_TUNNELS 4
 
 struct vg_tunnel {
@@ -216,7 +220,7 @@ struct vg_decode_cfg {
 	bool ignore_checksums;    /* like zeek -C */
 	bool peek;                /* headers only: no reassembly, no checksums (dispatch hash) */
 	uint8_t max_layers;       /* cap on headers per packet, 0 = default (16) */
-	uint8_t max_tunnels;      /* tunnel depth, 0 = default (2, Zeek's Tunnel::max_depth) */
+	uint8_t max_tunnels;      /* tunnel depth, 0 = default (VG_MAX_TUNNELS) */
 	uint32_t frag_slots;      /* datagrams under reassembly at once, 0 = default */
 	uint64_t frag_timeout_ns; /* a datagram not completed by then is dropped */
 };

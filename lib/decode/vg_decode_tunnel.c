@@ -84,7 +84,7 @@ reset_inner(struct vg_pkt *pkt)
 static bool
 push_tunnel(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_tunnel *t)
 {
-	uint8_t max = d->cfg.max_tunnels ? d->cfg.max_tunnels : 2;
+	uint8_t max = d->cfg.max_tunnels ? d->cfg.max_tunnels : VG_MAX_TUNNELS;
 
 	if (pkt->ntunnels >= max || pkt->ntunnels >= VG_MAX_TUNNELS) {
 		vg_pkt_weird(d, pkt, VG_WEIRD_TUNNEL_DEPTH, VG_WEIRD_SCOPE_FLOW, NULL);

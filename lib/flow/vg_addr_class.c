@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Address classes Zeek's default scripts use: the private address space that
- * counts as local (Site::private_address_space), and ICMP type counterparts
- * that pair requests with replies in one connection.
+ * counts as local (Site::private_address_space in
+ * scripts/base/utils/site.zeek), the configured local networks
+ * (Site::local_nets), and ICMP type counterparts that pair requests with
+ * replies in one connection.
+ *
+ * The private address space is site.zeek's list as of zeek/zeek pull request
+ * #4164 (January 2025): the IANA IPv4 and IPv6 special-purpose ranges that are
+ * not globally reachable, the 6to4 form (2002::/16) of each IPv4 range, and
+ * 224.0.0.0/24 (RFC 5771), 239.0.0.0/8 (RFC 2365) and fec0::/10 (RFC 3879).
+ * The Zeek that wrote the parity corpus already has them: core.pbb logs
+ * 224.0.0.5 and 224.0.0.18 as local, core.q-in-q 224.2.127.254 not.
  */
 #include "vg_flow.h"
 
@@ -17,31 +26,34 @@ struct prefix {
 	}
 
 static const struct prefix private_space[] = {
-	/* 6to4 forms of the IPv4 ranges above. */
-	{{0x20, 0x02, 0x00}, 24},
-	{{0x20, 0x02, 0x0a}, 24},
-	{{0x20, 0x02, 0x64, 0x40}, 26},
-	{{0x20, 0x02, 0x7f}, 24},
-	{{0x20, 0x02, 0xa9, 0xfe}, 32},
-	{{0x20, 0x02, 0xac, 0x10}, 28},
-	{{0x20, 0x02, 0xc0, 0x00, 0x00}, 40},
-	{{0x20, 0x02, 0xc0, 0x00, 0x02}, 40},
-	{{0x20, 0x02, 0xc0, 0xa8}, 32},
-	{{0x20, 0x02, 0xc6, 0x12}, 31},
-	{{0x20, 0x02, 0xc6, 0x33, 0x64}, 40},
-	{{0x20, 0x02, 0xcb, 0x00, 0x71}, 40},
-	{{0x20, 0x02, 0xf0}, 20},
-	{{0x20, 0x02, 0xff, 0xff, 0xff, 0xff}, 48},
+	/* 6to4 forms (RFC 3056) of the IPv4 ranges in v4_private(). */
+	{{0x20, 0x02, 0x00}, 24},                   /* 0.0.0.0/8 */
+	{{0x20, 0x02, 0x0a}, 24},                   /* 10.0.0.0/8 */
+	{{0x20, 0x02, 0x64, 0x40}, 26},             /* 100.64.0.0/10 */
+	{{0x20, 0x02, 0x7f}, 24},                   /* 127.0.0.0/8 */
+	{{0x20, 0x02, 0xa9, 0xfe}, 32},             /* 169.254.0.0/16 */
+	{{0x20, 0x02, 0xac, 0x10}, 28},             /* 172.16.0.0/12 */
+	{{0x20, 0x02, 0xc0, 0x00, 0x00}, 40},       /* 192.0.0.0/24 */
+	{{0x20, 0x02, 0xc0, 0x00, 0x02}, 40},       /* 192.0.2.0/24 */
+	{{0x20, 0x02, 0xc0, 0xa8}, 32},             /* 192.168.0.0/16 */
+	{{0x20, 0x02, 0xc6, 0x12}, 31},             /* 198.18.0.0/15 */
+	{{0x20, 0x02, 0xc6, 0x33, 0x64}, 40},       /* 198.51.100.0/24 */
+	{{0x20, 0x02, 0xcb, 0x00, 0x71}, 40},       /* 203.0.113.0/24 */
+	{{0x20, 0x02, 0xe0, 0x00, 0x00}, 40},       /* 224.0.0.0/24 */
+	{{0x20, 0x02, 0xef}, 24},                   /* 239.0.0.0/8 */
+	{{0x20, 0x02, 0xf0}, 20},                   /* 240.0.0.0/4 */
+	{{0x20, 0x02, 0xff, 0xff, 0xff, 0xff}, 48}, /* 255.255.255.255/32 */
 	/* IPv6 special-purpose ranges. */
 	{{0}, 128},                                              /* :: */
 	{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128}, /* ::1 */
-	{{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48},
-	{{0x01, 0x00}, 64},
-	{{0x20, 0x01, 0x00}, 23},
-	{{0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48},
-	{{0x20, 0x01, 0x0d, 0xb8}, 32},
-	{{0xfc}, 7},
-	{{0xfe, 0x80}, 10},
+	{{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48},              /* 64:ff9b:1::/48 */
+	{{0x01, 0x00}, 64},                                      /* 100::/64 */
+	{{0x20, 0x01, 0x00}, 23},                                /* 2001::/23 */
+	{{0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48},              /* 2001:2::/48 */
+	{{0x20, 0x01, 0x0d, 0xb8}, 32},                          /* 2001:db8::/32 */
+	{{0xfc}, 7},                                             /* fc00::/7 */
+	{{0xfe, 0x80}, 10},                                      /* fe80::/10 */
+	{{0xfe, 0xc0}, 10},                                      /* fec0::/10, RFC 3879 */
 };
 
 static bool
@@ -58,13 +70,7 @@ prefix_match(const struct prefix *p, const struct vg_addr *a)
 	return (p->b[full] & mask) == (a->b[full] & mask);
 }
 
-/*
- * Zeek's IPv4 private address space as (network, mask) words, one compare
- * each; plus 224.0.0.0/24, the local network control block, which is not in
- * today's site.zeek but which the Zeek that wrote the parity corpus counts as
- * local (core.pbb logs 224.0.0.5 and 224.0.0.18 as local, core.q-in-q
- * 224.2.127.254 not).
- */
+/* site.zeek's IPv4 private address space as (network, mask) words, one compare each. */
 static bool
 v4_private(uint32_t ip)
 {
@@ -83,7 +89,8 @@ v4_private(uint32_t ip)
 		{0xc6120000, 0xfffe0000},
 		{0xc6336400, 0xffffff00},
 		{0xcb007100, 0xffffff00},
-		{0xe0000000, 0xffffff00},
+		{0xe0000000, 0xffffff00}, /* 224.0.0.0/24, local network control block */
+		{0xef000000, 0xff000000}, /* 239.0.0.0/8, administratively scoped multicast */
 		{0xf0000000, 0xf0000000},
 		{0xffffffff, 0xffffffff},
 	};

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Decoder defaults and link types taken from Zeek's own scripts and packet
+ * analyzers: Tunnel::max_depth (scripts/base/init-bare.zeek), FDDI
+ * (src/packet_analysis/protocol/fddi), and the fragment table under a flood
+ * of datagrams that never complete.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "vg_test.h"
+#include "vg_decode.h"
+
+struct pb {
+	uint8_t b[2048];
+	uint32_t len;
+};
+
+static void
+pb_u8(struct pb *p, uint8_t v)
+{
+	p->b[p->len++] = v;
+}
+
+static void
+pb_u16(struct pb *p, uint16_t v)
+{
+	pb_u8(p, (uint8_t)(v >> 8));
+	pb_u8(p, (uint8_t)v);
+}
+
+static void
+pb_put(struct pb *p, const void *d, uint32_t n)
+{
+	memcpy(p->b + p->len, d, n);
+	p->len += n;
+}
+
+static const uint8_t ip_a[4] = {10, 0, 0, 1};
+static const uint8_t ip_b[4] = {10, 0, 0, 2};
+
+/* An IPv4 header (checksum filled) with body; frag is the flags/offset word. */
+static void
+pb_ipv4(struct pb *p, uint8_t proto, const uint8_t *src, const uint8_t *dst, uint16_t id,
+	uint16_t frag, const uint8_t *body, uint32_t blen)
+{
+	uint32_t start = p->len;
+
+	pb_u8(p, 0x45);
+	pb_u8(p, 0);
+	pb_u16(p, (uint16_t)(20 + blen));
+	pb_u16(p, id);
+	pb_u16(p, frag);
+	pb_u8(p, 64);
+	pb_u8(p, proto);
+	pb_u16(p, 0);
+	pb_put(p, src, 4);
+	pb_put(p, dst, 4);
+	uint16_t ck = vg_cksum_fold(vg_cksum_add(0, p->b + start, 20));
+
+	p->b[start + 10] = (uint8_t)(ck >> 8);
+	p->b[start + 11] = (uint8_t)ck;
+	pb_put(p, body, blen);
+}
+
+/* A UDP datagram 10.0.0.1:1234 -> 10.0.0.2:5678 with 8 payload bytes, no checksum. */
+static void
+pb_udp_packet(struct pb *p)
+{
+	uint8_t udp[16] = {
+		0x04, 0xd2, 0x16, 0x2e, 0, 16, 0, 0, 'p', 'a', 'y', 'l', 'o', 'a', 'd', '!'};
+
+	pb_ipv4(p, 17, ip_a, ip_b, 1, 0, udp, sizeof(udp));
+}
+
+static bool
+has_weird(const struct vg_pkt *pkt, enum vg_weird w)
+{
+	for (uint8_t i = 0; i < pkt->nweirds; i++)
+		if (pkt->weirds[i].code == w)
+			return true;
+	return false;
+}
+
+/* The UDP packet inside depth IP-in-IP layers, on a raw IP link. */
+static enum vg_decode_result
+decode_nested(struct vg_decoder *d, int depth, struct vg_pkt *pkt)
+{
+	struct pb cur = {.len = 0}, next;
+
+	pb_udp_packet(&cur);
+	for (int i = 0; i < depth; i++) {
+		uint8_t outer_src[4] = {192, 0, 2, (uint8_t)(i + 1)};
+		uint8_t outer_dst[4] = {198, 51, 100, (uint8_t)(i + 1)};
+
+		next.len = 0;
+		pb_ipv4(&next, 4, outer_src, outer_dst, (uint16_t)(100 + i), 0, cur.b, cur.len);
+		cur = next;
+	}
+	return vg_decode(d, VG_LINK_LINKTYPE_RAW, cur.b, cur.len, cur.len, 1000000000ULL, pkt);
+}
+
+/* Zeek's Tunnel::max_depth is 4: four nested tunnels reach the inner flow, a fifth does not. */
+static void
+test_tunnel_max_depth(void)
+{
+	struct vg_decode_cfg cfg = {.frag_slots = 4};
+	struct vg_decoder d;
+	struct vg_pkt pkt;
+
+	CHECK_EQ(vg_decoder_init(&d, &cfg), 0);
+	for (int depth = 1; depth <= VG_MAX_TUNNELS; depth++) {
+		CHECK_EQ(decode_nested(&d, depth, &pkt), VG_DECODE_IP);
+		CHECK_EQ(pkt.ntunnels, depth);
+		CHECK_EQ(pkt.ip_proto, 17);
+		CHECK_EQ(pkt.sport, 1234);
+		CHECK_EQ(pkt.dport, 5678);
+		CHECK(!has_weird(&pkt, VG_WEIRD_TUNNEL_DEPTH));
+	}
+	CHECK_EQ(VG_MAX_TUNNELS, 4);
+	/* The fifth stops there: the UDP flow inside is not reached. */
+	decode_nested(&d, 5, &pkt);
+	CHECK_EQ(pkt.ntunnels, 4);
+	CHECK_EQ(pkt.ip_proto, 4);
+	CHECK(has_weird(&pkt, VG_WEIRD_TUNNEL_DEPTH));
+	vg_decoder_fini(&d);
+
+	/* A configured cap still applies below Zeek's default. */
+	cfg.max_tunnels = 2;
+	CHECK_EQ(vg_decoder_init(&d, &cfg), 0);
+	CHECK_EQ(decode_nested(&d, 2, &pkt), VG_DECODE_IP);
+	decode_nested(&d, 3, &pkt);
+	CHECK_EQ(pkt.ntunnels, 2);
+	CHECK_EQ(pkt.ip_proto, 4);
+	CHECK(has_weird(&pkt, VG_WEIRD_TUNNEL_DEPTH));
+	vg_decoder_fini(&d);
+}
+
+int
+main(void)
+{
+	test_tunnel_max_depth();
+	printf("decode_zeek: %u checks, %u failed\n", n_checks, n_failed);
+	return n_failed ? 1 : 0;
+}
