@@ -49,8 +49,12 @@ struct vg_gen_cfg {
 	int vlan;              /* 802.1Q VLAN ID, -1 for untagged */
 	uint64_t start;        /* first packet timestamp, seconds since the epoch */
 	uint64_t rate;         /* packets per second (timestamp spacing) */
+	bool apps;             /* --apps: HTTP, TLS and SSH payloads on ports 80, 443 and 22 */
 	bool quiet;
 };
+
+/* Application payloads of a TCP flow (--apps). */
+enum vg_gen_app { VG_APP_NONE = 0, VG_APP_HTTP, VG_APP_TLS, VG_APP_SSH };
 
 /* One flow slot; kept small so millions of concurrent flows stay cheap. */
 struct vg_gen_flow {
@@ -76,7 +80,11 @@ struct vg_gen_flow {
 	uint8_t closer;     /* TCP: 1 if the server closes (FIN or RST) */
 	uint8_t unacked;    /* TCP: server segments not yet ACKed by the client */
 	uint8_t aux;        /* DNS: query type and rcode bits */
-	uint8_t pad;
+	uint8_t app;        /* enum vg_gen_app */
+	uint8_t xchg;       /* --apps: the exchange under way (0 = the first) */
+	uint32_t nonce;     /* --apps: varies the current exchange's messages */
+	uint32_t moff;      /* --apps: bytes of the current message already sent */
+	uint32_t mlen[2];   /* --apps: the current exchange's message lengths, per direction */
 };
 
 struct vg_gen {
@@ -142,9 +150,17 @@ uint32_t vg_gen_wire_size(struct vg_gen *g);
 uint32_t vg_gen_paylen(struct vg_gen *g, const struct vg_gen_flow *f, uint32_t l4hdr, uint32_t min);
 uint32_t vg_gen_pkt_tcp(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir,
 	uint8_t flags, uint32_t seq, uint32_t ack, uint32_t paylen);
+uint32_t vg_gen_pkt_tcp_data(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir,
+	uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *data, uint32_t len);
 uint32_t vg_gen_pkt_udp(
 	struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir, uint32_t paylen);
 uint32_t vg_gen_pkt_dns(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir);
 uint32_t vg_gen_pkt_echo(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir);
+
+/* vg_gen_app.c */
+void vg_app_pick(struct vg_gen *g, struct vg_gen_flow *f);
+void vg_app_exchange(struct vg_gen *g, struct vg_gen_flow *f, uint32_t xchg);
+uint32_t vg_app_slice(
+	const struct vg_gen *g, const struct vg_gen_flow *f, int dir, uint32_t len, uint8_t *out);
 
 #endif /* VG_GEN_H */

@@ -153,6 +153,7 @@ vg_flow_new(struct vg_gen *g, struct vg_gen_flow *f)
 		/* S0: number of SYN retransmissions */
 		f->req_left = (uint16_t)vg_gen_below(g, 3);
 		f->state = VG_ST_SYN;
+		vg_app_pick(g, f);
 		break;
 	case VG_GEN_UDP:
 		r = vg_gen_below(g, 100);
@@ -198,6 +199,52 @@ vg_other_seq(struct vg_gen_flow *f)
 	return f->closer ? &f->cseq : &f->sseq;
 }
 
+/* --apps: application messages go in full-sized segments, as a TCP stack sends them. */
+static uint32_t
+vg_app_mss(const struct vg_gen *g, const struct vg_gen_flow *f)
+{
+	return f->ipv6 ? g->mss6 : g->mss4;
+}
+
+/* --apps: the next segment of the client's request; the response follows it. */
+static uint32_t
+vg_app_req(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame)
+{
+	uint8_t data[VG_GEN_BUF_SIZE];
+	uint32_t pl = vg_app_slice(g, f, VG_GEN_C2S, vg_app_mss(g, f), data);
+	bool last = f->moff + pl == f->mlen[VG_GEN_C2S];
+	uint8_t fl = VG_TCP_ACK | (last ? VG_TCP_PSH : 0);
+	uint32_t len = vg_gen_pkt_tcp_data(g, f, frame, VG_GEN_C2S, fl, f->cseq, f->sseq, data, pl);
+
+	f->cseq += pl;
+	f->moff += pl;
+	if (last) {
+		f->moff = 0;
+		f->resp_left = 1;
+		f->state = VG_ST_SRESP;
+	}
+	return len;
+}
+
+/* --apps: the next segment of the server's response, acknowledged as usual. */
+static uint32_t
+vg_app_resp(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame)
+{
+	uint8_t data[VG_GEN_BUF_SIZE];
+	uint32_t pl = vg_app_slice(g, f, VG_GEN_S2C, vg_app_mss(g, f), data);
+	bool last = f->moff + pl == f->mlen[VG_GEN_S2C];
+	uint8_t fl = VG_TCP_ACK | (last ? VG_TCP_PSH : 0);
+	uint32_t len = vg_gen_pkt_tcp_data(g, f, frame, VG_GEN_S2C, fl, f->sseq, f->cseq, data, pl);
+
+	f->sseq += pl;
+	f->moff += pl;
+	f->unacked++;
+	f->resp_left = last ? 0 : 1;
+	if (last || f->unacked == 2)
+		f->state = VG_ST_CACK;
+	return len;
+}
+
 /* Emit the flow's next TCP packet; *done is set when it was the flow's last packet. */
 static uint32_t
 vg_tcp_step(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, bool *done)
@@ -234,9 +281,13 @@ vg_tcp_step(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, bool *done)
 	case VG_ST_ACK3:
 		len = vg_gen_pkt_tcp(g, f, frame, VG_GEN_C2S, VG_TCP_ACK, f->cseq, f->sseq, 0);
 		vg_tcp_new_exchange(g, f);
+		if (f->app != VG_APP_NONE)
+			vg_app_exchange(g, f, 0);
 		f->state = VG_ST_CREQ;
 		return len;
 	case VG_ST_CREQ:
+		if (f->app != VG_APP_NONE)
+			return vg_app_req(g, f, frame);
 		pl = vg_gen_paylen(g, f, 20, 1);
 		fl = VG_TCP_ACK | (f->req_left == 1 ? VG_TCP_PSH : 0);
 		len = vg_gen_pkt_tcp(g, f, frame, VG_GEN_C2S, fl, f->cseq, f->sseq, pl);
@@ -245,6 +296,8 @@ vg_tcp_step(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, bool *done)
 			f->state = VG_ST_SRESP;
 		return len;
 	case VG_ST_SRESP:
+		if (f->app != VG_APP_NONE)
+			return vg_app_resp(g, f, frame);
 		pl = vg_gen_paylen(g, f, 20, 1);
 		fl = VG_TCP_ACK | (f->resp_left == 1 ? VG_TCP_PSH : 0);
 		len = vg_gen_pkt_tcp(g, f, frame, VG_GEN_S2C, fl, f->sseq, f->cseq, pl);
@@ -261,6 +314,8 @@ vg_tcp_step(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, bool *done)
 			f->state = VG_ST_SRESP;
 		} else if (--f->left != 0) {
 			vg_tcp_new_exchange(g, f);
+			if (f->app != VG_APP_NONE)
+				vg_app_exchange(g, f, f->xchg + 1u);
 			f->state = VG_ST_CREQ;
 		} else {
 			f->state = f->kind == VG_TCP_KIND_RST ? VG_ST_RST : VG_ST_FIN1;

@@ -345,9 +345,9 @@ vg_fill(struct vg_gen *g, uint8_t *p, uint32_t len, uint32_t off)
 	memcpy(p, g->fill + (off & VG_GEN_FILL_MASK), len);
 }
 
-uint32_t
-vg_gen_pkt_tcp(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir, uint8_t flags,
-	uint32_t seq, uint32_t ack, uint32_t paylen)
+static uint32_t
+vg_pkt_tcp(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir, uint8_t flags,
+	uint32_t seq, uint32_t ack, const uint8_t *data, uint32_t paylen)
 {
 	uint8_t *l4 = vg_hdr(g, f, frame, dir, VG_IPPROTO_TCP);
 	uint32_t hlen = VG_TCP_LEN;
@@ -389,9 +389,25 @@ vg_gen_pkt_tcp(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir,
 	vg_put16(l4 + 14, win);
 	l4[18] = 0;
 	l4[19] = 0;
-	if (paylen != 0)
+	if (data != NULL)
+		memcpy(l4 + hlen, data, paylen);
+	else if (paylen != 0)
 		vg_fill(g, l4 + hlen, paylen, (uint32_t)vg_gen_rand(g));
 	return vg_finish(f, frame, l4, hlen + paylen, 16, true);
+}
+
+uint32_t
+vg_gen_pkt_tcp(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir, uint8_t flags,
+	uint32_t seq, uint32_t ack, uint32_t paylen)
+{
+	return vg_pkt_tcp(g, f, frame, dir, flags, seq, ack, NULL, paylen);
+}
+
+uint32_t
+vg_gen_pkt_tcp_data(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir, uint8_t flags,
+	uint32_t seq, uint32_t ack, const uint8_t *data, uint32_t len)
+{
+	return vg_pkt_tcp(g, f, frame, dir, flags, seq, ack, data, len);
 }
 
 uint32_t

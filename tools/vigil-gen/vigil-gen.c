@@ -49,6 +49,7 @@ enum {
 	VG_OPT_IN,
 	VG_OPT_SESSION,
 	VG_OPT_TRUNCATE,
+	VG_OPT_APPS,
 };
 
 /* --wrap and its companions. */
@@ -85,6 +86,7 @@ static const struct option vg_long_opts[] = {
 	{"in", required_argument, NULL, VG_OPT_IN},
 	{"session", required_argument, NULL, VG_OPT_SESSION},
 	{"truncate", required_argument, NULL, VG_OPT_TRUNCATE},
+	{"apps", no_argument, NULL, VG_OPT_APPS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -118,6 +120,8 @@ vg_usage(FILE *out)
 		"      --vlan ID       tag every frame with this 802.1Q VLAN ID (0..4094)\n"
 		"      --start EPOCH   first packet time, seconds since 1970 (default 1700000000)\n"
 		"      --rate PPS      packets per second for timestamp spacing (default 1000000)\n"
+		"      --apps          TCP flows to ports 80, 443 and 22 carry HTTP/1.1, TLS 1.2\n"
+		"                      and SSH-2 (payload sizes follow the protocol, not --sizes)\n"
 		"\n"
 		"      --wrap FORMAT   wrap every packet as this mirror source sends it: "
 		"aws-vxlan,\n"
@@ -422,6 +426,7 @@ vg_parse_args(int argc, char **argv, struct vg_gen_cfg *cfg, struct vg_wrap_opts
 		case VG_OPT_VLAN:
 		case VG_OPT_START:
 		case VG_OPT_RATE:
+		case VG_OPT_APPS:
 			if (wo->synth_opt == NULL)
 				wo->synth_opt =
 					vg_opt_name(c, wo->synth_name, sizeof(wo->synth_name));
@@ -485,6 +490,9 @@ vg_parse_args(int argc, char **argv, struct vg_gen_cfg *cfg, struct vg_wrap_opts
 		case VG_OPT_TRUNCATE:
 			wo->truncate = (uint32_t)vg_opt_num(
 				"--truncate", optarg, 1, VG_WRAP_MAX_TRUNC, false);
+			break;
+		case VG_OPT_APPS:
+			cfg->apps = true;
 			break;
 		case 'q':
 			cfg->quiet = true;
