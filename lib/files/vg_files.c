@@ -225,11 +225,36 @@ vg_file_sniff_now(struct vg_file *f)
 }
 
 void
+vg_file_set_untimed_start(struct vg_file *f)
+{
+	if (f)
+		f->ts_first = 0;
+}
+
+void
+vg_file_touch(struct vg_an_ctx *cx, struct vg_file *f)
+{
+	if (!f)
+		return;
+	f->ts_last = vg_an_now(cx);
+	if (f->ts_first == 0)
+		f->ts_first = f->ts_last;
+}
+
+void
 vg_file_data(struct vg_an_ctx *cx, struct vg_file *f, const uint8_t *data, uint32_t len)
 {
 	if (!f || len == 0)
 		return;
-	f->ts_last = vg_an_now(cx);
+	vg_file_touch(cx, f);
+	vg_file_data_untimed(f, data, len);
+}
+
+void
+vg_file_data_untimed(struct vg_file *f, const uint8_t *data, uint32_t len)
+{
+	if (!f || len == 0)
+		return;
 	f->seen += len;
 	if (!f->sniffed) {
 		uint32_t n = VG_MIN(len, (uint32_t)(VG_FILE_BOF - f->bof_len));
@@ -252,6 +277,12 @@ vg_file_gap(struct vg_an_ctx *cx, struct vg_file *f, uint64_t len)
 	f->missing += len;
 	vg_file_sniff_now(f); /* Zeek sniffs what it has when a gap comes */
 	f->hashing = 0;       /* a hash over a file with a hole is not logged */
+}
+
+bool
+vg_file_complete(const struct vg_file *f)
+{
+	return f && f->total >= 0 && f->seen + f->missing >= (uint64_t)f->total;
 }
 
 bool
@@ -359,6 +390,8 @@ vg_file_end(struct vg_an_ctx *cx, struct vg_file *f)
 {
 	if (!f || !f->in_use)
 		return;
+	if (f->ts_first == 0)
+		vg_file_touch(cx, f);
 	vg_file_sniff_now(f);
 	file_log(cx, f);
 	f->in_use = 0;

@@ -70,6 +70,15 @@ struct vg_file *vg_file_begin(
 void vg_file_set_total(struct vg_file *f, int64_t total);
 /* The next bytes of the file, in order. */
 void vg_file_data(struct vg_an_ctx *cx, struct vg_file *f, const uint8_t *data, uint32_t len);
+/*
+ * The same without moving the file's clock: the bytes are part of a unit
+ * (a line) that Zeek delivers only when it is complete; vg_file_touch()
+ * then marks that moment. A file begun this way takes its ts at that touch.
+ */
+void vg_file_data_untimed(struct vg_file *f, const uint8_t *data, uint32_t len);
+void vg_file_touch(struct vg_an_ctx *cx, struct vg_file *f);
+/* The file's ts is taken at the next touch (its first bytes were untimed). */
+void vg_file_set_untimed_start(struct vg_file *f);
 /* `len` bytes of the file are missing (a content gap). */
 void vg_file_gap(struct vg_an_ctx *cx, struct vg_file *f, uint64_t len);
 /*
@@ -81,6 +90,11 @@ bool vg_file_sniffed(const struct vg_file *f);
 /* Decides the MIME type now from what was seen (before vg_file_end). */
 void vg_file_sniff_now(struct vg_file *f);
 const char *vg_file_mime(const struct vg_file *f);
+/*
+ * True when as many bytes were seen or missed as the file's total size
+ * (Zeek's File::IsComplete: the file ends there, whatever the protocol does).
+ */
+bool vg_file_complete(const struct vg_file *f);
 /* Ends the file and writes files.log; f is invalid afterwards. */
 void vg_file_end(struct vg_an_ctx *cx, struct vg_file *f);
 

@@ -163,6 +163,9 @@ struct vg_http_dir {
 	int64_t plain;          /* ContentLine's plain_delivery_length */
 	int64_t delivery;       /* ContentLine's delivery_length (-1 none) */
 	uint8_t delivery_fresh; /* set by the line just ended */
+	uint8_t frag_cont;      /* the line being read began in an earlier piece */
+	uint8_t piece_cont;     /* the piece being handled continues an earlier one */
+	uint8_t in_piece;       /* file bytes of an unfinished line (no clock) */
 	uint32_t line_len;
 	uint32_t over;        /* bytes of the current line beyond the buffer */
 	uint32_t tail_pos;    /* ring position in tail */
@@ -220,8 +223,8 @@ void vg_http_deliver(
 void vg_http_eof_line(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig);
 
 /* vg_http_msg.c */
-void vg_http_line(
-	struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const char *line, uint32_t len);
+void vg_http_line(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const char *line,
+	uint32_t len, bool eol);
 void vg_http_plain(
 	struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const uint8_t *d, uint32_t len);
 void vg_http_http09(struct vg_http *h, struct vg_an_ctx *cx, const uint8_t *d, uint32_t len);

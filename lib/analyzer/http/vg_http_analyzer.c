@@ -18,10 +18,16 @@ is_space(uint8_t c)
 }
 
 /*
- * Zeek's DPD signatures (base/frameworks/dpd/dpd.sig): the client starts
- * with optional whitespace and GET, HEAD or POST; the server with "HTTP/"
- * and a digit.
+ * Zeek's DPD signatures (base/protocols/http/dpd.sig): the client starts
+ * with optional whitespace and one of the methods below; the server with
+ * "HTTP/" and a digit.
  */
+static const char *const dpd_methods[] = {"OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE",
+	"TRACE", "CONNECT", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK",
+	"VERSION-CONTROL", "REPORT", "CHECKOUT", "CHECKIN", "UNCHECKOUT", "MKWORKSPACE", "UPDATE",
+	"LABEL", "MERGE", "BASELINE-CONTROL", "MKACTIVITY", "ORDERPATCH", "ACL", "PATCH", "SEARCH",
+	"BCOPY", "BDELETE", "BMOVE", "BPROPFIND", "BPROPPATCH", "NOTIFY", "POLL", "SUBSCRIBE",
+	"UNSUBSCRIBE", "X-MS-ENUMATTS", "RPC_OUT_DATA", "RPC_IN_DATA"};
 static enum vg_an_probe
 http_probe(const uint8_t *p, uint32_t len, bool is_orig)
 {
@@ -43,12 +49,11 @@ http_probe(const uint8_t *p, uint32_t len, bool is_orig)
 		i++;
 	if (i == len)
 		return VG_PROBE_MAYBE;
-	static const char *const methods[] = {"GET", "HEAD", "POST"};
 	bool maybe = false;
-	for (int m = 0; m < 3; m++) {
-		uint32_t n = (uint32_t)strlen(methods[m]);
+	for (size_t m = 0; m < VG_ARRAY_SIZE(dpd_methods); m++) {
+		uint32_t n = (uint32_t)strlen(dpd_methods[m]);
 		uint32_t have = VG_MIN(n, len - i);
-		if (memcmp(p + i, methods[m], have) != 0)
+		if (memcmp(p + i, dpd_methods[m], have) != 0)
 			continue;
 		if (have == n)
 			return VG_PROBE_YES;

@@ -118,11 +118,19 @@ file_data(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_http_
 
 	if (len == 0)
 		return;
-	if (!d->file)
+	if (!d->file) {
 		file_start(h, cx, is_orig, e);
+		if (d->file && d->in_piece)
+			vg_file_set_untimed_start(d->file);
+	}
 	e->send_size = 0;
-	vg_file_data(cx, d->file, (const uint8_t *)p, len);
+	if (d->in_piece)
+		vg_file_data_untimed(d->file, (const uint8_t *)p, len);
+	else
+		vg_file_data(cx, d->file, (const uint8_t *)p, len);
 	check_mime(h, is_orig);
+	if (vg_file_complete(d->file))
+		vg_http_file_end(h, cx, is_orig);
 }
 
 void
@@ -134,6 +142,8 @@ vg_http_file_gap(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, uint64_t
 		return;
 	vg_file_gap(cx, d->file, len);
 	check_mime(h, is_orig);
+	if (vg_file_complete(d->file))
+		vg_http_file_end(h, cx, is_orig);
 }
 
 void
@@ -180,7 +190,7 @@ vg_http_part_line(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const c
 	uint32_t len, bool crlf)
 {
 	struct vg_http_dir *d = &h->dir[is_orig];
-	int kind = boundary_kind(d, p, len);
+	int kind = d->piece_cont ? 0 : boundary_kind(d, p, len);
 
 	if (kind) {
 		if (d->mp_state == VG_MP_HEADERS || d->mp_state == VG_MP_BODY)
@@ -217,9 +227,13 @@ vg_http_part_line(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const c
 		if (d->mp_first)
 			file_data(h, cx, is_orig, &d->part, "\r\n", 2);
 		d->mp_first = 0;
+		d->in_piece = !crlf && !d->top.encoding;
 		file_data(h, cx, is_orig, &d->part, p, len);
-		if (crlf)
+		d->in_piece = 0;
+		if (crlf) {
 			d->mp_first = 1;
+			vg_file_touch(cx, d->file); /* the line is complete now */
+		}
 		break;
 	default:
 		break; /* preamble and epilogue */

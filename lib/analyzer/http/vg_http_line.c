@@ -26,13 +26,41 @@ emit(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_http_dir *
 	}
 	uint32_t n = d->line_len;
 	d->line_len = 0;
-	vg_http_line(h, cx, is_orig, d->line, n);
+	d->piece_cont = d->frag_cont;
+	d->frag_cont = 0;
+	vg_http_line(h, cx, is_orig, d->line, n, true);
+}
+
+/*
+ * Inside a multipart part's body a long line is data, not a header: the
+ * buffer goes on as a piece without a line end (a CR at its end waits for
+ * the LF that may follow), so files and body lengths lose nothing.
+ */
+static void
+emit_piece(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_http_dir *d)
+{
+	uint32_t n = d->line_len;
+	bool cr = n > 0 && d->line[n - 1] == '\r';
+
+	if (cr)
+		n--;
+	d->piece_cont = d->frag_cont;
+	d->frag_cont = 1;
+	d->line_len = 0;
+	vg_http_line(h, cx, is_orig, d->line, n, false);
+	if (cr)
+		d->line[d->line_len++] = '\r';
 }
 
 static void
-push(struct vg_http_dir *d, uint8_t c)
+push(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_http_dir *d, uint8_t c)
 {
 	if (d->over == 0 && d->line_len < VG_HTTP_LINE_MAX - VG_HTTP_TAIL) {
+		d->line[d->line_len++] = (char)c;
+		return;
+	}
+	if (d->crlf_only && d->over == 0) {
+		emit_piece(h, cx, is_orig, d);
 		d->line[d->line_len++] = (char)c;
 		return;
 	}
@@ -72,7 +100,7 @@ line_once(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_http_
 				emit(h, cx, is_orig, d);
 				return i + 1;
 			}
-			push(d, c);
+			push(h, cx, is_orig, d, c);
 			break;
 		case '\n':
 			if (d->last_char == '\r') {
@@ -90,10 +118,10 @@ line_once(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_http_
 				emit(h, cx, is_orig, d);
 				return i + 1;
 			}
-			push(d, c);
+			push(h, cx, is_orig, d, c);
 			break;
 		default:
-			push(d, c);
+			push(h, cx, is_orig, d, c);
 			break;
 		}
 		d->last_char = c;

@@ -779,9 +779,17 @@ reply(struct vg_http *h, struct vg_an_ctx *cx, const char *line, uint32_t len)
 
 /* One line from the line splitter (HTTP_Analyzer::DeliverStream). */
 void
-vg_http_line(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const char *line, uint32_t len)
+vg_http_line(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const char *line, uint32_t len,
+	bool eol)
 {
 	struct vg_http_dir *d = &h->dir[is_orig];
+
+	if (!eol) {
+		/* a piece of a long line inside a multipart part's body */
+		if (d->state == VG_HTTP_EXPECT_MESSAGE)
+			vg_http_msg_deliver(h, cx, is_orig, line, len, false);
+		return;
+	}
 
 	switch (d->state) {
 	case VG_HTTP_EXPECT_LINE:
