@@ -236,7 +236,7 @@ vg_run_offline(const struct vg_options *o)
 	if (!vg_link_supported(link)) {
 		fprintf(stderr,
 			"vigil: %s has link type %d (%s), which vigil cannot decode; "
-			"Ethernet, raw IP, Linux cooked, loopback, PPP, NFLOG and 802.11 "
+			"Ethernet, raw IP, Linux cooked, loopback, PPP, NFLOG, FDDI and 802.11 "
 			"are supported\n",
 			o->read_file, link, link_name(link));
 		vg_pcap_close(src);

@@ -3,7 +3,7 @@
  * Link-layer decoding: from the capture's link type down to an IP header.
  * Ethernet with 802.1Q/QinQ, VN-Tag, Cisco FabricPath, 802.1ah (PBB), MPLS,
  * PPPoE; PPP, Linux cooked v1/v2, BSD null/loopback, NFLOG, 802.11 with or
- * without radiotap, raw IP.
+ * without radiotap, FDDI, raw IP.
  */
 #include "vg_decode.h"
 #include "vg_decode_private.h"
@@ -252,6 +252,25 @@ decode_null(
 	}
 }
 
+/*
+ * FDDI as Zeek's packet analyzer takes it (src/packet_analysis/protocol/fddi,
+ * scripts/base/packet-protocols/fddi/main.zeek): 13 bytes of FDDI header
+ * (frame control, destination, source) and 8 of LLC/SNAP are skipped without
+ * reading them, and what follows goes to the default analyzer, which picks IPv4
+ * or IPv6 by the version nibble. A frame of 21 bytes or less is a weird.
+ */
+#define FDDI_HLEN (13 + 8)
+
+static enum vg_decode_result
+decode_fddi(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
+{
+	if (len <= FDDI_HLEN) {
+		vg_pkt_weird(d, pkt, VG_WEIRD_FDDI_FAILED, VG_WEIRD_SCOPE_NET, "FDDI");
+		return VG_DECODE_DROPPED;
+	}
+	return decode_ip_guess(d, p + FDDI_HLEN, len - FDDI_HLEN, pkt);
+}
+
 static enum vg_decode_result
 decode_sll(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
 {
@@ -450,6 +469,7 @@ vg_link_supported(int link)
 	case VG_LINK_NULL:
 	case VG_LINK_ETHERNET:
 	case VG_LINK_PPP:
+	case VG_LINK_FDDI:
 	case VG_LINK_RAW:
 	case VG_LINK_RAW_ALT:
 	case VG_LINK_PPP_SERIAL:
@@ -504,6 +524,9 @@ vg_decode(struct vg_decoder *d, int link, const uint8_t *data, uint32_t cap_len,
 		break;
 	case VG_LINK_PPP_SERIAL:
 		r = decode_ppp_serial(d, data, cap_len, pkt);
+		break;
+	case VG_LINK_FDDI:
+		r = decode_fddi(d, data, cap_len, pkt);
 		break;
 	case VG_LINK_LINUX_SLL:
 		r = decode_sll(d, data, cap_len, pkt);

@@ -136,10 +136,83 @@ test_tunnel_max_depth(void)
 	vg_decoder_fini(&d);
 }
 
+/* FDDI frame control, destination, source, then LLC/SNAP with an EtherType. */
+static void
+pb_fddi(struct pb *p, uint16_t ethertype)
+{
+	static const uint8_t hdr[13] = {
+		0x50, 0, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0x66, 0x77, 0x88, 0x99, 0xaa};
+
+	pb_put(p, hdr, sizeof(hdr));
+	pb_u8(p, 0xaa);
+	pb_u8(p, 0xaa);
+	pb_u8(p, 0x03);
+	pb_u8(p, 0);
+	pb_u8(p, 0);
+	pb_u8(p, 0);
+	pb_u16(p, ethertype);
+}
+
+/* Zeek's FDDI analyzer skips 13 + 8 header bytes and hands the rest to the default analyzer. */
+static void
+test_fddi(void)
+{
+	struct vg_decode_cfg cfg = {.frag_slots = 4};
+	struct vg_decoder d;
+	struct vg_pkt pkt;
+	struct pb p = {.len = 0};
+
+	CHECK_EQ(vg_decoder_init(&d, &cfg), 0);
+	CHECK(vg_link_supported(VG_LINK_FDDI));
+	CHECK_EQ(VG_LINK_FDDI, 10);
+
+	pb_fddi(&p, 0x0800);
+	pb_udp_packet(&p);
+	CHECK_EQ(vg_decode(&d, VG_LINK_FDDI, p.b, p.len, p.len, 1, &pkt), VG_DECODE_IP);
+	CHECK_EQ(pkt.ip_version, 4);
+	CHECK_EQ(pkt.ip_proto, 17);
+	CHECK_EQ(pkt.sport, 1234);
+	CHECK_EQ(pkt.dport, 5678);
+	CHECK_EQ(pkt.payload_len, 8);
+	CHECK_EQ(pkt.has_l2, 0); /* Zeek does not read the FDDI addresses */
+	CHECK_EQ(pkt.nweirds, 0);
+
+	/* The SNAP EtherType is not read: an IP packet is IP whatever it says. */
+	p.len = 0;
+	pb_fddi(&p, 0x86dd);
+	pb_udp_packet(&p);
+	CHECK_EQ(vg_decode(&d, VG_LINK_FDDI, p.b, p.len, p.len, 1, &pkt), VG_DECODE_IP);
+	CHECK_EQ(pkt.ip_version, 4);
+
+	/* ARP (hardware type 1: version nibble 0) is not IP. */
+	p.len = 0;
+	pb_fddi(&p, 0x0806);
+	pb_u16(&p, 1);
+	pb_u16(&p, 0x0800);
+	uint64_t not_ip = d.stats.not_ip;
+
+	CHECK_EQ(vg_decode(&d, VG_LINK_FDDI, p.b, p.len, p.len, 1, &pkt), VG_DECODE_NOT_IP);
+	CHECK_EQ(d.stats.not_ip, not_ip + 1);
+
+	/* 21 bytes or less: FDDI_analyzer_failed, as in Zeek. */
+	p.len = 0;
+	pb_fddi(&p, 0x0800);
+	uint64_t dropped = d.stats.dropped;
+
+	CHECK_EQ(vg_decode(&d, VG_LINK_FDDI, p.b, p.len, p.len, 1, &pkt), VG_DECODE_DROPPED);
+	CHECK(has_weird(&pkt, VG_WEIRD_FDDI_FAILED));
+	CHECK(strcmp(vg_weird_name(VG_WEIRD_FDDI_FAILED), "FDDI_analyzer_failed") == 0);
+	CHECK_EQ(d.stats.dropped, dropped + 1);
+	CHECK_EQ(vg_decode(&d, VG_LINK_FDDI, p.b, 3, 3, 1, &pkt), VG_DECODE_DROPPED);
+	CHECK(has_weird(&pkt, VG_WEIRD_FDDI_FAILED));
+	vg_decoder_fini(&d);
+}
+
 int
 main(void)
 {
 	test_tunnel_max_depth();
+	test_fddi();
 	printf("decode_zeek: %u checks, %u failed\n", n_checks, n_failed);
 	return n_failed ? 1 : 0;
 }

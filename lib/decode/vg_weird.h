@@ -20,6 +20,7 @@
 	X(TRUNCATED_NFLOG, "truncated_nflog_header")                                               \
 	X(TOO_MANY_LAYERS, "exceeded_layer_limit")                                                 \
 	X(UNKNOWN_LINK_TYPE, "unknown_link_type")                                                  \
+	X(FDDI_FAILED, "FDDI_analyzer_failed")                                                     \
 	X(TRUNCATED_IP, "truncated_IP")                                                            \
 	X(INVALID_IP_HEADER_SIZE, "invalid_IP_header_size")                                        \
 	X(INTERNALLY_TRUNCATED_HEADER, "internally_truncated_header")                              \

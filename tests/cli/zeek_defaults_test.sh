@@ -55,5 +55,27 @@ n=$(rows "$tmp/vx5/conn.log" '$7 == "tcp"')
 grep -qs exceeded_tunnel_max_depth "$tmp/vx5/weird.log"
 check $? "five VXLAN layers: exceeded_tunnel_max_depth"
 
+# FDDI (link type 10), which Zeek decodes: its frames are converted from the
+# fuzz seed (framed packets after one option byte) into a pcap.
+python3 - "$(dirname "$0")/../fuzz/corpus/fuzz_decode/fddi-tcp-session" "$tmp/fddi.pcap" <<'PY'
+import struct, sys
+seed = open(sys.argv[1], "rb").read()
+out = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 10)]
+off, t = 1, 1700000000
+while off + 3 <= len(seed):
+    n = struct.unpack_from("<H", seed, off)[0]
+    frame = seed[off + 3:off + 3 + n]
+    out.append(struct.pack("<IIII", t, 0, len(frame), len(frame)) + frame)
+    off += 3 + n
+    t += 1
+open(sys.argv[2], "wb").write(b"".join(out))
+PY
+check $? "FDDI pcap written"
+mkdir -p "$tmp/fddi"
+"$vigil" -q -r "$tmp/fddi.pcap" -o "$tmp/fddi"; check $? "FDDI: exit 0"
+n=$(rows "$tmp/fddi/conn.log" '$3 == "10.0.0.1" && $5 == "192.0.2.80" && $6 == 80 && $12 == "SF"')
+[ "$n" -eq 1 ]; check $? "FDDI: the TCP connection is logged, SF ($n)"
+grep -qs FDDI_analyzer_failed "$tmp/fddi/weird.log"; check $? "FDDI: a short frame is FDDI_analyzer_failed"
+
 echo "zeek-defaults: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]

@@ -4,7 +4,7 @@
  * text formats of every record the flow table writes.
  *
  * Input layout:
- *   byte 0, low 4 bits   link type: index into links[] (15 = an unsupported one)
+ *   byte 0, low 4 bits   link type: index into links[]
  *   byte 0, bit 4        verify checksums (else ignored, like zeek -C)
  *   byte 0, bit 5        framed: the rest is a sequence of packets, each
  *                        [len lo][len hi][dt] then len bytes (bit 15 of len:
@@ -36,10 +36,22 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const int links[16] = {
-	VG_LINK_ETHERNET, VG_LINK_NULL, VG_LINK_PPP, VG_LINK_RAW, VG_LINK_RAW_ALT,
-	VG_LINK_PPP_SERIAL, VG_LINK_LINKTYPE_RAW, VG_LINK_IEEE802_11, VG_LINK_LOOP,
-	VG_LINK_LINUX_SLL, VG_LINK_IEEE802_11_RADIO, VG_LINK_IPV4, VG_LINK_IPV6, VG_LINK_NFLOG,
-	VG_LINK_LINUX_SLL2, 147 /* DLT_USER0: not supported */
+	VG_LINK_ETHERNET,
+	VG_LINK_NULL,
+	VG_LINK_PPP,
+	VG_LINK_RAW,
+	VG_LINK_RAW_ALT,
+	VG_LINK_PPP_SERIAL,
+	VG_LINK_LINKTYPE_RAW,
+	VG_LINK_IEEE802_11,
+	VG_LINK_LOOP,
+	VG_LINK_LINUX_SLL,
+	VG_LINK_IEEE802_11_RADIO,
+	VG_LINK_IPV4,
+	VG_LINK_IPV6,
+	VG_LINK_NFLOG,
+	VG_LINK_LINUX_SLL2,
+	VG_LINK_FDDI,
 };
 
 #define OPT_CHECKSUMS 0x10
