@@ -46,6 +46,12 @@ vg_an_is_tcp(const struct vg_an_ctx *cx)
 	return cx->c->kind == VG_KIND_TCP;
 }
 
+bool
+vg_an_is_local(const struct vg_an_ctx *cx, const struct vg_addr *a)
+{
+	return cx->ft->cfg.local_private && vg_addr_is_private(a);
+}
+
 void
 vg_an_rec_begin(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id, uint64_t ts_ns)
 {

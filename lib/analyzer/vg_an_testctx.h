@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vg_analyzer.h"
+#include "vg_flow.h"
 #include "vg_record.h"
 
 struct vg_an_ctx {
@@ -71,10 +72,14 @@ vg_an_id(const struct vg_an_ctx *cx, struct vg_addr *oh, uint16_t *op, struct vg
 {
 	(void)cx;
 	static const uint8_t o[4] = {10, 0, 0, 1}, r[4] = {93, 184, 216, 34};
-	vg_addr_from_v4(oh, o);
-	vg_addr_from_v4(rh, r);
-	*op = 40000;
-	*rp = 80;
+	if (oh)
+		vg_addr_from_v4(oh, o);
+	if (rh)
+		vg_addr_from_v4(rh, r);
+	if (op)
+		*op = 40000;
+	if (rp)
+		*rp = 80;
 }
 
 bool
@@ -82,6 +87,14 @@ vg_an_is_tcp(const struct vg_an_ctx *cx)
 {
 	(void)cx;
 	return true;
+}
+
+/* The test's addresses: 10.0.0.1 (orig) is local, 93.184.216.34 (resp) is not. */
+bool
+vg_an_is_local(const struct vg_an_ctx *cx, const struct vg_addr *a)
+{
+	(void)cx;
+	return vg_addr_is_private(a);
 }
 
 static const struct vg_schema *

@@ -112,6 +112,13 @@ void vg_an_id(const struct vg_an_ctx *cx, struct vg_addr *orig_h, uint16_t *orig
 	struct vg_addr *resp_h, uint16_t *resp_p);
 /* True for TCP, false for UDP. */
 bool vg_an_is_tcp(const struct vg_an_ctx *cx);
+/*
+ * Site::is_local_addr (base/utils/site.zeek) as this run sees it: the
+ * address is in the configured local networks, or private while private
+ * address space counts as local (the default). conn.log's local_orig and
+ * local_resp give the same answer for the connection's endpoints.
+ */
+bool vg_an_is_local(const struct vg_an_ctx *cx, const struct vg_addr *a);
 
 /*
  * Starts a record of the given log in the context's scratch buffer and

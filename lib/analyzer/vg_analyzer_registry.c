@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "vg_analyzer.h"
+#include "vg_ssh.h"
 
 /* Analyzers, in registry order (NULL-terminated). */
 static const struct vg_analyzer *const registry[] = {
+	&vg_ssh_analyzer,
 	NULL,
 };
 
