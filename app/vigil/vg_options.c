@@ -24,6 +24,7 @@ enum {
 	OPT_CONN_VLAN,
 	OPT_CONN_L2,
 	OPT_NO_LOCAL,
+	OPT_LOCAL_NETS,
 	OPT_MAX_FLOWS,
 	OPT_SEED,
 	OPT_STATS,
@@ -55,6 +56,7 @@ static const struct option long_opts[] = {
 	{"conn-vlan", no_argument, NULL, OPT_CONN_VLAN},
 	{"conn-l2", no_argument, NULL, OPT_CONN_L2},
 	{"no-local", no_argument, NULL, OPT_NO_LOCAL},
+	{"local-nets", required_argument, NULL, OPT_LOCAL_NETS},
 	{"no-nic-checksum", no_argument, NULL, OPT_NO_NIC_CHECKSUM},
 	{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 	{"seed", required_argument, NULL, OPT_SEED},
@@ -98,7 +100,12 @@ usage(FILE *fp)
 		"      --conn-l2          add orig_l2_addr and resp_l2_addr to conn.log\n"
 		"      --analyzers LIST   protocols loaded, as Zeek scripts would be:\n"
 		"                         all (default), none, or e.g. http,dns,ssl\n"
-		"      --no-local         leave local_orig/local_resp unset\n"
+		"      --local-nets CIDRS local networks (Zeek's Site::local_nets), e.g.\n"
+		"                         10.1.0.0/16,2001:db8::/32 (repeatable, up to 64);\n"
+		"                         local_orig/local_resp are T inside them or in the\n"
+		"                         private address space\n"
+		"      --no-local         the private address space is not local; with no\n"
+		"                         --local-nets, local_orig/local_resp stay unset\n"
 		"      --max-flows N      connections tracked at once (default 1048576)\n"
 		"      --seed N           seed for connection uids (default 0)\n"
 		"      --hash-seed N      fixed flow hash key, for repeatable tests (default:\n"
@@ -126,7 +133,8 @@ usage(FILE *fp)
 		"                         NIC offers RX checksum offload\n"
 		"  -c, --config FILE      read options from a YAML file (keys: the long options;\n"
 		"                         see config/vigil.conf); a value on the command line\n"
-		"                         wins, lists (--port, --mirror-collector) add up\n"
+		"                         wins, lists (--port, --mirror-collector,\n"
+		"                         --local-nets) add up\n"
 		"  -q, --quiet            no progress display\n"
 		"  -h, --help             this text\n"
 		"      --version          print the version\n");
@@ -347,6 +355,15 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 			if (parse_mirror(o, optarg) != 0)
 				return 2;
 			break;
+		case OPT_LOCAL_NETS: {
+			char why[160];
+
+			if (vg_local_nets_add(&o->local_nets, optarg, why, sizeof(why)) != 0) {
+				fprintf(stderr, "vigil: --local-nets: %s\n", why);
+				return 2;
+			}
+			break;
+		}
 		case OPT_MIRROR_COLLECTOR:
 			if (parse_collector(o, optarg) != 0)
 				return 2;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "vg_decode.h"
+#include "vg_flow.h"
 
 struct vg_options {
 	const char *read_file; /* -r: offline input */
@@ -18,7 +19,8 @@ struct vg_options {
 	bool conn_vlan;
 	bool conn_l2;
 	bool no_local;
-	bool no_nic_checksum; /* live: ignore the NIC's RX checksum verdicts */
+	struct vg_local_nets local_nets; /* --local-nets: Site::local_nets */
+	bool no_nic_checksum;            /* live: ignore the NIC's RX checksum verdicts */
 	bool quiet;
 	bool stats;
 	uint32_t max_flows;

@@ -193,6 +193,7 @@ vg_options_worker_cfg(const struct vg_options *o, const struct vg_port_set *port
 	wc->flow.features = features;
 	wc->flow.uid_seed = o->seed;
 	wc->flow.local_private = !o->no_local;
+	wc->flow.local_nets = &o->local_nets;
 	wc->flow.server_ports = ports;
 	/* As many connection records as connections: pages are backed when used. */
 	wc->analyzers.max_conns = o->max_flows ? o->max_flows : 1u << 20;

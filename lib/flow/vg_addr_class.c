@@ -13,6 +13,11 @@
  * The Zeek that wrote the parity corpus already has them: core.pbb logs
  * 224.0.0.5 and 224.0.0.18 as local, core.q-in-q 224.2.127.254 not.
  */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "vg_flow.h"
 
 struct prefix {
@@ -113,6 +118,118 @@ vg_addr_is_private(const struct vg_addr *a)
 			return true;
 	}
 	return false;
+}
+
+/* One CIDR of n bytes at s into ln's next slot; -1 with the reason in err. */
+static int
+local_net_parse(struct vg_local_nets *ln, const char *s, size_t n, char *err, size_t errlen)
+{
+	char text[64];
+	uint8_t b[16] = {0};
+	const char *slash;
+	long bits = -1;
+	uint8_t base = 0;
+
+	if (n == 0 || n >= sizeof(text)) {
+		snprintf(err, errlen, "'%.*s' is not a CIDR (like 10.1.0.0/16 or 2001:db8::/32)",
+			(int)VG_MIN(n, 64), s);
+		return -1;
+	}
+	memcpy(text, s, n);
+	text[n] = '\0';
+	slash = strchr(text, '/');
+	if (slash != NULL) {
+		char *end;
+
+		text[slash - text] = '\0';
+		bits = strtol(slash + 1, &end, 10);
+		if (slash[1] == '\0' || *end != '\0' || bits < 0)
+			bits = 999;
+	}
+	if (inet_pton(AF_INET, text, b + 12) == 1) {
+		b[10] = b[11] = 0xff;
+		base = 96;
+		if (bits > 32)
+			bits = -2;
+	} else if (inet_pton(AF_INET6, text, b) == 1) {
+		if (bits > 128)
+			bits = -2;
+	} else {
+		bits = -3;
+	}
+	if (bits < -1) {
+		if (slash != NULL)
+			text[slash - text] = '/';
+		snprintf(err, errlen, "'%s' is not a CIDR (like 10.1.0.0/16 or 2001:db8::/32)",
+			text);
+		return -1;
+	}
+	if (ln->n >= VG_LOCAL_NETS_MAX) {
+		snprintf(err, errlen, "at most %d local networks", VG_LOCAL_NETS_MAX);
+		return -1;
+	}
+	uint8_t len = (uint8_t)(bits < 0 ? 128 : base + bits);
+
+	/* Clear the host bits, as Zeek's subnet values do. */
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned keep = len > i * 8 ? len - i * 8 : 0;
+
+		if (keep < 8)
+			b[i] &= (uint8_t)(0xff00 >> keep);
+	}
+	memcpy(ln->nets[ln->n].b, b, 16);
+	ln->nets[ln->n].len = len;
+	ln->n++;
+	return 0;
+}
+
+int
+vg_local_nets_add(struct vg_local_nets *ln, const char *list, char *err, size_t errlen)
+{
+	const char *p = list;
+
+	do {
+		size_t n = strcspn(p, ",");
+
+		while (n > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (local_net_parse(ln, p, n, err, errlen) != 0)
+			return -1;
+		p += strcspn(p, ",");
+	} while (*p++ == ',');
+	return 0;
+}
+
+bool
+vg_local_nets_has(const struct vg_local_nets *ln, const struct vg_addr *a)
+{
+	if (ln == NULL)
+		return false;
+	for (uint32_t i = 0; i < ln->n; i++) {
+		struct prefix p;
+
+		memcpy(p.b, ln->nets[i].b, 16);
+		p.len = ln->nets[i].len;
+		if (prefix_match(&p, a))
+			return true;
+	}
+	return false;
+}
+
+bool
+vg_addr_local(const struct vg_flow_cfg *cfg, const struct vg_addr *a, bool *local)
+{
+	bool nets = cfg->local_nets != NULL && cfg->local_nets->n > 0;
+
+	if (!cfg->local_private && !nets)
+		return false;
+	*local = (cfg->local_private && vg_addr_is_private(a)) ||
+		vg_local_nets_has(cfg->local_nets, a);
+	return true;
 }
 
 uint16_t

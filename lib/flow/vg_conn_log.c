@@ -185,9 +185,11 @@ vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c, const char *svc, uint32
 		vg_rec_unset(&r);
 	}
 	vg_rec_cstr(&r, vg_conn_state_str(c));
-	if (ft->cfg.local_private) {
-		vg_rec_bool(&r, vg_addr_is_private(&c->orig_h));
-		vg_rec_bool(&r, vg_addr_is_private(&c->resp_h));
+	bool lo, lr;
+
+	if (vg_addr_local(&ft->cfg, &c->orig_h, &lo) && vg_addr_local(&ft->cfg, &c->resp_h, &lr)) {
+		vg_rec_bool(&r, lo);
+		vg_rec_bool(&r, lr);
 	} else {
 		vg_rec_unset(&r);
 		vg_rec_unset(&r);

@@ -74,11 +74,37 @@ struct vg_flow_hooks {
 		enum vg_conn_end why, char *svc, uint32_t cap);
 };
 
+/*
+ * Site::local_nets (scripts/base/utils/site.zeek): networks the operator calls
+ * local. At most VG_LOCAL_NETS_MAX prefixes, looked up when a connection is
+ * logged, never per packet.
+ */
+#define VG_LOCAL_NETS_MAX 64
+
+struct vg_local_nets {
+	uint32_t n;
+	struct {
+		uint8_t b[16]; /* network, IPv4 in the IPv4-mapped form */
+		uint8_t len;   /* prefix length in bits over the 16 bytes */
+	} nets[VG_LOCAL_NETS_MAX];
+};
+
+/*
+ * Adds a comma-separated list of CIDRs ("10.1.0.0/16,2001:db8::/32"; an
+ * address alone is a host) to ln. Host bits below the prefix are cleared, as
+ * Zeek's subnet type does. Returns -1 and a one-line reason in err on a bad
+ * CIDR or when the list is full.
+ */
+int vg_local_nets_add(struct vg_local_nets *ln, const char *list, char *err, size_t errlen);
+bool vg_local_nets_has(const struct vg_local_nets *ln, const struct vg_addr *a);
+
 struct vg_flow_cfg {
 	uint32_t max_flows; /* connections tracked at once; 0 = default */
 	uint32_t features;  /* conn.log optional columns (vg_schema.h) */
 	uint64_t uid_seed;  /* uids are deterministic for a seed and input */
-	bool local_private; /* private address space counts as local (Zeek's default) */
+	/* Site::private_address_space_is_local (Zeek's default: true). */
+	bool local_private;
+	const struct vg_local_nets *local_nets; /* Site::local_nets; NULL = empty */
 	const struct vg_port_set *server_ports;
 	struct vg_log_sink sink;
 	const struct vg_flow_hooks *hooks; /* NULL: no analyzers */
@@ -163,6 +189,15 @@ uint32_t vg_community_id(const struct vg_addr *oh, uint16_t op, const struct vg_
 
 /* True for an address in Zeek's default private address space. */
 bool vg_addr_is_private(const struct vg_addr *a);
+
+/*
+ * conn.log's local_orig/local_resp as scripts/base/protocols/conn/main.zeek
+ * sets them: only when Site::local_nets is not empty, which site.zeek makes
+ * it by adding the private address space unless
+ * Site::private_address_space_is_local is off. Returns false when the columns
+ * stay unset; else sets *local to whether a is in Site::local_nets.
+ */
+bool vg_addr_local(const struct vg_flow_cfg *cfg, const struct vg_addr *a, bool *local);
 
 /* ICMP type to its counterpart (Zeek's ICMP4/6_counterpart); sets one_way. */
 uint16_t vg_icmp_counterpart(bool v6, uint8_t type, uint8_t code, bool *one_way);

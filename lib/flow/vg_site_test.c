@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Zeek's site defaults, read from Zeek's scripts: Site::private_address_space
- * (scripts/base/utils/site.zeek) range by range, at both edges of each range.
+ * (scripts/base/utils/site.zeek) range by range, at both edges of each range;
+ * Site::local_nets and how conn/main.zeek derives local_orig/local_resp.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -82,9 +83,124 @@ test_private_v6(void)
 		CHECK_NOT_PRIVATE(out[i]);
 }
 
+static bool
+in_nets(const struct vg_local_nets *ln, const char *s)
+{
+	struct vg_addr a = addr(s);
+
+	return vg_local_nets_has(ln, &a);
+}
+
+static void
+test_local_nets_parse(void)
+{
+	static struct vg_local_nets ln;
+	char err[160];
+
+	CHECK_EQ(vg_local_nets_add(&ln, "1.2.3.0/24, 2001:db8::/32", err, sizeof(err)), 0);
+	CHECK_EQ(ln.n, 2);
+	CHECK_EQ(ln.nets[0].len, 96 + 24);
+	CHECK_EQ(ln.nets[1].len, 32);
+	CHECK(in_nets(&ln, "1.2.3.0") && in_nets(&ln, "1.2.3.255"));
+	CHECK(!in_nets(&ln, "1.2.4.0") && !in_nets(&ln, "1.2.2.255"));
+	CHECK(in_nets(&ln, "2001:db8:ffff::1") && !in_nets(&ln, "2001:db9::1"));
+	/* An IPv4 prefix never matches an IPv6 address with the same bits. */
+	CHECK(!in_nets(&ln, "102:300::"));
+
+	/* Host bits are cleared; an address alone is a host; /0 is everything. */
+	CHECK_EQ(vg_local_nets_add(&ln, "5.6.7.8/8", err, sizeof(err)), 0);
+	CHECK(in_nets(&ln, "5.0.0.0") && in_nets(&ln, "5.255.255.255") && !in_nets(&ln, "6.0.0.0"));
+	CHECK_EQ(vg_local_nets_add(&ln, "9.9.9.9,fe90::1", err, sizeof(err)), 0);
+	CHECK(in_nets(&ln, "9.9.9.9") && !in_nets(&ln, "9.9.9.8"));
+	CHECK(in_nets(&ln, "fe90::1") && !in_nets(&ln, "fe90::2"));
+	CHECK(!in_nets(&ln, "8.8.8.8"));
+	CHECK_EQ(vg_local_nets_add(&ln, "0.0.0.0/0", err, sizeof(err)), 0);
+	CHECK(in_nets(&ln, "8.8.8.8") && !in_nets(&ln, "2600::1"));
+	CHECK_EQ(ln.n, 6);
+
+	/* Bad CIDRs: refused with a reason, nothing added. */
+	static const char *const bad[] = {"", "1.2.3.0/33", "1.2.3.0/", "1.2.3.0/x", "1.2.3/24",
+		"2001:db8::/129", "/8", "1.2.3.0/-1", "10.0.0.0/8,", ",10.0.0.0/8", "host.example",
+		"1.2.3.0/24/8"};
+
+	for (size_t i = 0; i < VG_ARRAY_SIZE(bad); i++) {
+		uint32_t n = ln.n;
+
+		err[0] = '\0';
+		CHECK(vg_local_nets_add(&ln, bad[i], err, sizeof(err)) == -1);
+		CHECK(strstr(err, "not a CIDR") != NULL);
+		CHECK(ln.n == n || strcmp(bad[i], "10.0.0.0/8,") == 0);
+	}
+
+	/* The list is bounded. */
+	static struct vg_local_nets full;
+
+	for (int i = 0; i < VG_LOCAL_NETS_MAX; i++) {
+		char cidr[32];
+
+		snprintf(cidr, sizeof(cidr), "11.%d.0.0/16", i);
+		CHECK_EQ(vg_local_nets_add(&full, cidr, err, sizeof(err)), 0);
+	}
+	CHECK(vg_local_nets_add(&full, "12.0.0.0/8", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "at most 64") != NULL);
+	CHECK_EQ(full.n, VG_LOCAL_NETS_MAX);
+}
+
+/* local(cfg, addr): "T", "F", or "-" for an unset column. */
+static const char *
+local(const struct vg_flow_cfg *cfg, const char *s)
+{
+	struct vg_addr a = addr(s);
+	bool l = false;
+
+	if (!vg_addr_local(cfg, &a, &l))
+		return "-";
+	return l ? "T" : "F";
+}
+
+/*
+ * conn/main.zeek sets local_orig/local_resp only when |Site::local_nets| > 0;
+ * site.zeek adds Site::private_address_space to local_nets unless
+ * Site::private_address_space_is_local is F (vigil's --no-local).
+ */
+static void
+test_local_semantics(void)
+{
+	static struct vg_local_nets ln, empty;
+	struct vg_flow_cfg cfg = {.local_private = true};
+	char err[160];
+
+	CHECK_EQ(vg_local_nets_add(&ln, "1.2.3.0/24", err, sizeof(err)), 0);
+
+	/* Zeek's default: local_nets = the private address space. */
+	CHECK(strcmp(local(&cfg, "10.0.0.1"), "T") == 0);
+	CHECK(strcmp(local(&cfg, "1.2.3.4"), "F") == 0);
+	cfg.local_nets = &empty;
+	CHECK(strcmp(local(&cfg, "1.2.3.4"), "F") == 0);
+
+	/* local_nets given: added to the private space. */
+	cfg.local_nets = &ln;
+	CHECK(strcmp(local(&cfg, "10.0.0.1"), "T") == 0);
+	CHECK(strcmp(local(&cfg, "1.2.3.4"), "T") == 0);
+	CHECK(strcmp(local(&cfg, "8.8.8.8"), "F") == 0);
+
+	/* private_address_space_is_local off: local_nets alone. */
+	cfg.local_private = false;
+	CHECK(strcmp(local(&cfg, "10.0.0.1"), "F") == 0);
+	CHECK(strcmp(local(&cfg, "1.2.3.4"), "T") == 0);
+
+	/* ... and local_nets empty: the columns stay unset. */
+	cfg.local_nets = &empty;
+	CHECK(strcmp(local(&cfg, "10.0.0.1"), "-") == 0);
+	cfg.local_nets = NULL;
+	CHECK(strcmp(local(&cfg, "1.2.3.4"), "-") == 0);
+}
+
 int
 main(void)
 {
+	test_local_nets_parse();
+	test_local_semantics();
 	test_private_v4();
 	test_private_v6();
 	printf("site: %u checks, %u failed\n", n_checks, n_failed);

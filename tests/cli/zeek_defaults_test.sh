@@ -77,5 +77,49 @@ n=$(rows "$tmp/fddi/conn.log" '$3 == "10.0.0.1" && $5 == "192.0.2.80" && $6 == 8
 [ "$n" -eq 1 ]; check $? "FDDI: the TCP connection is logged, SF ($n)"
 grep -qs FDDI_analyzer_failed "$tmp/fddi/weird.log"; check $? "FDDI: a short frame is FDDI_analyzer_failed"
 
+# Site::local_nets. Two UDP flows on a raw IP link: 1.2.3.4 -> 8.8.8.8 (both
+# public) and 10.0.0.5 -> 8.8.4.4 (private source).
+python3 - "$tmp/site.pcap" <<'PY'
+import struct, sys
+def ip(a): return bytes(int(x) for x in a.split("."))
+def udp(src, dst, sp, dp):
+    u = struct.pack(">HHHH", sp, dp, 12, 0) + b"abcd"
+    h = bytearray(struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(u), 1, 0, 64, 17, 0, ip(src), ip(dst)))
+    s = sum(struct.unpack(">10H", bytes(h)))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    h[10:12] = struct.pack(">H", ~s & 0xffff)
+    return bytes(h) + u
+out = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101)]
+for t, p in enumerate([udp("1.2.3.4", "8.8.8.8", 5000, 53), udp("10.0.0.5", "8.8.4.4", 5001, 53)]):
+    out.append(struct.pack("<IIII", 1700000000 + t, 0, len(p), len(p)) + p)
+open(sys.argv[1], "wb").write(b"".join(out))
+PY
+check $? "site pcap written"
+# local_cols NAME EXPECTED -- ARGS: local_orig/local_resp of both flows, in
+# orig_h order ("1.2.3.4:F:F 10.0.0.5:T:F").
+local_cols() {
+	local name=$1 want=$2 got
+	shift 3
+	rm -rf "$tmp/site"; mkdir -p "$tmp/site"
+	"$vigil" -q -r "$tmp/site.pcap" -o "$tmp/site" "$@"; check $? "$name: exit 0"
+	got=$(awk -F'\t' '!/^#/ {print $3 ":" $13 ":" $14}' "$tmp/site/conn.log" | sort | paste -sd' ')
+	[ "$got" = "$want" ]; check $? "$name: local columns '$got', wanted '$want'"
+}
+local_cols "default site" "1.2.3.4:F:F 10.0.0.5:T:F" --
+local_cols "--local-nets" "1.2.3.4:T:F 10.0.0.5:T:F" -- --local-nets 1.2.3.0/24
+local_cols "--local-nets host bits" "1.2.3.4:T:T 10.0.0.5:T:T" -- --local-nets 1.2.3.77/24,8.8.0.0/16
+local_cols "--local-nets repeated" "1.2.3.4:T:T 10.0.0.5:T:F" -- --local-nets 1.2.3.4 --local-nets 8.8.8.8/32
+local_cols "--no-local" "1.2.3.4:-:- 10.0.0.5:-:-" -- --no-local
+local_cols "--no-local --local-nets" "1.2.3.4:T:F 10.0.0.5:F:F" -- --no-local --local-nets 1.2.3.0/24
+printf 'local_nets: [1.2.3.0/24, "2001:db8::/32"]\n' > "$tmp/site.conf"
+local_cols "config local_nets" "1.2.3.4:T:F 10.0.0.5:T:F" -- -c "$tmp/site.conf"
+for bad in 1.2.3.0/33 1.2.3.0/ nonsense 2001:db8::/129 "1.2.3.0/24,"; do
+	"$vigil" -q -r "$tmp/site.pcap" -o "$tmp/site" --local-nets "$bad" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	[ "$rc" -eq 2 ]; check $? "--local-nets '$bad': exit $rc, wanted 2"
+	[ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "local-nets.*not a CIDR" "$tmp/err"
+	check $? "--local-nets '$bad': one line naming it ($(cat "$tmp/err"))"
+done
+
 echo "zeek-defaults: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]
