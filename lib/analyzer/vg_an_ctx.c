@@ -49,7 +49,10 @@ vg_an_is_tcp(const struct vg_an_ctx *cx)
 bool
 vg_an_is_local(const struct vg_an_ctx *cx, const struct vg_addr *a)
 {
-	return cx->ft->cfg.local_private && vg_addr_is_private(a);
+	bool local = false;
+
+	/* Site::is_local_addr: in Site::local_nets (--local-nets and the private space). */
+	return vg_addr_local(&cx->ft->cfg, a, &local) && local;
 }
 
 void
