@@ -70,6 +70,12 @@ vg_an_rec_begin(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id, uint64_
 	vg_rec_port(r, c->resp_p);
 }
 
+void
+vg_an_rec_begin_plain(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id)
+{
+	vg_rec_begin(r, cx->w->rec, sizeof(cx->w->rec), vg_schema_get(log_id));
+}
+
 bool
 vg_an_rec_write(struct vg_an_ctx *cx, struct vg_rec *r)
 {

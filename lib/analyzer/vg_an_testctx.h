@@ -25,6 +25,9 @@ struct vg_an_ctx {
 	size_t out_len, out_cap;
 	unsigned confirms, violations, weirds, records;
 	bool with_weirds; /* weirds go to out too */
+	bool custom_id;   /* the endpoints below instead of 10.0.0.1:40000 -> 93.184.216.34:80 */
+	struct vg_addr orig_h, resp_h;
+	uint16_t orig_p, resp_p;
 };
 
 static void
@@ -70,8 +73,19 @@ void
 vg_an_id(const struct vg_an_ctx *cx, struct vg_addr *oh, uint16_t *op, struct vg_addr *rh,
 	uint16_t *rp)
 {
-	(void)cx;
 	static const uint8_t o[4] = {10, 0, 0, 1}, r[4] = {93, 184, 216, 34};
+
+	if (cx->custom_id) {
+		if (oh)
+			*oh = cx->orig_h;
+		if (rh)
+			*rh = cx->resp_h;
+		if (op)
+			*op = cx->orig_p;
+		if (rp)
+			*rp = cx->resp_p;
+		return;
+	}
 	if (oh)
 		vg_addr_from_v4(oh, o);
 	if (rh)
@@ -120,6 +134,12 @@ vg_an_rec_begin(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id, uint64_
 	vg_rec_port(r, op);
 	vg_rec_addr(r, &rh);
 	vg_rec_port(r, rp);
+}
+
+void
+vg_an_rec_begin_plain(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id)
+{
+	vg_rec_begin(r, cx->rec, sizeof(cx->rec), tc_schema(cx, log_id));
 }
 
 static uint64_t

@@ -127,6 +127,11 @@ bool vg_an_is_local(const struct vg_an_ctx *cx, const struct vg_addr *a);
  * calls vg_an_rec_write().
  */
 void vg_an_rec_begin(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id, uint64_t ts_ns);
+/*
+ * Starts a record of a log that is not per connection (dhcp.log: ts, uids,
+ * ...): nothing is written for it; the analyzer writes every column.
+ */
+void vg_an_rec_begin_plain(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id);
 /* Finishes the record and hands it to the worker's log ring; false if dropped. */
 bool vg_an_rec_write(struct vg_an_ctx *cx, struct vg_rec *r);
 

@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include "vg_analyzer.h"
+#include "vg_dhcp.h"
 #include "vg_ssh.h"
 
 /* Analyzers, in registry order (NULL-terminated). */
 static const struct vg_analyzer *const registry[] = {
 	&vg_ssh_analyzer,
+	&vg_dhcp_analyzer,
 	NULL,
 };
 

@@ -17,7 +17,7 @@ struct analyzer_ports {
 
 static const struct analyzer_ports analyzer_ports[] = {
 	{"dce-rpc", {135}, {0}},
-	{"dhcp", {0}, {67, 68}},
+	{"dhcp", {0}, {67}}, /* dhcp/main.zeek: likely_server_ports += { 67/udp } */
 	{"dnp3", {20000}, {20000}},
 	{"dns", {53}, {53, 137, 5353, 5355}},
 	{"ftp", {21, 2811}, {0}},
