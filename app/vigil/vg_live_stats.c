@@ -156,6 +156,7 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "conns", f->created);
 	rte_tel_data_add_dict_u64(d, "flow_evictions", f->evicted);
 	rte_tel_data_add_dict_u64(d, "ring_drops", lw->w.ring ? lw->w.ring->hdr->drops : 0);
+	rte_tel_data_add_dict_u64(d, "flush_waits", lw->cnt.flush_waits);
 	return 0;
 }
 

@@ -115,6 +115,81 @@ write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct vg_live_totals *
 	*prev = t;
 }
 
+/*
+ * Once a second: on a terminal, the progress line with every drop counter as
+ * it grows; elsewhere (a service's journal), one line when log records were
+ * dropped, at most every PROGRESS_DROP_EVERY seconds.
+ */
+#define PROGRESS_DROP_EVERY 10
+
+struct progress {
+	bool show, quiet;
+	uint64_t last, pkts, ring_drops, said_drops, said_at;
+};
+
+static void
+progress(struct progress *pg, const struct vg_logshm *shm, uint64_t now, uint64_t hz)
+{
+	struct vg_live_totals t;
+	struct vg_port_counters pc;
+
+	vg_live_totals(&live, shm, &t);
+	vg_ports_counters(live.ports, &pc);
+	if (pg->show)
+		fprintf(stderr,
+			"\rvigil: %" PRIu64 " packets  %.3f Mpps  %" PRIu64
+			" conns  nic-missed %" PRIu64 "  dispatch-drops %" PRIu64
+			"  ring-drops %" PRIu64 " ",
+			t.pkts,
+			(double)(t.pkts - pg->pkts) * (double)hz / (double)(now - pg->last) / 1e6,
+			t.active[0] + t.active[1] + t.active[2] + t.active[3],
+			pc.imissed + pc.nombuf, t.dispatch_drops, t.ring_drops);
+	else if (!pg->quiet && t.ring_drops > pg->said_drops &&
+		(pg->said_at == 0 || now - pg->said_at >= PROGRESS_DROP_EVERY * hz)) {
+		fprintf(stderr,
+			"vigil: ring-drops %" PRIu64 " (+%" PRIu64 "): log records dropped, a "
+			"log ring was full; a larger --ring-size or a faster disk helps\n",
+			t.ring_drops, t.ring_drops - pg->said_drops);
+		pg->said_drops = t.ring_drops;
+		pg->said_at = now;
+	}
+	pg->ring_drops = t.ring_drops;
+	pg->pkts = t.pkts;
+	pg->last = now;
+}
+
+static uint64_t
+flush_waits(const struct vg_live *lv)
+{
+	uint64_t n = 0;
+
+	for (uint16_t i = 0; i < lv->nworkers; i++)
+		n += lv->workers[i]->cnt.flush_waits;
+	return n;
+}
+
+/* A run that lost log records says so on its last line. */
+static void
+drops_said_last(const struct vg_live *lv, const struct vg_logshm *shm, const char *logd)
+{
+	struct vg_live_totals t;
+
+	vg_live_totals(lv, shm, &t);
+	if (t.ring_drops == 0)
+		return;
+	if (logd != NULL)
+		fprintf(stderr,
+			"vigil: %" PRIu64 " log records dropped (ring-drops): vigil-logd did not "
+			"drain /dev/shm/%s in time; keep it running (vigil-logd --shm %s) or give "
+			"a larger --ring-size\n",
+			t.ring_drops, logd, logd);
+	else
+		fprintf(stderr,
+			"vigil: %" PRIu64 " log records dropped (ring-drops): the writer fell "
+			"behind; give a larger --ring-size or a faster disk\n",
+			t.ring_drops);
+}
+
 static int
 fail(const char *fmt, const char *a)
 {
@@ -265,34 +340,29 @@ vg_run_live(int argc, char **argv)
 	bool show = !o.quiet && isatty(STDERR_FILENO);
 	uint64_t hz = rte_get_tsc_hz(), last_sec = rte_rdtsc(), last_stats = rte_rdtsc();
 	uint64_t started = rte_rdtsc();
-	uint64_t last_pkts = 0, idle_since = rte_rdtsc(), stats_prev_ns = vg_live_now_ns(&live);
+	uint64_t idle_since = rte_rdtsc(), stats_prev_ns = vg_live_now_ns(&live);
 	struct vg_live_totals prev_tot;
+	struct progress pg;
 
 	memset(&prev_tot, 0, sizeof(prev_tot));
+	memset(&pg, 0, sizeof(pg));
+	pg.show = show;
+	pg.quiet = o.quiet;
+	pg.last = last_sec;
 	while (!__atomic_load_n(&live.stop, __ATOMIC_RELAXED)) {
 		if (writer != NULL)
 			drain_all(shm, writer);
 		uint64_t now = rte_rdtsc();
 
 		if (now - last_sec >= hz) {
-			struct vg_live_totals t;
+			uint64_t before = pg.pkts;
 
-			vg_live_totals(&live, shm, &t);
 			vg_ports_poll_links(&ports);
-			if (show)
-				fprintf(stderr,
-					"\rvigil: %" PRIu64 " packets  %.3f Mpps  %" PRIu64
-					" conns  drops %" PRIu64 " ",
-					t.pkts,
-					(double)(t.pkts - last_pkts) * (double)hz /
-						(double)(now - last_sec) / 1e6,
-					t.active[0] + t.active[1] + t.active[2] + t.active[3],
-					t.dispatch_drops + t.ring_drops);
-			if (t.pkts != last_pkts)
+			progress(&pg, shm, now, hz);
+			if (pg.pkts != before)
 				idle_since = now;
-			last_pkts = t.pkts;
 			last_sec = now;
-			if (o.exit_idle && t.pkts > 0 &&
+			if (o.exit_idle && pg.pkts > 0 &&
 				now - idle_since >= (uint64_t)o.exit_idle * hz)
 				__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
 			if (o.duration && now - started >= (uint64_t)o.duration * hz)
@@ -309,10 +379,28 @@ vg_run_live(int argc, char **argv)
 	}
 	double run_secs = (double)(rte_rdtsc() - started) / (double)hz;
 
+	/*
+	 * The workers end every connection now, which can fill their rings many
+	 * times over: the writer keeps draining them until all have flushed (with
+	 * vigil-logd, the workers wait for it instead).
+	 */
+	while (!vg_live_flushed(&live)) {
+		if (writer != NULL)
+			drain_all(shm, writer);
+		uint64_t now = rte_rdtsc();
+
+		if (now - last_sec >= hz) {
+			progress(&pg, shm, now, hz);
+			last_sec = now;
+		}
+		usleep(writer != NULL ? 200 : 1000);
+	}
 	rte_eal_mp_wait_lcore();
 	write_stats(&shm->rings[nworkers], shm, &prev_tot, vg_live_now_ns(&live), stats_prev_ns);
-	if (show)
+	if (show) {
+		progress(&pg, shm, rte_rdtsc(), hz);
 		fputc('\n', stderr);
+	}
 	if (writer != NULL) {
 		drain_all(shm, writer);
 		if (vg_logwriter_close(writer) != 0) {
@@ -329,17 +417,18 @@ vg_run_live(int argc, char **argv)
 		vg_ports_counters(&ports, &c);
 		fprintf(stderr,
 			"vigil: packets %" PRIu64 " nic-missed %" PRIu64 " dispatch-drops %" PRIu64
-			" ring-drops %" PRIu64 " decode-drops %" PRIu64 " conns %" PRIu64
-			" nic-checksums %" PRIu64 "\n",
+			" ring-drops %" PRIu64 " flush-waits %" PRIu64 " decode-drops %" PRIu64
+			" conns %" PRIu64 " nic-checksums %" PRIu64 "\n",
 			t.pkts, c.imissed + c.nombuf, t.dispatch_drops, t.ring_drops,
-			t.decode_drops, t.created[0] + t.created[1] + t.created[2] + t.created[3],
-			t.nic_cksum);
+			flush_waits(&live), t.decode_drops,
+			t.created[0] + t.created[1] + t.created[2] + t.created[3], t.nic_cksum);
 		for (uint16_t i = 0; i < nworkers; i++)
 			fprintf(stderr, "vigil: worker %u lcore %u packets %" PRIu64 "\n", i,
 				live.workers[i]->lcore, live.workers[i]->w.dec.stats.packets);
 		fprintf(stderr, "vigil: live %.3f s, %.3f Mpps\n", run_secs,
 			run_secs > 0 ? (double)t.pkts / run_secs / 1e6 : 0.0);
 	}
+	drops_said_last(&live, shm, o.logd);
 	vg_telemetry_close();
 	for (uint16_t i = 0; i < nworkers; i++)
 		vg_live_worker_fini(live.workers[i]);

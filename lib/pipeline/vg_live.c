@@ -301,6 +301,6 @@ vg_live_worker_main(void *arg)
 		while ((n = (uint16_t)rte_ring_dequeue_burst(lw->in, (void **)m, BURST, NULL)) > 0)
 			process(lw, m, n);
 	}
-	vg_worker_flush(&lw->w);
+	vg_live_worker_flush(lw);
 	return 0;
 }

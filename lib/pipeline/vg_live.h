@@ -25,6 +25,7 @@ struct vg_live_counters {
 	uint64_t dispatched;     /* passed on to other workers */
 	uint64_t dispatch_drops; /* another worker's ring was full */
 	uint64_t idle_polls;
+	uint64_t flush_waits; /* at stop: times the log ring was full and the worker waited */
 };
 
 /* Packets per receive burst (64 measured a few per cent faster than 32: the
@@ -39,9 +40,11 @@ struct vg_live_worker {
 	struct rte_ring *in;        /* software dispatch: packets for this worker */
 	struct vg_live *live;
 	struct vg_live_counters cnt;
-	uint64_t last_rx_tsc;                  /* TSC when the last packet was processed */
-	uint64_t last_ts_ns;                   /* and its network time */
-	uint64_t last_tsc_ns;                  /* the last TSC-based stamp handed out */
+	uint64_t last_rx_tsc; /* TSC when the last packet was processed */
+	uint64_t last_ts_ns;  /* and its network time */
+	uint64_t last_tsc_ns; /* the last TSC-based stamp handed out */
+	int flushed;          /* set (release) once its connections are all in its ring */
+	bool flush_gave_up;   /* at stop: the ring's reader made no progress in time */
 	uint8_t linear[VG_LIVE_BURST * 16384]; /* multi-segment frames of one burst, copied flat */
 };
 
@@ -70,6 +73,18 @@ void vg_live_worker_fini(struct vg_live_worker *lw);
 
 /* The lcore function: runs until live->stop, then flushes its flows. */
 int vg_live_worker_main(void *arg);
+
+/*
+ * At stop, a worker waits for room in its full log ring while the reader
+ * makes progress; after this many seconds without any, it drops and counts.
+ */
+#define VG_LIVE_FLUSH_WAIT_S 10
+
+/* Ends every connection of a stopping worker into its ring, waiting for room. */
+void vg_live_worker_flush(struct vg_live_worker *lw);
+
+/* True once every worker has flushed (the main lcore drains until then). */
+bool vg_live_flushed(const struct vg_live *live);
 
 /* Network time now from the TSC (ns since the epoch). */
 uint64_t vg_live_now_ns(const struct vg_live *live);
