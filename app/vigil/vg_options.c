@@ -44,6 +44,8 @@ enum {
 	OPT_CONFIG,
 	OPT_NO_NIC_CHECKSUM,
 	OPT_HASH_SEED,
+	OPT_REASM_MEMORY,
+	OPT_REASM_DEPTH,
 };
 
 static const struct option long_opts[] = {
@@ -59,6 +61,8 @@ static const struct option long_opts[] = {
 	{"local-nets", required_argument, NULL, OPT_LOCAL_NETS},
 	{"no-nic-checksum", no_argument, NULL, OPT_NO_NIC_CHECKSUM},
 	{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+	{"reassembly-memory", required_argument, NULL, OPT_REASM_MEMORY},
+	{"reassembly-depth", required_argument, NULL, OPT_REASM_DEPTH},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"hash-seed", required_argument, NULL, OPT_HASH_SEED},
 	{"stats", no_argument, NULL, OPT_STATS},
@@ -107,6 +111,10 @@ usage(FILE *fp)
 		"      --no-local         the private address space is not local; with no\n"
 		"                         --local-nets, local_orig/local_resp stay unset\n"
 		"      --max-flows N      connections tracked at once (default 1048576)\n"
+		"      --reassembly-memory BYTES\n"
+		"                         TCP reassembly buffers per worker (default 64M)\n"
+		"      --reassembly-depth BYTES\n"
+		"                         bytes kept above a hole per direction (default 1M)\n"
 		"      --seed N           seed for connection uids (default 0)\n"
 		"      --hash-seed N      fixed flow hash key, for repeatable tests (default:\n"
 		"                         random per process)\n"
@@ -331,6 +339,16 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 			if (parse_u64("--max-flows", optarg, 16, 1u << 28, &v) != 0)
 				return 2;
 			o->max_flows = (uint32_t)v;
+			break;
+		case OPT_REASM_MEMORY:
+			if (parse_u64("--reassembly-memory", optarg, 65536, 1ULL << 40, &v) != 0)
+				return 2;
+			o->reasm_memory = v;
+			break;
+		case OPT_REASM_DEPTH:
+			if (parse_u64("--reassembly-depth", optarg, 1024, 1u << 30, &v) != 0)
+				return 2;
+			o->reasm_depth = (uint32_t)v;
 			break;
 		case OPT_SEED:
 			if (parse_u64("--seed", optarg, 0, UINT64_MAX / 1024, &v) != 0)

@@ -24,6 +24,8 @@ struct vg_options {
 	bool quiet;
 	bool stats;
 	uint32_t max_flows;
+	uint64_t reasm_memory; /* --reassembly-memory, per worker (0: default) */
+	uint32_t reasm_depth;  /* --reassembly-depth (0: default) */
 	uint64_t seed;
 	uint64_t hash_seed; /* --hash-seed: a fixed flow hash key */
 	bool hash_seed_set; /* else the key is random per process */

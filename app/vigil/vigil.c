@@ -121,6 +121,18 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 		" ring-drops %" PRIu64 "\n",
 		f->created, f->logged, f->evicted, f->reused, f->weirds_logged,
 		f->weirds_suppressed, ring->hdr->records, ring->hdr->drops);
+	const struct vg_an_stats *a = vg_an_worker_stats(w->an);
+	const struct vg_reasm_stats *rs = vg_flow_reasm_stats(w->flows);
+
+	fprintf(stderr,
+		"vigil: analyzers attached %" PRIu64 " confirmed %" PRIu64 " violations %" PRIu64
+		" records %" PRIu64 " pool-full %" PRIu64 " stale %" PRIu64 "\n",
+		a->attached, a->confirmed, a->violations, a->records,
+		a->conns_full + a->states_full, a->stale);
+	fprintf(stderr,
+		"vigil: reassembly evicted-bytes %" PRIu64 " depth-bytes %" PRIu64
+		" inconsistent %" PRIu64 " long-lists %" PRIu64 "\n",
+		rs->evicted_bytes, rs->depth_bytes, rs->inconsistent, rs->long_lists);
 	if (writer != NULL)
 		fprintf(stderr, "vigil: malformed-records %" PRIu64 "\n", vg_logwriter_bad(writer));
 	fprintf(stderr, "vigil: %.3f s, %.3f Mpps\n", secs,
@@ -190,6 +202,8 @@ vg_options_worker_cfg(const struct vg_options *o, const struct vg_port_set *port
 	wc->decode.ncollectors = o->ncollectors;
 	memcpy(wc->decode.collectors, o->collectors, sizeof(o->collectors));
 	wc->flow.max_flows = o->max_flows;
+	wc->flow.reasm_memory = o->reasm_memory;
+	wc->flow.reasm_depth = o->reasm_depth;
 	wc->flow.features = features;
 	wc->flow.uid_seed = o->seed;
 	wc->flow.local_private = !o->no_local;

@@ -90,8 +90,12 @@ static const struct vg_schema test_schema = {0, "antest", 7, test_fields};
 static const struct vg_an_log test_logs[] = {{&test_schema, &test_log_id}, {NULL, NULL}};
 
 struct test_state {
-	uint32_t inits, orig, resp, ends;
+	uint32_t inits, orig, resp, ends, flips;
 	uint32_t last_len;
+	/* TCP: what each direction got, '#' per byte of a gap; eofs seen. */
+	char stream[2][256];
+	uint32_t slen[2];
+	uint32_t eof[2];
 };
 
 static uint32_t ends_total;
@@ -125,6 +129,52 @@ t_datagram(void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, ui
 }
 
 static void
+t_stream(void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, uint32_t len)
+{
+	struct test_state *s = st;
+	int d = is_orig ? 0 : 1;
+
+	(void)cx;
+	for (uint32_t i = 0; i < len && s->slen[d] + 1 < sizeof(s->stream[d]); i++)
+		s->stream[d][s->slen[d]++] = (char)data[i];
+}
+
+static void
+t_gap(void *st, struct vg_an_ctx *cx, bool is_orig, uint64_t len)
+{
+	struct test_state *s = st;
+	int d = is_orig ? 0 : 1;
+
+	(void)cx;
+	for (uint64_t i = 0; i < len && s->slen[d] + 1 < sizeof(s->stream[d]); i++)
+		s->stream[d][s->slen[d]++] = '#';
+}
+
+static void
+t_eof(void *st, struct vg_an_ctx *cx, bool is_orig)
+{
+	(void)cx;
+	((struct test_state *)st)->eof[is_orig ? 0 : 1]++;
+}
+
+static void
+t_flip(void *st)
+{
+	struct test_state *s = st;
+	char tmp[256];
+	uint32_t l = s->slen[0];
+
+	memcpy(tmp, s->stream[0], sizeof(tmp));
+	memcpy(s->stream[0], s->stream[1], sizeof(tmp));
+	memcpy(s->stream[1], tmp, sizeof(tmp));
+	s->slen[0] = s->slen[1];
+	s->slen[1] = l;
+	s->flips++;
+}
+
+static struct test_state last_end;
+
+static void
 t_end(void *st, struct vg_an_ctx *cx, enum vg_an_end why)
 {
 	struct test_state *s = st;
@@ -133,17 +183,24 @@ t_end(void *st, struct vg_an_ctx *cx, enum vg_an_end why)
 	(void)why;
 	s->ends++;
 	ends_total++;
+	last_end = *s;
 	vg_an_rec_begin(cx, &r, test_log_id, vg_an_now(cx));
 	vg_rec_count(&r, s->orig + s->resp);
 	vg_an_rec_write(cx, &r);
 }
 
 static const uint16_t test_udp_ports[] = {9999, 0};
+static const uint16_t test_tcp_ports[] = {8888, 0};
 
 static const struct vg_analyzer test_an = {
 	.name = "antest",
-	.transports = VG_AN_UDP,
+	.transports = VG_AN_UDP | VG_AN_TCP,
 	.udp_ports = test_udp_ports,
+	.tcp_ports = test_tcp_ports,
+	.stream = t_stream,
+	.gap = t_gap,
+	.eof = t_eof,
+	.flip = t_flip,
 	.state_size = sizeof(struct test_state),
 	.logs = test_logs,
 	.init = t_init,
@@ -192,6 +249,44 @@ udp(struct vg_flow_table *ft, uint64_t ts, const uint8_t *s, uint16_t sp, const 
 	p.payload_len = p.payload_cap = plen;
 	vg_flow_packet(ft, &p);
 }
+
+static void
+tcp(struct vg_flow_table *ft, uint64_t ts, const uint8_t *s, uint16_t sp, const uint8_t *d,
+	uint16_t dp, uint8_t flags, uint32_t seq, uint32_t ack, const char *data)
+{
+	static uint8_t hdr[64];
+	struct vg_pkt p;
+	uint32_t plen = data ? (uint32_t)strlen(data) : 0;
+
+	memset(&p, 0, sizeof(p));
+	p.ts_ns = ts;
+	p.ip_version = 4;
+	p.ip_proto = 6;
+	p.ttl = 64;
+	vg_addr_from_v4(&p.src, s);
+	vg_addr_from_v4(&p.dst, d);
+	p.ip = hdr;
+	p.ip_hdr_len = 20;
+	p.l4 = hdr + 20;
+	p.l4_ok = VG_L4_FULL;
+	p.sport = sp;
+	p.dport = dp;
+	p.tcp_flags = flags;
+	p.tcp_seq = seq;
+	p.tcp_ack = ack;
+	p.tcp_win = 65535;
+	p.l4_len = p.l4_cap = 20 + plen;
+	p.ip_len = 20 + p.l4_len;
+	p.cap_len = p.wire_len = 14 + p.ip_len;
+	p.payload = (const uint8_t *)data;
+	p.payload_len = p.payload_cap = plen;
+	vg_flow_packet(ft, &p);
+}
+
+#define SYN VG_TCP_SYN
+#define ACK VG_TCP_ACK
+#define FIN VG_TCP_FIN
+#define PSH VG_TCP_PSH
 
 struct rig {
 	struct coll c;
@@ -458,6 +553,87 @@ test_pool_limit_and_stale_handle(void)
 	rig_down(&r);
 }
 
+/* TCP by port: ordered bytes, a reordered segment, a lost one (a gap once
+ * acknowledged), FIN -> eof after the last byte; missed_bytes as before. */
+static void
+test_tcp_stream(void)
+{
+	struct rig r;
+
+	if (!rig_up(&r, 0))
+		return;
+	memset(&last_end, 0, sizeof(last_end));
+	tcp(r.ft, T0, cli, 40000, srv, 8888, SYN, 1000, 0, NULL);
+	tcp(r.ft, T0 + 1 * MS, srv, 8888, cli, 40000, SYN | ACK, 5000, 1001, NULL);
+	tcp(r.ft, T0 + 2 * MS, cli, 40000, srv, 8888, ACK, 1001, 5001, NULL);
+	CHECK_EQ(r.w->stats.attached, 1);
+	/* Client: "hello " then "world" arrives before "there ". */
+	tcp(r.ft, T0 + 3 * MS, cli, 40000, srv, 8888, PSH | ACK, 1001, 5001, "hello ");
+	tcp(r.ft, T0 + 4 * MS, cli, 40000, srv, 8888, PSH | ACK, 1013, 5001, "world");
+	tcp(r.ft, T0 + 5 * MS, cli, 40000, srv, 8888, PSH | ACK, 1007, 5001, "there ");
+	/* A retransmission of delivered bytes changes nothing. */
+	tcp(r.ft, T0 + 6 * MS, cli, 40000, srv, 8888, PSH | ACK, 1001, 5001, "HELLO ");
+	/* Server: "abc", "def" lost, "ghi"; the client acks past the loss. */
+	tcp(r.ft, T0 + 7 * MS, srv, 8888, cli, 40000, PSH | ACK, 5001, 1018, "abc");
+	tcp(r.ft, T0 + 8 * MS, srv, 8888, cli, 40000, PSH | ACK, 5007, 1018, "ghi");
+	tcp(r.ft, T0 + 9 * MS, cli, 40000, srv, 8888, ACK, 1018, 5010, NULL);
+	/* Both close. */
+	tcp(r.ft, T0 + 10 * MS, cli, 40000, srv, 8888, FIN | ACK, 1018, 5010, NULL);
+	tcp(r.ft, T0 + 11 * MS, srv, 8888, cli, 40000, FIN | ACK, 5010, 1019, NULL);
+	tcp(r.ft, T0 + 12 * MS, cli, 40000, srv, 8888, ACK, 1019, 5011, NULL);
+	vg_flow_flush(r.ft);
+	CHECK_EQ(last_end.ends, 1);
+	CHECK(last_end.slen[0] == 17 && memcmp(last_end.stream[0], "hello there world", 17) == 0);
+	CHECK(last_end.slen[1] == 9 && memcmp(last_end.stream[1], "abc###ghi", 9) == 0);
+	CHECK_EQ(last_end.eof[0], 1);
+	CHECK_EQ(last_end.eof[1], 1);
+	int c0 = find_rec(&r.c, VG_LOG_CONN, 0);
+
+	CHECK(c0 >= 0);
+	if (c0 >= 0) {
+		struct vg_rec_reader rd;
+		struct vg_rec_value v;
+
+		vg_rec_read_begin(&rd, r.c.rec[c0], r.c.len[c0]);
+		for (int f = 0; f <= VG_CONN_MISSED_BYTES; f++)
+			vg_rec_read_next(&rd, &v);
+		CHECK(!v.unset && v.v.u == 3);
+		CHECK(strcmp(col_str(&r.c, (uint32_t)c0, VG_CONN_HISTORY), "ShADadtgFf") == 0 ||
+			strchr(col_str(&r.c, (uint32_t)c0, VG_CONN_HISTORY), 'g') != NULL);
+	}
+	CHECK_EQ(vg_flow_reasm_stats(r.ft)->blocks, 0);
+	rig_down(&r);
+}
+
+/*
+ * A SYN-ACK seen first without likely server ports: the connection is made
+ * with its sender as originator, the analyzer attaches by the other port,
+ * then the TCP code flips the roles; the analyzer is told and the next
+ * bytes arrive with the new directions.
+ */
+static void
+test_tcp_flip(void)
+{
+	struct rig r;
+
+	if (!rig_up(&r, 0))
+		return;
+	memset(&last_end, 0, sizeof(last_end));
+	tcp(r.ft, T0, cli, 40000, srv, 8888, SYN | ACK, 5000, 1001, NULL);
+	CHECK_EQ(r.w->stats.attached, 1);
+	/* Now srv:8888 is the originator. */
+	tcp(r.ft, T0 + MS, srv, 8888, cli, 40000, PSH | ACK, 1001, 5001, "abc");
+	tcp(r.ft, T0 + 2 * MS, cli, 40000, srv, 8888, PSH | ACK, 5001, 1004, "xy");
+	vg_flow_flush(r.ft);
+	CHECK_EQ(last_end.flips, 1);
+	CHECK(last_end.slen[0] == 3 && memcmp(last_end.stream[0], "abc", 3) == 0);
+	CHECK(last_end.slen[1] == 2 && memcmp(last_end.stream[1], "xy", 2) == 0);
+	int c0 = find_rec(&r.c, VG_LOG_CONN, 0);
+
+	CHECK(c0 >= 0 && col_str(&r.c, (uint32_t)c0, VG_CONN_HISTORY)[0] == '^');
+	rig_down(&r);
+}
+
 int
 main(void)
 {
@@ -467,6 +643,8 @@ main(void)
 	test_violation();
 	test_weird_dedup();
 	test_pool_limit_and_stale_handle();
+	test_tcp_stream();
+	test_tcp_flip();
 	printf("%u checks, %u failed\n", n_checks, n_failed);
 	return n_failed ? 1 : 0;
 }

@@ -248,8 +248,10 @@ hook_conn_new(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 	if (c->kind == VG_KIND_UDP) {
 		bits = w->udp_ports;
 		want = VG_AN_UDP;
+	} else if (c->kind == VG_KIND_TCP) {
+		bits = w->tcp_ports;
+		want = VG_AN_TCP;
 	} else {
-		/* TCP analyzers need the reassembler (to come); nothing else has ports. */
 		return;
 	}
 	if (!port_bit(bits, c->resp_p))
@@ -263,13 +265,82 @@ hook_conn_new(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 	ctx_init(&cx, w, ft, c, ac, ts);
 	for (uint32_t i = 0; i < w->nan; i++) {
 		const struct vg_analyzer *a = w->ans[i];
+		const uint16_t *ports = want == VG_AN_UDP ? a->udp_ports : a->tcp_ports;
 
-		if ((a->transports & want) && has_port(a->udp_ports, c->resp_p))
+		if ((a->transports & want) && has_port(ports, c->resp_p))
 			attach(w, &cx, i);
 	}
 	if (ac->natt == 0) {
 		conn_rec_free(w, ac);
 		c->an = 0;
+	}
+}
+
+static void
+hook_tcp_data(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts, bool is_orig,
+	const uint8_t *data, uint32_t len)
+{
+	struct vg_an_worker *w = ctx;
+	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
+
+	if (ac == NULL)
+		return;
+	struct vg_an_ctx cx;
+
+	ctx_init(&cx, w, ft, c, ac, ts);
+	for (uint8_t i = 0; i < ac->natt; i++) {
+		struct vg_an_att *a = &ac->att[i];
+		const struct vg_analyzer *an = w->ans[a->an];
+
+		if (!(a->flags & VG_ATT_LIVE) || an->stream == NULL)
+			continue;
+		cx.att = i;
+		an->stream(vg_an_state(w, a), &cx, is_orig, data, len);
+	}
+}
+
+static void
+hook_tcp_gap(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts, bool is_orig,
+	uint64_t len)
+{
+	struct vg_an_worker *w = ctx;
+	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
+
+	if (ac == NULL)
+		return;
+	struct vg_an_ctx cx;
+
+	ctx_init(&cx, w, ft, c, ac, ts);
+	for (uint8_t i = 0; i < ac->natt; i++) {
+		struct vg_an_att *a = &ac->att[i];
+		const struct vg_analyzer *an = w->ans[a->an];
+
+		if (!(a->flags & VG_ATT_LIVE) || an->gap == NULL)
+			continue;
+		cx.att = i;
+		an->gap(vg_an_state(w, a), &cx, is_orig, len);
+	}
+}
+
+static void
+hook_tcp_eof(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts, bool is_orig)
+{
+	struct vg_an_worker *w = ctx;
+	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
+
+	if (ac == NULL)
+		return;
+	struct vg_an_ctx cx;
+
+	ctx_init(&cx, w, ft, c, ac, ts);
+	for (uint8_t i = 0; i < ac->natt; i++) {
+		struct vg_an_att *a = &ac->att[i];
+		const struct vg_analyzer *an = w->ans[a->an];
+
+		if (!(a->flags & VG_ATT_LIVE) || an->eof == NULL)
+			continue;
+		cx.att = i;
+		an->eof(vg_an_state(w, a), &cx, is_orig);
 	}
 }
 
@@ -365,6 +436,9 @@ hook_conn_end(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, enum vg_co
 const struct vg_flow_hooks vg_an_flow_hooks = {
 	.conn_new = hook_conn_new,
 	.udp_payload = hook_udp_payload,
+	.tcp_data = hook_tcp_data,
+	.tcp_gap = hook_tcp_gap,
+	.tcp_eof = hook_tcp_eof,
 	.flip = hook_flip,
 	.conn_end = hook_conn_end,
 };

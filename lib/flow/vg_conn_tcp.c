@@ -158,83 +158,62 @@ update_history(struct vg_conn *c, struct vg_tcp_ep *ep, bool is_orig, uint8_t fl
 		vg_conn_check_history(c, HIST_ACK, 'A', is_orig);
 }
 
-/* ---- content gaps (the reassembler's view) ---------------------------- */
+/* ---- the reassembler and the analyzers ------------------------------- */
+
+/* Where a direction's in-order bytes go when the connection has analyzers. */
+struct tcp_out {
+	struct vg_flow_table *ft;
+	struct vg_conn *c;
+	uint64_t ts;
+	bool is_orig;
+	struct vg_reasm_out out;
+};
 
 static void
-reasm_absorb(struct vg_tcp_ep *ep, struct vg_gap_range *g)
+out_data(void *ctx, const uint8_t *p, uint32_t len)
 {
-	bool again = true;
+	struct tcp_out *o = ctx;
 
-	while (again) {
-		again = false;
-		for (uint8_t i = 0; i < ep->ngaps; i++) {
-			if (g[i].lo <= ep->reasm.next) {
-				if (g[i].hi > ep->reasm.next)
-					ep->reasm.next = g[i].hi;
-				g[i] = g[--ep->ngaps];
-				again = true;
-				break;
-			}
-		}
-	}
+	o->ft->cfg.hooks->tcp_data(o->ft->cfg.hooks_ctx, o->ft, o->c, o->ts, o->is_orig, p, len);
 }
 
 static void
-reasm_data(struct vg_tcp_ep *ep, struct vg_gap_range *g, uint64_t lo, uint64_t hi)
+out_gap(void *ctx, uint64_t len)
 {
-	if (hi <= ep->reasm.next || hi <= ep->reasm.trim)
-		return;
-	if (lo <= ep->reasm.next) {
-		ep->reasm.next = hi;
-		reasm_absorb(ep, g);
-		return;
-	}
-	/* Out of order: buffered until the hole before it is filled or acked. */
-	for (uint8_t i = 0; i < ep->ngaps; i++) {
-		if (lo <= g[i].hi && hi >= g[i].lo) {
-			g[i].lo = VG_MIN(lo, g[i].lo);
-			g[i].hi = VG_MAX(hi, g[i].hi);
-			return;
-		}
-	}
-	if (ep->ngaps < VG_GAP_RANGES) {
-		g[ep->ngaps].lo = lo;
-		g[ep->ngaps].hi = hi;
-		ep->ngaps++;
-	}
+	struct tcp_out *o = ctx;
+
+	o->ft->cfg.hooks->tcp_gap(o->ft->cfg.hooks_ctx, o->ft, o->c, o->ts, o->is_orig, len);
 }
 
-/* Acknowledged space never seen; returns the bytes missed below up_to. */
-static uint64_t
-reasm_ack(struct vg_tcp_ep *ep, struct vg_gap_range *g, uint64_t up_to)
+/* The delivery target for one direction, or NULL when nobody analyzes it. */
+static const struct vg_reasm_out *
+tcp_out(struct tcp_out *o, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts, bool is_orig)
 {
-	uint64_t missed = 0;
+	if (c->an == 0 || ft->cfg.hooks == NULL)
+		return NULL;
+	o->ft = ft;
+	o->c = c;
+	o->ts = ts;
+	o->is_orig = is_orig;
+	o->out.data = out_data;
+	o->out.gap = out_gap;
+	o->out.ctx = o;
+	return &o->out;
+}
 
-	if (up_to <= ep->reasm.trim)
-		return 0;
-	ep->reasm.trim = up_to;
-	while (ep->reasm.next < up_to) {
-		/* The next buffered block above the in-order point, if any. */
-		uint64_t lo = up_to;
-		int best = -1;
+/* Zeek's CheckEOF: a FIN'd direction ends once every byte before the FIN is out. */
+static void
+check_eof(struct vg_flow_table *ft, struct vg_conn *c, struct vg_tcp_ep *ep, bool is_orig,
+	uint64_t ts)
+{
+	struct vg_tcp_ep_cold *cold = vg_tcp_cold(c, ep);
 
-		for (uint8_t i = 0; i < ep->ngaps; i++) {
-			if (g[i].lo < lo) {
-				lo = g[i].lo;
-				best = i;
-			}
-		}
-		if (lo > ep->reasm.next)
-			missed += lo - ep->reasm.next;
-		ep->reasm.next = lo;
-		if (best >= 0) {
-			if (g[best].hi > ep->reasm.next)
-				ep->reasm.next = g[best].hi;
-			g[best] = g[--ep->ngaps];
-		}
+	if (c->an == 0 || ft->cfg.hooks == NULL || cold->eof_sent)
+		return;
+	if (ep->state == VG_TCP_RESET || (ep->fin_cnt > 0 && ep->reasm.next + 1 >= ep->fin_seq)) {
+		cold->eof_sent = 1;
+		ft->cfg.hooks->tcp_eof(ft->cfg.hooks_ctx, ft, c, ts, is_orig);
 	}
-	reasm_absorb(ep, g);
-	return missed;
 }
 
 static bool
@@ -247,7 +226,7 @@ clean_state(const struct vg_tcp_ep *ep)
 /* peer received an ACK at rel_ack for its data: report content gaps. */
 static void
 ack_received(struct vg_flow_table *ft, struct vg_conn *c, struct vg_tcp_ep *data_ep,
-	bool data_is_orig, uint64_t rel_ack)
+	bool data_is_orig, uint64_t rel_ack, uint64_t ts)
 {
 	if (data_ep->fin_cnt > 0 && rel_ack >= data_ep->fin_seq)
 		rel_ack = data_ep->fin_seq - 1;
@@ -260,13 +239,14 @@ ack_received(struct vg_flow_table *ft, struct vg_conn *c, struct vg_tcp_ep *data
 			data_ep->reasm.next = rel_ack;
 		return;
 	}
-	struct vg_tcp_ep_cold *cold = vg_tcp_cold(c, data_ep);
-	uint64_t missed = reasm_ack(data_ep, cold->gaps, rel_ack);
+	struct tcp_out o;
+	uint64_t missed = vg_reasm_ack(ft->reasm, &data_ep->reasm, &data_ep->rhead, rel_ack,
+		tcp_out(&o, ft, c, ts, data_is_orig));
 
 	if (missed > 0 && clean_state(&c->tcp[0]) && clean_state(&c->tcp[1])) {
 		ft->stats.gap_acks++;
 		c->missed_bytes += missed;
-		vg_conn_scaled_history(c, &cold->hist_g, 'G', data_is_orig);
+		vg_conn_scaled_history(c, &vg_tcp_cold(c, data_ep)->hist_g, 'G', data_is_orig);
 	}
 }
 
@@ -549,13 +529,20 @@ vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, b
 	if (was_handshake && !(in_handshake(ep->state) && in_handshake(peer->state)))
 		vg_flow_set_long_timeout(ft, c);
 
-	if (flags & VG_TCP_ACK)
-		ack_received(ft, c, peer, !is_orig, rel_ack);
+	if (flags & VG_TCP_ACK) {
+		ack_received(ft, c, peer, !is_orig, rel_ack, pkt->ts_ns);
+		if (c->an != 0)
+			check_eof(ft, c, peer, !is_orig, pkt->ts_ns);
+	}
 	if (len > 0 && pkt->payload_cap >= len && !(flags & VG_TCP_RST) && !underflow) {
 		uint64_t lo = rel_seq + !!(flags & VG_TCP_SYN);
+		struct tcp_out o;
 
-		reasm_data(ep, vg_tcp_cold(c, ep)->gaps, lo, lo + len);
+		vg_reasm_data(ft->reasm, &ep->reasm, &ep->rhead, lo, lo + len, pkt->payload,
+			tcp_out(&o, ft, c, pkt->ts_ns, is_orig));
 	}
+	if (c->an != 0 && (flags & (VG_TCP_FIN | VG_TCP_RST)))
+		check_eof(ft, c, ep, is_orig, pkt->ts_ns);
 	if (do_close)
 		connection_closed(ft, c, ep, peer);
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "vg_decode.h"
+#include "vg_reasm.h"
 
 /* Where finished records go (the worker's log ring). */
 struct vg_log_sink {
@@ -62,6 +63,17 @@ struct vg_flow_hooks {
 	/* A UDP datagram's payload, after the packet was accounted. */
 	void (*udp_payload)(void *ctx, struct vg_flow_table *ft, struct vg_conn *c,
 		const struct vg_pkt *pkt, bool is_orig);
+	/*
+	 * TCP (from the reassembler): the next in-order bytes of one direction,
+	 * bytes that will never come (a content gap), and its end (FIN, once
+	 * every byte before it was delivered, or RST). ts: the packet's time.
+	 */
+	void (*tcp_data)(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts,
+		bool is_orig, const uint8_t *data, uint32_t len);
+	void (*tcp_gap)(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts,
+		bool is_orig, uint64_t len);
+	void (*tcp_eof)(
+		void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts, bool is_orig);
 	/* The roles were swapped (vg_conn_flip) after analyzers attached. */
 	void (*flip)(void *ctx, struct vg_flow_table *ft, struct vg_conn *c);
 	/*
@@ -107,6 +119,8 @@ struct vg_flow_cfg {
 	const struct vg_local_nets *local_nets; /* Site::local_nets; NULL = empty */
 	const struct vg_port_set *server_ports;
 	struct vg_log_sink sink;
+	uint64_t reasm_memory;             /* TCP reassembly bytes per table (0: 64 MiB) */
+	uint32_t reasm_depth;              /* bytes kept above a hole per direction (0: 1 MiB) */
 	const struct vg_flow_hooks *hooks; /* NULL: no analyzers */
 	void *hooks_ctx;
 };
@@ -165,6 +179,8 @@ void vg_flow_packet_weirds(struct vg_flow_table *ft, const struct vg_pkt *pkt);
 void vg_flow_flush(struct vg_flow_table *ft);
 
 const struct vg_flow_stats *vg_flow_stats(const struct vg_flow_table *ft);
+/* The TCP reassembler's counters (lib/tcp/vg_reasm.h). */
+const struct vg_reasm_stats *vg_flow_reasm_stats(const struct vg_flow_table *ft);
 
 /* ---- For the analyzer framework (lib/analyzer) ---- */
 

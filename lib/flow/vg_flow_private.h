@@ -4,6 +4,7 @@
 #define VG_FLOW_PRIVATE_H
 
 #include "vg_flow.h"
+#include "vg_reasm.h"
 #include "vg_record.h"
 #include "vg_schema.h"
 
@@ -34,26 +35,13 @@ struct vg_scaled {
 	uint32_t threshold;
 };
 
-#define VG_GAP_RANGES 4
-
-/* Tracks in-order data to find content gaps (Zeek's reassembler); blocks
- * received above `next` are kept in vg_tcp_ep_cold.gaps. */
-struct vg_reasm {
-	uint64_t next; /* relative seq of the next in-order byte */
-	uint64_t trim; /* acknowledged up to here */
-};
-
-struct vg_gap_range {
-	uint64_t lo, hi;
-};
-
 /* A TCP endpoint's state that packets read or write (72 bytes). */
 struct vg_tcp_ep {
 	uint8_t state;
 	uint8_t prev_state;
 	uint8_t did_close;
 	uint8_t window_scale;
-	uint8_t ngaps; /* out-of-order blocks held in the cold part */
+	uint32_t rhead; /* blocks above reasm.next (lib/tcp), VG_REASM_NIL none */
 	uint32_t start_seq;
 	uint32_t last_seq;
 	uint32_t ack_seq;
@@ -66,15 +54,16 @@ struct vg_tcp_ep {
 	uint32_t hist_last_syn;
 	uint32_t hist_last_fin;
 	uint32_t hist_last_rst;
-	uint64_t fin_seq; /* relative, one past the FIN */
-	struct vg_reasm reasm;
+	uint64_t fin_seq;      /* relative, one past the FIN */
+	struct vg_reasm reasm; /* in-order and acknowledged points (lib/tcp) */
 };
+_Static_assert(sizeof(struct vg_tcp_ep) == 72, "vg_tcp_ep grew");
 
-/* The rest, touched only by bad checksums, retransmissions, zero windows and
- * out-of-order data: kept apart so the per-packet part stays small. */
+/* The rest, touched only by bad checksums, retransmissions, zero windows,
+ * content gaps and analyzers' EOF: kept apart so the per-packet part stays small. */
 struct vg_tcp_ep_cold {
 	struct vg_scaled hist_c, hist_t, hist_w, hist_g;
-	struct vg_gap_range gaps[VG_GAP_RANGES];
+	uint8_t eof_sent; /* the analyzers were told this direction ended */
 };
 
 /* Per-direction counters kept for every protocol. */
@@ -203,7 +192,8 @@ struct vg_flow_table {
 	struct vg_weird_seen weird_seen[VG_WEIRD_SEEN_SLOTS];
 	uint64_t tunnel_reg[VG_TUNNEL_REG_SLOTS];
 	uint32_t tunnel_reg_count;
-	uint32_t high_water; /* slots below this have been handed out at least once */
+	uint32_t high_water;         /* slots below this have been handed out at least once */
+	struct vg_reasm_pool *reasm; /* blocks above the in-order points (lib/tcp) */
 	uint8_t rec[VG_REC_MAX_LEN];
 };
 

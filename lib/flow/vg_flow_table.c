@@ -155,8 +155,11 @@ vg_flow_table_create(const struct vg_flow_cfg *cfg)
 		ft->nbuckets <<= 1;
 	ft->conns = vg_bigmem_alloc((size_t)n * sizeof(*ft->conns));
 	ft->buckets = vg_bigmem_alloc((size_t)ft->nbuckets * sizeof(*ft->buckets));
-	if (ft->conns == NULL || ft->buckets == NULL || fifo_init(&ft->attempt, n) != 0 ||
-		fifo_init(&ft->close, n) != 0) {
+	struct vg_reasm_cfg rc = {.memory = cfg->reasm_memory, .depth = cfg->reasm_depth};
+
+	ft->reasm = vg_reasm_pool_create(&rc);
+	if (ft->conns == NULL || ft->buckets == NULL || ft->reasm == NULL ||
+		fifo_init(&ft->attempt, n) != 0 || fifo_init(&ft->close, n) != 0) {
 		vg_flow_table_free(ft);
 		errno = ENOMEM;
 		return NULL;
@@ -181,6 +184,7 @@ vg_flow_table_free(struct vg_flow_table *ft)
 	vg_bigmem_free(ft->buckets, (size_t)ft->nbuckets * sizeof(*ft->buckets));
 	free(ft->attempt.q);
 	free(ft->close.q);
+	vg_reasm_pool_free(ft->reasm);
 	free(ft);
 }
 
@@ -188,6 +192,12 @@ const struct vg_flow_stats *
 vg_flow_stats(const struct vg_flow_table *ft)
 {
 	return &ft->stats;
+}
+
+const struct vg_reasm_stats *
+vg_flow_reasm_stats(const struct vg_flow_table *ft)
+{
+	return vg_reasm_stats(ft->reasm);
 }
 
 uint32_t
@@ -216,6 +226,10 @@ void
 vg_flow_flip(struct vg_flow_table *ft, struct vg_conn *c)
 {
 	vg_conn_flip(c);
+	if (c->kind == VG_KIND_TCP) {
+		vg_reasm_rehome(ft->reasm, &c->tcp[0].rhead);
+		vg_reasm_rehome(ft->reasm, &c->tcp[1].rhead);
+	}
 	if (c->an != 0 && ft->cfg.hooks != NULL)
 		ft->cfg.hooks->flip(ft->cfg.hooks_ctx, ft, c);
 }
@@ -256,6 +270,10 @@ conn_remove(struct vg_flow_table *ft, struct vg_conn *c, enum vg_conn_end why)
 	if (c->an != 0 && ft->cfg.hooks != NULL)
 		svc_len = ft->cfg.hooks->conn_end(ft->cfg.hooks_ctx, ft, c, why, svc, sizeof(svc));
 	c->an = 0;
+	if (c->kind == VG_KIND_TCP) {
+		vg_reasm_clear(ft->reasm, &c->tcp[0].rhead);
+		vg_reasm_clear(ft->reasm, &c->tcp[1].rhead);
+	}
 	vg_conn_log(ft, c, svc, svc_len);
 	vg_tunnels_on_remove(ft, c);
 	bucket_unlink(ft, c, idx);
@@ -536,6 +554,7 @@ conn_create(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt
 		cold->hist_c.threshold = cold->hist_t.threshold = 1;
 		cold->hist_w.threshold = cold->hist_g.threshold = 1;
 		c->tcp[i].reasm.next = c->tcp[i].reasm.trim = 1;
+		c->tcp[i].rhead = VG_REASM_NIL;
 	}
 	c->uid_hi = next_rand(ft);
 	c->uid_lo = next_rand(ft);
