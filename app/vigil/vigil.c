@@ -125,10 +125,11 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 	const struct vg_reasm_stats *rs = vg_flow_reasm_stats(w->flows);
 
 	fprintf(stderr,
-		"vigil: analyzers attached %" PRIu64 " confirmed %" PRIu64 " violations %" PRIu64
-		" records %" PRIu64 " pool-full %" PRIu64 " stale %" PRIu64 "\n",
-		a->attached, a->confirmed, a->violations, a->records,
-		a->conns_full + a->states_full, a->stale);
+		"vigil: analyzers attached %" PRIu64 " (by probe %" PRIu64 ") confirmed %" PRIu64
+		" violations %" PRIu64 " records %" PRIu64 " pool-full %" PRIu64 " stale %" PRIu64
+		"\n",
+		a->attached, a->probe_attached, a->confirmed, a->violations, a->records,
+		a->conns_full + a->states_full + a->probes_full, a->stale);
 	fprintf(stderr,
 		"vigil: reassembly evicted-bytes %" PRIu64 " depth-bytes %" PRIu64
 		" inconsistent %" PRIu64 " long-lists %" PRIu64 "\n",
@@ -211,6 +212,11 @@ vg_options_worker_cfg(const struct vg_options *o, const struct vg_port_set *port
 	wc->flow.server_ports = ports;
 	/* As many connection records as connections: pages are backed when used. */
 	wc->analyzers.max_conns = o->max_flows ? o->max_flows : 1u << 20;
+	/* The analyzers --analyzers loads (Zeek: the protocol scripts loaded). */
+	static const struct vg_analyzer *selected[VG_AN_MAX];
+
+	wc->analyzers.nanalyzers = vg_analyzers_select(o->analyzers, selected);
+	wc->analyzers.analyzers = selected;
 }
 
 int

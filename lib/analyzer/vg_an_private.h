@@ -37,12 +37,32 @@ struct vg_an_conn {
 	uint32_t conn;
 	uint32_t gen;
 	uint32_t next_free;
+	uint32_t probe;   /* TCP content detection buffers: slot + 1, 0 none */
+	uint32_t probing; /* analyzers whose probe is still asked (bits) */
+	uint32_t no[2];   /* of them, those that said no for orig [0] / resp [1] */
 	uint8_t natt;
 	uint8_t nsvc;
 	uint8_t nweird;
 	uint8_t svc[VG_AN_PER_CONN]; /* registry indexes of confirmed analyzers, in order */
 	struct vg_an_att att[VG_AN_PER_CONN];
 	uint32_t weird_seen[VG_AN_WEIRDS]; /* hashes of weird names logged */
+};
+
+/* Zeek's dpd_buffer_size (init-bare.zeek): bytes per direction a probe may see. */
+#define VG_AN_PROBE_BYTES 1024
+#define VG_AN_PROBE_SEGS  32
+
+/* The first bytes of each direction while probes decide (TCP). */
+struct vg_an_probebuf {
+	uint32_t next_free;
+	uint16_t len[2];
+	uint8_t full[2]; /* no more room: a MAYBE now counts as no */
+	uint8_t nseg;
+	struct {
+		uint8_t dir;
+		uint16_t len;
+	} seg[VG_AN_PROBE_SEGS]; /* arrival order, for the replay */
+	uint8_t buf[2][VG_AN_PROBE_BYTES];
 };
 
 /* Fixed-size slots for one analyzer's state, from one mapping made at start. */
@@ -63,6 +83,10 @@ struct vg_an_worker {
 	struct vg_an_conn *conns;
 	size_t conns_bytes;
 	uint32_t conn_cap, conn_high, conn_free;
+	struct vg_an_probebuf *probes;
+	size_t probes_bytes;
+	uint32_t probe_cap, probe_high, probe_free;
+	uint32_t probe_tcp, probe_udp; /* analyzers with a probe, per transport (bits) */
 	/* Ports some analyzer is registered for (resp port), per transport. */
 	uint64_t udp_ports[65536 / 64];
 	uint64_t tcp_ports[65536 / 64];

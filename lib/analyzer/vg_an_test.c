@@ -208,7 +208,46 @@ static const struct vg_analyzer test_an = {
 	.end = t_end,
 };
 
-static const struct vg_analyzer *const test_ans[] = {&test_an, NULL};
+/* A second analyzer found by content only: "PRB" starts one of the directions. */
+static enum vg_an_probe
+p_probe(const uint8_t *data, uint32_t len, bool is_orig)
+{
+	(void)is_orig;
+	if (len >= 3)
+		return memcmp(data, "PRB", 3) == 0 ? VG_PROBE_YES : VG_PROBE_NO;
+	return memcmp(data, "PRB", len) == 0 ? VG_PROBE_MAYBE : VG_PROBE_NO;
+}
+
+static struct test_state probe_end;
+
+static void
+p_end(void *st, struct vg_an_ctx *cx, enum vg_an_end why)
+{
+	(void)cx;
+	(void)why;
+	probe_end = *(struct test_state *)st;
+}
+
+static void
+p_datagram(void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, uint32_t len)
+{
+	(void)data;
+	t_datagram(st, cx, is_orig, (const uint8_t *)"x", len ? 1 : 0);
+	vg_an_confirm(cx);
+}
+
+static const struct vg_analyzer probe_an = {
+	.name = "prb",
+	.transports = VG_AN_UDP | VG_AN_TCP,
+	.state_size = sizeof(struct test_state),
+	.probe = p_probe,
+	.init = t_init,
+	.datagram = p_datagram,
+	.stream = t_stream,
+	.end = p_end,
+};
+
+static const struct vg_analyzer *const test_ans[] = {&test_an, &probe_an, NULL};
 
 /* ---- packets ------------------------------------------------------------ */
 
@@ -301,7 +340,7 @@ rig_up(struct rig *r, uint32_t max_states)
 		.max_conns = 16,
 		.max_states = max_states,
 		.analyzers = test_ans,
-		.nanalyzers = 1,
+		.nanalyzers = 2,
 	};
 
 	memset(r, 0, sizeof(*r));
@@ -405,7 +444,7 @@ test_udp_port_attach(void)
 	vg_flow_flush(r.ft);
 	CHECK_EQ(ends_total, 1);
 	CHECK_EQ(r.w->states[0].used, 0);
-	CHECK_EQ(r.w->conn_high, 1);
+	CHECK_EQ(r.w->conn_high, 2); /* the port-53 one was probed */
 
 	/* The analyzer's record comes before its conn.log record, with the common prefix. */
 	int t = find_rec(&r.c, test_log_id, 0);
@@ -634,6 +673,71 @@ test_tcp_flip(void)
 	rig_down(&r);
 }
 
+/* Content detection: an analyzer without ports attaches when its probe says
+ * yes, and gets both directions' first bytes in the order they came. */
+static void
+test_probe(void)
+{
+	struct rig r;
+
+	if (!rig_up(&r, 0))
+		return;
+	memset(&probe_end, 0, sizeof(probe_end));
+	tcp(r.ft, T0, cli, 40000, srv, 7777, SYN, 1000, 0, NULL);
+	tcp(r.ft, T0 + 1 * MS, srv, 7777, cli, 40000, SYN | ACK, 5000, 1001, NULL);
+	tcp(r.ft, T0 + 2 * MS, cli, 40000, srv, 7777, ACK, 1001, 5001, NULL);
+	CHECK_EQ(r.w->stats.probed, 1);
+	CHECK(r.ft->conns[0].an != 0);
+	/* The server speaks first with something else; the client's "PR" is not enough. */
+	tcp(r.ft, T0 + 3 * MS, srv, 7777, cli, 40000, PSH | ACK, 5001, 1001, "hi");
+	tcp(r.ft, T0 + 4 * MS, cli, 40000, srv, 7777, PSH | ACK, 1001, 5003, "PR");
+	CHECK_EQ(r.w->stats.attached, 0);
+	tcp(r.ft, T0 + 5 * MS, cli, 40000, srv, 7777, PSH | ACK, 1003, 5003, "B go");
+	CHECK_EQ(r.w->stats.attached, 1);
+	CHECK_EQ(r.w->stats.probe_attached, 1);
+	tcp(r.ft, T0 + 6 * MS, srv, 7777, cli, 40000, PSH | ACK, 5003, 1007, "!");
+	vg_flow_flush(r.ft);
+	CHECK(probe_end.slen[0] == 6 && memcmp(probe_end.stream[0], "PRB go", 6) == 0);
+	CHECK(probe_end.slen[1] == 3 && memcmp(probe_end.stream[1], "hi!", 3) == 0);
+	CHECK_EQ(r.w->probe_high, 1);
+	CHECK_EQ(r.w->probe_free, 0); /* the buffer went back */
+
+	/* Nothing matches either direction: the connection leaves the framework. */
+	tcp(r.ft, T0 + 10 * MS, cli, 40001, srv, 7777, SYN, 1000, 0, NULL);
+	tcp(r.ft, T0 + 11 * MS, srv, 7777, cli, 40001, SYN | ACK, 5000, 1001, NULL);
+	tcp(r.ft, T0 + 12 * MS, cli, 40001, srv, 7777, PSH | ACK, 1001, 5001, "GET /");
+	struct vg_conn *c = NULL;
+
+	for (uint32_t i = 0; i < 8; i++)
+		if (r.ft->conns[i].in_use && r.ft->conns[i].orig_p == 40001)
+			c = &r.ft->conns[i];
+	CHECK(c != NULL && c->an != 0); /* the server has not spoken yet */
+	tcp(r.ft, T0 + 13 * MS, srv, 7777, cli, 40001, PSH | ACK, 5001, 1006, "200");
+	CHECK(c != NULL && c->an == 0);
+	CHECK_EQ(r.w->stats.attached, 1);
+
+	/* UDP: a datagram that matches attaches at once and is delivered. */
+	udp(r.ft, T0 + 20 * MS, cli, 40002, srv, 7000, 'z', 10);
+	udp(r.ft, T0 + 21 * MS, srv, 7000, cli, 40002, 'P', 10); /* "P" + zeros: no */
+	CHECK_EQ(r.w->stats.attached, 1);
+	vg_flow_flush(r.ft);
+	CHECK_EQ(r.w->stats.stale, 0);
+	rig_down(&r);
+}
+
+static void
+test_select(void)
+{
+	const struct vg_analyzer *sel[VG_AN_MAX];
+	uint32_t n;
+
+	vg_analyzers(&n);
+	CHECK_EQ(vg_analyzers_select(NULL, sel), n);
+	CHECK_EQ(vg_analyzers_select("all", sel), n);
+	CHECK_EQ(vg_analyzers_select("none", sel), 0);
+	CHECK_EQ(vg_analyzers_select("conn,tunnels", sel), 0);
+}
+
 int
 main(void)
 {
@@ -645,6 +749,8 @@ main(void)
 	test_pool_limit_and_stale_handle();
 	test_tcp_stream();
 	test_tcp_flip();
+	test_probe();
+	test_select();
 	printf("%u checks, %u failed\n", n_checks, n_failed);
 	return n_failed ? 1 : 0;
 }

@@ -85,7 +85,12 @@ vg_an_worker_create(const struct vg_an_worker_cfg *cfg)
 	w->conns_bytes = (size_t)w->conn_cap * sizeof(*w->conns);
 	w->conns = vg_bigmem_alloc(w->conns_bytes);
 	w->conn_free = UINT32_MAX;
-	if (w->conns == NULL)
+	/* Probing lasts a connection's first packets: a sixteenth is plenty. */
+	w->probe_cap = VG_MAX(w->conn_cap / 16, 256u);
+	w->probes_bytes = (size_t)w->probe_cap * sizeof(*w->probes);
+	w->probes = vg_bigmem_alloc(w->probes_bytes);
+	w->probe_free = UINT32_MAX;
+	if (w->conns == NULL || w->probes == NULL)
 		goto fail;
 	for (uint32_t i = 0; i < w->nan; i++) {
 		const struct vg_analyzer *a = w->ans[i];
@@ -97,6 +102,10 @@ vg_an_worker_create(const struct vg_an_worker_cfg *cfg)
 			add_ports(w->udp_ports, a->udp_ports);
 		if (a->transports & VG_AN_TCP)
 			add_ports(w->tcp_ports, a->tcp_ports);
+		if (a->probe != NULL && (a->transports & VG_AN_TCP))
+			w->probe_tcp |= 1u << i;
+		if (a->probe != NULL && (a->transports & VG_AN_UDP))
+			w->probe_udp |= 1u << i;
 		for (const char *n = a->name; *n && k + 1 < sizeof(w->source[i]); n++)
 			w->source[i][k++] = (char)toupper((unsigned char)*n);
 		w->source[i][k] = '\0';
@@ -116,7 +125,14 @@ vg_an_worker_free(struct vg_an_worker *w)
 	for (uint32_t i = 0; i < w->nan; i++)
 		vg_bigmem_free(w->states[i].mem, w->states[i].bytes);
 	vg_bigmem_free(w->conns, w->conns_bytes);
+	vg_bigmem_free(w->probes, w->probes_bytes);
 	free(w);
+}
+
+uint32_t
+vg_an_worker_count(const struct vg_an_worker *w)
+{
+	return w->nan;
 }
 
 const struct vg_an_stats *
@@ -173,6 +189,8 @@ vg_an_handle_valid(const struct vg_an_worker *w, uint32_t handle, uint32_t conn,
 struct vg_an_conn *
 vg_an_conn_get(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c)
 {
+	if (c->an == 0)
+		return NULL; /* detached during this packet (probing ended) */
 	if (!vg_an_handle_valid(w, c->an, vg_flow_conn_index(ft, c), c->gen)) {
 		w->stats.stale++;
 		c->an = 0;
@@ -220,6 +238,192 @@ ctx_init(struct vg_an_ctx *cx, struct vg_an_worker *w, struct vg_flow_table *ft,
 	cx->uid[0] = '\0';
 }
 
+/* ---- content detection (probes) ----------------------------------------- */
+
+static struct vg_an_probebuf *
+probe_get(struct vg_an_worker *w)
+{
+	uint32_t s;
+
+	if (w->probe_free != UINT32_MAX) {
+		s = w->probe_free;
+		w->probe_free = w->probes[s].next_free;
+	} else if (w->probe_high < w->probe_cap) {
+		s = w->probe_high++;
+	} else {
+		w->stats.probes_full++;
+		return NULL;
+	}
+	struct vg_an_probebuf *pb = &w->probes[s];
+
+	/* The buffers are written before they are read: only the header is cleared. */
+	memset(pb, 0, offsetof(struct vg_an_probebuf, buf));
+	return pb;
+}
+
+static void
+probe_release(struct vg_an_worker *w, struct vg_an_conn *ac)
+{
+	if (ac->probe != 0) {
+		uint32_t s = ac->probe - 1;
+
+		w->probes[s].next_free = w->probe_free;
+		w->probe_free = s;
+		ac->probe = 0;
+	}
+	ac->probing = 0;
+}
+
+/* Every probe has answered no in both directions: the connection goes unanalyzed. */
+static void
+probe_check_done(struct vg_an_worker *w, struct vg_conn *c, struct vg_an_conn *ac)
+{
+	if ((ac->probing & ~ac->no[0]) != 0 || (ac->probing & ~ac->no[1]) != 0)
+		return;
+	probe_release(w, ac);
+	if (ac->natt == 0) {
+		conn_rec_free(w, ac);
+		c->an = 0;
+	}
+}
+
+/* In-order bytes to every live analyzer of the connection. */
+static void
+stream_to_all(struct vg_an_worker *w, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data,
+	uint32_t len)
+{
+	struct vg_an_conn *ac = cx->ac;
+
+	if (len == 0)
+		return;
+	for (uint8_t i = 0; i < ac->natt; i++) {
+		struct vg_an_att *a = &ac->att[i];
+		const struct vg_analyzer *an = w->ans[a->an];
+
+		if (!(a->flags & VG_ATT_LIVE) || an->stream == NULL)
+			continue;
+		cx->att = i;
+		an->stream(vg_an_state(w, a), cx, is_orig, data, len);
+	}
+}
+
+/* Attaches every analyzer in `yes`; true when one attached. */
+static bool
+attach_set(struct vg_an_worker *w, struct vg_an_ctx *cx, uint32_t yes)
+{
+	bool any = false;
+
+	for (uint32_t i = 0; i < w->nan; i++) {
+		if (!(yes >> i & 1) || !attach(w, cx, i))
+			continue;
+		w->stats.probe_attached++;
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * TCP: the direction's first bytes (up to VG_AN_PROBE_BYTES, Zeek's
+ * dpd_buffer_size) go to every probe still undecided. YES attaches the
+ * analyzer, which then gets what both directions sent so far, in the order
+ * it came; NO, or MAYBE with the buffer full, rules it out for the direction.
+ */
+static void
+tcp_probe(struct vg_an_worker *w, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data,
+	uint32_t len)
+{
+	struct vg_an_conn *ac = cx->ac;
+
+	if (ac->probe == 0) {
+		struct vg_an_probebuf *fresh = probe_get(w);
+
+		if (fresh == NULL) {
+			ac->no[0] = ac->no[1] = ac->probing;
+			probe_check_done(w, cx->c, ac);
+			return;
+		}
+		ac->probe = (uint32_t)(fresh - w->probes) + 1;
+	}
+	struct vg_an_probebuf *pb = &w->probes[ac->probe - 1];
+	int d = is_orig ? 0 : 1;
+	uint32_t take = VG_MIN(len, (uint32_t)(VG_AN_PROBE_BYTES - pb->len[d]));
+
+	if (take > 0 && pb->nseg > 0 && pb->seg[pb->nseg - 1].dir == d) {
+		pb->seg[pb->nseg - 1].len += (uint16_t)take;
+	} else if (take > 0 && pb->nseg < VG_AN_PROBE_SEGS) {
+		pb->seg[pb->nseg].dir = (uint8_t)d;
+		pb->seg[pb->nseg++].len = (uint16_t)take;
+	} else {
+		take = 0; /* the order could not be kept: decide with what there is */
+		pb->full[0] = pb->full[1] = 1;
+	}
+	memcpy(pb->buf[d] + pb->len[d], data, take);
+	pb->len[d] += (uint16_t)take;
+	if (take < len)
+		pb->full[d] = 1;
+
+	uint32_t yes = 0, ask = ac->probing & ~ac->no[d];
+
+	for (uint32_t i = 0; i < w->nan; i++) {
+		if (!(ask >> i & 1))
+			continue;
+		enum vg_an_probe r = w->ans[i]->probe(pb->buf[d], pb->len[d], is_orig);
+
+		if (r == VG_PROBE_YES)
+			yes |= 1u << i;
+		else if (r == VG_PROBE_NO || pb->full[d])
+			ac->no[d] |= 1u << i;
+	}
+	if (yes != 0 && attach_set(w, cx, yes)) {
+		uint32_t off[2] = {0, 0};
+
+		for (uint8_t k = 0; k < pb->nseg; k++) {
+			uint8_t sd = pb->seg[k].dir;
+
+			stream_to_all(w, cx, sd == 0, pb->buf[sd] + off[sd], pb->seg[k].len);
+			off[sd] += pb->seg[k].len;
+		}
+		stream_to_all(w, cx, is_orig, data + take, len - take);
+		probe_release(w, ac);
+		return;
+	}
+	probe_check_done(w, cx->c, ac);
+}
+
+/* UDP: each datagram is whole, so MAYBE counts as no. */
+static bool
+udp_probe(struct vg_an_worker *w, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data,
+	uint32_t len)
+{
+	struct vg_an_conn *ac = cx->ac;
+	int d = is_orig ? 0 : 1;
+	uint32_t yes = 0, ask = ac->probing & ~ac->no[d];
+
+	for (uint32_t i = 0; i < w->nan; i++) {
+		if (!(ask >> i & 1))
+			continue;
+		if (w->ans[i]->probe(data, len, is_orig) == VG_PROBE_YES)
+			yes |= 1u << i;
+		else
+			ac->no[d] |= 1u << i;
+	}
+	if (yes != 0 && attach_set(w, cx, yes)) {
+		probe_release(w, ac);
+		return true;
+	}
+	probe_check_done(w, cx->c, ac);
+	return false;
+}
+
+/* After the ports: probes get the connection's first bytes (none attached by port). */
+static void
+start_probing(struct vg_an_worker *w, struct vg_an_conn *ac, uint32_t mask)
+{
+	/* TCP's buffers come with the first bytes: a SYN-only attempt holds none. */
+	ac->probing = mask;
+	w->stats.probed++;
+}
+
 /* ---- the flow table's hooks -------------------------------------------- */
 
 static inline bool
@@ -254,7 +458,9 @@ hook_conn_new(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 	} else {
 		return;
 	}
-	if (!port_bit(bits, c->resp_p))
+	uint32_t probes = want == VG_AN_UDP ? w->probe_udp : w->probe_tcp;
+
+	if (!port_bit(bits, c->resp_p) && probes == 0)
 		return;
 	struct vg_an_conn *ac = conn_rec_new(w, ft, c);
 
@@ -263,14 +469,18 @@ hook_conn_new(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 	struct vg_an_ctx cx;
 
 	ctx_init(&cx, w, ft, c, ac, ts);
-	for (uint32_t i = 0; i < w->nan; i++) {
-		const struct vg_analyzer *a = w->ans[i];
-		const uint16_t *ports = want == VG_AN_UDP ? a->udp_ports : a->tcp_ports;
+	if (port_bit(bits, c->resp_p)) {
+		for (uint32_t i = 0; i < w->nan; i++) {
+			const struct vg_analyzer *a = w->ans[i];
+			const uint16_t *ports = want == VG_AN_UDP ? a->udp_ports : a->tcp_ports;
 
-		if ((a->transports & want) && has_port(ports, c->resp_p))
-			attach(w, &cx, i);
+			if ((a->transports & want) && has_port(ports, c->resp_p))
+				attach(w, &cx, i);
+		}
 	}
-	if (ac->natt == 0) {
+	if (ac->natt == 0 && probes != 0)
+		start_probing(w, ac, probes);
+	if (ac->natt == 0 && ac->probing == 0) {
 		conn_rec_free(w, ac);
 		c->an = 0;
 	}
@@ -288,15 +498,10 @@ hook_tcp_data(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 	struct vg_an_ctx cx;
 
 	ctx_init(&cx, w, ft, c, ac, ts);
-	for (uint8_t i = 0; i < ac->natt; i++) {
-		struct vg_an_att *a = &ac->att[i];
-		const struct vg_analyzer *an = w->ans[a->an];
-
-		if (!(a->flags & VG_ATT_LIVE) || an->stream == NULL)
-			continue;
-		cx.att = i;
-		an->stream(vg_an_state(w, a), &cx, is_orig, data, len);
-	}
+	if (ac->probing != 0)
+		tcp_probe(w, &cx, is_orig, data, len);
+	else
+		stream_to_all(w, &cx, is_orig, data, len);
 }
 
 static void
@@ -308,6 +513,12 @@ hook_tcp_gap(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts
 
 	if (ac == NULL)
 		return;
+	if (ac->probing != 0) {
+		/* A hole in the first bytes: the probes give up on this direction. */
+		ac->no[is_orig ? 0 : 1] = ac->probing;
+		probe_check_done(w, c, ac);
+		return;
+	}
 	struct vg_an_ctx cx;
 
 	ctx_init(&cx, w, ft, c, ac, ts);
@@ -330,6 +541,12 @@ hook_tcp_eof(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts
 
 	if (ac == NULL)
 		return;
+	if (ac->probing != 0) {
+		/* The direction ended undecided: what it sent is all a probe gets. */
+		ac->no[is_orig ? 0 : 1] = ac->probing;
+		probe_check_done(w, c, ac);
+		return;
+	}
 	struct vg_an_ctx cx;
 
 	ctx_init(&cx, w, ft, c, ac, ts);
@@ -357,6 +574,8 @@ hook_udp_payload(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, const s
 	struct vg_an_ctx cx;
 
 	ctx_init(&cx, w, ft, c, ac, pkt->ts_ns);
+	if (ac->probing != 0 && !udp_probe(w, &cx, is_orig, pkt->payload, len))
+		return;
 	for (uint8_t i = 0; i < ac->natt; i++) {
 		struct vg_an_att *a = &ac->att[i];
 		const struct vg_analyzer *an = w->ans[a->an];
@@ -428,6 +647,7 @@ hook_conn_end(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, enum vg_co
 
 	for (uint8_t i = 0; i < ac->natt; i++)
 		pool_put(&w->states[ac->att[i].an], ac->att[i].state);
+	probe_release(w, ac);
 	conn_rec_free(w, ac);
 	c->an = 0;
 	return n;

@@ -32,6 +32,9 @@ struct vg_an_stats {
 	uint64_t stale;              /* handles whose connection had gone (a bug if not 0) */
 	uint64_t records;            /* records analyzers wrote */
 	uint64_t weirds_suppressed;
+	uint64_t probed;         /* connections whose first bytes went to probes */
+	uint64_t probe_attached; /* analyzers attached by a probe */
+	uint64_t probes_full;    /* not probed: no free probe buffer */
 };
 
 struct vg_an_worker;
@@ -40,6 +43,8 @@ struct vg_an_worker;
 struct vg_an_worker *vg_an_worker_create(const struct vg_an_worker_cfg *cfg);
 void vg_an_worker_free(struct vg_an_worker *w);
 const struct vg_an_stats *vg_an_worker_stats(const struct vg_an_worker *w);
+/* How many analyzers the worker runs (0: the flow table needs no hooks). */
+uint32_t vg_an_worker_count(const struct vg_an_worker *w);
 
 /* The hooks to put in vg_flow_cfg (ctx: the worker). */
 extern const struct vg_flow_hooks vg_an_flow_hooks;

@@ -161,6 +161,13 @@ void vg_an_weird_src(struct vg_an_ctx *cx, const char *name, const char *addl, c
 const struct vg_analyzer *const *vg_analyzers(uint32_t *n);
 /* The analyzer by name, or NULL. */
 const struct vg_analyzer *vg_analyzer_find(const char *name);
+/*
+ * The analyzers a comma-separated list loads, as --analyzers gives it (Zeek's
+ * loaded protocol scripts): NULL or "all" every one, "none" none; names that
+ * are not analyzers of the registry (ports-only protocols) load nothing.
+ * Fills out (VG_AN_MAX entries) in registry order; returns the count.
+ */
+uint32_t vg_analyzers_select(const char *list, const struct vg_analyzer **out);
 
 /*
  * Registers every analyzer's logs with logring (vg_schema_register), once

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vg_analyzer.h"
 #include "vg_dhcp.h"
@@ -45,6 +46,35 @@ vg_analyzer_find(const char *name)
 		if (strcmp((*a)->name, name) == 0)
 			return *a;
 	return NULL;
+}
+
+static bool
+listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; *p;) {
+		size_t k = strcspn(p, ",");
+
+		if (k == n && strncasecmp(p, name, n) == 0)
+			return true;
+		p += k;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+uint32_t
+vg_analyzers_select(const char *list, const struct vg_analyzer **out)
+{
+	uint32_t n = 0;
+	bool all = list == NULL || strcasecmp(list, "all") == 0;
+
+	for (const struct vg_analyzer *const *a = registry; *a != NULL && n < VG_AN_MAX; a++)
+		if (all || listed(list, (*a)->name))
+			out[n++] = *a;
+	return n;
 }
 
 static void

@@ -32,7 +32,8 @@ vg_worker_init(struct vg_worker *w, const struct vg_worker_cfg *cfg)
 	fc.sink.write = sink_write;
 	fc.sink.ctx = w;
 	w->an = vg_an_worker_create(&cfg->analyzers);
-	fc.hooks = &vg_an_flow_hooks;
+	/* Without analyzers the flow table runs as before: no hooks at all. */
+	fc.hooks = w->an != NULL && vg_an_worker_count(w->an) > 0 ? &vg_an_flow_hooks : NULL;
 	fc.hooks_ctx = w->an;
 	w->flows = w->an != NULL ? vg_flow_table_create(&fc) : NULL;
 	if (w->flows == NULL) {
