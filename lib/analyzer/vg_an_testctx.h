@@ -248,6 +248,13 @@ vg_an_violate(struct vg_an_ctx *cx, const char *reason)
 }
 
 void
+vg_an_weird_src(struct vg_an_ctx *cx, const char *name, const char *addl, const char *source)
+{
+	(void)source;
+	vg_an_weird(cx, name, addl);
+}
+
+void
 vg_an_weird(struct vg_an_ctx *cx, const char *name, const char *addl)
 {
 	cx->weirds++;

@@ -12,12 +12,15 @@
 
 #include "vg_analyzer.h"
 #include "vg_dhcp.h"
+#include "vg_files.h"
+#include "vg_http.h"
 #include "vg_ssh.h"
 
 /* Analyzers, in registry order (NULL-terminated). */
 static const struct vg_analyzer *const registry[] = {
 	&vg_ssh_analyzer,
 	&vg_dhcp_analyzer,
+	&vg_http_analyzer,
 	NULL,
 };
 
@@ -26,6 +29,7 @@ static const struct vg_analyzer *const registry[] = {
  * registered before the analyzers' own; ends with {NULL, NULL}.
  */
 static const struct vg_an_log framework_logs[] = {
+	{&vg_files_schema, &vg_files_schema.id},
 	{NULL, NULL},
 };
 

@@ -241,6 +241,7 @@ vg_logfmt_tsv(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32_
 			tsv_string(out, v.v.str.p, v.v.str.len, false);
 			break;
 		case VG_FT_SET_STRING:
+		case VG_FT_SET_ENUM:
 		case VG_FT_VECTOR_STRING:
 			if (v.v.set.n == 0) {
 				buf_str(out, "(empty)");
@@ -393,6 +394,7 @@ vg_logfmt_json(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32
 			json_string(out, v.v.str.p, v.v.str.len);
 			break;
 		case VG_FT_SET_STRING:
+		case VG_FT_SET_ENUM:
 		case VG_FT_VECTOR_STRING:
 			buf_ch(out, '[');
 			for (uint16_t k = 0; k < v.v.set.n; k++) {

@@ -278,6 +278,7 @@ vg_rec_read_next(struct vg_rec_reader *rd, struct vg_rec_value *val)
 			return -1;
 		return 0;
 	case VG_FT_SET_STRING:
+	case VG_FT_SET_ENUM:
 	case VG_FT_VECTOR_STRING:
 		if ((p = take(rd, 2)) == NULL)
 			return -1;

@@ -27,6 +27,7 @@ enum vg_ftype {
 	VG_FT_DOUBLE,
 	VG_FT_SET_STRING,
 	VG_FT_VECTOR_STRING,
+	VG_FT_SET_ENUM, /* set[enum]: encoded and written as set[string] */
 };
 
 /* Optional column groups; bit positions in a feature mask. */

@@ -62,6 +62,7 @@ walk(const uint8_t *rec, uint32_t len)
 			touch(v.v.str.p, v.v.str.len);
 			break;
 		case VG_FT_SET_STRING:
+		case VG_FT_SET_ENUM:
 		case VG_FT_VECTOR_STRING:
 			for (uint16_t k = 0; k < v.v.set.n; k++) {
 				const uint8_t *p;

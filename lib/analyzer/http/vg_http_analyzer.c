@@ -131,12 +131,18 @@ http_end(void *st, struct vg_an_ctx *cx, enum vg_an_end why)
 	vg_http_finalize(h, cx);
 }
 
+static const struct vg_an_log http_logs[] = {
+	{&vg_http_schema, &vg_http_schema.id},
+	{NULL, NULL},
+};
+
 const struct vg_analyzer vg_http_analyzer = {
 	.name = "http",
 	.transports = VG_AN_TCP,
 	.tcp_ports = http_tcp_ports,
 	.udp_ports = NULL,
 	.state_size = sizeof(struct vg_http),
+	.logs = http_logs,
 	.probe = http_probe,
 	.init = http_init,
 	.stream = http_stream,

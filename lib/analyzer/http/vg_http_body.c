@@ -286,7 +286,7 @@ inflate_body(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const char *
 			}
 		}
 		if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
-			vg_an_weird(cx, "inflate_failed", NULL);
+			vg_an_weird_src(cx, "inflate_failed", NULL, "ZIP");
 			z->failed = 1;
 			return;
 		}

@@ -19,7 +19,7 @@ emit(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_http_dir *
 		uint32_t n = VG_MIN(d->over, (uint32_t)VG_HTTP_TAIL);
 		for (uint32_t i = 0; i < n; i++)
 			d->line[d->line_len++] = d->tail[(d->tail_pos - n + i) % VG_HTTP_TAIL];
-		vg_an_weird(cx, "contentline_size_exceeded", NULL);
+		vg_an_weird_src(cx, "contentline_size_exceeded", NULL, "CONTENTLINE");
 		vg_http_stats.lines_cut++;
 		d->over = 0;
 		d->tail_pos = 0;
@@ -159,7 +159,7 @@ count_delivery(
 		return;
 	d->delivery = -1;
 	if (d->line_len > 0 || d->over > 0) {
-		vg_an_weird(cx, "line_terminated_without_CRLF", NULL);
+		vg_an_weird_src(cx, "line_terminated_without_CRLF", NULL, "CONTENTLINE");
 		line_once(h, cx, is_orig, d, (const uint8_t *)"\r\n", 2);
 	}
 }

@@ -51,7 +51,7 @@ static const struct vg_field http_fields[C_NCOLS] = {
 	F("status_msg", STRING),
 	F("info_code", COUNT),
 	F("info_msg", STRING),
-	F("tags", SET_STRING), /* set[enum] in Zeek; vigil never has a tag */
+	F("tags", SET_ENUM), /* vigil never has a tag */
 	F("username", STRING),
 	F("password", STRING),
 	F("proxied", SET_STRING),
@@ -253,7 +253,8 @@ vg_http_ev_request(struct vg_http *h, struct vg_an_ctx *cx, const char *method, 
 	const char *uri, uint32_t ulen)
 {
 	if (h->cur_req < h->cur_resp) {
-		vg_an_weird(cx, "HTTP_response_before_request", NULL);
+		vg_an_weird_src(
+			cx, "HTTP_response_before_request", NULL, NULL); /* a script weird */
 		h->cur_req = h->cur_resp;
 	}
 	++h->cur_req;
@@ -265,7 +266,7 @@ vg_http_ev_request(struct vg_http *h, struct vg_an_ctx *cx, const char *method, 
 		uint32_t n = VG_MIN(mlen, (uint32_t)sizeof(m) - 1);
 		memcpy(m, method, n);
 		m[n] = '\0';
-		vg_an_weird(cx, "unknown_HTTP_method", m);
+		vg_an_weird_src(cx, "unknown_HTTP_method", m, NULL); /* a script weird */
 	}
 }
 
