@@ -12,6 +12,7 @@
 #include "vg_an_private.h"
 
 #define DEFAULT_MAX_CONNS 65536
+#define STATE_POOL_BYTES  (1ULL << 30)
 
 static int
 pool_init(struct vg_an_pool *p, uint32_t size, uint32_t cap)
@@ -96,7 +97,15 @@ vg_an_worker_create(const struct vg_an_worker_cfg *cfg)
 		const struct vg_analyzer *a = w->ans[i];
 		uint32_t k = 0;
 
-		if (pool_init(&w->states[i], a->state_size, states) != 0)
+		/* By default a pool maps at most STATE_POOL_BYTES: a large state
+		 * (HTTP's is over 20 KiB) gets fewer slots, so the reservation stays
+		 * well inside what a small node can map. */
+		uint32_t cap = states;
+
+		if (cfg->max_states == 0 && a->state_size > 0)
+			cap = (uint32_t)VG_MIN(
+				(uint64_t)cap, VG_MAX(STATE_POOL_BYTES / a->state_size, 1024ULL));
+		if (pool_init(&w->states[i], a->state_size, cap) != 0)
 			goto fail;
 		if (a->transports & VG_AN_UDP)
 			add_ports(w->udp_ports, a->udp_ports);
