@@ -28,6 +28,11 @@ vg_live_totals(const struct vg_live *live, const struct vg_logshm *shm, struct v
 		t->bytes += d->bytes;
 		t->decode_drops += d->dropped;
 		t->nic_cksum += d->nic_cksum;
+		t->fragments += d->fragments;
+		t->reassembled += d->reassembled;
+		t->frag_timeouts += d->frag_timeouts;
+		t->frag_evicted += d->frag_evicted;
+		t->frag_active += d->frag_active;
 		t->dispatch_drops += lw->cnt.dispatch_drops;
 		t->evicted += f->evicted;
 		t->acks += f->acks;
@@ -150,6 +155,9 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "bytes", ds->bytes);
 	rte_tel_data_add_dict_u64(d, "decode_drops", ds->dropped);
 	rte_tel_data_add_dict_u64(d, "fragments", ds->fragments);
+	rte_tel_data_add_dict_u64(d, "frag_timeouts", ds->frag_timeouts);
+	rte_tel_data_add_dict_u64(d, "frag_evicted", ds->frag_evicted);
+	rte_tel_data_add_dict_u64(d, "frag_active", ds->frag_active);
 	rte_tel_data_add_dict_u64(d, "mirror_packets", ds->mirror_packets);
 	rte_tel_data_add_dict_u64(d, "nic_checksums", ds->nic_cksum);
 	rte_tel_data_add_dict_u64(d, "active_conns", f->active);

@@ -422,6 +422,11 @@ vg_run_live(int argc, char **argv)
 			t.pkts, c.imissed + c.nombuf, t.dispatch_drops, t.ring_drops,
 			flush_waits(&live), t.decode_drops,
 			t.created[0] + t.created[1] + t.created[2] + t.created[3], t.nic_cksum);
+		fprintf(stderr,
+			"vigil: fragments %" PRIu64 " reassembled %" PRIu64
+			" frag-timeouts %" PRIu64 " frag-evicted %" PRIu64 " frag-active %" PRIu64
+			"\n",
+			t.fragments, t.reassembled, t.frag_timeouts, t.frag_evicted, t.frag_active);
 		for (uint16_t i = 0; i < nworkers; i++)
 			fprintf(stderr, "vigil: worker %u lcore %u packets %" PRIu64 "\n", i,
 				live.workers[i]->lcore, live.workers[i]->w.dec.stats.packets);

@@ -116,6 +116,10 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 		d->packets, d->bytes, d->ip4, d->ip6, d->not_ip, d->dropped, d->fragments,
 		d->reassembled, d->mirror_packets, d->mirror_truncated);
 	fprintf(stderr,
+		"vigil: fragments %" PRIu64 " reassembled %" PRIu64 " frag-timeouts %" PRIu64
+		" frag-evicted %" PRIu64 " frag-active %" PRIu64 "\n",
+		d->fragments, d->reassembled, d->frag_timeouts, d->frag_evicted, d->frag_active);
+	fprintf(stderr,
 		"vigil: conns %" PRIu64 " logged %" PRIu64 " evicted %" PRIu64 " reused %" PRIu64
 		" weirds %" PRIu64 " (suppressed %" PRIu64 ") ring-records %" PRIu64
 		" ring-drops %" PRIu64 "\n",

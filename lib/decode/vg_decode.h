@@ -200,6 +200,10 @@ struct vg_decode_stats {
 	uint64_t dropped;
 	uint64_t fragments;
 	uint64_t reassembled;
+	uint64_t frag_opened;      /* datagrams that took a reassembly slot */
+	uint64_t frag_timeouts;    /* of those, dropped incomplete after the timeout */
+	uint64_t frag_evicted;     /* of those, dropped incomplete to free a slot (all busy) */
+	uint64_t frag_active;      /* slots busy now (at most frag_slots) */
 	uint64_t mirror_packets;   /* packets stripped of mirror transport */
 	uint64_t mirror_truncated; /* of those, cut short by the source (PacketLength, MTU) */
 	uint64_t nic_cksum;        /* TCP/UDP checksums taken from the NIC's verdict */

@@ -208,9 +208,98 @@ test_fddi(void)
 	vg_decoder_fini(&d);
 }
 
+/* One IPv4 fragment from 10.0.0.1 to dst: 16 payload bytes at offset off8 * 8. */
+static enum vg_decode_result
+decode_frag(struct vg_decoder *d, uint8_t dst_last, uint16_t id, uint16_t off8, bool more,
+	uint64_t ts, const uint8_t *payload, struct vg_pkt *pkt)
+{
+	struct pb p = {.len = 0};
+	uint8_t dst[4] = {10, 0, 1, dst_last};
+
+	pb_ipv4(&p, 17, ip_a, dst, id, (uint16_t)((more ? 0x2000 : 0) | off8), payload, 16);
+	return vg_decode(d, VG_LINK_LINKTYPE_RAW, p.b, p.len, p.len, ts, pkt);
+}
+
+#define SEC 1000000000ULL
+
+/* Fragments that never complete: slots bounded, every drop counted by cause. */
+static void
+test_frag_flood(void)
+{
+	struct vg_decode_cfg cfg = {.frag_slots = 8, .frag_timeout_ns = 30 * SEC};
+	struct vg_decoder d;
+	struct vg_pkt pkt;
+	uint8_t zero[16] = {0};
+
+	CHECK_EQ(vg_decoder_init(&d, &cfg), 0);
+	for (uint16_t i = 0; i < 1000; i++) {
+		CHECK_EQ(decode_frag(&d, 1, i, 0, true, 100 * SEC + i, zero, &pkt), VG_DECODE_HELD);
+		CHECK(d.stats.frag_active <= 8);
+	}
+	CHECK_EQ(d.stats.frag_opened, 1000);
+	CHECK_EQ(d.stats.frag_evicted, 1000 - 8);
+	CHECK_EQ(d.stats.frag_timeouts, 0);
+	CHECK_EQ(d.stats.frag_active, 8);
+
+	/* The 8 left are the newest: a last fragment completes one of them. */
+	CHECK_EQ(decode_frag(&d, 1, 999, 2, false, 101 * SEC, zero, &pkt), VG_DECODE_IP);
+	CHECK_EQ(pkt.ip_len, 20 + 32);
+	CHECK_EQ(d.stats.frag_opened, 1000); /* same datagram, same slot */
+	/* An evicted one cannot: its last fragment opens a new slot (the free one). */
+	CHECK_EQ(decode_frag(&d, 1, 5, 2, false, 101 * SEC, zero, &pkt), VG_DECODE_HELD);
+	CHECK_EQ(d.stats.frag_opened, 1001);
+	CHECK_EQ(d.stats.frag_evicted, 1000 - 8);
+	CHECK_EQ(d.stats.reassembled, 1);
+	CHECK_EQ(d.stats.frag_active, 8);
+
+	/* Past the timeout every slot left goes at the next fragment. */
+	CHECK_EQ(decode_frag(&d, 2, 1, 0, true, 200 * SEC, zero, &pkt), VG_DECODE_HELD);
+	CHECK_EQ(d.stats.frag_timeouts, 8);
+	CHECK_EQ(d.stats.frag_active, 1);
+	CHECK_EQ(d.stats.frag_evicted, 1000 - 8);
+	vg_decoder_fini(&d);
+}
+
+/* Many datagrams under reassembly at once, completed out of order: each fragment finds its own. */
+static void
+test_frag_many(void)
+{
+	enum { N = 3000 };
+	struct vg_decode_cfg cfg = {.frag_slots = N};
+	struct vg_decoder d;
+	struct vg_pkt pkt;
+	uint8_t zero[16] = {0};
+
+	CHECK_EQ(vg_decoder_init(&d, &cfg), 0);
+	for (uint32_t i = 0; i < N; i++) {
+		uint8_t udp[16] = {(uint8_t)(i >> 8), (uint8_t)i, 0x20, 0x00, 0, 32, 0, 0};
+
+		CHECK_EQ(decode_frag(&d, (uint8_t)(i % 7), (uint16_t)i, 0, true, SEC, udp, &pkt),
+			VG_DECODE_HELD);
+	}
+	CHECK_EQ(d.stats.frag_active, N);
+	int good = 0;
+
+	for (uint32_t k = 0; k < N; k++) {
+		uint32_t i = (k * 7919u) % N; /* a permutation of 0..N-1 */
+
+		if (decode_frag(&d, (uint8_t)(i % 7), (uint16_t)i, 2, false, 2 * SEC, zero, &pkt) ==
+				VG_DECODE_IP &&
+			pkt.sport == (uint16_t)i)
+			good++;
+	}
+	CHECK_EQ(good, N);
+	CHECK_EQ(d.stats.reassembled, N);
+	CHECK_EQ(d.stats.frag_active, 0);
+	CHECK_EQ(d.stats.frag_evicted, 0);
+	vg_decoder_fini(&d);
+}
+
 int
 main(void)
 {
+	test_frag_flood();
+	test_frag_many();
 	test_tunnel_max_depth();
 	test_fddi();
 	printf("decode_zeek: %u checks, %u failed\n", n_checks, n_failed);

@@ -4,20 +4,30 @@
  *
  * A fixed number of slots, each with a 64 KiB buffer, is allocated once; a
  * datagram that is not complete within the timeout, or that loses its slot to
- * a newer one when all are busy, is dropped and counted. The received byte
- * ranges of a slot are kept merged, so completion is one comparison.
+ * a newer one when all are busy, is dropped and counted (frag_timeouts,
+ * frag_evicted). The received byte ranges of a slot are kept merged, so
+ * completion is one comparison.
+ *
+ * Every fragment costs O(1) whatever the number of slots: a slot is found
+ * through a hash table (chained, keyed with the process's hash key so that
+ * nobody can aim fragments at one chain), and busy slots sit on a list in the
+ * order they were opened, so the ones to time out and the one to evict are
+ * at its head. A flood of fragments that never complete therefore costs a
+ * lookup, an insert and at most one eviction per fragment.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "vg_decode.h"
 #include "vg_decode_private.h"
+#include "vg_hash.h"
 
 #define FRAG_MAX_DGRAM       65535u
 #define FRAG_MAX_HDR         (40u + 256u)
 #define FRAG_MAX_RANGES      32
 #define FRAG_DEFAULT_SLOTS   128
 #define FRAG_DEFAULT_TIMEOUT (30ULL * VG_NS_PER_SEC)
+#define FRAG_NIL             UINT32_MAX
 
 struct frag_range {
 	uint32_t lo, hi; /* [lo, hi) of the payload received */
@@ -29,6 +39,9 @@ struct frag_slot {
 	uint8_t nranges;
 	uint32_t hdr_len;
 	uint32_t total; /* payload length once the last fragment is seen, else 0 */
+	uint32_t bucket;
+	uint32_t hnext;              /* hash chain; free list when unused */
+	uint32_t age_prev, age_next; /* busy slots, oldest first */
 	uint64_t first_ns;
 	struct frag_range ranges[FRAG_MAX_RANGES];
 	uint8_t *buf; /* header then payload */
@@ -38,8 +51,12 @@ struct frag_slot {
 
 struct vg_frag_table {
 	uint32_t nslots;
+	uint32_t mask; /* buckets - 1 */
 	uint64_t timeout_ns;
 	struct frag_slot *slots;
+	uint32_t *buckets;
+	uint32_t free_head;
+	uint32_t age_head, age_tail;
 	uint8_t *mem;
 	uint8_t *out[FRAG_OUT_BUFS];
 	uint32_t out_next;
@@ -49,23 +66,38 @@ struct vg_frag_table *
 vg_frag_table_create(uint32_t slots, uint64_t timeout_ns)
 {
 	struct vg_frag_table *t;
+	uint32_t nb = 1;
 
 	if (slots == 0)
 		slots = FRAG_DEFAULT_SLOTS;
+	if (slots > (1u << 20)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	while (nb < 2 * slots)
+		nb <<= 1;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
 	t->nslots = slots;
+	t->mask = nb - 1;
 	t->timeout_ns = timeout_ns ? timeout_ns : FRAG_DEFAULT_TIMEOUT;
 	t->slots = calloc(slots, sizeof(*t->slots));
+	t->buckets = malloc(nb * sizeof(*t->buckets));
 	t->mem = malloc((size_t)(slots + FRAG_OUT_BUFS) * (FRAG_MAX_HDR + FRAG_MAX_DGRAM));
-	if (t->slots == NULL || t->mem == NULL) {
+	if (t->slots == NULL || t->buckets == NULL || t->mem == NULL) {
 		vg_frag_table_free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
-	for (uint32_t i = 0; i < slots; i++)
+	for (uint32_t i = 0; i < nb; i++)
+		t->buckets[i] = FRAG_NIL;
+	for (uint32_t i = 0; i < slots; i++) {
 		t->slots[i].buf = t->mem + (size_t)i * (FRAG_MAX_HDR + FRAG_MAX_DGRAM);
+		t->slots[i].hnext = i + 1 < slots ? i + 1 : FRAG_NIL;
+	}
+	t->free_head = 0;
+	t->age_head = t->age_tail = FRAG_NIL;
 	for (uint32_t i = 0; i < FRAG_OUT_BUFS; i++)
 		t->out[i] = t->mem + (size_t)(slots + i) * (FRAG_MAX_HDR + FRAG_MAX_DGRAM);
 	return t;
@@ -77,6 +109,7 @@ vg_frag_table_free(struct vg_frag_table *t)
 	if (t == NULL)
 		return;
 	free(t->slots);
+	free(t->buckets);
 	free(t->mem);
 	free(t);
 }
@@ -88,41 +121,89 @@ key_eq(const struct vg_frag_key *a, const struct vg_frag_key *b)
 		vg_addr_cmp(&a->src, &b->src) == 0 && vg_addr_cmp(&a->dst, &b->dst) == 0;
 }
 
+static uint32_t
+key_bucket(const struct vg_frag_table *t, const struct vg_frag_key *k)
+{
+	uint64_t h = vg_hash_flow(
+		&k->src, 0, &k->dst, 0, k->proto, ((uint64_t)k->version << 32) | k->id, true);
+
+	return (uint32_t)(h ^ (h >> 32)) & t->mask;
+}
+
+/* Takes slot i off its hash chain and the age list and frees it. */
+static void
+slot_release(struct vg_decoder *d, struct vg_frag_table *t, uint32_t i)
+{
+	struct frag_slot *s = &t->slots[i];
+	uint32_t *pp = &t->buckets[s->bucket];
+
+	while (*pp != i)
+		pp = &t->slots[*pp].hnext;
+	*pp = s->hnext;
+	if (s->age_prev != FRAG_NIL)
+		t->slots[s->age_prev].age_next = s->age_next;
+	else
+		t->age_head = s->age_next;
+	if (s->age_next != FRAG_NIL)
+		t->slots[s->age_next].age_prev = s->age_prev;
+	else
+		t->age_tail = s->age_prev;
+	s->used = 0;
+	s->hnext = t->free_head;
+	t->free_head = i;
+	d->stats.frag_active--;
+}
+
+static bool
+slot_expired(const struct vg_frag_table *t, const struct frag_slot *s, uint64_t now)
+{
+	return now - s->first_ns > t->timeout_ns && now >= s->first_ns;
+}
+
 static struct frag_slot *
 slot_find(
 	struct vg_decoder *d, struct vg_frag_table *t, const struct vg_frag_key *key, uint64_t now)
 {
-	struct frag_slot *free_slot = NULL, *oldest = NULL;
+	uint32_t b = key_bucket(t, key);
 
-	for (uint32_t i = 0; i < t->nslots; i++) {
-		struct frag_slot *s = &t->slots[i];
-
-		if (s->used && now - s->first_ns > t->timeout_ns && now >= s->first_ns) {
-			s->used = 0; /* timed out: the datagram is lost */
-			d->stats.weird[VG_WEIRD_FRAG_TABLE_FULL]++;
-		}
-		if (!s->used) {
-			if (free_slot == NULL)
-				free_slot = s;
-			continue;
-		}
-		if (key_eq(&s->key, key))
-			return s;
-		if (oldest == NULL || s->first_ns < oldest->first_ns)
-			oldest = s;
-	}
-	if (free_slot == NULL) {
-		free_slot = oldest;
+	/* Datagrams past the timeout are lost; they are the oldest, at the head. */
+	while (t->age_head != FRAG_NIL && slot_expired(t, &t->slots[t->age_head], now)) {
+		slot_release(d, t, t->age_head);
+		d->stats.frag_timeouts++;
 		d->stats.weird[VG_WEIRD_FRAG_TABLE_FULL]++;
 	}
-	memset(free_slot->ranges, 0, sizeof(free_slot->ranges));
-	free_slot->key = *key;
-	free_slot->used = 1;
-	free_slot->nranges = 0;
-	free_slot->hdr_len = 0;
-	free_slot->total = 0;
-	free_slot->first_ns = now;
-	return free_slot;
+	for (uint32_t i = t->buckets[b]; i != FRAG_NIL; i = t->slots[i].hnext)
+		if (key_eq(&t->slots[i].key, key))
+			return &t->slots[i];
+	if (t->free_head == FRAG_NIL) {
+		/* All busy: the oldest datagram gives way. */
+		slot_release(d, t, t->age_head);
+		d->stats.frag_evicted++;
+		d->stats.weird[VG_WEIRD_FRAG_TABLE_FULL]++;
+	}
+	uint32_t i = t->free_head;
+	struct frag_slot *s = &t->slots[i];
+
+	t->free_head = s->hnext;
+	s->hnext = t->buckets[b];
+	t->buckets[b] = i;
+	s->bucket = b;
+	s->age_next = FRAG_NIL;
+	s->age_prev = t->age_tail;
+	if (t->age_tail != FRAG_NIL)
+		t->slots[t->age_tail].age_next = i;
+	else
+		t->age_head = i;
+	t->age_tail = i;
+	s->key = *key;
+	s->used = 1;
+	s->nranges = 0;
+	s->hdr_len = 0;
+	s->total = 0;
+	s->first_ns = now;
+	d->stats.frag_opened++;
+	d->stats.frag_active++;
+	return s;
 }
 
 /* Adds [lo, hi) to the merged range list; false when the list is full. */
@@ -197,7 +278,7 @@ vg_frag_add(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_frag_key *
 	}
 	if (s->hdr_len != hdr_len) {
 		vg_pkt_weird(d, pkt, VG_WEIRD_FRAG_INCONSISTENCY, VG_WEIRD_SCOPE_FLOW, NULL);
-		s->used = 0;
+		slot_release(d, t, (uint32_t)(s - t->slots));
 		return NULL;
 	}
 	if (!more) {
@@ -206,7 +287,7 @@ vg_frag_add(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_frag_key *
 		if (s->total != 0 && s->total != total) {
 			vg_pkt_weird(
 				d, pkt, VG_WEIRD_FRAG_INCONSISTENCY, VG_WEIRD_SCOPE_FLOW, NULL);
-			s->used = 0;
+			slot_release(d, t, (uint32_t)(s - t->slots));
 			return NULL;
 		}
 		s->total = total;
@@ -219,7 +300,7 @@ vg_frag_add(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_frag_key *
 		memcpy(s->buf + s->hdr_len + off, data, data_len);
 		if (!range_add(s, off, off + data_len)) {
 			vg_pkt_weird(d, pkt, VG_WEIRD_FRAG_TABLE_FULL, VG_WEIRD_SCOPE_FLOW, NULL);
-			s->used = 0;
+			slot_release(d, t, (uint32_t)(s - t->slots));
 			return NULL;
 		}
 	}
@@ -234,7 +315,6 @@ vg_frag_add(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_frag_key *
 		s->buf[6] = 0;
 		s->buf[7] = 0;
 	}
-	s->used = 0;
 	*out_len = dlen;
 	/*
 	 * The datagram is handed out from one of a few rotating buffers, not from
@@ -244,5 +324,6 @@ vg_frag_add(struct vg_decoder *d, struct vg_pkt *pkt, const struct vg_frag_key *
 	uint8_t *out = t->out[t->out_next++ % FRAG_OUT_BUFS];
 
 	memcpy(out, s->buf, dlen);
+	slot_release(d, t, (uint32_t)(s - t->slots));
 	return out;
 }
