@@ -190,6 +190,7 @@ struct vg_http {
 	uint32_t unanswered; /* unanswered_requests' size */
 	uint64_t head_bits;  /* bit i: the i-th unanswered (from the front) was HEAD */
 	uint32_t file_seq;
+	uint64_t orig_bytes; /* bytes the client sent (Zeek's DPD buffer holds 1024) */
 	uint16_t reply_code;
 	uint8_t keep_alive;
 	uint8_t connection_close;
@@ -198,7 +199,8 @@ struct vg_http {
 	uint8_t upgraded;
 	uint8_t upgrade_connection;
 	uint8_t upgrade_protocol;
-	uint8_t violated;
+	uint8_t confirmed; /* this analyzer confirmed the protocol */
+	uint8_t dpd_again; /* a bad first request: Zeek's DPD would start HTTP anew */
 };
 
 /* Counters (this worker). */

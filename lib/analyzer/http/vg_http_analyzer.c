@@ -78,7 +78,11 @@ http_init(void *st, struct vg_an_ctx *cx)
 static void
 http_stream(void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, uint32_t len)
 {
-	vg_http_deliver(st, cx, is_orig, data, len);
+	struct vg_http *h = st;
+
+	if (is_orig)
+		h->orig_bytes += len;
+	vg_http_deliver(h, cx, is_orig, data, len);
 }
 
 static void

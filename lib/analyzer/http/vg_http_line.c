@@ -132,7 +132,7 @@ line_once(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_http_
 static bool
 stopped(const struct vg_http *h, const struct vg_http_dir *d)
 {
-	return d->skip || h->tunnel || h->upgraded || h->violated;
+	return d->skip || h->tunnel || h->upgraded;
 }
 
 /*

@@ -82,6 +82,13 @@ expect_reply_body(const struct vg_http *h)
 	return VG_BODY_EXPECTED;
 }
 
+static void
+confirm(struct vg_http *h, struct vg_an_ctx *cx)
+{
+	h->confirmed = 1;
+	vg_an_confirm(cx);
+}
+
 /* ---- messages ---- */
 
 static void
@@ -175,6 +182,11 @@ vg_http_made(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, bool interru
 	h->upgrade_connection = 0;
 	h->upgrade_protocol = 0;
 	d->state = interrupted || h->upgraded ? VG_HTTP_EXPECT_NOTHING : VG_HTTP_EXPECT_LINE;
+	if (h->dpd_again) {
+		/* the second analyzer's violation on the same request line */
+		h->dpd_again = 0;
+		vg_an_violate(cx, "not a http request line");
+	}
 }
 
 /* ---- headers ---- */
@@ -679,6 +691,18 @@ request(struct vg_http *h, struct vg_an_ctx *cx, const char *line, uint32_t len)
 			return; /* crud_trailing_HTTP_request: an event only */
 		if (len == 0) {
 			vg_an_weird(cx, "empty_http_request", NULL);
+		} else if (!h->confirmed && h->num_replies == 0 && h->orig_bytes <= 1024) {
+			/*
+			 * Zeek removes the analyzer here; when the server then
+			 * answers "HTTP/" and a digit, http/dpd.sig's reverse
+			 * signature starts a new HTTP analyzer on the buffered
+			 * stream, which fails on the same line and parses the
+			 * reply (zeek/zeek issue 4422; not once the client sent
+			 * more than dpd_buffer_size, 1024 bytes). The reply is
+			 * parsed here, then the analyzer leaves.
+			 */
+			h->dpd_again = 1;
+			d->state = VG_HTTP_EXPECT_NOTHING;
 		} else {
 			vg_an_violate(cx, "not a http request line");
 			d->state = VG_HTTP_EXPECT_NOTHING;
@@ -693,7 +717,7 @@ request(struct vg_http *h, struct vg_an_ctx *cx, const char *line, uint32_t len)
 	d->state = VG_HTTP_EXPECT_MESSAGE;
 	d->ongoing = 1;
 	unanswered_push(h, method_prefix_of(rq.method, rq.mlen, "HEAD"));
-	vg_an_confirm(cx);
+	confirm(h, cx);
 	if (method_prefix_of(rq.method, rq.mlen, "CONNECT"))
 		h->connect_request = 1;
 	vg_http_ev_request(h, cx, rq.method, rq.mlen, uri, ulen);
@@ -765,7 +789,7 @@ reply(struct vg_http *h, struct vg_an_ctx *cx, const char *line, uint32_t len)
 	++h->num_replies;
 	vg_http_stats.replies++;
 	if (h->unanswered > 0)
-		vg_an_confirm(cx);
+		confirm(h, cx);
 	d->state = VG_HTTP_EXPECT_MESSAGE;
 	d->ongoing = 1;
 	if (reason)
@@ -832,7 +856,7 @@ vg_http_http09(struct vg_http *h, struct vg_an_ctx *cx, const uint8_t *p, uint32
 	if (!d->had_msg) {
 		set_version(h, cx, d, 0, 9);
 		if (h->unanswered > 0) {
-			vg_an_confirm(cx);
+			confirm(h, cx);
 			unanswered_pop(h);
 		}
 		h->connection_close = 1;

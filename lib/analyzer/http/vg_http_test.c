@@ -280,10 +280,37 @@ test_probe(void)
 static void
 test_violation(void)
 {
-	const char req[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 binary\r\n";
-	char *o = run(req, sizeof(req) - 1, "", 0, 0);
+	/* A bad first line, then an HTTP reply: Zeek's DPD starts HTTP anew */
+	const char bad[] = "\x16\x03\x01\x02\x00 binary\r\n";
+	const char ok[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\n\r\nno\n";
+	char *o = run(bad, sizeof(bad) - 1, ok, sizeof(ok) - 1, 0);
+	CHECK_EQ(cx.violations, 1); /* after the reply */
+	CHECK_EQ(cx.confirms, 0);
+	CHECK(strstr(o, "\t1\t-\t-\t-\t-\t1.1\t-\t-\t0\t3\t400\tBad Request\t") != NULL);
+	free(o);
+
+	/* ... but not when the reply is not HTTP */
+	o = run(bad, sizeof(bad) - 1, "SSH-2.0-x\r\n", 11, 0);
 	CHECK_EQ(cx.violations, 1);
 	CHECK_EQ(count_lines(o, "http\t"), 0);
+	free(o);
+
+	/* ... nor when the client sent more than Zeek's DPD buffer first */
+	static char big[1100];
+	memset(big, 'x', sizeof(big));
+	big[0] = '\x01';
+	big[sizeof(big) - 2] = '\r';
+	big[sizeof(big) - 1] = '\n';
+	o = run(big, sizeof(big), ok, sizeof(ok) - 1, 0);
+	CHECK(cx.violations >= 1);
+	free(o);
+
+	/* cruft after a confirmed request: a violation at once */
+	const char req[] = "GET / HTTP/1.1\r\nHost: h\r\n\r\n\x01\x02cruft\r\n";
+	const char rsp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	o = run(req, sizeof(req) - 1, rsp, sizeof(rsp) - 1, 0);
+	CHECK_EQ(cx.violations, 1);
+	CHECK_EQ(count_lines(o, "http\t"), 1);
 	free(o);
 }
 
