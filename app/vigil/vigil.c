@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vg_files.h"
+#include "vg_http.h"
 #include "vg_logfmt.h"
 #include "vg_logring.h"
 #include "vg_options.h"
@@ -134,6 +136,17 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 		"\n",
 		a->attached, a->probe_attached, a->confirmed, a->violations, a->records,
 		a->conns_full + a->states_full + a->probes_full, a->stale);
+	struct vg_http_stats hs;
+	struct vg_files_stats fs;
+
+	vg_http_stats_get(&hs);
+	vg_files_stats_get(&fs);
+	fprintf(stderr,
+		"vigil: http requests %" PRIu64 " replies %" PRIu64 " lines-cut %" PRIu64
+		" strings-cut %" PRIu64 " pending-flushed %" PRIu64 " inflate-busy %" PRIu64
+		" files %" PRIu64 " files-logged %" PRIu64 " files-pool-full %" PRIu64 "\n",
+		hs.requests, hs.replies, hs.lines_cut, hs.strings_cut, hs.pending_flushed,
+		hs.inflate_busy, fs.begun, fs.logged, fs.pool_exhausted);
 	fprintf(stderr,
 		"vigil: reassembly evicted-bytes %" PRIu64 " depth-bytes %" PRIu64
 		" inconsistent %" PRIu64 " long-lists %" PRIu64 "\n",
