@@ -15,12 +15,14 @@
 #include "vg_files.h"
 #include "vg_http.h"
 #include "vg_ssh.h"
+#include "vg_tls.h"
 
 /* Analyzers, in registry order (NULL-terminated). */
 static const struct vg_analyzer *const registry[] = {
 	&vg_ssh_analyzer,
 	&vg_dhcp_analyzer,
 	&vg_http_analyzer,
+	&vg_tls_analyzer,
 	NULL,
 };
 

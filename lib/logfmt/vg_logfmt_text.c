@@ -243,6 +243,7 @@ vg_logfmt_tsv(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32_
 		case VG_FT_SET_STRING:
 		case VG_FT_SET_ENUM:
 		case VG_FT_VECTOR_STRING:
+		case VG_FT_VECTOR_ADDR:
 			if (v.v.set.n == 0) {
 				buf_str(out, "(empty)");
 				break;
@@ -396,6 +397,7 @@ vg_logfmt_json(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32
 		case VG_FT_SET_STRING:
 		case VG_FT_SET_ENUM:
 		case VG_FT_VECTOR_STRING:
+		case VG_FT_VECTOR_ADDR:
 			buf_ch(out, '[');
 			for (uint16_t k = 0; k < v.v.set.n; k++) {
 				const uint8_t *p;

@@ -280,6 +280,7 @@ vg_rec_read_next(struct vg_rec_reader *rd, struct vg_rec_value *val)
 	case VG_FT_SET_STRING:
 	case VG_FT_SET_ENUM:
 	case VG_FT_VECTOR_STRING:
+	case VG_FT_VECTOR_ADDR:
 		if ((p = take(rd, 2)) == NULL)
 			return -1;
 		val->v.set.n = (uint16_t)get_le(p, 2);

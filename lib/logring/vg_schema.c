@@ -204,6 +204,7 @@ vg_ftype_name(enum vg_ftype t)
 		[VG_FT_SET_STRING] = "set[string]",
 		[VG_FT_VECTOR_STRING] = "vector[string]",
 		[VG_FT_SET_ENUM] = "set[enum]",
+		[VG_FT_VECTOR_ADDR] = "vector[addr]",
 	};
 	if ((unsigned)t >= sizeof(names) / sizeof(names[0]))
 		return "string";

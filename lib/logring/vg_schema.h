@@ -28,6 +28,7 @@ enum vg_ftype {
 	VG_FT_SET_STRING,
 	VG_FT_VECTOR_STRING,
 	VG_FT_SET_ENUM, /* set[enum]: encoded and written as set[string] */
+	VG_FT_VECTOR_ADDR, /* stored as a vector of formatted addresses */
 };
 
 /* Optional column groups; bit positions in a feature mask. */

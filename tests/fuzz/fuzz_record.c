@@ -64,6 +64,7 @@ walk(const uint8_t *rec, uint32_t len)
 		case VG_FT_SET_STRING:
 		case VG_FT_SET_ENUM:
 		case VG_FT_VECTOR_STRING:
+		case VG_FT_VECTOR_ADDR:
 			for (uint16_t k = 0; k < v.v.set.n; k++) {
 				const uint8_t *p;
 				uint16_t l;

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The TLS analyzer (ssl.log, x509.log), after Zeek's SSL analyzer
+ * (src/analyzer/protocol/ssl) and scripts/base/protocols/ssl/main.zeek:
+ * the record layer of each direction, the handshake messages in the clear
+ * (hellos and their extensions, the server's key exchange, certificates),
+ * change-cipher-spec and alerts, until both directions are encrypted.
+ * Certificates are parsed with libcrypto (vg_tls_x509.c).
+ *
+ * Bounds: a handshake message is kept up to VG_TLS_HS_KEEP bytes (the rest
+ * is skipped, and what was kept is parsed), one certificate at a time up to
+ * VG_TLS_CERT_KEEP bytes (a larger one is counted in cert_chain_fps by its
+ * hash but not parsed), VG_TLS_MAX_CERTS fingerprints per side.
+ */
+#ifndef VG_TLS_H
+#define VG_TLS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vg_analyzer.h"
+
+#define VG_TLS_HS_KEEP    4096
+#define VG_TLS_CERT_KEEP  16384
+#define VG_TLS_MAX_CERTS  8
+#define VG_TLS_HISTORY    100 /* SSL::max_ssl_history_length */
+#define VG_TLS_SNI_MAX    256
+#define VG_TLS_ALPN_MAX   64
+#define VG_TLS_NAME_BUF   32
+#define VG_TLS_RECORD_MAX (16384 + 2048) /* TLSCiphertext limit */
+
+/* Where a handshake message's bytes go. */
+enum vg_tls_hs_mode {
+	VG_HS_HEADER, /* reading the 4-byte type and length */
+	VG_HS_BODY,   /* a message kept in hs_buf */
+	VG_HS_CERTS,  /* a Certificate message, streamed one certificate at a time */
+};
+
+struct vg_tls_dir {
+	uint8_t rec_hdr[5];
+	uint8_t rec_hdr_have;
+	uint8_t rec_type;
+	uint8_t rec_first[4]; /* the first bytes of a non-handshake record */
+	uint8_t rec_first_have;
+	bool encrypted; /* after its ChangeCipherSpec (or TLS 1.3's ServerHello) */
+	uint32_t rec_left;
+	/* handshake assembly */
+	uint8_t hs_mode;
+	uint8_t hs_hdr[4];
+	uint8_t hs_hdr_have;
+	uint8_t hs_type;
+	uint32_t hs_left; /* bytes of the message still to come */
+	uint32_t hs_have; /* bytes of it in hs_buf */
+	/* certificate streaming */
+	uint8_t c_len[3];
+	uint8_t c_len_have;
+	bool c_list_read; /* the chain's 3-byte length was read */
+	uint32_t c_left;  /* bytes of the current certificate still to come */
+	uint32_t c_have;
+	uint8_t ncerts;
+	uint8_t fps[VG_TLS_MAX_CERTS][32]; /* SHA-256 of each certificate */
+	uint8_t hs_buf[VG_TLS_HS_KEEP];
+};
+
+struct vg_tls {
+	struct vg_tls_dir dir[2]; /* [0] orig, [1] resp */
+	uint64_t ts;
+	bool session, logged, established, resumed, had_gap, client_seen, flipped;
+	bool has_version, has_cipher, has_curve, has_alert, hrr_seen, certs_seen;
+	bool client_ticket_empty_session_seen, client_key_exchange_seen, client_psk_seen;
+	int8_t sni_matches; /* -1 unknown */
+	uint16_t version, cipher, curve;
+	uint8_t last_alert;
+	uint8_t session_id_len;
+	uint8_t session_id[32];
+	uint16_t history_len;
+	char history[VG_TLS_HISTORY + 1];
+	char sni[VG_TLS_SNI_MAX];
+	char alpn[VG_TLS_ALPN_MAX];
+	uint8_t cert_owner; /* 1 + the direction streaming into cert_buf, 0 none */
+	uint8_t cert_buf[VG_TLS_CERT_KEEP];
+};
+
+extern const struct vg_analyzer vg_tls_analyzer;
+
+/* vg_tls_names.c (buf: at least VG_TLS_NAME_BUF bytes, used for unknown numbers) */
+const char *vg_tls_version_name(uint16_t v, char *buf);
+const char *vg_tls_cipher_name(uint16_t v, char *buf);
+const char *vg_tls_group_name(uint16_t v, char *buf);
+const char *vg_tls_alert_name(uint8_t v, char *buf);
+
+/* vg_tls_record.c: a direction's bytes in order. */
+void vg_tls_feed(
+	struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, uint32_t len);
+
+/* vg_tls_hello.c: a whole handshake message (as much as was kept). */
+void vg_tls_handshake(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint8_t type,
+	const uint8_t *body, uint32_t len);
+
+/* vg_tls_x509.c: one certificate of a chain; writes x509.log. */
+void vg_tls_certificate(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint32_t index,
+	const uint8_t *der, uint32_t len, bool complete);
+extern uint16_t vg_x509_log_id;
+extern const struct vg_schema vg_x509_schema;
+
+/* vg_tls_analyzer.c */
+void vg_tls_set_session(struct vg_tls *t, struct vg_an_ctx *cx);
+void vg_tls_history(struct vg_tls *t, bool is_client, char letter);
+void vg_tls_established(struct vg_tls *t, struct vg_an_ctx *cx);
+
+#endif /* VG_TLS_H */

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The TLS record layer of one direction (RFC 5246 6.2, RFC 8446 5):
+ * 5-byte headers, then the body. Handshake bodies are cut into handshake
+ * messages, which may span records; Certificate messages are streamed one
+ * certificate at a time. Once a direction is encrypted its records are only
+ * counted as ciphertext.
+ */
+#include <string.h>
+
+#include "vg_tls.h"
+
+#define CT_CCS         20
+#define CT_ALERT       21
+#define CT_HANDSHAKE   22
+#define CT_APPDATA     23
+#define CT_HEARTBEAT   24
+#define HS_CERTIFICATE 11
+
+static uint32_t
+be24(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+static uint32_t
+min32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+/* main.zeek's is_client: the side that sent the ClientHello. */
+static bool
+client_side(const struct vg_tls *t, bool is_orig)
+{
+	return t->flipped ? !is_orig : is_orig;
+}
+
+/* ---- certificates, streamed ---- */
+
+static void
+cert_done(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, struct vg_tls_dir *d)
+{
+	uint32_t idx = d->ncerts;
+	bool kept = t->cert_owner == 1u + !is_orig && d->c_have <= VG_TLS_CERT_KEEP;
+
+	if (kept)
+		vg_tls_certificate(t, cx, is_orig, idx, t->cert_buf, d->c_have, true);
+	if (t->cert_owner == 1u + !is_orig)
+		t->cert_owner = 0;
+	if (d->ncerts < 255)
+		d->ncerts++;
+}
+
+/* Bytes of a Certificate message: chain length, then (length, DER) pairs. */
+static uint32_t
+feed_certs(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, struct vg_tls_dir *d,
+	const uint8_t *p, uint32_t len)
+{
+	uint32_t used = 0;
+
+	while (used < len) {
+		if (d->c_left == 0) {
+			uint32_t n = min32(3u - d->c_len_have, len - used);
+
+			memcpy(d->c_len + d->c_len_have, p + used, n);
+			d->c_len_have = (uint8_t)(d->c_len_have + n);
+			used += n;
+			if (d->c_len_have < 3)
+				break;
+			d->c_len_have = 0;
+			if (!d->c_list_read) {
+				d->c_list_read = true; /* the chain's total length */
+				continue;
+			}
+			d->c_left = be24(d->c_len);
+			d->c_have = 0;
+			if (d->c_left == 0)
+				continue;
+			if (t->cert_owner == 0)
+				t->cert_owner = (uint8_t)(1u + !is_orig);
+			continue;
+		}
+		uint32_t n = min32(d->c_left, len - used);
+
+		if (t->cert_owner == 1u + !is_orig && d->c_have < VG_TLS_CERT_KEEP)
+			memcpy(t->cert_buf + d->c_have, p + used,
+				min32(n, VG_TLS_CERT_KEEP - d->c_have));
+		d->c_have += n;
+		d->c_left -= n;
+		used += n;
+		if (d->c_left == 0)
+			cert_done(t, cx, is_orig, d);
+	}
+	return used;
+}
+
+/* ---- handshake messages ---- */
+
+static void
+hs_message_done(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, struct vg_tls_dir *d)
+{
+	if (d->hs_type == HS_CERTIFICATE) {
+		vg_tls_handshake(t, cx, is_orig, d->hs_type, NULL, 0);
+		d->c_list_read = false;
+		d->c_len_have = 0;
+		d->c_left = 0;
+	} else {
+		vg_tls_handshake(t, cx, is_orig, d->hs_type, d->hs_buf, d->hs_have);
+	}
+	d->hs_mode = VG_HS_HEADER;
+	d->hs_hdr_have = 0;
+}
+
+static void
+feed_handshake(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, const uint8_t *p, uint32_t len)
+{
+	struct vg_tls_dir *d = &t->dir[!is_orig];
+	uint32_t used = 0;
+
+	while (used < len && !t->had_gap) {
+		if (d->hs_mode == VG_HS_HEADER) {
+			uint32_t n = min32(4u - d->hs_hdr_have, len - used);
+
+			memcpy(d->hs_hdr + d->hs_hdr_have, p + used, n);
+			d->hs_hdr_have = (uint8_t)(d->hs_hdr_have + n);
+			used += n;
+			if (d->hs_hdr_have < 4)
+				return;
+			d->hs_type = d->hs_hdr[0];
+			d->hs_left = be24(d->hs_hdr + 1);
+			d->hs_have = 0;
+			d->hs_mode = d->hs_type == HS_CERTIFICATE ? VG_HS_CERTS : VG_HS_BODY;
+			if (d->hs_left == 0)
+				hs_message_done(t, cx, is_orig, d);
+			continue;
+		}
+		uint32_t n = min32(d->hs_left, len - used);
+
+		if (d->hs_mode == VG_HS_CERTS) {
+			feed_certs(t, cx, is_orig, d, p + used, n);
+		} else if (d->hs_have < VG_TLS_HS_KEEP) {
+			uint32_t keep = min32(n, VG_TLS_HS_KEEP - d->hs_have);
+
+			memcpy(d->hs_buf + d->hs_have, p + used, keep);
+			d->hs_have += keep;
+		}
+		d->hs_left -= n;
+		used += n;
+		if (d->hs_left == 0)
+			hs_message_done(t, cx, is_orig, d);
+	}
+}
+
+/* ---- records ---- */
+
+/* A record of ciphertext (an encrypted direction, or application data). */
+static void
+ciphertext(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig)
+{
+	struct vg_tls_dir *d = &t->dir[!is_orig];
+
+	/* TLS 1.3: the client's first encrypted record ends its clear part
+	 * even without a compatibility ChangeCipherSpec. */
+	if (!d->encrypted && t->has_version && t->version == 0x0304 && client_side(t, is_orig))
+		d->encrypted = true;
+	if (t->dir[0].encrypted && t->dir[1].encrypted && !t->established)
+		vg_tls_established(t, cx);
+}
+
+/* The small records, once their first bytes are in. */
+static void
+record_small(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, struct vg_tls_dir *d)
+{
+	bool is_client = client_side(t, is_orig);
+
+	switch (d->rec_type) {
+	case CT_CCS:
+		vg_tls_set_session(t, cx);
+		vg_tls_history(t, is_client, 'i');
+		/* main.zeek: a ticket with an empty session id and no key exchange. */
+		if (is_client && t->client_ticket_empty_session_seen &&
+			!t->client_key_exchange_seen)
+			t->resumed = true;
+		d->encrypted = true;
+		break;
+	case CT_ALERT:
+		if (d->rec_first_have < 2)
+			break;
+		vg_tls_set_session(t, cx);
+		vg_tls_history(t, is_client, 'l');
+		t->has_alert = true;
+		t->last_alert = d->rec_first[1];
+		break;
+	case CT_HEARTBEAT:
+		vg_tls_set_session(t, cx);
+		vg_tls_history(t, is_client, 'b');
+		break;
+	default:
+		break;
+	}
+}
+
+static bool
+record_header(struct vg_tls *t, struct vg_an_ctx *cx, struct vg_tls_dir *d)
+{
+	uint8_t type = d->rec_hdr[0];
+	uint16_t len = (uint16_t)(d->rec_hdr[3] << 8 | d->rec_hdr[4]);
+
+	if (type < CT_CCS || type > CT_HEARTBEAT || d->rec_hdr[1] > 0x03 ||
+		len > VG_TLS_RECORD_MAX) {
+		/* Not a TLS record (SSLv2 framing is not parsed): stop here. */
+		vg_an_violate(cx, "invalid TLS record");
+		t->had_gap = true;
+		return false;
+	}
+	d->rec_type = type;
+	d->rec_left = len;
+	d->rec_first_have = 0;
+	return true;
+}
+
+static uint32_t
+feed_record_body(
+	struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, const uint8_t *p, uint32_t len)
+{
+	struct vg_tls_dir *d = &t->dir[!is_orig];
+	uint32_t n = min32(d->rec_left, len);
+
+	if (d->encrypted || d->rec_type == CT_APPDATA) {
+		/* Only the record's end matters. */
+	} else if (d->rec_type == CT_HANDSHAKE) {
+		feed_handshake(t, cx, is_orig, p, n);
+	} else if (d->rec_first_have < sizeof(d->rec_first)) {
+		uint32_t k = min32(n, (uint32_t)sizeof(d->rec_first) - d->rec_first_have);
+
+		memcpy(d->rec_first + d->rec_first_have, p, k);
+		d->rec_first_have = (uint8_t)(d->rec_first_have + k);
+	}
+	d->rec_left -= n;
+	if (d->rec_left == 0) {
+		d->rec_hdr_have = 0;
+		if (d->encrypted || d->rec_type == CT_APPDATA)
+			ciphertext(t, cx, is_orig);
+		else if (d->rec_type != CT_HANDSHAKE)
+			record_small(t, cx, is_orig, d);
+	}
+	return n;
+}
+
+void
+vg_tls_feed(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, uint32_t len)
+{
+	struct vg_tls_dir *d = &t->dir[!is_orig];
+	uint32_t off = 0;
+
+	while (off < len && !t->had_gap) {
+		if (d->rec_hdr_have < 5) {
+			uint32_t n = min32(5u - d->rec_hdr_have, len - off);
+
+			memcpy(d->rec_hdr + d->rec_hdr_have, data + off, n);
+			d->rec_hdr_have = (uint8_t)(d->rec_hdr_have + n);
+			off += n;
+			if (d->rec_hdr_have < 5 || !record_header(t, cx, d))
+				continue;
+			if (d->rec_left == 0) {
+				d->rec_hdr_have = 0;
+				continue;
+			}
+			continue;
+		}
+		off += feed_record_body(t, cx, is_orig, data + off, len - off);
+	}
+}
