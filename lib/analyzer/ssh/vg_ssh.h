@@ -24,7 +24,7 @@
 #define VG_SSH_PKT_MAX   262144 /* a longer SSH-2 packet length is a protocol violation */
 #define VG_SSH_NAME_MAX  160    /* a negotiated algorithm as logged */
 #define VG_SSH_FP_MAX    64     /* "SHA256:" + base64 */
-#define VG_SSH_PRE_LINES 32     /* lines before the banner that are skipped (RFC 4253 4.2) */
+#define VG_SSH_PRE_BYTES 65536  /* bytes of other lines before the banner (RFC 4253 4.2) */
 
 /* Where a direction is (ssh-protocol.pac's states). */
 enum vg_ssh_state {
@@ -55,12 +55,13 @@ enum vg_ssh_kex {
 struct vg_ssh_dir {
 	uint8_t state; /* enum vg_ssh_state */
 	uint8_t ver;   /* enum vg_ssh_ver, from this side's banner */
-	uint8_t pre_lines;
+
 	uint8_t hdr_have; /* bytes of the 4-byte length word read */
 	uint8_t hdr[4];
 	uint32_t need; /* bytes of the current packet still to come */
 	uint32_t have; /* bytes of it kept in pkt */
 	uint32_t line_len;
+	uint32_t pre_bytes; /* other lines before the banner */
 	uint8_t pkt[VG_SSH_PKT_KEEP];
 };
 

@@ -27,6 +27,7 @@ line_done(struct vg_ssh *s, struct vg_an_ctx *cx, bool is_orig)
 	struct vg_ssh_dir *d = &s->dir[!is_orig];
 	uint32_t n = d->line_len > VG_SSH_PKT_KEEP ? VG_SSH_PKT_KEEP : d->line_len;
 	const char *line = (const char *)d->pkt;
+	uint32_t total = d->line_len;
 
 	d->line_len = 0;
 	if (n > 0 && line[n - 1] == '\r')
@@ -37,7 +38,8 @@ line_done(struct vg_ssh *s, struct vg_an_ctx *cx, bool is_orig)
 		return;
 	}
 	/* RFC 4253 4.2: a server may send other lines before its version. */
-	if (++d->pre_lines > VG_SSH_PRE_LINES) {
+	d->pre_bytes += total + 1;
+	if (d->pre_bytes > VG_SSH_PRE_BYTES) {
 		vg_an_weird(cx, "malformed_ssh_identification", NULL);
 		vg_an_violate(cx, "no SSH identification");
 	}

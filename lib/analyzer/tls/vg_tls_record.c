@@ -220,6 +220,17 @@ record_header(struct vg_tls *t, struct vg_an_ctx *cx, struct vg_tls_dir *d)
 	return true;
 }
 
+/*
+ * A record whose contents are not read: application data, and anything
+ * an encrypted direction sends but a ChangeCipherSpec, which TLS 1.3 peers
+ * send in the clear for middleboxes (RFC 8446 D.4).
+ */
+static bool
+is_ciphertext(const struct vg_tls_dir *d)
+{
+	return d->rec_type == CT_APPDATA || (d->encrypted && d->rec_type != CT_CCS);
+}
+
 static uint32_t
 feed_record_body(
 	struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, const uint8_t *p, uint32_t len)
@@ -227,7 +238,7 @@ feed_record_body(
 	struct vg_tls_dir *d = &t->dir[!is_orig];
 	uint32_t n = min32(d->rec_left, len);
 
-	if (d->encrypted || d->rec_type == CT_APPDATA) {
+	if (is_ciphertext(d)) {
 		/* Only the record's end matters. */
 	} else if (d->rec_type == CT_HANDSHAKE) {
 		feed_handshake(t, cx, is_orig, p, n);
@@ -240,7 +251,7 @@ feed_record_body(
 	d->rec_left -= n;
 	if (d->rec_left == 0) {
 		d->rec_hdr_have = 0;
-		if (d->encrypted || d->rec_type == CT_APPDATA)
+		if (is_ciphertext(d))
 			ciphertext(t, cx, is_orig);
 		else if (d->rec_type != CT_HANDSHAKE)
 			record_small(t, cx, is_orig, d);

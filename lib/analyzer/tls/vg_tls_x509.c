@@ -15,6 +15,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -175,11 +176,58 @@ rec_serial(struct vg_rec *r, const ASN1_INTEGER *serial, BIO *b)
 	vg_rec_cstr(r, s);
 }
 
+/*
+ * ML-DSA (FIPS 204) keys, which this libcrypto cannot load: Zeek (on a
+ * libcrypto that can) names them by their algorithm and gives the public
+ * key's size in bits.
+ */
+static const char *const ml_dsa[][2] = {
+	{"2.16.840.1.101.3.4.3.17", "ML-DSA-44"},
+	{"2.16.840.1.101.3.4.3.18", "ML-DSA-65"},
+	{"2.16.840.1.101.3.4.3.19", "ML-DSA-87"},
+};
+static pthread_once_t oids_once = PTHREAD_ONCE_INIT;
+
+static void
+add_oids(void)
+{
+	for (size_t i = 0; i < sizeof(ml_dsa) / sizeof(ml_dsa[0]); i++)
+		if (OBJ_txt2nid(ml_dsa[i][0]) == NID_undef)
+			OBJ_create(ml_dsa[i][0], ml_dsa[i][1], ml_dsa[i][1]);
+}
+
+static bool
+rec_key_unloadable(struct vg_rec *r, X509 *x)
+{
+	const ASN1_OBJECT *o = NULL;
+	const unsigned char *pk = NULL;
+	int pklen = 0;
+	char s[64];
+
+	if (X509_PUBKEY_get0_param(
+		    (ASN1_OBJECT **)&o, &pk, &pklen, NULL, X509_get_X509_PUBKEY(x)) != 1 ||
+		OBJ_obj2txt(s, sizeof(s), o, 1) <= 0)
+		return false;
+	for (size_t i = 0; i < sizeof(ml_dsa) / sizeof(ml_dsa[0]); i++) {
+		if (strcmp(s, ml_dsa[i][0]) != 0)
+			continue;
+		vg_rec_cstr(r, ml_dsa[i][1]);
+		vg_rec_count(r, (uint64_t)pklen * 8);
+		vg_rec_unset(r);
+		vg_rec_unset(r);
+		return true;
+	}
+	return false;
+}
+
 /* key_type, key_length, exponent, curve. */
 static void
 rec_key(struct vg_rec *r, X509 *x)
 {
 	EVP_PKEY *k = X509_get0_pubkey(x);
+
+	if (k == NULL && rec_key_unloadable(r, x))
+		return;
 	int id = k != NULL ? EVP_PKEY_base_id(k) : NID_undef;
 	char s[64];
 
@@ -335,7 +383,10 @@ vg_tls_certificate(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint32_
 	hex(md, 32, fp);
 
 	const unsigned char *p = der;
-	X509 *x = d2i_X509(NULL, &p, len);
+	X509 *x;
+
+	pthread_once(&oids_once, add_oids);
+	x = d2i_X509(NULL, &p, len);
 
 	if (x == NULL) {
 		vg_an_weird(cx, "x509_cert_parse_error", NULL);
