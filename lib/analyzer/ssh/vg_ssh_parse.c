@@ -127,6 +127,14 @@ feed_packet(struct vg_ssh *s, struct vg_an_ctx *cx, bool is_orig, const uint8_t 
 		used = n;
 		if (d->hdr_have < 4)
 			return used;
+		/* ssh-protocol.pac frames key exchange packets by the version both
+		 * banners agree on; without it (one side's banner missing, or 1.x
+		 * against 2.0) the parser fails. */
+		if (s->version == VG_SSH_UNK) {
+			vg_an_violate(cx, "SSH version unknown");
+			s->had_gap = true;
+			return len;
+		}
 		if (!packet_size(s, be32(d->hdr), &d->need)) {
 			vg_an_violate(cx, "bad SSH packet length");
 			s->had_gap = true; /* nothing more can be framed */
