@@ -8,9 +8,9 @@
  * Certificates are parsed with libcrypto (vg_tls_x509.c).
  *
  * Bounds: a handshake message is kept up to VG_TLS_HS_KEEP bytes (the rest
- * is skipped, and what was kept is parsed), one certificate at a time up to
- * VG_TLS_CERT_KEEP bytes (a larger one is counted in cert_chain_fps by its
- * hash but not parsed), VG_TLS_MAX_CERTS fingerprints per side.
+ * is skipped, and what was kept is parsed), a Certificate message up to
+ * VG_TLS_CERT_KEEP bytes (certificates past that are not logged),
+ * VG_TLS_MAX_CERTS fingerprints per side.
  */
 #ifndef VG_TLS_H
 #define VG_TLS_H
@@ -33,7 +33,7 @@
 enum vg_tls_hs_mode {
 	VG_HS_HEADER, /* reading the 4-byte type and length */
 	VG_HS_BODY,   /* a message kept in hs_buf */
-	VG_HS_CERTS,  /* a Certificate message, streamed one certificate at a time */
+	VG_HS_CERTS,  /* a Certificate message, kept in cert_buf */
 };
 
 struct vg_tls_dir {
@@ -50,14 +50,10 @@ struct vg_tls_dir {
 	uint8_t hs_hdr_have;
 	uint8_t hs_type;
 	uint32_t hs_left; /* bytes of the message still to come */
-	uint32_t hs_have; /* bytes of it in hs_buf */
-	/* certificate streaming */
-	uint8_t c_len[3];
-	uint8_t c_len_have;
-	bool c_list_read; /* the chain's 3-byte length was read */
-	uint32_t c_left;  /* bytes of the current certificate still to come */
-	uint32_t c_have;
+	uint32_t hs_have; /* bytes of it in hs_buf (or cert_buf) */
+	uint32_t hs_len;  /* its length */
 	uint8_t ncerts;
+	uint8_t ncerts_cut;                /* certificates past VG_TLS_CERT_KEEP, not parsed */
 	uint8_t fps[VG_TLS_MAX_CERTS][32]; /* SHA-256 of each certificate */
 	uint8_t hs_buf[VG_TLS_HS_KEEP];
 };
@@ -77,7 +73,7 @@ struct vg_tls {
 	char history[VG_TLS_HISTORY + 1];
 	char sni[VG_TLS_SNI_MAX];
 	char alpn[VG_TLS_ALPN_MAX];
-	uint8_t cert_owner; /* 1 + the direction streaming into cert_buf, 0 none */
+	uint8_t cert_owner; /* 1 + the direction whose Certificate is in cert_buf, 0 none */
 	uint8_t cert_buf[VG_TLS_CERT_KEEP];
 };
 

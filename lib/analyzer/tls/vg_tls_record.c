@@ -36,63 +36,36 @@ client_side(const struct vg_tls *t, bool is_orig)
 	return t->flipped ? !is_orig : is_orig;
 }
 
-/* ---- certificates, streamed ---- */
+/* ---- certificates ---- */
 
+/*
+ * A whole Certificate message (as much as was kept): its certificates are
+ * taken in order when the message is complete, as Zeek's analyzer does, so
+ * they all carry that time.
+ */
 static void
-cert_done(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, struct vg_tls_dir *d)
+certificates(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, const uint8_t *m, uint32_t len,
+	uint32_t full_len)
 {
-	uint32_t idx = d->ncerts;
-	bool kept = t->cert_owner == 1u + !is_orig && d->c_have <= VG_TLS_CERT_KEEP;
+	uint32_t off = 3, idx = 0;
 
-	if (kept)
-		vg_tls_certificate(t, cx, is_orig, idx, t->cert_buf, d->c_have, true);
-	if (t->cert_owner == 1u + !is_orig)
-		t->cert_owner = 0;
-	if (d->ncerts < 255)
-		d->ncerts++;
-}
+	if (len < 3)
+		return;
+	while (len - off >= 3) {
+		uint32_t n = be24(m + off);
 
-/* Bytes of a Certificate message: chain length, then (length, DER) pairs. */
-static uint32_t
-feed_certs(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, struct vg_tls_dir *d,
-	const uint8_t *p, uint32_t len)
-{
-	uint32_t used = 0;
-
-	while (used < len) {
-		if (d->c_left == 0) {
-			uint32_t n = min32(3u - d->c_len_have, len - used);
-
-			memcpy(d->c_len + d->c_len_have, p + used, n);
-			d->c_len_have = (uint8_t)(d->c_len_have + n);
-			used += n;
-			if (d->c_len_have < 3)
-				break;
-			d->c_len_have = 0;
-			if (!d->c_list_read) {
-				d->c_list_read = true; /* the chain's total length */
-				continue;
-			}
-			d->c_left = be24(d->c_len);
-			d->c_have = 0;
-			if (d->c_left == 0)
-				continue;
-			if (t->cert_owner == 0)
-				t->cert_owner = (uint8_t)(1u + !is_orig);
-			continue;
-		}
-		uint32_t n = min32(d->c_left, len - used);
-
-		if (t->cert_owner == 1u + !is_orig && d->c_have < VG_TLS_CERT_KEEP)
-			memcpy(t->cert_buf + d->c_have, p + used,
-				min32(n, VG_TLS_CERT_KEEP - d->c_have));
-		d->c_have += n;
-		d->c_left -= n;
-		used += n;
-		if (d->c_left == 0)
-			cert_done(t, cx, is_orig, d);
+		off += 3;
+		if (n > full_len - off)
+			break; /* malformed chain */
+		if (n <= len - off)
+			vg_tls_certificate(t, cx, is_orig, idx, m + off, n, true);
+		else
+			t->dir[!is_orig].ncerts_cut++; /* beyond what was kept */
+		idx++;
+		if (n >= len - off)
+			break;
+		off += n;
 	}
-	return used;
 }
 
 /* ---- handshake messages ---- */
@@ -100,11 +73,12 @@ feed_certs(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, struct vg_tls_d
 static void
 hs_message_done(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, struct vg_tls_dir *d)
 {
-	if (d->hs_type == HS_CERTIFICATE) {
+	if (d->hs_mode == VG_HS_CERTS) {
 		vg_tls_handshake(t, cx, is_orig, d->hs_type, NULL, 0);
-		d->c_list_read = false;
-		d->c_len_have = 0;
-		d->c_left = 0;
+		if (t->cert_owner == 1u + !is_orig) {
+			certificates(t, cx, is_orig, t->cert_buf, d->hs_have, d->hs_len);
+			t->cert_owner = 0;
+		}
 	} else {
 		vg_tls_handshake(t, cx, is_orig, d->hs_type, d->hs_buf, d->hs_have);
 	}
@@ -129,8 +103,14 @@ feed_handshake(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, const uint8
 				return;
 			d->hs_type = d->hs_hdr[0];
 			d->hs_left = be24(d->hs_hdr + 1);
+			d->hs_len = d->hs_left;
 			d->hs_have = 0;
-			d->hs_mode = d->hs_type == HS_CERTIFICATE ? VG_HS_CERTS : VG_HS_BODY;
+			d->hs_mode = VG_HS_BODY;
+			/* A Certificate message goes to the (one) certificate buffer. */
+			if (d->hs_type == HS_CERTIFICATE && t->cert_owner == 0) {
+				t->cert_owner = (uint8_t)(1u + !is_orig);
+				d->hs_mode = VG_HS_CERTS;
+			}
 			if (d->hs_left == 0)
 				hs_message_done(t, cx, is_orig, d);
 			continue;
@@ -138,7 +118,11 @@ feed_handshake(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, const uint8
 		uint32_t n = min32(d->hs_left, len - used);
 
 		if (d->hs_mode == VG_HS_CERTS) {
-			feed_certs(t, cx, is_orig, d, p + used, n);
+			uint32_t keep =
+				min32(n, VG_TLS_CERT_KEEP - min32(d->hs_have, VG_TLS_CERT_KEEP));
+
+			memcpy(t->cert_buf + d->hs_have, p + used, keep);
+			d->hs_have += keep;
 		} else if (d->hs_have < VG_TLS_HS_KEEP) {
 			uint32_t keep = min32(n, VG_TLS_HS_KEEP - d->hs_have);
 

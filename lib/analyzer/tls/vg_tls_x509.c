@@ -96,7 +96,7 @@ static __thread struct known known[KNOWN_CERTS];
 static bool
 seen_lately(const uint8_t fp[32], uint8_t flags, uint64_t now)
 {
-	uint32_t h = ((uint32_t)fp[0] | (uint32_t)fp[1] << 8) % KNOWN_CERTS;
+	uint32_t h = (((uint32_t)fp[0] | (uint32_t)fp[1] << 8) * 4 + flags) % KNOWN_CERTS;
 	struct known *k = &known[h];
 
 	flags |= 0x80;
@@ -380,6 +380,8 @@ vg_tls_certificate(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint32_
 	t->certs_seen = true;
 	if (index < VG_TLS_MAX_CERTS)
 		memcpy(d->fps[index], md, 32);
+	if (d->ncerts < 255)
+		d->ncerts++;
 	hex(md, 32, fp);
 
 	const unsigned char *p = der;
