@@ -12,6 +12,7 @@
 #include "vg_flow.h"
 #include "vg_hash.h"
 #include "vg_options.h"
+#include "vg_schema.h"
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "unknown"
@@ -43,6 +44,7 @@ enum {
 	OPT_MBUFS,
 	OPT_CONFIG,
 	OPT_NO_NIC_CHECKSUM,
+	OPT_POLICY,
 	OPT_HASH_SEED,
 	OPT_REASM_MEMORY,
 	OPT_REASM_DEPTH,
@@ -60,6 +62,7 @@ static const struct option long_opts[] = {
 	{"no-local", no_argument, NULL, OPT_NO_LOCAL},
 	{"local-nets", required_argument, NULL, OPT_LOCAL_NETS},
 	{"no-nic-checksum", no_argument, NULL, OPT_NO_NIC_CHECKSUM},
+	{"policy", required_argument, NULL, OPT_POLICY},
 	{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 	{"reassembly-memory", required_argument, NULL, OPT_REASM_MEMORY},
 	{"reassembly-depth", required_argument, NULL, OPT_REASM_DEPTH},
@@ -102,6 +105,8 @@ usage(FILE *fp)
 		"      --community-id     add community_id to conn.log\n"
 		"      --conn-vlan        add vlan and inner_vlan to conn.log\n"
 		"      --conn-l2          add orig_l2_addr and resp_l2_addr to conn.log\n"
+		"      --policy LIST      the columns these Zeek policy scripts add, e.g.\n"
+		"                         protocols/ssl/log-certs-base64 (see doc/logs.md)\n"
 		"      --analyzers LIST   protocols loaded, as Zeek scripts would be:\n"
 		"                         all (default), none, or e.g. http,dns,ssl\n"
 		"      --local-nets CIDRS local networks (Zeek's Site::local_nets), e.g.\n"
@@ -174,6 +179,58 @@ parse_mirror(struct vg_options *o, const char *list)
 		p += n;
 		if (*p == ',')
 			p++;
+	}
+	return 0;
+}
+
+/* Zeek policy scripts whose only effect vigil has is columns they add. */
+static const struct {
+	const char *script;
+	uint8_t feature; /* enum vg_feature */
+} policy_scripts[] = {
+	{"protocols/conn/community-id-logging", VG_FEAT_COMMUNITY_ID},
+	{"protocols/conn/vlan-logging", VG_FEAT_VLAN},
+	{"protocols/conn/mac-logging", VG_FEAT_L2_ADDR},
+	{"protocols/ssl/log-certs-base64", VG_FEAT_X509_CERT},
+	{"protocols/ssl/certificate-request-info", VG_FEAT_SSL_CERT_REQ},
+	{"protocols/dhcp/sub-opts", VG_FEAT_DHCP_SUB_OPTS},
+};
+
+/* --policy a,b,...: names as Zeek loads them, with or without policy/ and .zeek. */
+static int
+parse_policy(struct vg_options *o, const char *list)
+{
+	char buf[256];
+	const char *p = list;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		size_t k = 0;
+
+		if (n >= sizeof(buf))
+			n = sizeof(buf) - 1;
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		p += n + (p[n] == ',');
+		char *name = buf;
+
+		if (strncmp(name, "policy/", 7) == 0)
+			name += 7;
+		if (strlen(name) > 5 && strcmp(name + strlen(name) - 5, ".zeek") == 0)
+			name[strlen(name) - 5] = '\0';
+		for (k = 0; k < sizeof(policy_scripts) / sizeof(policy_scripts[0]); k++)
+			if (strcmp(name, policy_scripts[k].script) == 0)
+				break;
+		if (k == sizeof(policy_scripts) / sizeof(policy_scripts[0])) {
+			fprintf(stderr,
+				"vigil: --policy: '%s' is not a script vigil follows; it knows "
+				"protocols/conn/{community-id,vlan,mac}-logging, "
+				"protocols/ssl/log-certs-base64, "
+				"protocols/ssl/certificate-request-info, protocols/dhcp/sub-opts\n",
+				buf);
+			return -1;
+		}
+		o->policy_features |= 1u << policy_scripts[k].feature;
 	}
 	return 0;
 }
@@ -328,6 +385,10 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 			break;
 		case OPT_CONN_L2:
 			o->conn_l2 = true;
+			break;
+		case OPT_POLICY:
+			if (parse_policy(o, optarg) != 0)
+				return 2;
 			break;
 		case OPT_NO_NIC_CHECKSUM:
 			o->no_nic_checksum = true;

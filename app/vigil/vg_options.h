@@ -18,6 +18,7 @@ struct vg_options {
 	bool community_id;
 	bool conn_vlan;
 	bool conn_l2;
+	uint32_t policy_features; /* --policy: Zeek policy scripts' columns (vg_schema.h bits) */
 	bool no_local;
 	struct vg_local_nets local_nets; /* --local-nets: Site::local_nets */
 	bool no_nic_checksum;            /* live: ignore the NIC's RX checksum verdicts */

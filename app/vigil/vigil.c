@@ -206,7 +206,7 @@ vg_options_features(const struct vg_options *o)
 		features |= 1u << VG_FEAT_L2_ADDR;
 	if (o->mirror)
 		features |= 1u << VG_FEAT_MIRROR;
-	return features;
+	return features | o->policy_features;
 }
 
 void

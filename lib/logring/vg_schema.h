@@ -38,6 +38,9 @@ enum vg_feature {
 	VG_FEAT_VLAN = 2,         /* policy/protocols/conn/vlan-logging */
 	VG_FEAT_L2_ADDR = 3,      /* policy/protocols/conn/mac-logging */
 	VG_FEAT_MIRROR = 4,       /* vigil: mirror session column (--mirror) */
+	VG_FEAT_X509_CERT = 5,    /* policy/protocols/ssl/log-certs-base64 */
+	VG_FEAT_SSL_CERT_REQ = 6, /* policy/protocols/ssl/certificate-request-info */
+	VG_FEAT_DHCP_SUB_OPTS = 7, /* policy/protocols/dhcp/sub-opts */
 };
 
 struct vg_field {

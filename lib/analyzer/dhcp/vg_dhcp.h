@@ -41,6 +41,9 @@ struct vg_dhcp_msg {
 	uint32_t lease;
 	const uint8_t *host_name, *fqdn, *domain, *message;
 	uint32_t host_name_len, fqdn_len, domain_len, message_len;
+	/* Relay agent information (option 82) sub-options 1, 2 and 6. */
+	const uint8_t *circuit_id, *remote_id, *subscriber_id;
+	uint8_t circuit_id_len, remote_id_len, subscriber_id_len;
 };
 
 /* Parses one datagram; false when it is not a DHCP message Zeek would report. */

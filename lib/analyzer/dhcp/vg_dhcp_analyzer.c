@@ -31,6 +31,9 @@ enum {
 	COL_SERVER_MESSAGE,
 	COL_MSG_TYPES,
 	COL_DURATION,
+	COL_CIRCUIT_ID,
+	COL_AGENT_REMOTE_ID,
+	COL_SUBSCRIBER_ID,
 	NCOLS
 };
 
@@ -50,6 +53,10 @@ static const struct vg_field dhcp_fields[NCOLS] = {
 	[COL_SERVER_MESSAGE] = {"server_message", VG_FT_STRING, VG_FEAT_BASE},
 	[COL_MSG_TYPES] = {"msg_types", VG_FT_VECTOR_STRING, VG_FEAT_BASE},
 	[COL_DURATION] = {"duration", VG_FT_INTERVAL, VG_FEAT_BASE},
+	/* policy/protocols/dhcp/sub-opts */
+	[COL_CIRCUIT_ID] = {"circuit_id", VG_FT_STRING, VG_FEAT_DHCP_SUB_OPTS},
+	[COL_AGENT_REMOTE_ID] = {"agent_remote_id", VG_FT_STRING, VG_FEAT_DHCP_SUB_OPTS},
+	[COL_SUBSCRIBER_ID] = {"subscriber_id", VG_FT_STRING, VG_FEAT_DHCP_SUB_OPTS},
 };
 
 static const struct vg_schema dhcp_schema = {
@@ -89,6 +96,7 @@ struct txid {
 	char mac[24], client_chaddr[24];
 	bool has_mac, has_chaddr;
 	struct str host_name, fqdn, domain, client_msg, server_msg;
+	struct str circuit_id, remote_id, subscriber_id;
 };
 
 /* The worker's table (each worker is one thread). */
@@ -179,6 +187,9 @@ write_entry(struct vg_an_ctx *cx, struct txid *t)
 	for (uint8_t i = 0; i < t->ntypes; i++)
 		vg_rec_cstr(&r, type_name(t->types[i], tb));
 	vg_rec_interval(&r, (int64_t)(t->last - t->ts));
+	rec_str(&r, &t->circuit_id);
+	rec_str(&r, &t->remote_id);
+	rec_str(&r, &t->subscriber_id);
 	vg_an_rec_write(cx, &r);
 	t->used = false;
 }
@@ -341,6 +352,13 @@ aggregate(struct vg_an_ctx *cx, bool is_orig, const struct vg_dhcp_msg *m)
 
 	if (m->has_message)
 		set_str(is_client ? &t->client_msg : &t->server_msg, m->message, m->message_len);
+	/* sub-opts.zeek: the relay agent's sub-options, from any message. */
+	if (m->circuit_id != NULL)
+		set_str(&t->circuit_id, m->circuit_id, m->circuit_id_len);
+	if (m->remote_id != NULL)
+		set_str(&t->remote_id, m->remote_id, m->remote_id_len);
+	if (m->subscriber_id != NULL)
+		set_str(&t->subscriber_id, m->subscriber_id, m->subscriber_id_len);
 	t->last = now;
 	if (is_client)
 		client_message(t, m, &oh);

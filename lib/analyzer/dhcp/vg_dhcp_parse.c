@@ -33,6 +33,30 @@ fmt_mac(const uint8_t *m, uint32_t len, char *out)
 			m[4], m[5], m[6], m[7]);
 }
 
+/* Option 82's sub-options (RFC 3046): code, length, value. */
+static void
+relay_agent(struct vg_dhcp_msg *m, const uint8_t *v, uint8_t len)
+{
+	uint32_t off = 0;
+
+	while (off + 2 <= len && v[off + 1] <= len - off - 2) {
+		uint8_t code = v[off], n = v[off + 1];
+		const uint8_t *val = v + off + 2;
+
+		if (code == 1) {
+			m->circuit_id = val;
+			m->circuit_id_len = n;
+		} else if (code == 2) {
+			m->remote_id = val;
+			m->remote_id_len = n;
+		} else if (code == 6) {
+			m->subscriber_id = val;
+			m->subscriber_id_len = n;
+		}
+		off += 2u + n;
+	}
+}
+
 static void
 option(struct vg_dhcp_msg *m, uint8_t code, const uint8_t *v, uint8_t len)
 {
@@ -81,6 +105,9 @@ option(struct vg_dhcp_msg *m, uint8_t code, const uint8_t *v, uint8_t len)
 			m->client_id_hwtype = v[0];
 			fmt_mac(v + 1, len - 1u, m->client_id_mac);
 		}
+		break;
+	case 82:
+		relay_agent(m, v, len);
 		break;
 	case 81:
 		if (len >= 3) {

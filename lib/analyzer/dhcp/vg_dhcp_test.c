@@ -76,7 +76,8 @@ test_exchange(void)
 	CHECK_EQ(cx.records, 1);
 	const char *want =
 		"dhcp\t1700000000.000000\tCtest\taddr\taddr\t52:54:00:17:03:a1\tlaptop-3\t-\t"
-		"lan\taddr\taddr\t120.000000\t-\t-\tDISCOVER,OFFER,REQUEST,ACK\t1.020000\n";
+		"lan\taddr\taddr\t120.000000\t-\t-\tDISCOVER,OFFER,REQUEST,ACK\t1.020000\t-\t-\t-"
+		"\n";
 	CHECK(cx.out && strcmp(cx.out, want) == 0);
 	if (cx.out && strcmp(cx.out, want) != 0)
 		fprintf(stderr, "got  %swant %s", cx.out, want);

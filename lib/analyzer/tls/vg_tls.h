@@ -28,6 +28,8 @@
 #define VG_TLS_ALPN_MAX   64
 #define VG_TLS_NAME_BUF   32
 #define VG_TLS_RECORD_MAX (16384 + 2048) /* TLSCiphertext limit */
+#define VG_TLS_MAX_CAS    8              /* CertificateRequest authorities kept */
+#define VG_TLS_CA_MAX     256            /* one authority's name as logged */
 
 /* Where a handshake message's bytes go. */
 enum vg_tls_hs_mode {
@@ -73,6 +75,9 @@ struct vg_tls {
 	char history[VG_TLS_HISTORY + 1];
 	char sni[VG_TLS_SNI_MAX];
 	char alpn[VG_TLS_ALPN_MAX];
+	bool cert_request_seen;
+	uint8_t ncas;
+	char cas[VG_TLS_MAX_CAS][VG_TLS_CA_MAX];
 	uint8_t cert_owner; /* 1 + the direction whose Certificate is in cert_buf, 0 none */
 	uint8_t cert_buf[VG_TLS_CERT_KEEP];
 };
@@ -97,6 +102,8 @@ void vg_tls_handshake(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint
 void vg_tls_certificate(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint32_t index,
 	const uint8_t *der, uint32_t len, bool complete);
 extern uint16_t vg_x509_log_id;
+/* A DER distinguished name as x509.log shows names (RFC 2253); false if unparsable. */
+bool vg_tls_dn_text(const uint8_t *der, uint32_t len, char *out, size_t cap);
 extern const struct vg_schema vg_x509_schema;
 
 /* vg_tls_analyzer.c */

@@ -28,6 +28,7 @@ enum {
 	COL_CERT_FPS,
 	COL_CLIENT_CERT_FPS,
 	COL_SNI_MATCHES,
+	COL_REQUESTED_CAS,
 	NCOLS
 };
 
@@ -50,6 +51,9 @@ static const struct vg_field ssl_fields[NCOLS] = {
 	[COL_CERT_FPS] = {"cert_chain_fps", VG_FT_VECTOR_STRING, VG_FEAT_BASE},
 	[COL_CLIENT_CERT_FPS] = {"client_cert_chain_fps", VG_FT_VECTOR_STRING, VG_FEAT_BASE},
 	[COL_SNI_MATCHES] = {"sni_matches_cert", VG_FT_BOOL, VG_FEAT_BASE},
+	/* policy/protocols/ssl/certificate-request-info */
+	[COL_REQUESTED_CAS] = {"requested_client_certificate_authorities", VG_FT_VECTOR_STRING,
+		VG_FEAT_SSL_CERT_REQ},
 };
 
 static const struct vg_schema ssl_schema = {
@@ -147,6 +151,13 @@ write_log(struct vg_tls *t, struct vg_an_ctx *cx)
 		vg_rec_bool(&r, t->sni_matches == 1);
 	else
 		vg_rec_unset(&r);
+	if (t->cert_request_seen) {
+		vg_rec_set_begin(&r, t->ncas);
+		for (uint8_t i = 0; i < t->ncas; i++)
+			vg_rec_cstr(&r, t->cas[i]);
+	} else {
+		vg_rec_unset(&r);
+	}
 	vg_an_rec_write(cx, &r);
 }
 

@@ -318,6 +318,37 @@ server_key_exchange(struct vg_tls *t, const uint8_t *b, uint32_t len)
 	t->has_curve = true;
 }
 
+/*
+ * CertificateRequest (RFC 5246 7.4.4): certificate types, then from TLS 1.2
+ * the signature algorithms, then the distinguished names of the acceptable
+ * authorities (policy/protocols/ssl/certificate-request-info).
+ */
+static void
+certificate_request(struct vg_tls *t, const uint8_t *b, uint32_t len)
+{
+	struct rd r = {b, len, 0, false};
+
+	t->cert_request_seen = true;
+	t->ncas = 0;
+	take(&r, get(&r, 1));
+	if (t->has_version && t->version >= 0x0303 && (t->version >> 8) != 0x7f)
+		take(&r, get(&r, 2));
+	uint32_t total = get(&r, 2);
+	const uint8_t *p = take(&r, total);
+
+	if (p == NULL)
+		return;
+	struct rd names = {p, total, 0, false};
+
+	while (!names.bad && names.off < names.len && t->ncas < VG_TLS_MAX_CAS) {
+		uint32_t n = get(&names, 2);
+		const uint8_t *dn = take(&names, n);
+
+		if (dn != NULL && vg_tls_dn_text(dn, n, t->cas[t->ncas], VG_TLS_CA_MAX))
+			t->ncas++;
+	}
+}
+
 void
 vg_tls_handshake(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint8_t type,
 	const uint8_t *body, uint32_t len)
@@ -341,6 +372,8 @@ vg_tls_handshake(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint8_t t
 		server_hello(t, cx, body, len);
 	else if (type == HS_SERVER_KEY_EXCHANGE && !is_client)
 		server_key_exchange(t, body, len);
+	else if (type == HS_CERTIFICATE_REQUEST && !is_client)
+		certificate_request(t, body, len);
 	if (is_client && type == HS_CLIENT_KEY_EXCHANGE)
 		t->client_key_exchange_seen = true;
 	vg_tls_history(t, is_client, letter(t, type));

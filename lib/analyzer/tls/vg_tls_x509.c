@@ -49,6 +49,7 @@ enum {
 	COL_BC_PATH_LEN,
 	COL_HOST_CERT,
 	COL_CLIENT_CERT,
+	COL_CERT,
 	NCOLS
 };
 
@@ -75,6 +76,8 @@ static const struct vg_field x509_fields[NCOLS] = {
 	[COL_BC_PATH_LEN] = {"basic_constraints.path_len", VG_FT_COUNT, VG_FEAT_BASE},
 	[COL_HOST_CERT] = {"host_cert", VG_FT_BOOL, VG_FEAT_BASE},
 	[COL_CLIENT_CERT] = {"client_cert", VG_FT_BOOL, VG_FEAT_BASE},
+	/* policy/protocols/ssl/log-certs-base64 */
+	[COL_CERT] = {"cert", VG_FT_STRING, VG_FEAT_X509_CERT},
 };
 
 const struct vg_schema vg_x509_schema = {
@@ -127,6 +130,23 @@ bio_text(BIO *b, char *out, size_t cap)
 	int n = BIO_read(b, out, (int)cap - 1);
 
 	out[n > 0 ? n : 0] = '\0';
+}
+
+bool
+vg_tls_dn_text(const uint8_t *der, uint32_t len, char *out, size_t cap)
+{
+	const unsigned char *p = der;
+	X509_NAME *name = d2i_X509_NAME(NULL, &p, len);
+	BIO *b = BIO_new(BIO_s_mem());
+	bool ok = name != NULL && b != NULL;
+
+	if (ok) {
+		X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+		bio_text(b, out, cap);
+	}
+	X509_NAME_free(name);
+	BIO_free(b);
+	return ok;
 }
 
 static void
@@ -331,8 +351,24 @@ rec_constraints(struct vg_rec *r, X509 *x)
 	BASIC_CONSTRAINTS_free(bc);
 }
 
+/* The certificate in base64 (written always; shown with its policy). */
 static void
-write_x509(struct vg_an_ctx *cx, X509 *x, const char *fp, bool host, bool client)
+rec_base64(struct vg_rec *r, const uint8_t *der, uint32_t len)
+{
+	static __thread char b64[4 * (VG_TLS_CERT_KEEP / 3) + 8];
+
+	if (len > VG_TLS_CERT_KEEP) {
+		vg_rec_unset(r);
+		return;
+	}
+	int n = EVP_EncodeBlock((unsigned char *)b64, der, (int)len);
+
+	vg_rec_str(r, b64, n > 0 ? (uint32_t)n : 0);
+}
+
+static void
+write_x509(struct vg_an_ctx *cx, X509 *x, const char *fp, bool host, bool client,
+	const uint8_t *der, uint32_t len)
 {
 	struct vg_rec r;
 	BIO *b = BIO_new(BIO_s_mem());
@@ -361,6 +397,7 @@ write_x509(struct vg_an_ctx *cx, X509 *x, const char *fp, bool host, bool client
 	rec_constraints(&r, x);
 	vg_rec_bool(&r, host);
 	vg_rec_bool(&r, client);
+	rec_base64(&r, der, len);
 	vg_an_rec_write(cx, &r);
 	BIO_free(b);
 }
@@ -398,6 +435,6 @@ vg_tls_certificate(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint32_
 	if (index == 0 && !client && t->sni[0] != '\0')
 		t->sni_matches = X509_check_host(x, t->sni, strlen(t->sni), 0, NULL) == 1;
 	if (!seen_lately(md, (uint8_t)((index == 0) | (client << 1)), vg_an_now(cx)))
-		write_x509(cx, x, fp, index == 0, client);
+		write_x509(cx, x, fp, index == 0, client, der, len);
 	X509_free(x);
 }
