@@ -57,6 +57,7 @@ struct vg_an_probebuf {
 	uint32_t next_free;
 	uint16_t len[2];
 	uint8_t full[2]; /* no more room: a MAYBE now counts as no */
+	uint32_t yes[2]; /* probe_both analyzers that said yes for one direction so far */
 	uint8_t nseg;
 	struct {
 		uint8_t dir;

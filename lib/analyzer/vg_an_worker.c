@@ -371,17 +371,24 @@ tcp_probe(struct vg_an_worker *w, struct vg_an_ctx *cx, bool is_orig, const uint
 	if (take < len)
 		pb->full[d] = 1;
 
-	uint32_t yes = 0, ask = ac->probing & ~ac->no[d];
+	uint32_t yes = 0, ask = ac->probing & ~ac->no[d] & ~pb->yes[d];
 
 	for (uint32_t i = 0; i < w->nan; i++) {
-		if (!(ask >> i & 1))
+		uint32_t bit = 1u << i;
+
+		if (!(ask & bit))
 			continue;
 		enum vg_an_probe r = w->ans[i]->probe(pb->buf[d], pb->len[d], is_orig);
 
-		if (r == VG_PROBE_YES)
-			yes |= 1u << i;
-		else if (r == VG_PROBE_NO || pb->full[d])
-			ac->no[d] |= 1u << i;
+		if (r == VG_PROBE_YES && w->ans[i]->probe_both && !(pb->yes[!d] & bit)) {
+			pb->yes[d] |= bit; /* wait for the other direction */
+		} else if (r == VG_PROBE_YES) {
+			yes |= bit;
+		} else if (r == VG_PROBE_NO || pb->full[d]) {
+			ac->no[d] |= bit;
+			if (pb->yes[!d] & bit)
+				ac->no[!d] |= bit; /* the pair can no longer match */
+		}
 	}
 	if (yes != 0 && attach_set(w, cx, yes)) {
 		uint32_t off[2] = {0, 0};

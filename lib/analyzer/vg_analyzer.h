@@ -79,6 +79,12 @@ struct vg_analyzer {
 	 * (at most a few hundred). NULL: ports only.
 	 */
 	enum vg_an_probe (*probe)(const uint8_t *data, uint32_t len, bool is_orig);
+	/*
+	 * dpd.sig's requires-reverse-signature: the analyzer attaches only once
+	 * the probes of both directions said yes (SSH waits for the server's
+	 * banner too), so what it is replayed carries that later time.
+	 */
+	bool probe_both;
 
 	/* Attached to a connection; `st` is zeroed. */
 	void (*init)(void *st, struct vg_an_ctx *cx);

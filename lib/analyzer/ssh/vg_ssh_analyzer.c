@@ -325,6 +325,7 @@ const struct vg_analyzer vg_ssh_analyzer = {
 	.state_size = sizeof(struct vg_ssh),
 	.logs = ssh_logs,
 	.probe = ssh_probe,
+	.probe_both = true, /* dpd.sig: dpd_ssh_client requires dpd_ssh_server */
 	.stream = ssh_stream,
 	.gap = ssh_gap,
 	.flip = ssh_flip,
