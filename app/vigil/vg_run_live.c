@@ -190,6 +190,23 @@ drops_said_last(const struct vg_live *lv, const struct vg_logshm *shm, const cha
 			t.ring_drops);
 }
 
+/* Software dispatch's account: read = decoded + dispatch-drops + stop-drops. */
+static void
+print_dispatch(const struct vg_live *lv)
+{
+	uint64_t read = 0, sent = 0, drops = 0;
+
+	for (uint16_t i = 0; i < lv->nworkers; i++) {
+		read += lv->workers[i]->cnt.port_rx;
+		sent += lv->workers[i]->cnt.dispatched;
+		drops += lv->workers[i]->cnt.dispatch_drops;
+	}
+	fprintf(stderr,
+		"vigil: dispatch read %" PRIu64 " dispatched %" PRIu64 " dispatch-drops %" PRIu64
+		" stop-drops %" PRIu64 "\n",
+		read, sent, drops, lv->stop_drops);
+}
+
 static int
 fail(const char *fmt, const char *a)
 {
@@ -396,6 +413,7 @@ vg_run_live(int argc, char **argv)
 		usleep(writer != NULL ? 200 : 1000);
 	}
 	rte_eal_mp_wait_lcore();
+	vg_live_reap(&live);
 	write_stats(&shm->rings[nworkers], shm, &prev_tot, vg_live_now_ns(&live), stats_prev_ns);
 	if (show) {
 		progress(&pg, shm, rte_rdtsc(), hz);
@@ -427,6 +445,8 @@ vg_run_live(int argc, char **argv)
 			" frag-timeouts %" PRIu64 " frag-evicted %" PRIu64 " frag-active %" PRIu64
 			"\n",
 			t.fragments, t.reassembled, t.frag_timeouts, t.frag_evicted, t.frag_active);
+		if (ports.software && nworkers > 1)
+			print_dispatch(&live);
 		for (uint16_t i = 0; i < nworkers; i++)
 			fprintf(stderr, "vigil: worker %u lcore %u packets %" PRIu64 "\n", i,
 				live.workers[i]->lcore, live.workers[i]->w.dec.stats.packets);

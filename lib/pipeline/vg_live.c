@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <numa.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -28,6 +29,9 @@ vg_live_clock_init(struct vg_live *live)
 		(uint64_t)(((unsigned __int128)1000000000ULL << VG_LIVE_TSC_SHIFT) / live->tsc_hz);
 	live->base_tsc = rte_rdtsc();
 	live->base_ns = vg_wall_ns();
+	const char *delay = getenv("VIGIL_TEST_DISPATCH_DELAY_US");
+
+	live->test_dispatch_delay_us = delay != NULL ? (uint32_t)strtoul(delay, NULL, 10) : 0;
 }
 
 static inline uint64_t
@@ -66,6 +70,7 @@ vg_live_worker_init(
 		return -1;
 	}
 	if (live->ports->software && live->nworkers > 1) {
+		live->npollers = 1; /* worker 0 */
 		if (index > 0) {
 			snprintf(name, sizeof(name), "vg_disp_%u", index);
 			lw->in = rte_ring_create(
@@ -222,6 +227,8 @@ dispatch(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 	for (uint16_t w = 1; w < live->nworkers; w++) {
 		if (nout[w] == 0)
 			continue;
+		if (vg_unlikely(live->test_dispatch_delay_us != 0))
+			rte_delay_us_block(live->test_dispatch_delay_us);
 		unsigned sent = rte_ring_enqueue_burst(
 			live->workers[w]->in, (void **)out[w], nout[w], NULL);
 
@@ -232,6 +239,40 @@ dispatch(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 		}
 	}
 	return keep;
+}
+
+static uint16_t
+drain_in(struct vg_live_worker *lw)
+{
+	struct rte_mbuf *m[BURST];
+	uint16_t n, got = 0;
+
+	if (lw->in == NULL)
+		return 0;
+	while ((n = (uint16_t)rte_ring_dequeue_burst(lw->in, (void **)m, BURST, NULL)) > 0) {
+		got += n;
+		lw->cnt.rx += n;
+		process(lw, m, n);
+	}
+	return got;
+}
+
+/*
+ * The stop order of software dispatch: a poller has handed over everything
+ * it read once it leaves its loop, and says so; a worker's last drain comes
+ * after every poller said so, so nothing can reach its ring after it.
+ */
+static void
+stop_dispatch(struct vg_live_worker *lw, bool poller)
+{
+	struct vg_live *live = lw->live;
+
+	if (poller)
+		__atomic_fetch_add(&live->pollers_done, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&live->pollers_done, __ATOMIC_ACQUIRE) < live->npollers)
+		if (drain_in(lw) == 0)
+			rte_pause();
+	drain_in(lw);
 }
 
 int
@@ -259,6 +300,7 @@ vg_live_worker_main(void *arg)
 					continue;
 				got += n;
 				lw->cnt.rx += n;
+				lw->cnt.port_rx += n;
 				if (ps->software && live->nworkers > 1)
 					n = dispatch(lw, m, n);
 				if (n > 0)
@@ -294,13 +336,26 @@ vg_live_worker_main(void *arg)
 			rte_pause();
 		}
 	}
-	/* Packets still waiting for this worker are processed before the flush. */
-	if (lw->in != NULL) {
-		uint16_t n;
-
-		while ((n = (uint16_t)rte_ring_dequeue_burst(lw->in, (void **)m, BURST, NULL)) > 0)
-			process(lw, m, n);
-	}
+	if (ps->software && live->nworkers > 1)
+		stop_dispatch(lw, reads_port);
 	vg_live_worker_flush(lw);
 	return 0;
+}
+
+void
+vg_live_reap(struct vg_live *live)
+{
+	struct rte_mbuf *m[BURST];
+
+	for (uint16_t i = 0; i < live->nworkers; i++) {
+		struct vg_live_worker *lw = live->workers[i];
+		unsigned n;
+
+		if (lw == NULL || lw->in == NULL)
+			continue;
+		while ((n = rte_ring_dequeue_burst(lw->in, (void **)m, BURST, NULL)) > 0) {
+			live->stop_drops += n;
+			rte_pktmbuf_free_bulk(m, n);
+		}
+	}
 }

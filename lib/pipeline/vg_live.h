@@ -22,6 +22,7 @@
 /* Per-worker counters, written by the worker and read relaxed by main. */
 struct vg_live_counters {
 	uint64_t rx;             /* packets taken from the port (or the dispatch ring) */
+	uint64_t port_rx;        /* of those, read from a port's RX queue */
 	uint64_t dispatched;     /* passed on to other workers */
 	uint64_t dispatch_drops; /* another worker's ring was full */
 	uint64_t idle_polls;
@@ -53,10 +54,19 @@ struct vg_live {
 	uint16_t nworkers;
 	struct vg_live_worker *workers[VG_LIVE_MAX_WORKERS];
 	volatile int stop;
+	/* Software dispatch stops in order: each poller hands over its last
+	 * packets and counts itself here; workers do their final drain only once
+	 * every poller has. */
+	uint16_t npollers;
+	uint16_t pollers_done;
 	uint64_t tsc_hz;
 	uint64_t tsc_mult; /* ns per TSC tick, fixed point (VG_LIVE_TSC_SHIFT bits) */
 	uint64_t base_tsc;
 	uint64_t base_ns;
+	uint64_t stop_drops; /* software dispatch: packets left in a dispatch ring at stop */
+	/* Tests only (VIGIL_TEST_DISPATCH_DELAY_US): a pause before every hand-over
+	 * to another worker, which widens the window a stop can fall into. */
+	uint32_t test_dispatch_delay_us;
 };
 
 #define VG_LIVE_TSC_SHIFT 40
@@ -85,6 +95,12 @@ void vg_live_worker_flush(struct vg_live_worker *lw);
 
 /* True once every worker has flushed (the main lcore drains until then). */
 bool vg_live_flushed(const struct vg_live *live);
+
+/*
+ * After every worker lcore returned: frees packets still left in dispatch
+ * rings (none when the stop order holds) and counts them in stop_drops.
+ */
+void vg_live_reap(struct vg_live *live);
 
 /* Network time now from the TSC (ns since the epoch). */
 uint64_t vg_live_now_ns(const struct vg_live *live);
