@@ -150,6 +150,15 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "rx", lw->cnt.rx);
 	rte_tel_data_add_dict_u64(d, "dispatched", lw->cnt.dispatched);
 	rte_tel_data_add_dict_u64(d, "dispatch_drops", lw->cnt.dispatch_drops);
+	/* Software dispatch: RX queues polled, packets read from them, and packets
+	 * the pollers dropped because this worker's rings were full. */
+	uint64_t full = 0;
+
+	for (uint16_t p = 0; p < tel_live->nworkers; p++)
+		full += tel_live->workers[p]->cnt.ring_full_to[i];
+	rte_tel_data_add_dict_u64(d, "rx_queues", lw->nrxq);
+	rte_tel_data_add_dict_u64(d, "port_rx", lw->cnt.port_rx);
+	rte_tel_data_add_dict_u64(d, "dispatch_ring_full", full);
 	rte_tel_data_add_dict_u64(d, "idle_polls", lw->cnt.idle_polls);
 	rte_tel_data_add_dict_u64(d, "packets", ds->packets);
 	rte_tel_data_add_dict_u64(d, "bytes", ds->bytes);

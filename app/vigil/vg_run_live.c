@@ -190,21 +190,35 @@ drops_said_last(const struct vg_live *lv, const struct vg_logshm *shm, const cha
 			t.ring_drops);
 }
 
-/* Software dispatch's account: read = decoded + dispatch-drops + stop-drops. */
+/*
+ * Software dispatch's account (read = decoded + dispatch-drops + stop-drops)
+ * and its cost: TSC ticks per packet read, spent choosing owners and handing
+ * over (pollers) and taking packets from the rings (workers).
+ */
 static void
 print_dispatch(const struct vg_live *lv)
 {
-	uint64_t read = 0, sent = 0, drops = 0;
+	uint64_t read = 0, sent = 0, drops = 0, tsc = 0;
 
 	for (uint16_t i = 0; i < lv->nworkers; i++) {
-		read += lv->workers[i]->cnt.port_rx;
-		sent += lv->workers[i]->cnt.dispatched;
-		drops += lv->workers[i]->cnt.dispatch_drops;
+		const struct vg_live_counters *c = &lv->workers[i]->cnt;
+
+		read += c->port_rx;
+		sent += c->dispatched;
+		drops += c->dispatch_drops;
+		tsc += c->dispatch_tsc + c->receive_tsc;
+		if (lv->workers[i]->nrxq > 0)
+			fprintf(stderr,
+				"vigil: poller %u queues %u read %" PRIu64 " dispatched %" PRIu64
+				" dispatch-drops %" PRIu64 "\n",
+				i, lv->workers[i]->nrxq, c->port_rx, c->dispatched,
+				c->dispatch_drops);
 	}
 	fprintf(stderr,
 		"vigil: dispatch read %" PRIu64 " dispatched %" PRIu64 " dispatch-drops %" PRIu64
-		" stop-drops %" PRIu64 "\n",
-		read, sent, drops, lv->stop_drops);
+		" stop-drops %" PRIu64 " pollers %u cycles/packet %.1f\n",
+		read, sent, drops, lv->stop_drops, lv->npollers,
+		read ? (double)tsc / (double)read : 0.0);
 }
 
 static int

@@ -17,8 +17,13 @@
 #include "vg_hash.h"
 #include "vg_live.h"
 
-#define BURST         VG_LIVE_BURST
-#define DISPATCH_RING 4096
+#define BURST VG_LIVE_BURST
+/* Entries per consumer over all its dispatch rings (split among the pollers
+ * feeding it, at least DISPATCH_RING_MIN each). */
+#define DISPATCH_RING     4096
+#define DISPATCH_RING_MIN 512
+/* A poller under load hands packets over in batches of at least this many. */
+#define DISPATCH_BATCH 32
 
 void
 vg_live_clock_init(struct vg_live *live)
@@ -46,13 +51,90 @@ vg_live_now_ns(const struct vg_live *live)
 	return live->base_ns + tsc_to_ns(live, rte_rdtsc() - live->base_tsc);
 }
 
+/* RX queues over all ports. */
+static uint32_t
+total_queues(const struct vg_ports *ps)
+{
+	uint32_t k = 0;
+
+	for (uint16_t p = 0; p < ps->n; p++)
+		k += ps->port[p].nrxq;
+	return k;
+}
+
+/*
+ * The queues a worker polls: the k-th (port, queue) over all ports goes to
+ * worker k % nworkers. With RSS every port has a queue per worker, so worker
+ * i polls queue i of each; in software dispatch a port has as many queues as
+ * it offers, up to one per worker.
+ */
+static void
+assign_queues(struct vg_live_worker *lw)
+{
+	const struct vg_ports *ps = lw->live->ports;
+	uint32_t k = 0;
+
+	lw->nrxq = 0;
+	for (uint16_t p = 0; p < ps->n; p++)
+		for (uint16_t q = 0; q < ps->port[p].nrxq; q++, k++)
+			if (k % lw->live->nworkers == lw->index && lw->nrxq < VG_LIVE_MAX_RXQ)
+				lw->rxq[lw->nrxq++] = (struct vg_live_rxq){.port = p, .queue = q};
+}
+
+/* The ring from poller `from` to worker `to`, on the consumer's NUMA node. */
+static int
+pair_ring(struct vg_live_worker *from, struct vg_live_worker *to)
+{
+	char name[RTE_RING_NAMESIZE];
+	uint32_t size = rte_align32pow2(
+		VG_MAX(DISPATCH_RING_MIN, DISPATCH_RING / VG_MAX(1u, from->live->npollers)));
+	struct rte_ring *r;
+
+	snprintf(name, sizeof(name), "vg_disp_%u_%u", from->index, to->index);
+	r = rte_ring_create(
+		name, size, (int)rte_lcore_to_socket_id(to->lcore), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (r == NULL) {
+		errno = rte_errno;
+		return -1;
+	}
+	to->in[to->nin++] = r;
+	from->out[to->index] = r;
+	return 0;
+}
+
+/* Software dispatch: the poller's hash decoder and the rings to and from the
+ * workers set up before this one. */
+static int
+dispatch_init(struct vg_live_worker *lw, const struct vg_worker_cfg *cfg)
+{
+	struct vg_live *live = lw->live;
+
+	lw->dispatching = true;
+	if (lw->nrxq > 0) {
+		struct vg_decode_cfg dc = cfg->decode;
+
+		dc.peek = true;
+		dc.frag_slots = 1;
+		if (vg_decoder_init(&lw->hash_dec, &dc) != 0)
+			return -1;
+	}
+	for (uint16_t j = 0; j < lw->index; j++) {
+		struct vg_live_worker *o = live->workers[j];
+
+		if (o->nrxq > 0 && pair_ring(o, lw) != 0)
+			return -1;
+		if (lw->nrxq > 0 && pair_ring(lw, o) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 vg_live_worker_init(
 	struct vg_live *live, uint16_t index, unsigned lcore, const struct vg_worker_cfg *cfg)
 {
 	int socket = (int)rte_lcore_to_socket_id(lcore);
 	struct vg_live_worker *lw = rte_zmalloc_socket("vg_worker", sizeof(*lw), 64, socket);
-	char name[RTE_RING_NAMESIZE];
 
 	if (lw == NULL) {
 		errno = ENOMEM;
@@ -61,6 +143,8 @@ vg_live_worker_init(
 	lw->index = index;
 	lw->lcore = lcore;
 	lw->live = live;
+	live->npollers = (uint16_t)VG_MIN(total_queues(live->ports), live->nworkers);
+	assign_queues(lw);
 	/* The flow table and reassembly buffers are touched first by this thread on
 	 * its lcore; prefer its node so the pages land there. */
 	if (numa_available() >= 0)
@@ -69,27 +153,9 @@ vg_live_worker_init(
 		rte_free(lw);
 		return -1;
 	}
-	if (live->ports->software && live->nworkers > 1) {
-		live->npollers = 1; /* worker 0 */
-		if (index > 0) {
-			snprintf(name, sizeof(name), "vg_disp_%u", index);
-			lw->in = rte_ring_create(
-				name, DISPATCH_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-			if (lw->in == NULL) {
-				errno = rte_errno;
-				vg_live_worker_fini(lw);
-				return -1;
-			}
-		} else {
-			struct vg_decode_cfg dc = cfg->decode;
-
-			dc.peek = true;
-			dc.frag_slots = 1;
-			if (vg_decoder_init(&lw->hash_dec, &dc) != 0) {
-				vg_live_worker_fini(lw);
-				return -1;
-			}
-		}
+	if (live->ports->software && live->nworkers > 1 && dispatch_init(lw, cfg) != 0) {
+		vg_live_worker_fini(lw);
+		return -1;
 	}
 	if (numa_available() >= 0)
 		numa_set_localalloc();
@@ -104,7 +170,9 @@ vg_live_worker_fini(struct vg_live_worker *lw)
 		return;
 	vg_worker_fini(&lw->w);
 	vg_decoder_fini(&lw->hash_dec);
-	rte_ring_free(lw->in);
+	/* A worker owns the rings it receives from; the pollers only point at them. */
+	for (uint16_t i = 0; i < lw->nin; i++)
+		rte_ring_free(lw->in[i]);
 	if (lw->live != NULL && lw->live->workers[lw->index] == lw)
 		lw->live->workers[lw->index] = NULL;
 	rte_free(lw);
@@ -130,7 +198,8 @@ owner(struct vg_live_worker *lw, const uint8_t *data, uint32_t cap, uint32_t wir
 	/* The flow table's keyed hash (vg_hash.h), ports left out. */
 	uint64_t h = vg_hash_addr_pair(&pkt.src, &pkt.dst, pkt.session);
 
-	return (uint16_t)(h % lw->live->nworkers);
+	/* The high half times the worker count: a multiply instead of a division. */
+	return (uint16_t)(((h >> 32) * lw->live->nworkers) >> 32);
 }
 
 /*
@@ -206,50 +275,87 @@ process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 	rte_pktmbuf_free_bulk(m, n);
 }
 
-/* Software dispatch: keeps worker 0's share in m (returns its count). */
+/*
+ * Hands staged packets over to their workers: stages holding at least `min`
+ * packets; with `wait`, what does not fit stays staged (the stop), else it is
+ * dropped and counted.
+ */
+static void
+hand_over(struct vg_live_worker *lw, uint16_t min, bool wait)
+{
+	uint64_t pend = lw->staged;
+
+	while (pend != 0) {
+		unsigned w = (unsigned)__builtin_ctzll(pend);
+		uint16_t k = lw->nstage[w];
+
+		pend &= pend - 1;
+		if (k < min)
+			continue;
+		if (vg_unlikely(lw->live->test_dispatch_delay_us != 0))
+			rte_delay_us_block(lw->live->test_dispatch_delay_us);
+		unsigned sent = rte_ring_enqueue_burst(lw->out[w], (void **)lw->stage[w], k, NULL);
+
+		lw->cnt.dispatched += sent;
+		if (sent < k && wait) {
+			memmove(lw->stage[w], lw->stage[w] + sent,
+				(k - sent) * sizeof(lw->stage[w][0]));
+			lw->nstage[w] = (uint16_t)(k - sent);
+			continue;
+		}
+		if (sent < k) {
+			lw->cnt.dispatch_drops += k - sent;
+			lw->cnt.ring_full_to[w] += k - sent;
+			rte_pktmbuf_free_bulk(lw->stage[w] + sent, k - sent);
+		}
+		lw->nstage[w] = 0;
+		lw->staged &= ~(1ULL << w);
+	}
+}
+
+/*
+ * Software dispatch of one RX burst: keeps this worker's share in m (returns
+ * its count) and stages the rest per owner. Under load (full bursts) a stage
+ * goes to its ring once it holds DISPATCH_BATCH packets, so a ring operation
+ * carries a batch whatever the number of workers; a short burst means the
+ * queue is drained, and everything staged goes at once.
+ */
 static uint16_t
 dispatch(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 {
-	struct vg_live *live = lw->live;
-	struct rte_mbuf *out[VG_LIVE_MAX_WORKERS][BURST];
-	uint16_t nout[VG_LIVE_MAX_WORKERS] = {0};
+	uint64_t t0 = rte_rdtsc();
 	uint16_t keep = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		uint16_t o = owner(
 			lw, rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, m[i]->pkt_len);
 
-		if (o == 0)
+		if (o == lw->index) {
 			m[keep++] = m[i];
-		else
-			out[o][nout[o]++] = m[i];
-	}
-	for (uint16_t w = 1; w < live->nworkers; w++) {
-		if (nout[w] == 0)
-			continue;
-		if (vg_unlikely(live->test_dispatch_delay_us != 0))
-			rte_delay_us_block(live->test_dispatch_delay_us);
-		unsigned sent = rte_ring_enqueue_burst(
-			live->workers[w]->in, (void **)out[w], nout[w], NULL);
-
-		lw->cnt.dispatched += sent;
-		if (sent < nout[w]) {
-			lw->cnt.dispatch_drops += nout[w] - sent;
-			rte_pktmbuf_free_bulk(out[w] + sent, nout[w] - sent);
+		} else {
+			lw->stage[o][lw->nstage[o]++] = m[i];
+			lw->staged |= 1ULL << o;
 		}
 	}
+	hand_over(lw, n < BURST ? 1 : DISPATCH_BATCH, false);
+	lw->cnt.dispatch_tsc += rte_rdtsc() - t0;
 	return keep;
 }
 
+/* Takes one burst from each dispatch ring; returns the packets taken. */
 static uint16_t
-drain_in(struct vg_live_worker *lw)
+receive(struct vg_live_worker *lw)
 {
 	struct rte_mbuf *m[BURST];
-	uint16_t n, got = 0;
+	uint16_t got = 0;
 
-	if (lw->in == NULL)
-		return 0;
-	while ((n = (uint16_t)rte_ring_dequeue_burst(lw->in, (void **)m, BURST, NULL)) > 0) {
+	for (uint16_t i = 0; i < lw->nin; i++) {
+		uint64_t t0 = rte_rdtsc();
+		uint16_t n = (uint16_t)rte_ring_dequeue_burst(lw->in[i], (void **)m, BURST, NULL);
+
+		if (n == 0)
+			continue;
+		lw->cnt.receive_tsc += rte_rdtsc() - t0;
 		got += n;
 		lw->cnt.rx += n;
 		process(lw, m, n);
@@ -258,21 +364,28 @@ drain_in(struct vg_live_worker *lw)
 }
 
 /*
- * The stop order of software dispatch: a poller has handed over everything
- * it read once it leaves its loop, and says so; a worker's last drain comes
- * after every poller said so, so nothing can reach its ring after it.
+ * The stop order of software dispatch: a poller hands over everything it
+ * read (waiting for room, and receiving meanwhile, so two pollers cannot wait
+ * on each other) and says so; a worker's last receive comes after every
+ * poller said so, so nothing can reach its rings after it.
  */
 static void
-stop_dispatch(struct vg_live_worker *lw, bool poller)
+stop_dispatch(struct vg_live_worker *lw)
 {
 	struct vg_live *live = lw->live;
 
-	if (poller)
+	if (lw->nrxq > 0) {
+		while (lw->staged != 0) {
+			hand_over(lw, 1, true);
+			receive(lw);
+		}
 		__atomic_fetch_add(&live->pollers_done, 1, __ATOMIC_RELEASE);
+	}
 	while (__atomic_load_n(&live->pollers_done, __ATOMIC_ACQUIRE) < live->npollers)
-		if (drain_in(lw) == 0)
+		if (receive(lw) == 0)
 			rte_pause();
-	drain_in(lw);
+	while (receive(lw) != 0)
+		;
 }
 
 int
@@ -283,40 +396,33 @@ vg_live_worker_main(void *arg)
 	struct vg_ports *ps = live->ports;
 	struct rte_mbuf *m[BURST];
 	uint64_t last_advance = 0;
-	bool reads_port = !ps->software || lw->index == 0;
 
 	while (!__atomic_load_n(&live->stop, __ATOMIC_RELAXED)) {
 		uint16_t got = 0;
 
-		if (reads_port) {
-			for (uint16_t p = 0; p < ps->n; p++) {
-				uint16_t q = ps->software ? 0 : lw->index;
-				uint16_t n;
+		for (uint16_t r = 0; r < lw->nrxq; r++) {
+			const struct vg_port *pt = &ps->port[lw->rxq[r].port];
+			uint16_t n;
 
-				if (ps->port[p].gone || q >= ps->port[p].nrxq)
-					continue;
-				n = rte_eth_rx_burst(ps->port[p].id, q, m, BURST);
-				if (n == 0)
-					continue;
-				got += n;
-				lw->cnt.rx += n;
-				lw->cnt.port_rx += n;
-				if (ps->software && live->nworkers > 1)
-					n = dispatch(lw, m, n);
-				if (n > 0)
-					process(lw, m, n);
+			if (pt->gone)
+				continue;
+			n = rte_eth_rx_burst(pt->id, lw->rxq[r].queue, m, BURST);
+			if (n == 0) {
+				/* The queue ran dry: nothing waits for a fuller batch. */
+				if (lw->staged != 0)
+					hand_over(lw, 1, false);
+				continue;
 			}
-		}
-		if (lw->in != NULL) {
-			uint16_t n =
-				(uint16_t)rte_ring_dequeue_burst(lw->in, (void **)m, BURST, NULL);
-
-			if (n > 0) {
-				got += n;
-				lw->cnt.rx += n;
+			got += n;
+			lw->cnt.rx += n;
+			lw->cnt.port_rx += n;
+			if (lw->dispatching)
+				n = dispatch(lw, m, n);
+			if (n > 0)
 				process(lw, m, n);
-			}
 		}
+		if (lw->nin > 0)
+			got += receive(lw);
 		if (got == 0) {
 			lw->cnt.idle_polls++;
 			/*
@@ -336,8 +442,8 @@ vg_live_worker_main(void *arg)
 			rte_pause();
 		}
 	}
-	if (ps->software && live->nworkers > 1)
-		stop_dispatch(lw, reads_port);
+	if (lw->dispatching)
+		stop_dispatch(lw);
 	vg_live_worker_flush(lw);
 	return 0;
 }
@@ -351,11 +457,19 @@ vg_live_reap(struct vg_live *live)
 		struct vg_live_worker *lw = live->workers[i];
 		unsigned n;
 
-		if (lw == NULL || lw->in == NULL)
-			continue;
-		while ((n = rte_ring_dequeue_burst(lw->in, (void **)m, BURST, NULL)) > 0) {
-			live->stop_drops += n;
-			rte_pktmbuf_free_bulk(m, n);
+		for (uint16_t r = 0; lw != NULL && r < lw->nin; r++) {
+			while ((n = rte_ring_dequeue_burst(lw->in[r], (void **)m, BURST, NULL)) >
+				0) {
+				live->stop_drops += n;
+				rte_pktmbuf_free_bulk(m, n);
+			}
+		}
+		for (uint16_t w = 0; lw != NULL && w < live->nworkers; w++) {
+			if (lw->nstage[w] == 0)
+				continue;
+			live->stop_drops += lw->nstage[w];
+			rte_pktmbuf_free_bulk(lw->stage[w], lw->nstage[w]);
+			lw->nstage[w] = 0;
 		}
 	}
 }

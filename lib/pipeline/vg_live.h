@@ -2,11 +2,13 @@
 /*
  * The live pipeline on DPDK lcores: each worker runs to completion on its
  * packets (RX, decode, flow table, records into its own log ring). When the
- * NIC cannot spread flows (vdevs, ENA, gVNIC, most VFs), the first worker
- * reads the port, hashes each packet's inner address pair and mirror session
- * symmetrically, keeps its share and passes the rest to the owning worker
- * through an rte_ring. Network time comes from NIC timestamps when the port
- * has them, else from the TSC mapped to the wall clock once at start.
+ * NIC cannot spread flows by the inner headers (vdevs, ENA, gVNIC, most VFs),
+ * every RX queue the port offers is read by one worker (a poller), which
+ * hashes each packet's inner address pair and mirror session symmetrically,
+ * keeps its own share and hands the rest to the owning worker through a
+ * ring of that poller-worker pair (one producer, one consumer). Network time
+ * comes from NIC timestamps when the port has them, else from the TSC mapped
+ * to the wall clock once at start.
  */
 #ifndef VG_LIVE_H
 #define VG_LIVE_H
@@ -17,29 +19,50 @@
 #include "vg_dpdk_port.h"
 #include "vg_worker.h"
 
-#define VG_LIVE_MAX_WORKERS 64
-
-/* Per-worker counters, written by the worker and read relaxed by main. */
-struct vg_live_counters {
-	uint64_t rx;             /* packets taken from the port (or the dispatch ring) */
-	uint64_t port_rx;        /* of those, read from a port's RX queue */
-	uint64_t dispatched;     /* passed on to other workers */
-	uint64_t dispatch_drops; /* another worker's ring was full */
-	uint64_t idle_polls;
-	uint64_t flush_waits; /* at stop: times the log ring was full and the worker waited */
-};
+#define VG_LIVE_MAX_WORKERS 64 /* a bit each in vg_live_worker.staged */
 
 /* Packets per receive burst (64 measured a few per cent faster than 32: the
  * worker's prefetch pipeline drains less often). */
 #define VG_LIVE_BURST 64
 
+/* Per-worker counters, written by the worker and read relaxed by main. */
+struct vg_live_counters {
+	uint64_t rx;             /* packets taken from the port (or the dispatch rings) */
+	uint64_t port_rx;        /* of those, read from a port's RX queue */
+	uint64_t dispatched;     /* passed on to other workers */
+	uint64_t dispatch_drops; /* another worker's ring was full */
+	uint64_t idle_polls;
+	uint64_t dispatch_tsc; /* TSC ticks spent choosing owners and handing over */
+	uint64_t receive_tsc;  /* TSC ticks spent taking packets from dispatch rings */
+	uint64_t flush_waits;  /* at stop: times the log ring was full and the worker waited */
+	/* dispatch_drops by the worker whose ring was full */
+	uint64_t ring_full_to[VG_LIVE_MAX_WORKERS];
+};
+
+/* An RX queue a worker polls. */
+struct vg_live_rxq {
+	uint16_t port; /* index in vg_ports.port[] */
+	uint16_t queue;
+};
+
+#define VG_LIVE_MAX_RXQ 64
+
 struct vg_live_worker {
 	uint16_t index;
 	unsigned lcore;
 	struct vg_worker w;
-	struct vg_decoder hash_dec; /* worker 0 in software dispatch */
-	struct rte_ring *in;        /* software dispatch: packets for this worker */
 	struct vg_live *live;
+	uint16_t nrxq; /* RX queues this worker polls (0: it only receives) */
+	struct vg_live_rxq rxq[VG_LIVE_MAX_RXQ];
+	/* Software dispatch. */
+	bool dispatching;
+	struct vg_decoder hash_dec;                /* pollers: finds a packet's owner */
+	uint16_t nin;                              /* rings from the other pollers */
+	struct rte_ring *in[VG_LIVE_MAX_WORKERS];  /* consumer side, owned here */
+	struct rte_ring *out[VG_LIVE_MAX_WORKERS]; /* to each other worker (pollers) */
+	uint64_t staged;                           /* bit w: stage[w] holds packets */
+	uint16_t nstage[VG_LIVE_MAX_WORKERS];      /* packets waiting for worker w */
+	struct rte_mbuf *stage[VG_LIVE_MAX_WORKERS][2 * VG_LIVE_BURST];
 	struct vg_live_counters cnt;
 	uint64_t last_rx_tsc; /* TSC when the last packet was processed */
 	uint64_t last_ts_ns;  /* and its network time */
@@ -74,7 +97,11 @@ struct vg_live {
 /* Maps the TSC to the wall clock from now on (the TSC rate from DPDK). */
 void vg_live_clock_init(struct vg_live *live);
 
-/* Sets up a worker (memory on its NUMA node); -1 with errno set. */
+/*
+ * Sets up a worker (memory on its NUMA node), after workers 0 .. index-1 and
+ * the ports: it learns the RX queues it polls and, in software dispatch, the
+ * rings between it and each worker before it. -1 with errno set.
+ */
 int vg_live_worker_init(
 	struct vg_live *live, uint16_t index, unsigned lcore, const struct vg_worker_cfg *cfg);
 

@@ -175,6 +175,18 @@ wanted(const struct vg_ports_cfg *cfg, uint16_t id)
 	return false;
 }
 
+/*
+ * Software dispatch polls every RX queue the port offers, up to one per
+ * worker (one worker, one queue).
+ */
+static uint16_t
+sw_queues(const struct rte_eth_dev_info *info, const struct vg_ports_cfg *cfg)
+{
+	uint16_t n = VG_MIN(info->max_rx_queues, cfg->nworkers);
+
+	return n > 0 ? n : 1;
+}
+
 static int
 setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cfg, bool software,
 	char *err, size_t errlen)
@@ -196,7 +208,18 @@ setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cf
 	p->socket = rte_eth_dev_socket_id(p->id);
 	if (p->socket < 0)
 		p->socket = (int)rte_socket_id();
-	p->nrxq = software ? 1 : cfg->nworkers;
+	p->nrxq = software ? sw_queues(&info, cfg) : cfg->nworkers;
+	if (software && p->nrxq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP)) {
+		/* Queues for software dispatch: RSS by whatever the NIC hashes (the
+		 * outer header: mirror transport spreads by its outer UDP ports);
+		 * the pollers re-dispatch by the inner addresses. */
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = symmetric_key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(symmetric_key);
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP) &
+			info.flow_type_rss_offloads;
+	}
 	if (!software) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_key = symmetric_key;

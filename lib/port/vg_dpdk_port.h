@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * DPDK ports for live capture: one RX queue per worker where the port can
- * spread flows by a symmetric RSS hash, else one queue and software dispatch
- * (vg_live.h). Mempools sit on each port's NUMA node. Link changes and ports
- * that disappear are reported, never fatal.
+ * spread flows by a symmetric RSS hash, else as many queues as the port
+ * offers (up to one per worker) and software dispatch (vg_live.h). Mempools sit on each port's NUMA
+ * node. Link changes and ports that disappear are reported, never fatal.
  */
 #ifndef VG_DPDK_PORT_H
 #define VG_DPDK_PORT_H
@@ -17,7 +17,7 @@
 enum vg_dispatch {
 	VG_DISPATCH_AUTO,     /* RSS when the port can, else software */
 	VG_DISPATCH_RSS,      /* the NIC's symmetric RSS, one queue per worker */
-	VG_DISPATCH_SOFTWARE, /* one queue; the first worker hashes and re-dispatches */
+	VG_DISPATCH_SOFTWARE, /* each queue's poller hashes and re-dispatches */
 };
 
 struct vg_port {
