@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * likely_server_ports: the ports each of Zeek's base protocol scripts adds
- * to that set. Which analyzers are loaded decides which connections started
- * mid-stream get their roles flipped, so the set follows --analyzers.
+ * to that set ("redef likely_server_ports += { ports }" in
+ * scripts/base/protocols/<name>/main.zeek). Which analyzers are loaded decides
+ * which connections started mid-stream get their roles flipped, so the set
+ * follows --analyzers. Only ports a script adds to likely_server_ports count,
+ * not every port it registers an analyzer for: quic/main.zeek registers
+ * 443, 784 and 853/udp but adds none; 443/udp is ssl/main.zeek's dtls_ports.
  */
 #include <string.h>
 #include <strings.h>
@@ -32,7 +36,7 @@ static const struct analyzer_ports analyzer_ports[] = {
 	{"ntp", {0}, {123}},
 	{"pop3", {110}, {0}},
 	{"postgresql", {5432}, {0}},
-	{"quic", {0}, {443}},
+	{"quic", {0}, {0}},
 	{"radius", {0}, {1812}},
 	{"rdp", {3389}, {0}},
 	{"redis", {6379}, {0}},
@@ -42,7 +46,7 @@ static const struct analyzer_ports analyzer_ports[] = {
 	{"snmp", {0}, {161, 162}},
 	{"socks", {1080}, {0}},
 	{"ssh", {22}, {0}},
-	{"ssl", {443, 563, 585, 614, 636, 989, 990, 992, 993, 995, 5223}, {0}},
+	{"ssl", {443, 563, 585, 614, 636, 989, 990, 992, 993, 995, 5223}, {443}},
 	{"syslog", {0}, {514}},
 	{"xmpp", {5222, 5269}, {0}},
 	{"tunnels", {0}, {2123, 2152, 3544, 4789, 5072, 6081}},

@@ -196,9 +196,33 @@ test_local_semantics(void)
 	CHECK(strcmp(local(&cfg, "1.2.3.4"), "-") == 0);
 }
 
+/* likely_server_ports per analyzer, as each base script adds them. */
+static void
+test_server_ports(void)
+{
+	static struct vg_port_set ps;
+	const char *bad = NULL;
+
+	/* ssl/main.zeek: ssl_ports and dtls_ports (443/udp). */
+	CHECK_EQ(vg_port_set_from_analyzers(&ps, "ssl", &bad), 0);
+	CHECK(vg_port_set_has(&ps, VG_PORT_TCP, 443) && vg_port_set_has(&ps, VG_PORT_TCP, 5223));
+	CHECK(vg_port_set_has(&ps, VG_PORT_UDP, 443));
+	/* quic/main.zeek registers its ports for the analyzer only. */
+	CHECK_EQ(vg_port_set_from_analyzers(&ps, "quic", &bad), 0);
+	CHECK(!vg_port_set_has(&ps, VG_PORT_UDP, 443));
+	CHECK(!vg_port_set_has(&ps, VG_PORT_UDP, 853) && !vg_port_set_has(&ps, VG_PORT_UDP, 784));
+	/* dce-rpc/main.zeek: 135/tcp. */
+	CHECK_EQ(vg_port_set_from_analyzers(&ps, "dce-rpc", &bad), 0);
+	CHECK(vg_port_set_has(&ps, VG_PORT_TCP, 135) && !vg_port_set_has(&ps, VG_PORT_UDP, 135));
+	CHECK_EQ(vg_port_set_from_analyzers(&ps, "all", &bad), 0);
+	CHECK(vg_port_set_has(&ps, VG_PORT_UDP, 443) && vg_port_set_has(&ps, VG_PORT_UDP, 53));
+	CHECK(vg_port_set_from_analyzers(&ps, "ssl,nope", &bad) == -1 && strcmp(bad, "nope") == 0);
+}
+
 int
 main(void)
 {
+	test_server_ports();
 	test_local_nets_parse();
 	test_local_semantics();
 	test_private_v4();
