@@ -65,7 +65,7 @@ decode_mpls(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt 
 	for (;;) {
 		if (!layer_step(d, pkt))
 			return VG_DECODE_DROPPED;
-		if (len < 4) {
+		if (len <= 4) { /* Zeek's MPLS.cc: a label with nothing after it too */
 			vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_MPLS, VG_WEIRD_SCOPE_NET, "MPLS");
 			return VG_DECODE_DROPPED;
 		}
@@ -96,7 +96,7 @@ static enum vg_decode_result
 decode_pppoe(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
 {
 	/* ver/type, code, session id, length, then the PPP protocol. */
-	if (len < 8) {
+	if (len <= 8) { /* Zeek's PPPoE.cc: nothing after the header is a weird too */
 		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_PPPOE, VG_WEIRD_SCOPE_NET, "PPPOE");
 		return VG_DECODE_DROPPED;
 	}
@@ -229,8 +229,8 @@ static enum vg_decode_result
 decode_null(
 	struct vg_decoder *d, const uint8_t *p, uint32_t len, bool net_order, struct vg_pkt *pkt)
 {
-	if (len < 4) {
-		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_LINK_HEADER, VG_WEIRD_SCOPE_NET, "NULL");
+	if (len <= 4) { /* Zeek's Null.cc */
+		vg_pkt_weird(d, pkt, VG_WEIRD_NULL_FAILED, VG_WEIRD_SCOPE_NET, "NULL");
 		return VG_DECODE_DROPPED;
 	}
 	uint32_t family = net_order ? vg_be32(p) : vg_le32(p);
@@ -274,8 +274,8 @@ decode_fddi(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt 
 static enum vg_decode_result
 decode_sll(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
 {
-	if (len < 16) {
-		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_LINK_HEADER, VG_WEIRD_SCOPE_NET, "SLL");
+	if (len <= 16) { /* Zeek's LinuxSLL.cc */
+		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_SLL, VG_WEIRD_SCOPE_NET, "SLL");
 		return VG_DECODE_DROPPED;
 	}
 	return decode_ethertype(d, vg_be16(p + 14), p + 16, len - 16, pkt);
@@ -284,43 +284,65 @@ decode_sll(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *
 static enum vg_decode_result
 decode_sll2(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
 {
-	if (len < 20) {
-		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_LINK_HEADER, VG_WEIRD_SCOPE_NET, "SLL2");
+	if (len <= 20) { /* Zeek's LinuxSLL2.cc */
+		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_SLL2, VG_WEIRD_SCOPE_NET, "SLL2");
 		return VG_DECODE_DROPPED;
 	}
 	return decode_ethertype(d, vg_be16(p), p + 20, len - 20, pkt);
 }
 
+/*
+ * NFLOG as Zeek's NFLog.cc takes it: family, version (must be 0), resource
+ * id, then TLVs (host byte order, padded to 4) up to the payload TLV (type 9).
+ */
 static enum vg_decode_result
 decode_nflog(struct vg_decoder *d, const uint8_t *p, uint32_t len, struct vg_pkt *pkt)
 {
-	/* family, version, resource id; then 4-byte aligned TLVs. */
-	if (len < 4) {
+	if (len <= 4) {
 		vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_NFLOG, VG_WEIRD_SCOPE_NET, "NFLOG");
+		return VG_DECODE_DROPPED;
+	}
+	if (p[1] != 0) {
+		vg_pkt_weird(d, pkt, VG_WEIRD_NFLOG_VERSION, VG_WEIRD_SCOPE_NET, "NFLOG");
 		return VG_DECODE_DROPPED;
 	}
 	uint8_t family = p[0];
 	uint32_t off = 4;
 
-	while (off + 4 <= len) {
-		uint16_t tlv_len = vg_le16(p + off);
-		uint16_t tlv_type = vg_le16(p + off + 2);
-
-		if (tlv_len < 4 || tlv_len > len - off) {
-			vg_pkt_weird(d, pkt, VG_WEIRD_TRUNCATED_NFLOG, VG_WEIRD_SCOPE_NET, "NFLOG");
+	for (;;) {
+		if (len - off <= 4) {
+			vg_pkt_weird(
+				d, pkt, VG_WEIRD_NFLOG_NO_PAYLOAD, VG_WEIRD_SCOPE_NET, "NFLOG");
 			return VG_DECODE_DROPPED;
 		}
+		uint32_t tlv_len = vg_le16(p + off);
+		uint16_t tlv_type = vg_le16(p + off + 2);
+
 		if (tlv_type == 9) { /* NFULA_PAYLOAD */
 			if (family != 2 && family != 10) {
 				d->stats.not_ip++;
 				return VG_DECODE_NOT_IP;
 			}
-			return vg_decode_ip(d, p + off + 4, tlv_len - 4u, pkt);
+			/* The payload's own length, when it fits; else what was captured. */
+			uint32_t plen = tlv_len >= 4 && tlv_len <= len - off ? tlv_len - 4u
+									     : len - off - 4u;
+
+			return vg_decode_ip(d, p + off + 4, plen, pkt);
 		}
-		off += (tlv_len + 3u) & ~3u;
+		if (tlv_len < 4) {
+			vg_pkt_weird(
+				d, pkt, VG_WEIRD_NFLOG_BAD_TLV_LEN, VG_WEIRD_SCOPE_NET, "NFLOG");
+			return VG_DECODE_DROPPED;
+		}
+		tlv_len = (tlv_len + 3u) & ~3u;
+		if (tlv_len >= len - off) {
+			/* Past the end: no payload TLV in what was captured. */
+			vg_pkt_weird(
+				d, pkt, VG_WEIRD_NFLOG_NO_PAYLOAD, VG_WEIRD_SCOPE_NET, "NFLOG");
+			return VG_DECODE_DROPPED;
+		}
+		off += tlv_len;
 	}
-	d->stats.not_ip++;
-	return VG_DECODE_NOT_IP;
 }
 
 enum vg_decode_result

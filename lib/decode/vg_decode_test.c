@@ -574,7 +574,7 @@ test_cooked(struct vg_decoder *d)
 
 	/* A cooked v1 header cut short. */
 	CHECK_EQ(vg_decode(d, VG_LINK_LINUX_SLL, p.b, 10, 10, 1, &pkt), VG_DECODE_DROPPED);
-	CHECK(has_weird(&pkt, VG_WEIRD_TRUNCATED_LINK_HEADER));
+	CHECK(has_weird(&pkt, VG_WEIRD_TRUNCATED_SLL));
 
 	/* Linux cooked v2: protocol, reserved, ifindex, ARPHRD, type, addr len, addr. */
 	p.len = 0;

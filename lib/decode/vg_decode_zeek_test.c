@@ -295,9 +295,73 @@ test_frag_many(void)
 	vg_decoder_fini(&d);
 }
 
+/* decode(link, bytes) and the one weird it must raise, by Zeek's name. */
+static void
+check_link_weird(int link, const uint8_t *b, uint32_t len, const char *name)
+{
+	struct vg_decode_cfg cfg = {.frag_slots = 4};
+	struct vg_decoder d;
+	struct vg_pkt pkt;
+
+	CHECK_EQ(vg_decoder_init(&d, &cfg), 0);
+	CHECK_EQ(vg_decode(&d, link, b, len, len, 1, &pkt), VG_DECODE_DROPPED);
+	CHECK_EQ(pkt.nweirds, 1);
+	if (pkt.nweirds == 1 && strcmp(vg_weird_name(pkt.weirds[0].code), name) != 0) {
+		fprintf(stderr, "link %d, %u bytes: weird %s, wanted %s\n", link, len,
+			vg_weird_name(pkt.weirds[0].code), name);
+		CHECK(0);
+	}
+	vg_decoder_fini(&d);
+}
+
+/*
+ * Link-layer weird names and limits of Zeek's packet analyzers: Null.cc,
+ * LinuxSLL.cc, LinuxSLL2.cc, PPPoE.cc, MPLS.cc, NFLog.cc. Each weirds when
+ * nothing follows its header ("hdr >= len").
+ */
+static void
+test_link_weird_names(void)
+{
+	uint8_t b[64];
+
+	memset(b, 0, sizeof(b));
+	b[0] = 2; /* null: AF_INET, little endian */
+	check_link_weird(VG_LINK_NULL, b, 4, "null_analyzer_failed");
+	check_link_weird(VG_LINK_NULL, b, 2, "null_analyzer_failed");
+	check_link_weird(VG_LINK_LINUX_SLL, b, 16, "truncated_Linux_SLL_header");
+	check_link_weird(VG_LINK_LINUX_SLL2, b, 20, "truncated_Linux_SLL2_header");
+
+	/* PPPoE session header with nothing after it. */
+	static const uint8_t pppoe[] = {0, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0x66, 0x77, 0x88, 0x99,
+		0xaa, 0x88, 0x64, 0x11, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00, 0x21};
+
+	check_link_weird(VG_LINK_ETHERNET, pppoe, sizeof(pppoe), "truncated_pppoe_header");
+	/* An MPLS label, bottom of stack, with nothing after it. */
+	static const uint8_t mpls[] = {0, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0x66, 0x77, 0x88, 0x99,
+		0xaa, 0x88, 0x47, 0x00, 0x01, 0x01, 0x40};
+
+	check_link_weird(VG_LINK_ETHERNET, mpls, sizeof(mpls), "truncated_link_header");
+
+	/* NFLOG: header only; version 1; no payload TLV; a TLV shorter than 4. */
+	uint8_t nf[16] = {2, 0, 0, 0};
+
+	check_link_weird(VG_LINK_NFLOG, nf, 4, "truncated_nflog_header");
+	nf[1] = 1;
+	check_link_weird(VG_LINK_NFLOG, nf, 12, "unknown_nflog_version");
+	nf[1] = 0;
+	nf[4] = 8; /* a prefix TLV (type 10) of 8 bytes, then nothing */
+	nf[6] = 10;
+	check_link_weird(VG_LINK_NFLOG, nf, 16, "nflog_no_pcap_payload");
+	nf[4] = 2;
+	check_link_weird(VG_LINK_NFLOG, nf, 16, "nflog_bad_tlv_len");
+	nf[4] = 200; /* past the end */
+	check_link_weird(VG_LINK_NFLOG, nf, 16, "nflog_no_pcap_payload");
+}
+
 int
 main(void)
 {
+	test_link_weird_names();
 	test_frag_flood();
 	test_frag_many();
 	test_tunnel_max_depth();

@@ -2,7 +2,9 @@
 /*
  * Every malformed-input condition the decoders and the flow layer report.
  * One X-macro table gives the enum, the weird.log name (Zeek's wording) and
- * the counter name; readers and writers expand the same table.
+ * the counter name; readers and writers expand the same table. The link
+ * layer's names and limits are those of Zeek's packet analyzers
+ * (the .cc files under src/packet_analysis/protocol/).
  */
 #ifndef VG_WEIRD_H
 #define VG_WEIRD_H
@@ -13,11 +15,17 @@
 	X(TRUNCATED_LINK_HEADER, "truncated_link_header")                                          \
 	X(TRUNCATED_ETHERNET, "truncated_ethernet_frame")                                          \
 	X(TRUNCATED_VLAN, "truncated_VLAN_header")                                                 \
-	X(TRUNCATED_MPLS, "truncated_MPLS_header")                                                 \
-	X(TRUNCATED_PPPOE, "truncated_PPPoE_header")                                               \
+	X(TRUNCATED_MPLS, "truncated_link_header")                                                 \
+	X(TRUNCATED_PPPOE, "truncated_pppoe_header")                                               \
 	X(TRUNCATED_80211, "truncated_802_11_header")                                              \
 	X(TRUNCATED_RADIOTAP, "truncated_radiotap_header")                                         \
 	X(TRUNCATED_NFLOG, "truncated_nflog_header")                                               \
+	X(NFLOG_VERSION, "unknown_nflog_version")                                                  \
+	X(NFLOG_NO_PAYLOAD, "nflog_no_pcap_payload")                                               \
+	X(NFLOG_BAD_TLV_LEN, "nflog_bad_tlv_len")                                                  \
+	X(TRUNCATED_SLL, "truncated_Linux_SLL_header")                                             \
+	X(TRUNCATED_SLL2, "truncated_Linux_SLL2_header")                                           \
+	X(NULL_FAILED, "null_analyzer_failed")                                                     \
 	X(TOO_MANY_LAYERS, "exceeded_layer_limit")                                                 \
 	X(UNKNOWN_LINK_TYPE, "unknown_link_type")                                                  \
 	X(FDDI_FAILED, "FDDI_analyzer_failed")                                                     \
