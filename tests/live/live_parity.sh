@@ -15,11 +15,9 @@ shared=${2:-${VIGIL_SHARED:-$here/../../../shared}}
 tmp=$(mktemp -d)
 # EAL leaves a runtime directory per --file-prefix behind: remove ours.
 trap 'rm -rf "$tmp" /var/run/dpdk/vglive$$-* 2> /dev/null' EXIT
-checks=0
-fails=0
+. "$here/../check.sh"
 if [ ! -f "$shared/zeek-parity/manifest.tsv" ]; then
-	echo "live: no corpus at $shared; skipping"
-	exit 77
+	skip "live: no corpus at $shared"
 fi
 rows() { # conn.log without header lines, uid and tunnel_parents (uids), sorted
 	[ -f "$1/conn.log" ] || return 0

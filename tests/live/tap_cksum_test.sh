@@ -13,10 +13,11 @@
 # --no-nic-checksum must give the same conn.log with no verdict used.
 # Needs root (namespaces); exits 77 (skipped) without it.
 set -u
+. "$(dirname "$0")/../check.sh"
 vigil=$1
-[ "$(id -u)" -eq 0 ] || { echo "tap: needs root; skipping"; exit 77; }
-command -v ip > /dev/null || { echo "tap: no iproute2; skipping"; exit 77; }
-[ -e /dev/net/tun ] || { echo "tap: no /dev/net/tun; skipping"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "tap: needs root"
+command -v ip > /dev/null || skip "tap: no iproute2"
+[ -e /dev/net/tun ] || skip "tap: no /dev/net/tun"
 tag=vgt$$
 ns=${tag}n
 tmp=$(mktemp -d)
@@ -27,9 +28,8 @@ cleanup() {
 	rm -rf "$tmp" "/var/run/dpdk/$tag"* 2> /dev/null
 }
 trap cleanup EXIT
-. "$(dirname "$0")/../check.sh"
 
-ip netns add "$ns" || { echo "tap: cannot create a namespace; skipping"; exit 77; }
+ip netns add "$ns" || skip "tap: cannot create a namespace"
 
 # One capture: vigil on a fresh tap in the namespace, traffic, conn.log in $1.
 run() {

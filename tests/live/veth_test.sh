@@ -12,9 +12,10 @@
 # fills them in: vigil runs with -C, as Zeek does on such captures.
 # Needs root (namespaces, bridge); exits 77 (skipped) without it.
 set -u
+. "$(dirname "$0")/../check.sh"
 vigil=$1
-[ "$(id -u)" -eq 0 ] || { echo "veth: needs root; skipping"; exit 77; }
-command -v ip > /dev/null || { echo "veth: no iproute2; skipping"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "veth: needs root"
+command -v ip > /dev/null || skip "veth: no iproute2"
 tag=vg$$
 a=${tag}a b=${tag}b
 tmp=$(mktemp -d)
@@ -31,10 +32,9 @@ cleanup() {
 	rm -rf "$tmp" "/var/run/dpdk/$tag" 2> /dev/null
 }
 trap cleanup EXIT
-. "$(dirname "$0")/../check.sh"
 
-ip netns add "$a" && ip netns add "$b" || { echo "veth: cannot create namespaces; skipping"; exit 77; }
-ip link add "${tag}br" type bridge || { echo "veth: cannot create a bridge; skipping"; exit 77; }
+ip netns add "$a" && ip netns add "$b" || skip "veth: cannot create namespaces"
+ip link add "${tag}br" type bridge || skip "veth: cannot create a bridge"
 ip link set "${tag}br" type bridge ageing_time 0
 ip link set "${tag}br" up
 # Host a and host b, each on a veth whose other end is a bridge port.
