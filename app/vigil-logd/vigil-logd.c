@@ -626,7 +626,14 @@ run(struct logd *d)
 			/* A producer that took over just now: keep reading for it. */
 			if (removed == 0 && !all_done(d))
 				continue;
-			if (removed == 1 && !d->o.quiet)
+			uint64_t drops = d->old_drops + sum_drops(d->shm);
+
+			/* Drops happen in the sensor (ring full): said even with -q. */
+			if (removed == 1 && drops > 0)
+				say("sensor done, but it dropped %" PRIu64 " records (its ring was "
+				    "full); the rest is written; removed /dev/shm/%s",
+					drops, d->o.shm);
+			else if (removed == 1 && !d->o.quiet)
 				say("sensor done, every record written; removed /dev/shm/%s",
 					d->o.shm);
 			return 0;

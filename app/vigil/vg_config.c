@@ -90,6 +90,23 @@ add_value(struct argv_buf *a, const char *file, size_t line, const struct option
 	return push(a, tok);
 }
 
+/* A key given twice (also as '_' and '-' spellings) is refused: which one wins is a guess. */
+static bool
+key_seen(const struct option *const *seen, const size_t *seen_line, size_t nseen,
+	const struct option *key, const char *file, size_t line, const char *v)
+{
+	for (size_t i = 0; i < nseen; i++) {
+		if (seen[i] == key) {
+			fprintf(stderr,
+				"vigil: %s line %zu: '%s' is given twice (first on line %zu); "
+				"keep one\n",
+				file, line, v, seen_line[i]);
+			return true;
+		}
+	}
+	return false;
+}
+
 int
 vg_config_load(const char *file, const struct option *opts, int *argc_out, char ***argv_out)
 {
@@ -98,6 +115,8 @@ vg_config_load(const char *file, const struct option *opts, int *argc_out, char 
 	yaml_event_t ev;
 	struct argv_buf a = {0};
 	const struct option *key = NULL;
+	const struct option *seen[128]; /* keys already given: a second one is refused */
+	size_t nseen = 0, seen_line[128];
 	char keyname[128] = "";
 	int depth = 0, rc = -1;
 	bool in_seq = false, done = false;
@@ -173,6 +192,14 @@ vg_config_load(const char *file, const struct option *opts, int *argc_out, char 
 						file, line, v);
 					yaml_event_delete(&ev);
 					goto out;
+				}
+				if (key_seen(seen, seen_line, nseen, key, file, line, v)) {
+					yaml_event_delete(&ev);
+					goto out;
+				}
+				if (nseen < sizeof(seen) / sizeof(seen[0])) {
+					seen_line[nseen] = line;
+					seen[nseen++] = key;
 				}
 				break;
 			}

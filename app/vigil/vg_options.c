@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "vg_bpf.h"
 #include "vg_config.h"
 #include "vg_flow.h"
 #include "vg_hash.h"
@@ -48,6 +51,7 @@ enum {
 	OPT_HASH_SEED,
 	OPT_REASM_MEMORY,
 	OPT_REASM_DEPTH,
+	OPT_LOGD_WAIT,
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +90,10 @@ static const struct option long_opts[] = {
 	{"duration", required_argument, NULL, OPT_DURATION},
 	{"mbufs", required_argument, NULL, OPT_MBUFS},
 	{"config", required_argument, NULL, OPT_CONFIG},
+	{"filter", required_argument, NULL, 'f'},
+	{"interface", required_argument, NULL, 'i'},
+	{"check-config", no_argument, NULL, 'T'},
+	{"logd-wait", required_argument, NULL, OPT_LOGD_WAIT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -93,12 +101,19 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: vigil -r FILE [options]            read a capture file\n"
+		"usage: vigil -r FILE [options]            read a capture file (- for stdin)\n"
+		"       vigil -i IFACE [options]           capture a kernel interface "
+		"(net_af_packet)\n"
 		"       vigil [EAL options] -- [options]   capture live from DPDK ports\n"
 		"Reads a pcap or pcapng file and writes Zeek logs (conn.log, weird.log,\n"
 		"tunnel.log).\n"
 		"\n"
-		"  -r, --read FILE        capture file to read (pcap or pcapng)\n"
+		"  -r, --read FILE        capture file to read (pcap or pcapng; - is stdin)\n"
+		"  -i, --interface IFACE  capture IFACE live through DPDK's net_af_packet;\n"
+		"                         vigil writes the EAL options (no hugepages needed)\n"
+		"  -f, --filter EXPR      BPF capture filter, tcpdump's syntax (e.g. 'not port "
+		"22')\n"
+		"  -T, --check-config     load and check the options and config file, then exit\n"
 		"  -o, --output DIR       directory for the logs (default: current directory)\n"
 		"      --json             write Zeek's JSON lines instead of TSV\n"
 		"  -C, --ignore-checksums do not verify checksums (like zeek -C)\n"
@@ -125,6 +140,8 @@ usage(FILE *fp)
 		"                         random per process)\n"
 		"      --logd NAME        hand records to vigil-logd through /dev/shm/NAME\n"
 		"                         instead of writing logs in-process\n"
+		"      --logd-wait S      with -r: how long a full ring waits for vigil-logd\n"
+		"                         before vigil stops and fails (default 10)\n"
 		"      --ring-size BYTES  log ring size (default 4M)\n"
 		"      --mirror LIST      treat these encapsulations as mirror transport:\n"
 		"                         vxlan, geneve, erspan or auto (all three); the\n"
@@ -300,6 +317,79 @@ config_path(int argc, char **argv)
 }
 
 static int parse_argv(struct vg_options *o, int argc, char **argv, bool live);
+static int check_combinations(const struct vg_options *o, bool live);
+
+/* EAL's options (DPDK 22.11) that vigil does not have itself. */
+static const char *const eal_long[] = {"vdev", "no-huge", "no-pci", "file-prefix", "lcores",
+	"socket-mem", "socket-limit", "huge-dir", "huge-unlink", "log-level", "iova-mode",
+	"proc-type", "main-lcore", "in-memory", "allow", "block", "legacy-mem",
+	"single-file-segments", "base-virtaddr", "syslog", "telemetry", "no-telemetry",
+	"match-allocations", "no-shconf", "create-uio-dev", "vfio-intr", "vfio-vf-token",
+	"service-corelist", "service-coremask", "trace", "trace-dir", "trace-bufsz", "trace-mode",
+	"force-max-simd-bitwidth", "master-lcore", "mbuf-pool-ops-name", "pci-whitelist",
+	"pci-blacklist", "no-hpet", "vmware-tsc-map", NULL};
+
+bool
+vg_options_is_eal(const char *arg)
+{
+	if (arg[0] == '-' && arg[1] != '-' && arg[1] != '\0')
+		return strchr("labnmdsw", arg[1]) != NULL;
+	if (strncmp(arg, "--", 2) != 0)
+		return false;
+	size_t n = strcspn(arg + 2, "=");
+
+	for (int i = 0; eal_long[i] != NULL; i++)
+		if (strlen(eal_long[i]) == n && strncmp(arg + 2, eal_long[i], n) == 0)
+			return true;
+	return false;
+}
+
+static int
+unknown_option(const char *arg, int opt, bool live)
+{
+	char shortopt[3] = {'-', (char)opt, '\0'};
+	const char *name = opt != 0 ? shortopt : arg;
+
+	if (!live && vg_options_is_eal(name)) {
+		fprintf(stderr,
+			"vigil: '%s' is a DPDK (EAL) option and the -- is missing: give EAL's "
+			"options, then --, then vigil's (vigil --no-huge -m 1024 ... -- -o DIR)\n",
+			name);
+		return 2;
+	}
+	if (live && vg_options_is_eal(name)) {
+		fprintf(stderr,
+			"vigil: '%s' is a DPDK (EAL) option: put it before the --, vigil's "
+			"options after it\n",
+			name);
+		return 2;
+	}
+	fprintf(stderr, "vigil: unknown option '%s'; see 'vigil --help'\n", name);
+	return 2;
+}
+
+int
+vg_options_check_eal_part(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *a = argv[i];
+
+		if (strncmp(a, "--", 2) != 0 || vg_options_is_eal(a))
+			continue;
+		size_t n = strcspn(a + 2, "=");
+
+		for (const struct option *lo = long_opts; lo->name != NULL; lo++) {
+			if (strlen(lo->name) == n && strncmp(a + 2, lo->name, n) == 0) {
+				fprintf(stderr,
+					"vigil: '%s' is vigil's option, not DPDK's: put it after "
+					"the -- (EAL's options first, then --, then vigil's)\n",
+					a);
+				return 2;
+			}
+		}
+	}
+	return 0;
+}
 
 int
 vg_options_parse(struct vg_options *o, int argc, char **argv, bool live)
@@ -338,10 +428,25 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 	o->ring_size = 4u << 20;
 	o->live = live;
 	o->stats_interval = 300;
+	o->logd_wait = 10;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:o:c:Cqh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:o:c:f:i:CTqh", long_opts, NULL)) != -1) {
 		switch (c) {
+		case 'f':
+			o->filter = optarg;
+			break;
+		case 'i':
+			o->iface = optarg;
+			break;
+		case 'T':
+			o->check_only = true;
+			break;
+		case OPT_LOGD_WAIT:
+			if (parse_u64("--logd-wait", optarg, 1, 86400, &v) != 0)
+				return 2;
+			o->logd_wait = (uint32_t)v;
+			break;
 		case 'r':
 			o->read_file = optarg;
 			break;
@@ -512,14 +617,32 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 				argv[optind - 1]);
 			return 2;
 		default:
-			fprintf(stderr, "vigil: unknown option '%s'; see 'vigil --help'\n",
-				argv[optind - 1]);
-			return 2;
+			return unknown_option(argv[optind - 1], optopt, live);
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "vigil: unexpected argument '%s'; give the capture file with -r\n",
 			argv[optind]);
+		return 2;
+	}
+	return check_combinations(o, live);
+}
+
+static int
+check_combinations(const struct vg_options *o, bool live)
+{
+	if (o->iface != NULL && (live || o->read_file != NULL)) {
+		fprintf(stderr,
+			"vigil: -i writes DPDK's options itself; use it without -r and without "
+			"EAL options and --\n");
+		return 2;
+	}
+	if (o->iface != NULL &&
+		(o->iface[0] == '\0' || strpbrk(o->iface, ",= /") != NULL ||
+			strlen(o->iface) >= 16)) {
+		fprintf(stderr,
+			"vigil: -i needs an interface name (as 'ip link' shows), not '%s'\n",
+			o->iface);
 		return 2;
 	}
 	if ((o->ncollectors || o->mirror_port) && !o->mirror) {
@@ -534,18 +657,18 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 			"other\n");
 		return 2;
 	}
-	if (!live && o->read_file == NULL) {
+	if (!live && o->read_file == NULL && o->iface == NULL) {
 		fprintf(stderr,
 			"vigil: no input; give a capture file with -r FILE, or EAL "
 			"options and -- for live capture\n");
 		return 2;
 	}
-	if (!live &&
+	if (!live && o->iface == NULL &&
 		(o->workers || o->nports || o->dispatch || o->exit_idle || o->duration ||
 			o->mbufs)) {
 		fprintf(stderr,
 			"vigil: --workers, --port, --dispatch, --exit-idle, --duration and "
-			"--mbufs are for live capture (EAL options and --)\n");
+			"--mbufs are for live capture (-i IFACE, or EAL options and --)\n");
 		return 2;
 	}
 	/* The flow hash key, for every flow table and software dispatch alike. */
@@ -555,6 +678,51 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 			"--hash-seed N\n",
 			strerror(errno));
 		return 2;
+	}
+	return 0;
+}
+
+int
+vg_options_check(const struct vg_options *o, int link)
+{
+	const char *dir = o->out_dir ? o->out_dir : ".";
+	struct stat st;
+	char err[PCAP_ERRBUF_SIZE + 64];
+
+	if (o->logd == NULL && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+		fprintf(stderr,
+			"vigil: output directory '%s' does not exist; create it or "
+			"choose another with -o\n",
+			dir);
+		return 1;
+	}
+	if (o->logd == NULL && access(dir, W_OK) != 0) {
+		fprintf(stderr, "vigil: cannot write to '%s'; choose another directory with -o\n",
+			dir);
+		return 1;
+	}
+	if (o->logd != NULL) {
+		const char *bare = o->logd[0] == '/' ? o->logd + 1 : o->logd;
+
+		if (bare[0] == '\0' || strchr(bare, '/') != NULL || strlen(bare) > 62) {
+			fprintf(stderr,
+				"vigil: --logd name '%s' is not valid; use 1 to 62 characters "
+				"without '/'\n",
+				o->logd);
+			return 1;
+		}
+	}
+	if (o->filter != NULL) {
+		struct vg_bpf f;
+
+		if (vg_bpf_compile(&f, o->filter, link, err, sizeof(err)) != 0) {
+			fprintf(stderr,
+				"vigil: capture filter '%s' does not compile (%s); use tcpdump's "
+				"syntax\n",
+				o->filter, err);
+			return 1;
+		}
+		vg_bpf_free(&f);
 	}
 	return 0;
 }

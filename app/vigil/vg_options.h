@@ -13,6 +13,9 @@ struct vg_options {
 	const char *read_file; /* -r: offline input */
 	const char *out_dir;   /* -o: log directory */
 	const char *analyzers; /* --analyzers: NULL = all */
+	const char *filter;    /* -f: BPF capture filter, NULL = none */
+	const char *iface;     /* -i: kernel interface captured through net_af_packet */
+	bool check_only;       /* -T: validate everything, then exit */
 	bool json;
 	bool ignore_checksums;
 	bool community_id;
@@ -38,6 +41,7 @@ struct vg_options {
 	uint16_t ports[16];
 	int dispatch;            /* enum vg_dispatch */
 	const char *logd;        /* --logd NAME: records go to vigil-logd */
+	uint32_t logd_wait;      /* -r --logd: seconds to wait for vigil-logd to make room */
 	uint32_t stats_interval; /* seconds between stats.log records */
 	uint32_t exit_idle;      /* stop after this many seconds without packets */
 	uint32_t duration;       /* stop after this many seconds */
@@ -49,9 +53,26 @@ struct vg_options {
 };
 
 /*
- * Parses argv. Returns 0 to run, 1 when --help/--version was handled, or
- * 2 after printing a one-line error.
+ * Parses argv (for a live run: argv[0] and vigil's options after --).
+ * Returns 0 to run, 1 when --help/--version was handled, or 2 after printing
+ * a one-line error.
  */
 int vg_options_parse(struct vg_options *o, int argc, char **argv, bool live);
+
+/*
+ * The checks that need no packet source and no DPDK: the log directory, the
+ * --logd name, the capture filter's syntax (for link, a DLT_* value). 0, or
+ * 1 after printing a one-line error.
+ */
+int vg_options_check(const struct vg_options *o, int link);
+
+/*
+ * Live argv (EAL options, --, vigil's): a one-line error and 2 when vigil's
+ * own long options stand before the -- (EAL would refuse them), else 0.
+ */
+int vg_options_check_eal_part(int argc, char **argv);
+
+/* True when an argument is one of EAL's options (a live run missing its --). */
+bool vg_options_is_eal(const char *arg);
 
 #endif /* VG_OPTIONS_H */

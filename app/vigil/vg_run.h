@@ -14,6 +14,8 @@ int vg_run_offline(const struct vg_options *o);
 
 /* Live: EAL's arguments, then vigil's after --; returns the exit status. */
 int vg_run_live(int argc, char **argv);
+/* Live on a kernel interface (-i): vigil writes EAL's arguments itself. */
+int vg_run_iface(const struct vg_options *o, const char *prog);
 
 /* The log segment: named for vigil-logd (name set), else anonymous. NULL
  * after printing the reason. */

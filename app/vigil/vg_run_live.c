@@ -5,8 +5,11 @@
  * vigil-logd does that), stats.log and capture_loss.log, link checks, the
  * progress line, and a clean stop on SIGINT/SIGTERM.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pcap/pcap.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +21,9 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_log.h>
 
 #include "vg_common.h"
 #include "vg_dpdk_port.h"
@@ -30,12 +35,98 @@
 #include "vg_schema.h"
 
 static struct vg_live live;
+static volatile sig_atomic_t reopen_logs; /* SIGHUP: logrotate moved the files */
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reopen_logs = 1;
+}
+
+/*
+ * DPDK's log lines go to stderr as EAL would write them; the first error
+ * among them is kept, so that a failure names its cause (a vdev that could
+ * not open its file, no hugepages) instead of only its consequence.
+ */
+static char eal_error[256];
+
+static ssize_t
+eal_log_write(void *cookie, const char *buf, size_t n)
+{
+	(void)cookie;
+	fwrite(buf, 1, n, stderr);
+	int level = rte_log_cur_msg_loglevel();
+
+	if (eal_error[0] == '\0' && level > 0 && level <= (int)RTE_LOG_ERR) {
+		size_t len = strcspn(buf, "\n");
+
+		if (len > n)
+			len = n;
+		if (len >= sizeof(eal_error))
+			len = sizeof(eal_error) - 1;
+		memcpy(eal_error, buf, len);
+		eal_error[len] = '\0';
+	}
+	return (ssize_t)n;
+}
+
+static void
+eal_log_capture(void)
+{
+	cookie_io_functions_t io = {.write = eal_log_write};
+	FILE *fp = fopencookie(NULL, "w", io);
+
+	if (fp != NULL) {
+		setvbuf(fp, NULL, _IOLBF, 0);
+		rte_openlog_stream(fp);
+	}
+}
+
+/* Free hugepages of every size the kernel offers (sysfs); 0 when none. */
+static uint64_t
+free_hugepages(void)
+{
+	const char *base = "/sys/kernel/mm/hugepages";
+	DIR *d = opendir(base);
+	struct dirent *e;
+	uint64_t total = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		char path[512];
+		unsigned long long v = 0;
+		FILE *fp;
+
+		if (strncmp(e->d_name, "hugepages-", 10) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/free_hugepages", base, e->d_name);
+		fp = fopen(path, "r");
+		if (fp == NULL)
+			continue;
+		if (fscanf(fp, "%llu", &v) == 1)
+			total += v;
+		fclose(fp);
+	}
+	closedir(d);
+	return total;
+}
+
+static bool
+has_arg(int argc, char **argv, const char *arg)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], arg) == 0)
+			return true;
+	return false;
 }
 
 static void
@@ -230,38 +321,34 @@ fail(const char *fmt, const char *a)
 	return 1;
 }
 
-int
-vg_run_live(int argc, char **argv)
+static int
+live_main(struct vg_options *op, int argc, char **argv)
 {
-	struct vg_options o;
+	struct vg_options o = *op;
 	struct vg_ports ports;
 	struct vg_port_set server_ports;
 	struct vg_ports_cfg pc;
 	struct vg_logwriter *writer = NULL;
 	struct vg_logshm *shm;
+	struct vg_bpf filter = {0};
 	char err[512];
 	int ret, rc = 0;
 
+	eal_log_capture();
 	ret = rte_eal_init(argc, argv);
-	if (ret < 0)
-		return fail("DPDK could not start (%s); check the EAL options, e.g. --no-huge "
-			    "-m 1024 --no-pci --vdev net_pcap0,rx_pcap=FILE, or set up hugepages",
-			rte_errno ? rte_strerror(rte_errno) : "see EAL's messages above");
-	argc -= ret;
-	argv += ret;
-	ret = vg_options_parse(&o, argc, argv, true);
-	if (ret != 0) {
-		rte_eal_cleanup();
-		return ret == 1 ? 0 : 2;
+	if (ret < 0) {
+		snprintf(err, sizeof(err), "%s%s%s",
+			rte_errno ? rte_strerror(rte_errno) : "see EAL's messages above",
+			eal_error[0] ? ": " : "", eal_error);
+		return fail("DPDK could not start (%s); check the EAL options (e.g. --no-huge "
+			    "-m 1024 --no-pci --vdev net_pcap0,rx_pcap=FILE); EAL needs root",
+			err);
 	}
 	const char *dir = o.out_dir ? o.out_dir : ".";
-	struct stat st;
 
-	if (o.logd == NULL && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+	if (rte_eth_dev_count_avail() == 0 && eal_error[0] != '\0') {
 		rte_eal_cleanup();
-		return fail("output directory '%s' does not exist; create it or choose another "
-			    "with -o",
-			dir);
+		return fail("DPDK made no port: %s; fix the --vdev or device arguments", eal_error);
 	}
 	unsigned nlcores = rte_lcore_count();
 
@@ -316,6 +403,16 @@ vg_run_live(int argc, char **argv)
 				"cannot write logs to '%s'; choose another directory with -o", dir);
 		}
 	}
+	/* DPDK ports deliver Ethernet frames: the filter is compiled for that link. */
+	if (o.filter != NULL &&
+		vg_bpf_compile(&filter, o.filter, DLT_EN10MB, err, sizeof(err)) != 0) {
+		if (writer != NULL)
+			vg_logwriter_close(writer);
+		vg_log_segment_done(shm, false);
+		vg_ports_stop(&ports);
+		rte_eal_cleanup();
+		return fail("capture filter does not compile (%s)", err);
+	}
 	memset(&live, 0, sizeof(live));
 	live.ports = &ports;
 	live.nworkers = nworkers;
@@ -349,9 +446,11 @@ vg_run_live(int argc, char **argv)
 		}
 		idx++;
 	}
+	live.filter = filter.set ? &filter : NULL;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	signal(SIGHUP, SIG_IGN); /* a closed terminal must not kill the sensor */
+	/* SIGHUP reopens the logs logrotate moved; a closed terminal must not kill the sensor. */
+	signal(SIGHUP, on_hup);
 	for (uint16_t i = 0; i < nworkers; i++)
 		rte_eal_remote_launch(vg_live_worker_main, live.workers[i], live.workers[i]->lcore);
 	vg_telemetry_open(&live, shm);
@@ -383,6 +482,11 @@ vg_run_live(int argc, char **argv)
 	while (!__atomic_load_n(&live.stop, __ATOMIC_RELAXED)) {
 		if (writer != NULL)
 			drain_all(shm, writer);
+		if (reopen_logs) {
+			reopen_logs = 0;
+			if (writer != NULL)
+				vg_logwriter_reopen(writer);
+		}
 		uint64_t now = rte_rdtsc();
 
 		if (now - last_sec >= hz) {
@@ -464,6 +568,13 @@ vg_run_live(int argc, char **argv)
 		for (uint16_t i = 0; i < nworkers; i++)
 			fprintf(stderr, "vigil: worker %u lcore %u packets %" PRIu64 "\n", i,
 				live.workers[i]->lcore, live.workers[i]->w.dec.stats.packets);
+		uint64_t filtered = 0;
+
+		for (uint16_t i = 0; i < nworkers; i++)
+			filtered += live.workers[i]->cnt.filtered;
+		if (o.filter != NULL)
+			fprintf(stderr, "vigil: filtered %" PRIu64 " (not passed by -f)\n",
+				filtered);
 		fprintf(stderr, "vigil: live %.3f s, %.3f Mpps\n", run_secs,
 			run_secs > 0 ? (double)t.pkts / run_secs / 1e6 : 0.0);
 	}
@@ -471,8 +582,124 @@ vg_run_live(int argc, char **argv)
 	vg_telemetry_close();
 	for (uint16_t i = 0; i < nworkers; i++)
 		vg_live_worker_fini(live.workers[i]);
+	vg_bpf_free(&filter);
 	vg_log_segment_done(shm, o.logd != NULL);
 	vg_ports_stop(&ports);
 	rte_eal_cleanup();
 	return rc;
+}
+
+/* Before EAL starts: vigil's own options, the log directory, the filter, hugepages. */
+static int
+check_before_eal(const struct vg_options *o, int argc, char **argv)
+{
+	if (vg_options_check(o, DLT_EN10MB) != 0)
+		return 1;
+	if (!has_arg(argc, argv, "--no-huge") && free_hugepages() == 0) {
+		fprintf(stderr,
+			"vigil: no free hugepages (HugePages_Free in /proc/meminfo is 0); reserve "
+			"some (echo 1024 > /proc/sys/vm/nr_hugepages) or run without them: "
+			"--no-huge -m 1024 before the --\n");
+		return 1;
+	}
+	return 0;
+}
+
+int
+vg_run_live(int argc, char **argv)
+{
+	struct vg_options o;
+	int dd = 1, rc;
+
+	while (dd < argc && strcmp(argv[dd], "--") != 0)
+		dd++;
+	if (vg_options_check_eal_part(dd, argv) != 0)
+		return 2;
+	/* vigil's options are parsed and checked before EAL probes anything. */
+	char **vargv = calloc((size_t)(argc - dd + 1), sizeof(*vargv));
+
+	if (vargv == NULL)
+		return 1;
+	vargv[0] = argv[0];
+	for (int i = dd + 1; i < argc; i++)
+		vargv[i - dd] = argv[i];
+	rc = vg_options_parse(&o, argc - dd, vargv, true);
+	free(vargv);
+	if (rc != 0)
+		return rc == 1 ? 0 : 2;
+	if (o.check_only) {
+		if (vg_options_check(&o, DLT_EN10MB) != 0)
+			return 1;
+		if (!o.quiet)
+			fprintf(stderr,
+				"vigil: configuration OK (EAL's options are checked when "
+				"DPDK starts)\n");
+		return 0;
+	}
+	if (check_before_eal(&o, dd, argv) != 0)
+		return 1;
+	return live_main(&o, dd, argv);
+}
+
+/*
+ * -i IFACE: a kernel interface through DPDK's net_af_packet, with the EAL
+ * options written here: no PCI probing, no runtime files (--in-memory with
+ * hugepages when there are free ones, else --no-shconf and 1 GiB of ordinary
+ * memory); one
+ * lcore for the main loop and one per worker (--workers, default 1), spread
+ * over the CPUs vigil may run on; one af_packet queue pair per worker
+ * (PACKET_FANOUT by flow hash: RSS dispatch).
+ */
+int
+vg_run_iface(const struct vg_options *o, const char *prog)
+{
+	char lcores[512], vdev[128];
+	char *eal[16];
+	int n = 0, ncpu = 0, cpus[256], nworkers = o->workers ? o->workers : 1;
+	cpu_set_t set;
+	size_t used = 0;
+
+	if (o->check_only) {
+		if (vg_options_check(o, DLT_EN10MB) != 0)
+			return 1;
+		if (!o->quiet)
+			fprintf(stderr, "vigil: configuration OK\n");
+		return 0;
+	}
+	if (vg_options_check(o, DLT_EN10MB) != 0)
+		return 1;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (int c = 0; c < CPU_SETSIZE && ncpu < 256; c++)
+			if (CPU_ISSET(c, &set))
+				cpus[ncpu++] = c;
+	if (ncpu == 0)
+		cpus[ncpu++] = 0;
+	lcores[0] = '\0';
+	for (int l = 0; l <= nworkers && used < sizeof(lcores) - 16; l++)
+		used += (size_t)snprintf(lcores + used, sizeof(lcores) - used, "%s%d@%d",
+			l ? "," : "", l, cpus[l % ncpu]);
+	snprintf(vdev, sizeof(vdev), "net_af_packet0,iface=%s,qpairs=%d", o->iface, nworkers);
+	eal[n++] = (char *)prog;
+	eal[n++] = "--lcores";
+	eal[n++] = lcores;
+	eal[n++] = "--no-pci";
+	eal[n++] = "--log-level";
+	eal[n++] = "lib.eal:error";
+	eal[n++] = "--vdev";
+	eal[n++] = vdev;
+	/* No runtime files either way (--in-memory needs hugepages; --no-shconf does not). */
+	if (free_hugepages() == 0) {
+		eal[n++] = "--no-huge";
+		eal[n++] = "-m";
+		eal[n++] = "1024";
+		eal[n++] = "--no-shconf";
+	} else {
+		eal[n++] = "--in-memory";
+	}
+	eal[n] = NULL;
+
+	struct vg_options live_o = *o;
+
+	live_o.live = true;
+	return live_main(&live_o, n, eal);
 }

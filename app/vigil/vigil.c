@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vg_common.h"
 #include "vg_files.h"
 #include "vg_http.h"
 #include "vg_logfmt.h"
@@ -31,8 +33,48 @@ struct offline {
 	struct vg_logwriter *writer;
 	struct vg_ring *ring;
 	int write_error;
-	bool logd_gone; /* --logd: vigil-logd did not drain a full ring in time */
+	uint32_t logd_wait; /* --logd-wait: seconds a full ring waits for vigil-logd */
+	bool logd_gone;     /* --logd: vigil-logd did not drain a full ring in time */
 };
+
+/* SIGINT/SIGTERM: stop reading, log every connection, close the logs (as Zeek). */
+static volatile sig_atomic_t stop_signal;
+/* SIGHUP: reopen log files that logrotate moved away. */
+static volatile sig_atomic_t reopen_logs;
+
+static void
+on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reopen_logs = 1;
+}
+
+static void
+offline_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/*
+	 * A second SIGINT/SIGTERM ends vigil at once (the default action). No
+	 * SA_RESTART: a read blocked on a pipe (-r -) ends, and the run with it.
+	 * SIGHUP restarts the read: it takes effect with the next burst.
+	 */
+	sa.sa_flags = SA_RESETHAND;
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+}
 
 /* Drains the ring into the log files; the offline stand-in for vigil-logd. */
 static bool
@@ -51,27 +93,6 @@ drain(void *ctx)
 	return true;
 }
 
-/*
- * Offline with --logd: a file has no deadline, so a full ring waits for
- * vigil-logd to make room, for up to ten seconds; only then is the record
- * dropped (and counted).
- */
-static bool
-wait_for_logd(void *ctx)
-{
-	struct offline *off = ctx;
-	struct timespec pause = {0, 200000};
-
-	/* Once it did not come, records are dropped at once: no wait per record. */
-	for (int i = 0; !off->logd_gone && i < 50000; i++) {
-		if (vg_ring_used(off->ring) + VG_REC_MAX_LEN + 16 <= off->ring->size)
-			return true;
-		nanosleep(&pause, NULL);
-	}
-	off->logd_gone = true;
-	return false;
-}
-
 static double
 mono_now(void)
 {
@@ -79,6 +100,33 @@ mono_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Offline with --logd: a file has no deadline, so a full ring waits for
+ * vigil-logd to make room (it may start after vigil) for up to --logd-wait
+ * seconds without any room made. Then vigil gives up: the record is dropped
+ * (counted), the read loop stops, and the run fails. A signal also ends the wait.
+ */
+static bool
+wait_for_logd(void *ctx)
+{
+	struct offline *off = ctx;
+	struct timespec pause = {0, 200000};
+	double deadline = mono_now() + off->logd_wait;
+	/* Room for the largest record, or half of a ring smaller than twice that. */
+	uint64_t need = VG_MIN((uint64_t)VG_REC_MAX_LEN + 16, off->ring->size / 2);
+
+	while (!off->logd_gone && !stop_signal) {
+		if (vg_ring_used(off->ring) + need <= off->ring->size)
+			return true;
+		if (mono_now() >= deadline)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	/* Once it did not come, the rest is dropped at once: no wait per record. */
+	off->logd_gone = true;
+	return false;
 }
 
 static void
@@ -90,8 +138,12 @@ progress(const struct vg_pcap_source *src, uint64_t pkts, double t0, bool final)
 
 	if (final)
 		pct = 100;
-	fprintf(stderr, "\rvigil: %3d%%  %" PRIu64 " packets  %.2f Mpps ", pct, pkts,
-		el > 0 ? (double)pkts / el / 1e6 : 0.0);
+	if (size == 0) /* a pipe: no size to compare with */
+		fprintf(stderr, "\rvigil: %" PRIu64 " packets  %.2f Mpps ", pkts,
+			el > 0 ? (double)pkts / el / 1e6 : 0.0);
+	else
+		fprintf(stderr, "\rvigil: %3d%%  %" PRIu64 " packets  %.2f Mpps ", pct, pkts,
+			el > 0 ? (double)pkts / el / 1e6 : 0.0);
 	if (final)
 		fputc('\n', stderr);
 }
@@ -236,50 +288,142 @@ vg_options_worker_cfg(const struct vg_options *o, const struct vg_port_set *port
 	wc->analyzers.analyzers = selected;
 }
 
+/* Opens -r's capture and checks it can be decoded; NULL after a one-line error. */
+static struct vg_pcap_source *
+open_input(const struct vg_options *o, int *link)
+{
+	char err[PCAP_ERRBUF_SIZE + 600];
+	const char *name = strcmp(o->read_file, "-") == 0 ? "standard input" : o->read_file;
+	struct vg_pcap_source *src = vg_pcap_open(o->read_file, err, sizeof(err));
+
+	if (src == NULL) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return NULL;
+	}
+	*link = vg_pcap_link(src);
+	if (!vg_link_supported(*link)) {
+		fprintf(stderr,
+			"vigil: %s has link type %d (%s), which vigil cannot decode; "
+			"Ethernet, raw IP, Linux cooked, loopback, PPP, NFLOG, FDDI and 802.11 "
+			"are supported\n",
+			name, *link, link_name(*link));
+		vg_pcap_close(src);
+		return NULL;
+	}
+	if (vg_options_check(o, *link) != 0) {
+		vg_pcap_close(src);
+		return NULL;
+	}
+	if (o->filter != NULL && vg_pcap_set_filter(src, o->filter, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vigil: capture filter '%s' cannot be used (%s)\n", o->filter, err);
+		vg_pcap_close(src);
+		return NULL;
+	}
+	return src;
+}
+
+/* The read loop: until the end of the file, a stop signal, or vigil-logd gone. */
+static void
+read_all(const struct vg_options *o, struct vg_pcap_source *src, int link, struct vg_worker *w,
+	struct offline *off, double t0)
+{
+	struct vg_raw_pkt pkts[BURST];
+	bool show = !o->quiet && isatty(STDERR_FILENO);
+	double last_shown = t0;
+	uint16_t n;
+
+	while (!stop_signal && !off->logd_gone && (n = vg_pcap_read_burst(src, pkts, BURST)) > 0) {
+		vg_worker_burst(w, link, pkts, n);
+		if (reopen_logs) {
+			reopen_logs = 0;
+			if (off->writer != NULL) {
+				drain(off);
+				vg_logwriter_reopen(off->writer);
+			}
+		}
+		if (show && (w->stats.bursts & 255) == 0) {
+			double now = mono_now();
+
+			if (now - last_shown >= 0.5) {
+				progress(src, w->stats.packets, t0, false);
+				last_shown = now;
+			}
+		}
+	}
+}
+
+/* What is wrong after the run, each on one line, the last line saying so; 1 if any. */
+static int
+report_end(const struct vg_options *o, struct vg_pcap_source *src, const struct offline *off,
+	const struct vg_worker *w, const char *dir)
+{
+	uint64_t drops = off->ring->hdr->drops;
+	int rc = 0;
+
+	/* A read that a stop signal interrupted is no error: the stop is. */
+	if (vg_pcap_error(src) != NULL && !stop_signal) {
+		fprintf(stderr,
+			"vigil: %s: read stopped early (%s); logs cover the packets "
+			"before that point\n",
+			o->read_file, vg_pcap_error(src));
+		rc = 1;
+	}
+	if (off->writer != NULL && off->write_error) {
+		fprintf(stderr, "vigil: writing logs to '%s' failed (%s); check the disk\n", dir,
+			strerror(off->write_error));
+		rc = 1;
+	}
+	if (stop_signal && !o->quiet)
+		fprintf(stderr,
+			"vigil: stopped by %s after %" PRIu64 " packets; every connection "
+			"seen is logged\n",
+			stop_signal == SIGINT ? "SIGINT" : "SIGTERM", w->stats.packets);
+	if (o->logd != NULL && (off->logd_gone || drops > 0)) {
+		fprintf(stderr,
+			"vigil: vigil-logd did not read /dev/shm/%s for %u s (--logd-wait): "
+			"stopped after %" PRIu64 " packets, %" PRIu64 " records dropped; "
+			"start vigil-logd --shm %s, or raise --logd-wait\n",
+			o->logd, o->logd_wait, w->stats.packets, drops, o->logd);
+		rc = 1;
+	} else if (drops > 0) {
+		fprintf(stderr, "vigil: %" PRIu64 " log records dropped; the logs are incomplete\n",
+			drops);
+		rc = 1;
+	}
+	return rc;
+}
+
+/* -T: everything is loaded and checked; nothing is read or written. */
+static int
+check_offline(const struct vg_options *o)
+{
+	int link;
+	struct vg_pcap_source *src = open_input(o, &link);
+
+	if (src == NULL)
+		return 1;
+	vg_pcap_close(src);
+	if (!o->quiet)
+		fprintf(stderr, "vigil: configuration OK\n");
+	return 0;
+}
+
 int
 vg_run_offline(const struct vg_options *o)
 {
-	char err[512];
 	struct vg_pcap_source *src;
 	struct vg_logshm *shm;
 	struct vg_port_set ports;
 	struct vg_worker w;
 	struct vg_worker_cfg wc;
-	struct offline off = {0};
-	struct vg_raw_pkt pkts[BURST];
+	struct offline off = {.logd_wait = o->logd_wait};
 	uint32_t features = 0;
 	const char *dir = o->out_dir ? o->out_dir : ".";
-	struct stat st;
-	int rc = 0;
+	int link, rc = 0;
 
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr,
-			"vigil: output directory '%s' does not exist; create it or "
-			"choose another with -o\n",
-			dir);
+	src = open_input(o, &link);
+	if (src == NULL)
 		return 1;
-	}
-	if (access(dir, W_OK) != 0) {
-		fprintf(stderr, "vigil: cannot write to '%s'; choose another directory with -o\n",
-			dir);
-		return 1;
-	}
-	src = vg_pcap_open(o->read_file, err, sizeof(err));
-	if (src == NULL) {
-		fprintf(stderr, "vigil: %s\n", err);
-		return 1;
-	}
-	int link = vg_pcap_link(src);
-
-	if (!vg_link_supported(link)) {
-		fprintf(stderr,
-			"vigil: %s has link type %d (%s), which vigil cannot decode; "
-			"Ethernet, raw IP, Linux cooked, loopback, PPP, NFLOG, FDDI and 802.11 "
-			"are supported\n",
-			o->read_file, link, link_name(link));
-		vg_pcap_close(src);
-		return 1;
-	}
 	features = vg_options_features(o);
 	shm = vg_log_segment(o->logd, 1, o->ring_size, features, o->json);
 	if (shm == NULL) {
@@ -307,51 +451,23 @@ vg_run_offline(const struct vg_options *o)
 		vg_pcap_close(src);
 		return 1;
 	}
+	offline_signals();
 
-	bool show = !o->quiet && isatty(STDERR_FILENO);
-	double t0 = mono_now(), last_shown = t0;
-	uint16_t n;
+	double t0 = mono_now();
 
-	while ((n = vg_pcap_read_burst(src, pkts, BURST)) > 0) {
-		vg_worker_burst(&w, link, pkts, n);
-		if (show && (w.stats.bursts & 255) == 0) {
-			double now = mono_now();
-
-			if (now - last_shown >= 0.5) {
-				progress(src, w.stats.packets, t0, false);
-				last_shown = now;
-			}
-		}
-	}
+	read_all(o, src, link, &w, &off, t0);
 	vg_worker_flush(&w);
 	if (off.writer != NULL)
 		drain(&off);
 	double secs = mono_now() - t0;
 
-	if (show)
+	if (!o->quiet && isatty(STDERR_FILENO))
 		progress(src, w.stats.packets, t0, true);
 	if (o->stats)
 		print_stats(&w, off.ring, off.writer, secs);
-	if (o->logd != NULL && off.ring->hdr->drops > 0) {
-		fprintf(stderr,
-			"vigil: %" PRIu64 " records dropped: vigil-logd did not drain "
-			"/dev/shm/%s; start it (vigil-logd --shm %s) or give a larger "
-			"--ring-size\n",
-			off.ring->hdr->drops, o->logd, o->logd);
-		rc = 1;
-	}
-	if (vg_pcap_error(src) != NULL) {
-		fprintf(stderr,
-			"vigil: %s: read stopped early (%s); logs cover the packets "
-			"before that point\n",
-			o->read_file, vg_pcap_error(src));
-		rc = 1;
-	}
-	if (off.writer != NULL && (vg_logwriter_close(off.writer) != 0 || off.write_error)) {
-		fprintf(stderr, "vigil: writing logs to '%s' failed (%s); check the disk\n", dir,
-			strerror(off.write_error ? off.write_error : errno));
-		rc = 1;
-	}
+	if (off.writer != NULL && vg_logwriter_close(off.writer) != 0 && off.write_error == 0)
+		off.write_error = errno ? errno : EIO;
+	rc = report_end(o, src, &off, &w, dir);
 	vg_worker_fini(&w);
 	vg_log_segment_done(shm, o->logd != NULL);
 	vg_pcap_close(src);
@@ -376,5 +492,9 @@ main(int argc, char **argv)
 		return 0;
 	if (rc != 0)
 		return 2;
+	if (o.iface != NULL)
+		return vg_run_iface(&o, argv[0]);
+	if (o.check_only)
+		return check_offline(&o);
 	return vg_run_offline(&o);
 }

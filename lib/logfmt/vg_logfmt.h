@@ -63,6 +63,13 @@ int vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 int vg_logwriter_tick(struct vg_logwriter *w, double now);
 /* Rotates every open file now (SIGHUP); -1 after an I/O error. */
 int vg_logwriter_rotate(struct vg_logwriter *w);
+/*
+ * After an outside rotation (logrotate renamed or removed the files, then
+ * sent SIGHUP): every open file whose path no longer names it is ended
+ * (#close) and closed; the next record starts a new file under the path.
+ * Files still in place are only flushed. -1 after an I/O error.
+ */
+int vg_logwriter_reopen(struct vg_logwriter *w);
 /* Hands everything buffered to the kernel; -1 after an I/O error. */
 int vg_logwriter_flush(struct vg_logwriter *w);
 /* Records written per log, and malformed records seen. */

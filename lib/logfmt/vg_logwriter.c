@@ -266,6 +266,30 @@ vg_logwriter_rotate(struct vg_logwriter *w)
 }
 
 int
+vg_logwriter_reopen(struct vg_logwriter *w)
+{
+	double now = wall_now();
+
+	for (uint16_t i = 0; i < VG_LOG_MAX; i++) {
+		struct log_file *lf = &w->files[i];
+		char path[PATH_MAX + 64];
+		struct stat open_st, path_st;
+
+		if (lf->fp == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s.log", w->dir, vg_schema_get(i)->path);
+		if (fstat(fileno(lf->fp), &open_st) == 0 && stat(path, &path_st) == 0 &&
+			open_st.st_dev == path_st.st_dev && open_st.st_ino == path_st.st_ino) {
+			if (fflush(lf->fp) != 0)
+				note_error(w);
+			continue;
+		}
+		close_log(w, i, now, false);
+	}
+	return w->err ? -1 : 0;
+}
+
+int
 vg_logwriter_flush(struct vg_logwriter *w)
 {
 	for (uint16_t i = 0; i < VG_LOG_MAX; i++)

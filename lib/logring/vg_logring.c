@@ -310,7 +310,7 @@ fail:
 	shm_unlink(shm->name);
 	set_err(err, errlen,
 		"cannot create shared memory %s of %" PRIu64 " bytes (%s); make room in "
-		"/dev/shm or use a smaller ring size",
+		"/dev/shm or use a smaller --ring-size",
 		bare, shm->size, strerror(e));
 	errno = e;
 	return -1;
@@ -433,7 +433,7 @@ open_attempt(struct vg_logshm *shm, const char *bare, uint32_t nrings, uint64_t 
 		close(fd);
 		set_err(err, errlen,
 			"shared memory %s is in use by process %" PRIu64 "; stop it or choose "
-			"another --shm name",
+			"another --logd name",
 			bare, pid);
 		errno = EBUSY;
 		return -1;
@@ -469,7 +469,7 @@ opened:
 foreign:
 	set_err(err, errlen,
 		"shared memory %s exists and is not a vigil log segment; choose another "
-		"--shm name or remove /dev/shm/%s",
+		"--logd name or remove /dev/shm/%s",
 		bare, bare);
 	errno = EEXIST;
 	return -1;
@@ -532,7 +532,7 @@ vg_logshm_open_producer(const char *name, uint32_t nrings, uint64_t ring_size, u
 	}
 	set_err(err, errlen,
 		"shared memory %s keeps being replaced (another vigil starting with the same "
-		"name?); choose another --shm name",
+		"name?); choose another --logd name",
 		bare);
 	free(shm);
 	errno = EAGAIN;

@@ -721,7 +721,7 @@ test_open_producer(void)
 
 	/* A live producer holds it: refused with the pid, whatever the layout. */
 	snprintf(want, sizeof(want),
-		"shared memory %s is in use by process %ld; stop it or choose another --shm name",
+		"shared memory %s is in use by process %ld; stop it or choose another --logd name",
 		name, (long)getpid());
 	errno = 0;
 	p2 = vg_logshm_open_producer(name, 2, 8192, 0, err, sizeof(err));

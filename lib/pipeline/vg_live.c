@@ -243,9 +243,24 @@ rx_cksum_of(uint64_t ol)
 	return v;
 }
 
+/* The capture filter (-f): keeps the packets it passes, in order; counts the rest. */
+static uint16_t
+filter_burst(struct vg_live_worker *lw, struct vg_raw_pkt *raw, uint16_t n)
+{
+	uint16_t kept = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (vg_bpf_match(lw->live->filter, raw[i].data, raw[i].wire_len, raw[i].cap_len))
+			raw[kept++] = raw[i];
+	}
+	lw->cnt.filtered += (uint64_t)(n - kept);
+	return kept;
+}
+
 static void
 process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 {
+	const uint16_t total = n;
 	struct vg_raw_pkt raw[BURST];
 	uint32_t used = 0;
 	uint64_t burst_ns = 0;
@@ -268,11 +283,17 @@ process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 		raw[i].rx_cksum = rx_cksum_of(m[i]->ol_flags);
 		raw[i].ts_ns = pkt_time(lw, m[i], &burst_ns);
 	}
+	if (lw->live->filter != NULL)
+		n = filter_burst(lw, raw, n);
+	if (n == 0) {
+		rte_pktmbuf_free_bulk(m, total);
+		return;
+	}
 	__atomic_store_n(
 		&lw->last_ts_ns, raw[n - 1].ts_ns, __ATOMIC_RELAXED); /* read by stats.log */
 	lw->last_rx_tsc = rte_rdtsc();
 	vg_worker_burst(&lw->w, 1, raw, n);
-	rte_pktmbuf_free_bulk(m, n);
+	rte_pktmbuf_free_bulk(m, total);
 }
 
 /*

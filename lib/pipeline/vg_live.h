@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "vg_dpdk_port.h"
+#include "vg_bpf.h"
 #include "vg_worker.h"
 
 #define VG_LIVE_MAX_WORKERS 64 /* a bit each in vg_live_worker.staged */
@@ -35,6 +36,7 @@ struct vg_live_counters {
 	uint64_t dispatch_tsc; /* TSC ticks spent choosing owners and handing over */
 	uint64_t receive_tsc;  /* TSC ticks spent taking packets from dispatch rings */
 	uint64_t flush_waits;  /* at stop: times the log ring was full and the worker waited */
+	uint64_t filtered;     /* not passed by the capture filter (-f) */
 	/* dispatch_drops by the worker whose ring was full */
 	uint64_t ring_full_to[VG_LIVE_MAX_WORKERS];
 };
@@ -76,6 +78,7 @@ struct vg_live {
 	struct vg_ports *ports;
 	uint16_t nworkers;
 	struct vg_live_worker *workers[VG_LIVE_MAX_WORKERS];
+	const struct vg_bpf *filter; /* -f: capture filter, NULL when none */
 	volatile int stop;
 	/* Software dispatch stops in order: each poller hands over its last
 	 * packets and counts itself here; workers do their final drain only once

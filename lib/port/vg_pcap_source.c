@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,11 @@ vg_pcap_open(const char *path, char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct vg_pcap_source *src;
-	struct stat st;
+	struct stat st = {0};
+	/* "-" is standard input, as for tcpdump -r - and zeek -r -. */
+	bool std_in = strcmp(path, "-") == 0;
 
-	if (stat(path, &st) != 0) {
+	if (!std_in && stat(path, &st) != 0) {
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
@@ -46,7 +49,8 @@ vg_pcap_open(const char *path, char *err, size_t errlen)
 	/* Microseconds, as Zeek reads captures: nanosecond files are cut to µs. */
 	src->pcap = pcap_open_offline(path, perr);
 	if (src->pcap == NULL) {
-		snprintf(err, errlen, "%s is not a readable pcap or pcapng file (%s)", path, perr);
+		snprintf(err, errlen, "%s is not a readable pcap or pcapng file (%s)",
+			std_in ? "standard input" : path, perr);
 		free(src->arena);
 		free(src);
 		return NULL;
@@ -54,8 +58,25 @@ vg_pcap_open(const char *path, char *err, size_t errlen)
 	src->nano = 0;
 	src->link = pcap_datalink(src->pcap);
 	src->fp = pcap_file(src->pcap);
-	src->size = (uint64_t)st.st_size;
+	src->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 	return src;
+}
+
+int
+vg_pcap_set_filter(struct vg_pcap_source *src, const char *expr, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+
+	if (pcap_compile(src->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		snprintf(err, errlen, "%s", pcap_geterr(src->pcap));
+		return -1;
+	}
+	int rc = pcap_setfilter(src->pcap, &prog);
+
+	if (rc != 0)
+		snprintf(err, errlen, "%s", pcap_geterr(src->pcap));
+	pcap_freecode(&prog);
+	return rc == 0 ? 0 : -1;
 }
 
 void

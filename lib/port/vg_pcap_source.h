@@ -21,8 +21,10 @@ struct vg_raw_pkt {
 
 struct vg_pcap_source;
 
-/* Opens a capture file; NULL with a one-line reason in err. */
+/* Opens a capture file ("-": standard input); NULL with a one-line reason in err. */
 struct vg_pcap_source *vg_pcap_open(const char *path, char *err, size_t errlen);
+/* Applies a BPF capture filter (tcpdump's syntax); -1 with libpcap's reason in err. */
+int vg_pcap_set_filter(struct vg_pcap_source *src, const char *expr, char *err, size_t errlen);
 void vg_pcap_close(struct vg_pcap_source *src);
 
 /* The file's link type (DLT_ value). */
@@ -37,7 +39,7 @@ uint16_t vg_pcap_read_burst(struct vg_pcap_source *src, struct vg_raw_pkt *pkts,
 /* NULL after a clean end of file, else what went wrong (e.g. truncation). */
 const char *vg_pcap_error(const struct vg_pcap_source *src);
 
-/* Bytes of the file consumed so far and its size, for progress reports. */
+/* Bytes of the file consumed so far and its size (0: not a regular file), for progress. */
 uint64_t vg_pcap_offset(const struct vg_pcap_source *src);
 uint64_t vg_pcap_size(const struct vg_pcap_source *src);
 

@@ -10,7 +10,7 @@ set -u
 vigil=$1
 gen=$2
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" "/var/run/dpdk/vgcli$$" 2> /dev/null' EXIT
 
 . "$(dirname "$0")/../check.sh"
 
@@ -58,6 +58,66 @@ here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 mkdir -p "$tmp/shipped"
 "$vigil" -q -c "$here/../../config/vigil.conf" -r "$tmp/good.pcap" -o "$tmp/shipped"
 check $? "the shipped config/vigil.conf loads"
+
+# A key given twice is refused (which one would win is a guess).
+printf 'json: true\ncommunity_id: yes\njson: false\n' > "$tmp/dup.conf"
+expect_error "config duplicate key" 2 "'json' is given twice (first on line 1)" -- \
+	-c "$tmp/dup.conf" -r "$tmp/good.pcap"
+printf 'community-id: true\ncommunity_id: true\n' > "$tmp/dup2.conf"
+expect_error "config duplicate key, other spelling" 2 "given twice" -- \
+	-c "$tmp/dup2.conf" -r "$tmp/good.pcap"
+
+# -T: everything is loaded and checked, nothing is written; a fault fails.
+mkdir -p "$tmp/T"
+"$vigil" -T -c "$here/../../config/vigil.conf" -r "$tmp/good.pcap" -o "$tmp/T" 2> "$tmp/err"
+check $? "-T with good options exits 0 ($(cat "$tmp/err"))"
+grep -q "configuration OK" "$tmp/err"; check $? "-T says the configuration is OK"
+[ -z "$(ls -A "$tmp/T")" ]; check $? "-T writes no logs"
+expect_error "-T bad config" 2 "unknown key" -- -T -c "$tmp/bad.conf" -r "$tmp/good.pcap"
+expect_error "-T bad filter" 1 "does not compile" -- -T -r "$tmp/good.pcap" -f "port nope"
+expect_error "-T missing dir" 1 "does not exist" -- -T -r "$tmp/good.pcap" -o "$tmp/no/dir"
+expect_error "-T live, bad dir" 1 "does not exist" -- --no-huge -- -T -o "$tmp/no/dir"
+"$vigil" --no-huge -- -T -o "$tmp/T" 2> "$tmp/err"; check $? "-T live options exit 0"
+
+# Live: vigil's options are checked before DPDK starts (EAL would probe the
+# host's devices first and print its "EAL:" lines). Nothing here starts EAL.
+# expect_no_eal NAME RC PATTERN -- ARGS: as expect_error, and no EAL line.
+expect_no_eal() {
+	local name=$1
+	expect_error "$@"
+	! grep -q 'EAL:' "$tmp/out" "$tmp/err"; check $? "$name: EAL not started"
+}
+eal=(--no-huge -m 64 --no-pci -l 0 --file-prefix "vgcli$$")
+expect_no_eal "live unknown option" 2 "unknown option '--frobnicate'" -- "${eal[@]}" -- --frobnicate
+expect_no_eal "live bad number" 2 "needs a number" -- "${eal[@]}" -- --workers lots
+expect_no_eal "live missing out dir" 1 "does not exist" -- "${eal[@]}" -- -o "$tmp/no/dir"
+expect_no_eal "live bad filter" 1 "does not compile" -- "${eal[@]}" -- -f "port nope"
+expect_no_eal "live bad logd name" 1 "not valid" -- "${eal[@]}" -- --logd a/b
+expect_no_eal "EAL option without --" 2 "the -- is missing" -- --no-huge -m 64 --vdev net_null0 -o "$tmp"
+expect_no_eal "EAL short option without --" 2 "the -- is missing" -- -l 0-1 -o "$tmp"
+expect_no_eal "vigil option before --" 2 "put it after the --" -- --no-huge --json -- -o "$tmp"
+hp=$(cat /sys/kernel/mm/hugepages/*/free_hugepages 2> /dev/null | awk '{ n += $1 } END { print n + 0 }')
+if [ "$hp" -eq 0 ]; then
+	expect_no_eal "no hugepages" 1 "no free hugepages.*--no-huge" -- --no-pci -l 0-1 -- -o "$tmp"
+else
+	echo "cli: this host has $hp free hugepages: the no-hugepages message is not checked"
+fi
+expect_error "-i with -r" 2 "-i writes DPDK's options" -- -i lo -r "$tmp/good.pcap"
+expect_error "-i bad name" 2 "needs an interface name" -- -i "a,b=c"
+
+# -r - reads standard input; -f filters as tcpdump would.
+mkdir -p "$tmp/stdin" "$tmp/filt"
+"$vigil" -q -r - -o "$tmp/stdin" < "$tmp/good.pcap"; check $? "-r - exits 0"
+diff <(grep -v '^#open\|^#close' "$tmp/stdin/conn.log" | sort) \
+	<("$vigil" -q -r "$tmp/good.pcap" -o "$tmp/filt" && grep -v '^#open\|^#close' "$tmp/filt/conn.log" | sort) \
+	> /dev/null
+check $? "-r - gives the same conn.log as -r FILE"
+expect_error "-r - not a capture" 1 "standard input is not a readable" -- -r - < "$tmp/garbage.pcap"
+"$vigil" -q -r "$tmp/good.pcap" -o "$tmp/filt" -f "tcp"; check $? "-f tcp exits 0"
+frows=$(grep -vc '^#' "$tmp/filt/conn.log")
+[ "$frows" -gt 0 ] && ! grep -v '^#' "$tmp/filt/conn.log" | cut -f7 | grep -qv '^tcp$'
+check $? "-f tcp: only tcp connections ($frows rows)"
+expect_error "bad filter" 1 "does not compile" -- -r "$tmp/good.pcap" -f "port nope"
 
 # Good input, TSV.
 mkdir -p "$tmp/tsv" "$tmp/json"
