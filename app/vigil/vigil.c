@@ -421,6 +421,8 @@ vg_run_offline(const struct vg_options *o)
 	const char *dir = o->out_dir ? o->out_dir : ".";
 	int link, rc = 0;
 
+	/* Before the file is opened: a stop from then on ends the run cleanly. */
+	offline_signals();
 	src = open_input(o, &link);
 	if (src == NULL)
 		return 1;
@@ -451,7 +453,6 @@ vg_run_offline(const struct vg_options *o)
 		vg_pcap_close(src);
 		return 1;
 	}
-	offline_signals();
 
 	double t0 = mono_now();
 
