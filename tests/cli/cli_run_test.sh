@@ -180,6 +180,26 @@ rc=$?
 tail -n 1 "$tmp/err" | grep -q "DPDK made no port: .*nope.pcap"
 check $? "failed vdev: its error is named ($(tail -n 1 "$tmp/err"))"
 
+# SIGHUP live: stats.log (a row a second) moved away gets its #close, a new one starts.
+d=$tmp/livehup
+mkdir -p "$d"
+"$vigil" "${eal[@]}" -l 0-1 --vdev "net_pcap0,rx_pcap=$tmp/big.pcap" -- -q -o "$d" \
+	--stats-interval 1 > /dev/null 2> "$d/err" &
+pid=$!
+sleep 2.5
+kill -HUP $pid
+wait_for "grep -qv '^#' '$d/stats.log' 2> /dev/null"
+check $? "live SIGHUP, file in place: stats rows flushed"
+mv "$d/stats.log" "$d/stats.log.1"
+kill -HUP $pid
+sleep 2.5
+kill -TERM $pid
+wait_exit $pid 20
+check $wrc "live SIGHUP run: exit 0 (got $wrc; $(tail -n 1 "$d/err"))"
+tail -n 1 "$d/stats.log.1" | grep -q '^#close'; check $? "live SIGHUP: the moved stats.log got its #close"
+head -n 1 "$d/stats.log" 2> /dev/null | grep -q '^#separator' && tail -n 1 "$d/stats.log" | grep -q '^#close'
+check $? "live SIGHUP: a new stats.log, closed at the end"
+
 # -i: loopback through net_af_packet, EAL's options written by vigil, a filter in the worker.
 d=$tmp/iface
 mkdir -p "$d"
