@@ -334,6 +334,8 @@ live_main(struct vg_options *op, int argc, char **argv)
 	char err[512];
 	int ret, rc = 0;
 
+	/* From here on SIGHUP only asks for the logs to be reopened. */
+	signal(SIGHUP, on_hup);
 	eal_log_capture();
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {

@@ -183,11 +183,16 @@ check $? "failed vdev: its error is named ($(tail -n 1 "$tmp/err"))"
 # SIGHUP live: stats.log (a row a second) moved away gets its #close, a new one starts.
 d=$tmp/livehup
 mkdir -p "$d"
-"$vigil" "${eal[@]}" -l 0-1 --vdev "net_pcap0,rx_pcap=$tmp/big.pcap" -- -q -o "$d" \
+"$vigil" "${eal[@]}" -l 0-1 --vdev "net_pcap0,rx_pcap=$tmp/big.pcap" -- -o "$d" \
 	--stats-interval 1 > /dev/null 2> "$d/err" &
 pid=$!
-sleep 2.5
-kill -HUP $pid
+wait_for "grep -q 'port(s)' '$d/err'"
+# A HUP every 0.5 s until the first rows (a row a second once EAL is up) are flushed.
+for _ in $(seq 40); do
+	sleep 0.5
+	kill -HUP $pid
+	grep -qv '^#' "$d/stats.log" 2> /dev/null && break
+done
 wait_for "grep -qv '^#' '$d/stats.log' 2> /dev/null"
 check $? "live SIGHUP, file in place: stats rows flushed"
 mv "$d/stats.log" "$d/stats.log.1"
