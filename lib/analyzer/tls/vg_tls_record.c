@@ -191,14 +191,20 @@ record_header(struct vg_tls *t, struct vg_an_ctx *cx, struct vg_tls_dir *d)
 	uint8_t type = d->rec_hdr[0];
 	uint16_t len = (uint16_t)(d->rec_hdr[3] << 8 | d->rec_hdr[4]);
 
-	if (type < CT_CCS || type > CT_HEARTBEAT || d->rec_hdr[1] > 0x03 ||
-		len > VG_TLS_RECORD_MAX) {
-		/* Not a TLS record (SSLv2 framing is not parsed): stop here. */
+	bool odd = type < CT_CCS || type > CT_HEARTBEAT || d->rec_hdr[1] > 0x03;
+
+	/*
+	 * Before the hellos, a header that is not TLS's (or SSLv2 framing, not
+	 * parsed) is a violation. After them, as Zeek's record layer does, an
+	 * unknown record is passed over by its length; only an impossible
+	 * length stops the analysis.
+	 */
+	if (len > VG_TLS_RECORD_MAX || (odd && !t->client_seen)) {
 		vg_an_violate(cx, "invalid TLS record");
 		t->had_gap = true;
 		return false;
 	}
-	d->rec_type = type;
+	d->rec_type = odd ? 0 : type;
 	d->rec_left = len;
 	d->rec_first_have = 0;
 	return true;
