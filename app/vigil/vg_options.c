@@ -45,6 +45,7 @@ enum {
 	OPT_EXIT_IDLE,
 	OPT_DURATION,
 	OPT_MBUFS,
+	OPT_MTU,
 	OPT_CONFIG,
 	OPT_NO_NIC_CHECKSUM,
 	OPT_POLICY,
@@ -89,6 +90,7 @@ static const struct option long_opts[] = {
 	{"exit-idle", required_argument, NULL, OPT_EXIT_IDLE},
 	{"duration", required_argument, NULL, OPT_DURATION},
 	{"mbufs", required_argument, NULL, OPT_MBUFS},
+	{"mtu", required_argument, NULL, OPT_MTU},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"filter", required_argument, NULL, 'f'},
 	{"interface", required_argument, NULL, 'i'},
@@ -158,7 +160,10 @@ usage(FILE *fp)
 		"      --stats-interval S stats.log and capture_loss.log every S seconds (300)\n"
 		"      --exit-idle S      stop after S seconds without packets (tests, replay)\n"
 		"      --duration S       stop after S seconds\n"
-		"      --mbufs N          packet buffers per port (default 16383)\n"
+		"      --mbufs N          packet buffers per port (default: sized from the\n"
+		"                         queues, descriptors, lcore caches and bursts)\n"
+		"      --mtu N            largest packet a port takes whole (default 9000,\n"
+		"                         or the port's limit)\n"
 		"      --no-nic-checksum  verify every checksum in software, even where the\n"
 		"                         NIC offers RX checksum offload\n"
 		"  -c, --config FILE      read options from a YAML file (keys: the long options;\n"
@@ -612,6 +617,11 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 				return 2;
 			o->mbufs = (uint32_t)v;
 			break;
+		case OPT_MTU:
+			if (parse_u64("--mtu", optarg, 576, 65535, &v) != 0)
+				return 2;
+			o->mtu = (uint32_t)v;
+			break;
 		case ':':
 			fprintf(stderr, "vigil: option '%s' needs a value; see 'vigil --help'\n",
 				argv[optind - 1]);
@@ -665,10 +675,11 @@ check_combinations(const struct vg_options *o, bool live)
 	}
 	if (!live && o->iface == NULL &&
 		(o->workers || o->nports || o->dispatch || o->exit_idle || o->duration ||
-			o->mbufs)) {
+			o->mbufs || o->mtu)) {
 		fprintf(stderr,
-			"vigil: --workers, --port, --dispatch, --exit-idle, --duration and "
-			"--mbufs are for live capture (-i IFACE, or EAL options and --)\n");
+			"vigil: --workers, --port, --dispatch, --exit-idle, --duration, "
+			"--mbufs and --mtu are for live capture (-i IFACE, or EAL options and "
+			"--)\n");
 		return 2;
 	}
 	/* The flow hash key, for every flow table and software dispatch alike. */

@@ -46,6 +46,7 @@ struct vg_options {
 	uint32_t exit_idle;      /* stop after this many seconds without packets */
 	uint32_t duration;       /* stop after this many seconds */
 	uint32_t mbufs;          /* packet buffers per port (0 = default) */
+	uint32_t mtu;            /* live: the largest L3 packet a port takes whole (0 = 9000) */
 	uint8_t mirror;          /* VG_MIRROR_* bits */
 	uint16_t mirror_port;
 	uint8_t ncollectors;

@@ -249,6 +249,49 @@ progress(struct progress *pg, const struct vg_logshm *shm, uint64_t now, uint64_
 	pg->last = now;
 }
 
+static void
+port_line(const struct vg_port *p, uint32_t mtu_asked)
+{
+	char mtu[64];
+
+	if (p->mtu == 0)
+		snprintf(mtu, sizeof(mtu), "any frame size");
+	else
+		snprintf(mtu, sizeof(mtu), "MTU %u%s", p->mtu,
+			p->mtu_clamped ? " (the port's largest)" : "");
+	fprintf(stderr,
+		"vigil: port %u (%s): NIC timestamps %s, NIC checksums %s, %s, RX scatter %s, "
+		"%u mbufs of %u bytes\n",
+		p->id, p->driver, p->hw_timestamp ? "yes" : "no", p->rx_cksum ? "yes" : "no", mtu,
+		p->scatter ? "yes" : "no", p->mbufs, p->mbuf_data);
+	if (p->mtu_clamped && mtu_asked != 0)
+		fprintf(stderr,
+			"vigil: port %u (%s): --mtu %u is more than the port takes; larger "
+			"frames are dropped by the NIC\n",
+			p->id, p->driver, mtu_asked);
+}
+
+/* A worker on another NUMA node than its port reads every packet across nodes. */
+static void
+numa_check(const struct vg_live *lv, const struct vg_ports *ps)
+{
+	for (uint16_t w = 0; w < lv->nworkers; w++) {
+		unsigned lcore = lv->workers[w]->lcore;
+		int node = (int)rte_lcore_to_socket_id(lcore);
+
+		for (uint16_t i = 0; i < ps->n; i++) {
+			int pn = rte_eth_dev_socket_id(ps->port[i].id);
+
+			if (pn >= 0 && node >= 0 && pn != node)
+				fprintf(stderr,
+					"vigil: worker %u (lcore %u) is on NUMA node %d, port %u "
+					"(%s) on node %d: every packet crosses nodes; give EAL "
+					"lcores of node %d (-l)\n",
+					w, lcore, node, ps->port[i].id, ps->port[i].name, pn, pn);
+		}
+	}
+}
+
 static uint64_t
 flush_waits(const struct vg_live *lv)
 {
@@ -374,7 +417,10 @@ live_main(struct vg_options *op, int argc, char **argv)
 		nworkers = VG_LIVE_MAX_WORKERS;
 	memset(&pc, 0, sizeof(pc));
 	pc.nworkers = nworkers;
+	pc.nlcores = (uint16_t)nlcores;
 	pc.mbufs = o.mbufs;
+	pc.mtu = (uint16_t)o.mtu;
+	pc.dispatch_ring = VG_LIVE_DISPATCH_RING;
 	pc.no_rx_cksum = o.no_nic_checksum;
 	pc.mirror = o.mirror;
 	pc.dispatch = (enum vg_dispatch)o.dispatch;
@@ -462,16 +508,13 @@ live_main(struct vg_options *op, int argc, char **argv)
 				: ports.software ? "software"
 						 : "RSS");
 		for (uint16_t i = 0; i < ports.n; i++)
-			fprintf(stderr,
-				"vigil: port %u (%s): NIC timestamps %s, NIC checksums %s\n",
-				ports.port[i].id, ports.port[i].driver,
-				ports.port[i].hw_timestamp ? "yes" : "no",
-				ports.port[i].rx_cksum ? "yes" : "no");
+			port_line(&ports.port[i], o.mtu);
 	}
+	numa_check(&live, &ports);
 
 	bool show = !o.quiet && isatty(STDERR_FILENO);
 	uint64_t hz = rte_get_tsc_hz(), last_sec = rte_rdtsc(), last_stats = rte_rdtsc();
-	uint64_t started = rte_rdtsc();
+	uint64_t started = rte_rdtsc(), last_pin = started;
 	uint64_t idle_since = rte_rdtsc(), stats_prev_ns = vg_live_now_ns(&live);
 	struct vg_live_totals prev_tot;
 	struct progress pg;
@@ -495,6 +538,10 @@ live_main(struct vg_options *op, int argc, char **argv)
 			uint64_t before = pg.pkts;
 
 			vg_ports_poll_links(&ports);
+			if (now - last_pin >= VG_CLOCK_REPIN_S * hz) {
+				vg_live_clock_repin(&live);
+				last_pin = now;
+			}
 			progress(&pg, shm, now, hz);
 			if (pg.pkts != before)
 				idle_since = now;

@@ -20,7 +20,7 @@
 #define BURST VG_LIVE_BURST
 /* Entries per consumer over all its dispatch rings (split among the pollers
  * feeding it, at least DISPATCH_RING_MIN each). */
-#define DISPATCH_RING     4096
+#define DISPATCH_RING     VG_LIVE_DISPATCH_RING
 #define DISPATCH_RING_MIN 512
 /* A poller under load hands packets over in batches of at least this many. */
 #define DISPATCH_BATCH 32
@@ -30,25 +30,30 @@ vg_live_clock_init(struct vg_live *live)
 {
 	live->tsc_hz = rte_get_tsc_hz();
 	/* A multiply and a shift per conversion instead of a 128-bit division. */
-	live->tsc_mult =
-		(uint64_t)(((unsigned __int128)1000000000ULL << VG_LIVE_TSC_SHIFT) / live->tsc_hz);
-	live->base_tsc = rte_rdtsc();
-	live->base_ns = vg_wall_ns();
+	live->tsc_mult = vg_clock_mult(live->tsc_hz);
+	vg_clock_start(&live->tsc_clock, rte_rdtsc(), vg_wall_ns(), live->tsc_hz);
 	const char *delay = getenv("VIGIL_TEST_DISPATCH_DELAY_US");
 
 	live->test_dispatch_delay_us = delay != NULL ? (uint32_t)strtoul(delay, NULL, 10) : 0;
 }
 
+void
+vg_live_clock_repin(struct vg_live *live)
+{
+	vg_clock_repin(&live->tsc_clock, rte_rdtsc(), vg_wall_ns());
+	vg_ports_repin_clocks(live->ports);
+}
+
 static inline uint64_t
 tsc_to_ns(const struct vg_live *live, uint64_t ticks)
 {
-	return (uint64_t)(((unsigned __int128)ticks * live->tsc_mult) >> VG_LIVE_TSC_SHIFT);
+	return (uint64_t)(((unsigned __int128)ticks * live->tsc_mult) >> VG_CLOCK_SHIFT);
 }
 
 uint64_t
 vg_live_now_ns(const struct vg_live *live)
 {
-	return live->base_ns + tsc_to_ns(live, rte_rdtsc() - live->base_tsc);
+	return vg_clock_ns(&live->tsc_clock, rte_rdtsc());
 }
 
 /* RX queues over all ports. */
@@ -205,7 +210,9 @@ owner(struct vg_live_worker *lw, const uint8_t *data, uint32_t cap, uint32_t wir
 /*
  * The packet's network time: the NIC's stamp, else the TSC read once per burst
  * (the packets arrived together), one nanosecond apart so that every packet's
- * time is distinct and increasing.
+ * time is distinct and increasing. Clock stamps (NIC or TSC) never step back
+ * in a worker, whichever port or clock they come from; a replayed file's
+ * capture times (net_pcap) are taken as they are, as vigil -r takes them.
  */
 static uint64_t
 pkt_time(struct vg_live_worker *lw, const struct rte_mbuf *m, uint64_t *burst_ns)
@@ -217,17 +224,16 @@ pkt_time(struct vg_live_worker *lw, const struct rte_mbuf *m, uint64_t *burst_ns
 			*RTE_MBUF_DYNFIELD(m, ps->ts_offset, rte_mbuf_timestamp_t *), 0);
 
 		if (t != 0)
-			return t;
+			return ps->ts[m->port].mode == VG_TS_EPOCH_US
+				? t
+				: vg_clock_forward(&lw->last_clock_ns, t);
 	}
-	if (*burst_ns == 0) {
-		*burst_ns = vg_live_now_ns(lw->live);
-		if (*burst_ns <= lw->last_tsc_ns)
-			*burst_ns = lw->last_tsc_ns + 1;
-	} else {
-		(*burst_ns)++;
-	}
-	lw->last_tsc_ns = *burst_ns;
-	return *burst_ns;
+	uint64_t t = *burst_ns != 0 ? *burst_ns + 1 : vg_live_now_ns(lw->live);
+
+	if (t <= lw->last_clock_ns)
+		t = lw->last_clock_ns + 1;
+	*burst_ns = lw->last_clock_ns = t;
+	return t;
 }
 
 /* The checksums the NIC found good (RX checksum offload, where the port has it). */

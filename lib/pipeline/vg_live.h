@@ -49,6 +49,9 @@ struct vg_live_rxq {
 
 #define VG_LIVE_MAX_RXQ 64
 
+/* Packets a software dispatch ring holds (mbufs the port pools must count). */
+#define VG_LIVE_DISPATCH_RING 4096
+
 struct vg_live_worker {
 	uint16_t index;
 	unsigned lcore;
@@ -66,11 +69,11 @@ struct vg_live_worker {
 	uint16_t nstage[VG_LIVE_MAX_WORKERS];      /* packets waiting for worker w */
 	struct rte_mbuf *stage[VG_LIVE_MAX_WORKERS][2 * VG_LIVE_BURST];
 	struct vg_live_counters cnt;
-	uint64_t last_rx_tsc; /* TSC when the last packet was processed */
-	uint64_t last_ts_ns;  /* and its network time */
-	uint64_t last_tsc_ns; /* the last TSC-based stamp handed out */
-	int flushed;          /* set (release) once its connections are all in its ring */
-	bool flush_gave_up;   /* at stop: the ring's reader made no progress in time */
+	uint64_t last_rx_tsc;   /* TSC when the last packet was processed */
+	uint64_t last_ts_ns;    /* and its network time */
+	uint64_t last_clock_ns; /* the last NIC- or TSC-clock stamp handed out */
+	int flushed;            /* set (release) once its connections are all in its ring */
+	bool flush_gave_up;     /* at stop: the ring's reader made no progress in time */
 	uint8_t linear[VG_LIVE_BURST * 16384]; /* multi-segment frames of one burst, copied flat */
 };
 
@@ -86,19 +89,22 @@ struct vg_live {
 	uint16_t npollers;
 	uint16_t pollers_done;
 	uint64_t tsc_hz;
-	uint64_t tsc_mult; /* ns per TSC tick, fixed point (VG_LIVE_TSC_SHIFT bits) */
-	uint64_t base_tsc;
-	uint64_t base_ns;
-	uint64_t stop_drops; /* software dispatch: packets left in a dispatch ring at stop */
+	uint64_t tsc_mult;         /* ns per TSC tick for intervals (VG_CLOCK_SHIFT bits) */
+	struct vg_clock tsc_clock; /* the TSC pinned to the wall clock, re-pinned by main */
+	uint64_t stop_drops;       /* software dispatch: packets left in a dispatch ring at stop */
 	/* Tests only (VIGIL_TEST_DISPATCH_DELAY_US): a pause before every hand-over
 	 * to another worker, which widens the window a stop can fall into. */
 	uint32_t test_dispatch_delay_us;
 };
 
-#define VG_LIVE_TSC_SHIFT 40
-
 /* Maps the TSC to the wall clock from now on (the TSC rate from DPDK). */
 void vg_live_clock_init(struct vg_live *live);
+
+/*
+ * Main lcore, every VG_CLOCK_REPIN_S: re-pins the TSC and the NICs' clocks to
+ * the wall clock (published to the workers through vg_clock's sequence).
+ */
+void vg_live_clock_repin(struct vg_live *live);
 
 /*
  * Sets up a worker (memory on its NUMA node), after workers 0 .. index-1 and

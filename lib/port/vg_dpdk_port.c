@@ -18,7 +18,6 @@
 #include "vg_common.h"
 #include "vg_dpdk_port.h"
 
-#define DEFAULT_MBUFS   16383
 #define DEFAULT_RX_DESC 1024
 #define MBUF_CACHE      256
 
@@ -72,13 +71,16 @@ static uint8_t symmetric_key[40] = {
 /*
  * The RX timestamp field has no fixed unit. net_pcap stores the capture time
  * in microseconds; a NIC stores its own clock, which is read twice 100 ms apart
- * to learn its rate and pinned to the wall clock once.
+ * to learn its rate and pinned to the wall clock, then re-pinned every
+ * VG_CLOCK_REPIN_S by the main lcore (vg_ports_repin_clocks). The port is
+ * already started, so packets stamped during these 100 ms precede the pin:
+ * vg_clock maps them to times before it.
  */
 static void
 calibrate_ts(struct vg_ports *ps, struct vg_port *p)
 {
 	struct vg_port_ts *t;
-	uint64_t c0, c1, w0, w1;
+	uint64_t c0, c1, w0, w1, hz;
 
 	if (p->id >= VG_PORT_TS_IDS || ps->ts_offset < 0)
 		return;
@@ -95,13 +97,25 @@ calibrate_ts(struct vg_ports *ps, struct vg_port *p)
 	if (rte_eth_read_clock(p->id, &c1) != 0 || c1 <= c0)
 		return;
 	w1 = vg_wall_ns();
-	t->hz = (uint64_t)((unsigned __int128)(c1 - c0) * 1000000000ULL / (w1 - w0));
-	if (t->hz == 0)
+	hz = (uint64_t)((unsigned __int128)(c1 - c0) * 1000000000ULL / (w1 - w0));
+	if (hz == 0)
 		return;
-	t->mult = (uint64_t)(((unsigned __int128)1000000000ULL << VG_PORT_TS_SHIFT) / t->hz);
-	t->base_ticks = c1;
-	t->base_ns = w1;
+	vg_clock_start(&t->clock, c1, w1, hz);
 	t->mode = VG_TS_DEVICE;
+}
+
+void
+vg_ports_repin_clocks(struct vg_ports *ps)
+{
+	for (uint16_t i = 0; i < ps->n; i++) {
+		struct vg_port *p = &ps->port[i];
+		uint64_t ticks;
+
+		if (p->gone || p->id >= VG_PORT_TS_IDS || ps->ts[p->id].mode != VG_TS_DEVICE ||
+			rte_eth_read_clock(p->id, &ticks) != 0)
+			continue;
+		vg_clock_repin(&ps->ts[p->id].clock, ticks, vg_wall_ns());
+	}
 }
 
 /*
@@ -162,6 +176,50 @@ inner_rss_rules(const struct vg_port *p, uint8_t mirror)
 			all = false;
 	}
 	return all;
+}
+
+/*
+ * The largest frame the port must take whole: a mirror frame (VXLAN, GENEVE,
+ * ERSPAN around a full-size packet) and jumbo frames are larger than 1518
+ * bytes. The MTU asked for (--mtu, VG_PORT_DEFAULT_MTU) is clamped to what
+ * the port allows. A frame larger than one mbuf spans several (RX scatter)
+ * where the driver can, else each mbuf is made large enough. A port with no
+ * size limit (net_pcap) is left as it is: it chains mbufs itself.
+ */
+static void
+frame_size(struct vg_port *p, const struct rte_eth_dev_info *info, const struct vg_ports_cfg *cfg,
+	struct rte_eth_conf *conf)
+{
+	uint32_t want = cfg->mtu ? cfg->mtu : VG_PORT_DEFAULT_MTU;
+	uint32_t overhead = RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+
+	p->mbuf_data = RTE_MBUF_DEFAULT_DATAROOM;
+	if (info->max_rx_pktlen == UINT32_MAX)
+		return;
+	/* As ethdev reckons it: the driver's own frame overhead where it tells. */
+	if (info->max_mtu != UINT16_MAX && info->max_rx_pktlen > info->max_mtu)
+		overhead = info->max_rx_pktlen - info->max_mtu;
+	uint32_t max = VG_MIN((uint32_t)info->max_mtu,
+		info->max_rx_pktlen > overhead ? info->max_rx_pktlen - overhead : 0);
+
+	if (want > max) {
+		want = VG_MAX(max, (uint32_t)RTE_ETHER_MIN_MTU);
+		p->mtu_clamped = true;
+	}
+	if (want < info->min_mtu)
+		want = info->min_mtu;
+	p->mtu = (uint16_t)want;
+	p->frame_max = want + overhead;
+	conf->rxmode.mtu = want;
+	if (p->frame_max <= p->mbuf_data)
+		return;
+	if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) {
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		p->scatter = true;
+	} else {
+		/* Whole frames in one mbuf, in 1 KiB steps. */
+		p->mbuf_data = (uint16_t)((p->frame_max + 1023) & ~1023u);
+	}
 }
 
 static bool
@@ -241,19 +299,7 @@ setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cf
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 		p->hw_timestamp = true;
 	}
-	snprintf(pool_name, sizeof(pool_name), "vg_pool_%u", p->id);
-	p->pool = rte_mempool_lookup(pool_name); /* set up once before (a retry) */
-	if (p->pool == NULL)
-		p->pool =
-			rte_pktmbuf_pool_create(pool_name, cfg->mbufs ? cfg->mbufs : DEFAULT_MBUFS,
-				MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, p->socket);
-	if (p->pool == NULL) {
-		snprintf(err, errlen,
-			"port %u: no memory for packet buffers on NUMA node %d (%s); "
-			"give EAL more memory (-m, or hugepages)",
-			p->id, p->socket, rte_strerror(rte_errno));
-		return -1;
-	}
+	frame_size(p, &info, cfg, &conf);
 	rc = rte_eth_dev_configure(p->id, p->nrxq, 1, &conf);
 	if (rc != 0) {
 		snprintf(err, errlen,
@@ -265,6 +311,45 @@ setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cf
 	uint16_t nrx = cfg->rx_desc ? cfg->rx_desc : DEFAULT_RX_DESC, ntx = 512;
 
 	rte_eth_dev_adjust_nb_rx_tx_desc(p->id, &nrx, &ntx);
+	struct vg_pool_need need = {
+		.nrxq = p->nrxq,
+		.rx_desc = nrx,
+		.tx_desc = ntx,
+		.nlcores = cfg->nlcores ? cfg->nlcores : rte_lcore_count(),
+		.cache = MBUF_CACHE,
+		.nworkers = cfg->nworkers,
+		.burst = 64,
+		.dispatch_ring = software ? cfg->dispatch_ring : 0,
+		.segs = p->frame_max ? (p->frame_max + p->mbuf_data - 1) / p->mbuf_data : 1,
+	};
+
+	p->mbufs = cfg->mbufs ? cfg->mbufs : vg_port_pool_size(&need);
+	/* A retry (software dispatch after all) may need a larger pool than the
+	 * one set up before: the old one is freed once no queue uses it. */
+	struct rte_mempool *old = NULL;
+
+	for (unsigned gen = 0; gen < 2; gen++) {
+		snprintf(pool_name, sizeof(pool_name), "vg_pool_%u%s", p->id, gen ? "b" : "");
+		p->pool = rte_mempool_lookup(pool_name);
+		if (p->pool == NULL ||
+			(p->pool->size >= p->mbufs &&
+				rte_pktmbuf_data_room_size(p->pool) >=
+					p->mbuf_data + RTE_PKTMBUF_HEADROOM))
+			break;
+		old = p->pool;
+		p->pool = NULL;
+	}
+	if (p->pool == NULL)
+		p->pool = rte_pktmbuf_pool_create(pool_name, p->mbufs, MBUF_CACHE, 0,
+			(uint16_t)(p->mbuf_data + RTE_PKTMBUF_HEADROOM), p->socket);
+	if (p->pool == NULL) {
+		snprintf(err, errlen,
+			"port %u: no memory for %u packet buffers of %u bytes on NUMA node %d "
+			"(%s); "
+			"give EAL more memory (-m, or hugepages) or set fewer with --mbufs",
+			p->id, p->mbufs, p->mbuf_data, p->socket, rte_strerror(rte_errno));
+		return -1;
+	}
 	for (uint16_t q = 0; q < p->nrxq; q++) {
 		rc = rte_eth_rx_queue_setup(p->id, q, nrx, (unsigned)p->socket, NULL, p->pool);
 		if (rc != 0) {
@@ -273,6 +358,8 @@ setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cf
 			return -1;
 		}
 	}
+	if (old != NULL && old != p->pool)
+		rte_mempool_free(old);
 	rc = rte_eth_tx_queue_setup(p->id, 0, ntx, (unsigned)p->socket, NULL);
 	if (rc != 0) {
 		snprintf(err, errlen, "port %u: TX queue setup failed (%s)", p->id,

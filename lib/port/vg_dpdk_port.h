@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vg_clock.h"
+
 #define VG_MAX_PORTS 16
 
 enum vg_dispatch {
@@ -31,7 +33,13 @@ struct vg_port {
 	bool rx_cksum;     /* the NIC verifies IPv4/TCP/UDP checksums */
 	bool inner_rss;    /* rte_flow rules spread mirrored flows by their inner headers */
 	bool link_up;
-	bool gone; /* removed at run time */
+	bool gone;          /* removed at run time */
+	bool scatter;       /* RX scatter: a frame may span several mbufs */
+	bool mtu_clamped;   /* the port's limit is below the MTU asked for */
+	uint16_t mtu;       /* 0: the port takes any frame size (net_pcap) */
+	uint32_t frame_max; /* the largest frame it receives whole (0: any) */
+	uint32_t mbufs;     /* its pool's packet buffers */
+	uint16_t mbuf_data; /* bytes of frame per mbuf */
 	struct rte_mempool *pool;
 };
 
@@ -43,14 +51,9 @@ enum vg_ts_mode {
 };
 
 struct vg_port_ts {
-	uint8_t mode; /* enum vg_ts_mode */
-	uint64_t base_ticks;
-	uint64_t base_ns;
-	uint64_t hz;
-	uint64_t mult; /* ns per tick, fixed point (VG_PORT_TS_SHIFT bits) */
+	uint8_t mode;          /* enum vg_ts_mode */
+	struct vg_clock clock; /* VG_TS_DEVICE: the NIC's clock, re-pinned by the main lcore */
 };
-
-#define VG_PORT_TS_SHIFT 32
 
 #define VG_PORT_TS_IDS 64
 
@@ -65,14 +68,52 @@ struct vg_ports {
 
 struct vg_ports_cfg {
 	uint16_t nworkers;
+	uint16_t nlcores; /* every lcore EAL has (each may cache mbufs) */
 	enum vg_dispatch dispatch;
-	uint32_t mbufs;       /* per port; 0 = default */
-	uint16_t rx_desc;     /* per queue; 0 = default */
-	const uint16_t *only; /* capture only these port ids (NULL = all) */
+	uint32_t mbufs;         /* per port; 0 = sized by vg_port_pool_size */
+	uint32_t dispatch_ring; /* mbufs each worker's software dispatch rings hold in all */
+	uint16_t mtu;           /* 0 = VG_PORT_DEFAULT_MTU, clamped to what the port allows */
+	uint16_t rx_desc;       /* per queue; 0 = default */
+	const uint16_t *only;   /* capture only these port ids (NULL = all) */
 	uint16_t nonly;
 	uint8_t mirror;   /* VG_MIRROR_* bits: ask for inner-header RSS on these */
 	bool no_rx_cksum; /* leave RX checksum offload off */
 };
+
+#define VG_PORT_DEFAULT_MTU 9000
+#define VG_PORT_MIN_MBUFS   16383
+#define VG_PORT_MAX_MBUFS   (1u << 26)
+
+/* Where a port's packet buffers can be at once (vg_port_pool_size). */
+struct vg_pool_need {
+	uint32_t nrxq, rx_desc, tx_desc; /* every descriptor holds one */
+	uint32_t nlcores, cache;         /* each lcore's cache holds up to 1.5 x cache */
+	uint32_t nworkers, burst;        /* each worker has a burst in flight */
+	uint32_t dispatch_ring;          /* software dispatch: each worker's rings in all */
+	uint32_t segs;                   /* mbufs per frame (RX scatter) */
+};
+
+/*
+ * Packet buffers for a port's pool: all of the above at once, with room to
+ * spare (a quarter), as 2^n - 1 (the size a mempool stores best), never fewer
+ * than VG_PORT_MIN_MBUFS nor more than VG_PORT_MAX_MBUFS.
+ */
+static inline uint32_t
+vg_port_pool_size(const struct vg_pool_need *n)
+{
+	uint64_t segs = n->segs ? n->segs : 1;
+	uint64_t x = (uint64_t)n->nrxq * n->rx_desc + n->tx_desc +
+		(uint64_t)n->nlcores * (n->cache + n->cache / 2) +
+		((uint64_t)n->nworkers * n->burst +
+			(uint64_t)(n->nworkers > 1 ? n->nworkers : 0) * n->dispatch_ring) *
+			segs;
+	uint64_t size = VG_PORT_MIN_MBUFS;
+
+	x += x / 4;
+	while (size < x && size < VG_PORT_MAX_MBUFS - 1)
+		size = size * 2 + 1;
+	return (uint32_t)size;
+}
 
 /* Configures and starts the ports; -1 with a one-line reason in err. */
 int vg_ports_setup(struct vg_ports *ps, const struct vg_ports_cfg *cfg, char *err, size_t errlen);
@@ -91,13 +132,14 @@ vg_port_ts_ns(const struct vg_ports *ps, uint16_t port, uint64_t ticks, uint64_t
 	case VG_TS_EPOCH_US:
 		return ticks * 1000;
 	case VG_TS_DEVICE:
-		return t->base_ns +
-			(uint64_t)(((unsigned __int128)(ticks - t->base_ticks) * t->mult) >>
-				VG_PORT_TS_SHIFT);
+		return vg_clock_ns(&t->clock, ticks);
 	default:
 		return fallback;
 	}
 }
+
+/* Re-pins every NIC clock that stamps packets to the wall clock (main lcore). */
+void vg_ports_repin_clocks(struct vg_ports *ps);
 
 /* Port counters the sensor reports (stats.log, capture_loss.log). */
 struct vg_port_counters {

@@ -38,16 +38,29 @@ run() {
 	mkdir -p "$out"
 	ip netns exec "$ns" "$vigil" --no-huge -m 512 --no-pci --file-prefix "$tag$(basename "$out")" \
 		-l 0-1 --log-level lib.eal:error --log-level pmd.net.tap:emerg \
-		--vdev "net_tap0,iface=${tag}" -- -o "$out" --duration 8 --stats "$@" \
+		--vdev "net_tap0,iface=${tag}" -- -o "$out" --duration 120 --stats "$@" \
 		> "$out/vigil.out" 2>&1 &
 	vpid=$!
-	for _ in $(seq 50); do
-		ip netns exec "$ns" ip link show "$tag" > /dev/null 2>&1 && break
+	# Ready when vigil's workers run: its telemetry answers only after they
+	# were launched (the port started, its queues attached to the tap).
+	local ready=1
+	for _ in $(seq 200); do
+		python3 "$(dirname "$0")/telemetry_query.py" "$tag$(basename "$out")" \
+			/vigil/workers 2> /dev/null | grep -q '\[0\]' && { ready=0; break; }
+		kill -0 "$vpid" 2> /dev/null || break
 		sleep 0.1
 	done
-	sleep 1
+	check $ready "vigil is ready on the tap within 20 s ($(basename "$out"))"
 	ip netns exec "$ns" sh -c "ip addr add 10.213.0.1/24 dev $tag && ip link set $tag up &&
 		ip neigh replace 10.213.0.2 lladdr 02:00:00:00:00:02 dev $tag"
+	# And the kernel's side of the tap is up, with carrier, before traffic.
+	ready=1
+	for _ in $(seq 100); do
+		ip netns exec "$ns" ip link show "$tag" 2> /dev/null | grep -q 'LOWER_UP' &&
+			{ ready=0; break; }
+		sleep 0.05
+	done
+	check $ready "the tap is up with carrier within 5 s ($(basename "$out"))"
 	ip netns exec "$ns" python3 - <<'PY'
 import socket, struct
 for i in range(5):
@@ -68,9 +81,19 @@ try:
 except OSError:
     pass
 PY
-	# The counters while it runs, through DPDK telemetry.
+	# The counters while it runs, through DPDK telemetry, once the 7 datagrams
+	# and SYNs are in (bounded).
+	for _ in $(seq 100); do
+		python3 "$(dirname "$0")/telemetry_query.py" "$tag$(basename "$out")" /vigil/stats \
+			2> /dev/null | python3 -c 'import json, sys
+sys.exit(json.load(sys.stdin)["/vigil/stats"]["packets"] < 7)' 2> /dev/null && break
+		sleep 0.1
+	done
 	python3 "$(dirname "$0")/telemetry_query.py" "$tag$(basename "$out")" /vigil/stats \
 		/vigil/workers /vigil/worker,0 /vigil/worker,9 > "$out/telemetry.txt" 2>&1
+	# Stopped when the traffic is in, not after a fixed time: a slow start
+	# under load must not leave the traffic outside the capture.
+	kill -TERM "$vpid" 2> /dev/null
 	wait "$vpid"
 	local rc=$?
 	vpid=
