@@ -35,6 +35,10 @@ vg_live_totals(const struct vg_live *live, const struct vg_logshm *shm, struct v
 		t->frag_active += d->frag_active;
 		t->dispatch_drops += lw->cnt.dispatch_drops;
 		t->evicted += f->evicted;
+		t->time_outside += f->time_outside;
+		t->time_jumps += f->time_jumps;
+		t->untracked += f->untracked;
+		t->timers_late += f->timers_late;
 		t->acks += f->acks;
 		t->gap_acks += f->gap_acks;
 		for (int k = 0; k < 4; k++) {
@@ -101,6 +105,10 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "ring_drops", t.ring_drops);
 	rte_tel_data_add_dict_u64(d, "decode_drops", t.decode_drops);
 	rte_tel_data_add_dict_u64(d, "flow_evictions", t.evicted);
+	rte_tel_data_add_dict_u64(d, "flow_time_outside", t.time_outside);
+	rte_tel_data_add_dict_u64(d, "flow_time_jumps", t.time_jumps);
+	rte_tel_data_add_dict_u64(d, "flow_untracked", t.untracked);
+	rte_tel_data_add_dict_u64(d, "flow_timers_late", t.timers_late);
 	for (int k = 0; k < 4; k++) {
 		snprintf(name, sizeof(name), "active_%s_conns", kind[k]);
 		rte_tel_data_add_dict_u64(d, name, t.active[k]);
@@ -172,6 +180,9 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "active_conns", f->active);
 	rte_tel_data_add_dict_u64(d, "conns", f->created);
 	rte_tel_data_add_dict_u64(d, "flow_evictions", f->evicted);
+	rte_tel_data_add_dict_u64(d, "flow_time_outside", f->time_outside);
+	rte_tel_data_add_dict_u64(d, "flow_untracked", f->untracked);
+	rte_tel_data_add_dict_u64(d, "flow_timers_late", f->timers_late);
 	rte_tel_data_add_dict_u64(d, "ring_drops", lw->w.ring ? lw->w.ring->hdr->drops : 0);
 	rte_tel_data_add_dict_u64(d, "flush_waits", lw->cnt.flush_waits);
 	return 0;

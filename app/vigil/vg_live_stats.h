@@ -14,6 +14,7 @@
 /* Totals since the start, read relaxed while the workers run. */
 struct vg_live_totals {
 	uint64_t pkts, bytes, decode_drops, dispatch_drops, ring_drops, evicted;
+	uint64_t time_outside, time_jumps, untracked, timers_late; /* flow tables' */
 	uint64_t active[4], created[4]; /* by kind: TCP, UDP, ICMP, other */
 	uint64_t acks, gap_acks, nic_cksum;
 	uint64_t fragments, reassembled, frag_timeouts, frag_evicted, frag_active;

@@ -53,6 +53,7 @@ enum {
 	OPT_REASM_MEMORY,
 	OPT_REASM_DEPTH,
 	OPT_LOGD_WAIT,
+	OPT_TIME_WINDOW,
 };
 
 static const struct option long_opts[] = {
@@ -73,6 +74,7 @@ static const struct option long_opts[] = {
 	{"reassembly-depth", required_argument, NULL, OPT_REASM_DEPTH},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"hash-seed", required_argument, NULL, OPT_HASH_SEED},
+	{"time-window", required_argument, NULL, OPT_TIME_WINDOW},
 	{"stats", no_argument, NULL, OPT_STATS},
 
 	{"ring-size", required_argument, NULL, OPT_RING_SIZE},
@@ -140,6 +142,8 @@ usage(FILE *fp)
 		"      --seed N           seed for connection uids (default 0)\n"
 		"      --hash-seed N      fixed flow hash key, for repeatable tests (default:\n"
 		"                         random per process)\n"
+		"      --time-window S    packets further than S seconds from network time\n"
+		"                         do not move it (default 3600)\n"
 		"      --logd NAME        hand records to vigil-logd through /dev/shm/NAME\n"
 		"                         instead of writing logs in-process\n"
 		"      --logd-wait S      with -r: how long a full ring waits for vigil-logd\n"
@@ -531,6 +535,11 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 				return 2;
 			o->hash_seed = v;
 			o->hash_seed_set = true;
+			break;
+		case OPT_TIME_WINDOW:
+			if (parse_u64("--time-window", optarg, 1, 315360000, &v) != 0)
+				return 2;
+			o->time_window = (uint32_t)v;
 			break;
 		case OPT_STATS:
 			o->stats = true;

@@ -31,8 +31,9 @@ struct vg_options {
 	uint64_t reasm_memory; /* --reassembly-memory, per worker (0: default) */
 	uint32_t reasm_depth;  /* --reassembly-depth (0: default) */
 	uint64_t seed;
-	uint64_t hash_seed; /* --hash-seed: a fixed flow hash key */
-	bool hash_seed_set; /* else the key is random per process */
+	uint64_t hash_seed;   /* --hash-seed: a fixed flow hash key */
+	bool hash_seed_set;   /* else the key is random per process */
+	uint32_t time_window; /* --time-window seconds (0: the default) */
 	uint64_t ring_size;
 	/* Live capture (DPDK). */
 	bool live;

@@ -189,6 +189,8 @@ write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct vg_live_totals *
 	vg_rec_count(&r, t.ring_drops - prev->ring_drops);
 	vg_rec_count(&r, t.decode_drops - prev->decode_drops);
 	vg_rec_count(&r, t.evicted - prev->evicted);
+	vg_rec_count(&r, t.time_outside - prev->time_outside);
+	vg_rec_count(&r, t.untracked - prev->untracked);
 	if ((len = vg_rec_end(&r)) != 0)
 		vg_ring_write(ring, buf, len);
 

@@ -203,6 +203,10 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 		"vigil: reassembly evicted-bytes %" PRIu64 " depth-bytes %" PRIu64
 		" inconsistent %" PRIu64 " long-lists %" PRIu64 "\n",
 		rs->evicted_bytes, rs->depth_bytes, rs->inconsistent, rs->long_lists);
+	fprintf(stderr,
+		"vigil: time-outside %" PRIu64 " time-jumps %" PRIu64 " untracked %" PRIu64
+		" timers-late %" PRIu64 "\n",
+		f->time_outside, f->time_jumps, f->untracked, f->timers_late);
 	if (writer != NULL)
 		fprintf(stderr, "vigil: malformed-records %" PRIu64 "\n", vg_logwriter_bad(writer));
 	fprintf(stderr, "vigil: %.3f s, %.3f Mpps\n", secs,
@@ -276,6 +280,7 @@ vg_options_worker_cfg(const struct vg_options *o, const struct vg_port_set *port
 	wc->flow.reasm_depth = o->reasm_depth;
 	wc->flow.features = features;
 	wc->flow.uid_seed = o->seed;
+	wc->flow.time_window_ns = (uint64_t)o->time_window * 1000000000ULL;
 	wc->flow.local_private = !o->no_local;
 	wc->flow.local_nets = &o->local_nets;
 	wc->flow.server_ports = ports;

@@ -51,7 +51,8 @@
 	X(TUNNEL_DEPTH, "exceeded_tunnel_max_depth")                                               \
 	X(GRE_VERSION, "unknown_gre_version")                                                      \
 	X(GRE_PROTOCOL, "unknown_gre_protocol")                                                    \
-	X(FLOW_TABLE_FULL, "flow_table_full")
+	X(FLOW_TABLE_FULL, "flow_table_full")                                                      \
+	X(TIME_OUT_OF_WINDOW, "packet_time_out_of_window")
 
 enum vg_weird {
 #define VG_WEIRD_ENUM(id, name) VG_WEIRD_##id,

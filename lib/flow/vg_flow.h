@@ -117,6 +117,8 @@ struct vg_flow_cfg {
 	/* Site::private_address_space_is_local (Zeek's default: true). */
 	bool local_private;
 	const struct vg_local_nets *local_nets; /* Site::local_nets; NULL = empty */
+	/* Packets further than this from network time do not move it (0: default). */
+	uint64_t time_window_ns;
 	const struct vg_port_set *server_ports;
 	struct vg_log_sink sink;
 	uint64_t reasm_memory;             /* TCP reassembly bytes per table (0: 64 MiB) */
@@ -136,16 +138,51 @@ struct vg_flow_stats {
 	uint64_t weirds_suppressed;
 	uint64_t created_kind[4]; /* by kind: tcp, udp, icmp, other */
 	uint64_t active_kind[4];
-	uint64_t acks;     /* TCP ACKs that advanced (capture_loss.log) */
-	uint64_t gap_acks; /* of those, ACKs that revealed a content gap */
+	uint64_t acks;         /* TCP ACKs that advanced (capture_loss.log) */
+	uint64_t gap_acks;     /* of those, ACKs that revealed a content gap */
+	uint64_t time_outside; /* packets outside the time window, taken at network time */
+	uint64_t time_jumps;   /* jumps beyond the window that packets agreed on */
+	uint64_t untracked;    /* packets no connection could take (table full, none idle) */
+	uint64_t timers_late;  /* calls that left due timer work for later (budget) */
 };
 
 /* Creates a table (memory is allocated once, here); NULL with errno set. */
 struct vg_flow_table *vg_flow_table_create(const struct vg_flow_cfg *cfg);
 void vg_flow_table_free(struct vg_flow_table *ft);
 
-/* Runs the timers due at network time now (call before each packet). */
+/*
+ * Network time. Packets whose time lies within the window (cfg
+ * time_window_ns, default VG_TIME_WINDOW_DEFAULT) of network time move it
+ * forward (never back). A packet outside it is processed at network time
+ * instead of its own, logs a packet_time_out_of_window weird and counts in
+ * time_outside; VG_TIME_CONFIRM packets in a row that agree with each other
+ * outside the window are a real jump (a capture with a gap), which network
+ * time then takes. Returns the time the packet is to be processed at; call it
+ * once per captured packet, before decoding.
+ */
+#define VG_TIME_WINDOW_DEFAULT (3600ULL * 1000000000ULL)
+#define VG_TIME_CONFIRM        4
+uint64_t vg_flow_time(struct vg_flow_table *ft, uint64_t ts_ns);
+
+/* Network time: the latest packet time accepted (0 before any). */
+uint64_t vg_flow_clock(const struct vg_flow_table *ft);
+
+/*
+ * Runs the timers due at network time now (call before each packet): at most
+ * VG_TIMER_BUDGET steps (a connection logged and freed, or moved on the
+ * inactivity wheel) per call, plus the look at up to VG_IDLE_SLOTS empty wheel
+ * slots after a jump. Work left over runs in the next calls.
+ */
+#define VG_TIMER_BUDGET 16
 void vg_flow_advance(struct vg_flow_table *ft, uint64_t now_ns);
+
+/*
+ * The same when no packet comes (live idle polls): network time moves to now
+ * and up to VG_TIMER_IDLE_BUDGET steps run. True while due work is left, so
+ * the caller polls again soon.
+ */
+#define VG_TIMER_IDLE_BUDGET 1024
+bool vg_flow_idle(struct vg_flow_table *ft, uint64_t now_ns);
 
 #define VG_FLOW_NONE UINT32_MAX
 

@@ -4,100 +4,9 @@
  * network time that jumps, bounded timer work and timers that are never lost.
  * Records are kept in memory, compared byte for byte or counted by log.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "vg_flow.h"
+#include "vg_flow_test_util.h"
 #include "vg_hash.h"
-#include "vg_record.h"
-#include "vg_schema.h"
 #include "vg_test.h"
-
-/* ---- the record sink ---------------------------------------------------- */
-
-struct sink {
-	uint64_t n, conns, weirds;
-	uint64_t digest; /* over every record's bytes, in order */
-	uint8_t last_weird[64];
-};
-
-static bool
-sink_write(void *ctx, const uint8_t *rec, uint32_t len)
-{
-	struct sink *s = ctx;
-
-	s->n++;
-	if (vg_rec_log_id(rec) == VG_LOG_CONN)
-		s->conns++;
-	if (vg_rec_log_id(rec) == VG_LOG_WEIRD)
-		s->weirds++;
-	for (uint32_t i = 0; i < len; i++)
-		s->digest = (s->digest ^ rec[i]) * 0x100000001b3ULL;
-	return true;
-}
-
-static struct vg_flow_table *
-mk_table(struct sink *s, uint32_t max_flows)
-{
-	struct vg_flow_cfg cfg = {
-		.max_flows = max_flows,
-		.uid_seed = 7,
-		.local_private = true,
-		.sink = {.write = sink_write, .ctx = s},
-	};
-
-	memset(s, 0, sizeof(*s));
-	s->digest = 0xcbf29ce484222325ULL;
-	return vg_flow_table_create(&cfg);
-}
-
-/* ---- packets ------------------------------------------------------------ */
-
-#define T0  1300475167000000000ULL
-#define MS  1000000ULL
-#define SEC 1000000000ULL
-
-static const uint8_t zeros[128];
-
-static void
-tcp_pkt(struct vg_pkt *p, uint64_t ts, uint32_t src, uint16_t sp, uint32_t dst, uint16_t dp,
-	uint8_t flags)
-{
-	uint8_t s[4] = {10, (uint8_t)(src >> 16), (uint8_t)(src >> 8), (uint8_t)src};
-	uint8_t d[4] = {10, (uint8_t)(dst >> 16), (uint8_t)(dst >> 8), (uint8_t)dst};
-
-	memset(p, 0, sizeof(*p));
-	p->ts_ns = ts;
-	p->ip_version = 4;
-	p->ip_proto = 6;
-	p->ttl = 64;
-	vg_addr_from_v4(&p->src, s);
-	vg_addr_from_v4(&p->dst, d);
-	p->ip = zeros;
-	p->ip_hdr_len = 20;
-	p->l4 = zeros + 20;
-	p->l4_ok = VG_L4_FULL;
-	p->sport = sp;
-	p->dport = dp;
-	p->tcp_flags = flags;
-	p->tcp_seq = 1000;
-	p->tcp_win = 65535;
-	p->l4_len = p->l4_cap = 20;
-	p->ip_len = 40;
-	p->cap_len = p->wire_len = 54;
-	p->payload = zeros + 40;
-}
-
-/* A client's SYN (flow i of a set), optionally answered and closed. */
-static void
-syn(struct vg_flow_table *ft, uint64_t ts, uint32_t i)
-{
-	struct vg_pkt p;
-
-	tcp_pkt(&p, ts, i, (uint16_t)(1024 + i % 60000), 0x10000 + i % 7, 80, VG_TCP_SYN);
-	vg_flow_packet(ft, &p);
-}
 
 /* ---- the keyed hash ------------------------------------------------------ */
 
@@ -164,9 +73,102 @@ test_hash_key_keeps_output(void)
 	CHECK_EQ(d1, d2);
 }
 
+/* ---- network time ---------------------------------------------------- */
+
+#define HOUR  (3600 * SEC)
+#define YEARS (20ULL * 365 * 24 * HOUR)
+
+/* A SYN as the worker runs it: its time through the guard, then the table. */
+static uint64_t
+timed_syn(struct vg_flow_table *ft, uint64_t ts, uint32_t i)
+{
+	uint64_t at = vg_flow_time(ft, ts);
+
+	syn(ft, at, i);
+	return at;
+}
+
+static void
+test_time_outlier(void)
+{
+	struct sink s;
+	struct vg_flow_table *ft = mk_table(&s, 1024);
+
+	CHECK(ft != NULL);
+	if (ft == NULL)
+		return;
+	CHECK_EQ(timed_syn(ft, T0, 1), T0);
+	/* One packet 20 years ahead is taken at network time, weird and counted. */
+	CHECK_EQ(timed_syn(ft, T0 + YEARS, 2), T0);
+	CHECK_EQ(vg_flow_stats(ft)->time_outside, 1);
+	CHECK_EQ(s.weirds, 1);
+	CHECK_EQ(vg_flow_clock(ft), T0);
+	/* The timers go on: both half-open connections time out 5 s later. */
+	for (uint32_t k = 0; k < 10; k++)
+		timed_syn(ft, T0 + 6 * SEC + k * MS, 100 + k);
+	CHECK_EQ(s.conns, 2);
+	/* 20 years back: the same, and time does not run backwards. */
+	CHECK_EQ(timed_syn(ft, T0 - YEARS, 3), T0 + 6 * SEC + 9 * MS);
+	CHECK_EQ(vg_flow_stats(ft)->time_outside, 2);
+	/* Within the window, earlier packets keep their time; the clock stays. */
+	CHECK_EQ(timed_syn(ft, T0 + 5 * SEC, 4), T0 + 5 * SEC);
+	CHECK_EQ(vg_flow_clock(ft), T0 + 6 * SEC + 9 * MS);
+	vg_flow_table_free(ft);
+}
+
+static void
+test_time_jump(void)
+{
+	struct sink s;
+	struct vg_flow_table *ft = mk_table(&s, 1024);
+	uint64_t t = T0 + 2 * HOUR;
+
+	CHECK(ft != NULL);
+	if (ft == NULL)
+		return;
+	for (uint32_t i = 0; i < 8; i++)
+		timed_syn(ft, T0 + i * MS, i);
+	/* A gap of two hours: the packets after it agree, so time follows them. */
+	for (uint32_t i = 0; i < VG_TIME_CONFIRM - 1; i++)
+		CHECK_EQ(timed_syn(ft, t + i * MS, 100 + i), T0 + 7 * MS);
+	CHECK_EQ(timed_syn(ft, t + 10 * MS, 200), t + 10 * MS);
+	CHECK_EQ(vg_flow_stats(ft)->time_jumps, 1);
+	CHECK_EQ(vg_flow_clock(ft), t + 10 * MS);
+	/* Packets that do not agree with each other never move it. */
+	for (uint32_t i = 0; i < 20; i++)
+		CHECK_EQ(timed_syn(ft, t + (i % 2 ? 5 : 9) * HOUR, 300 + i), t + 10 * MS);
+	/* Nor do ones that agree, backwards, once time is settled. */
+	for (uint32_t i = 0; i < 20; i++)
+		CHECK_EQ(timed_syn(ft, T0 + i * MS, 400 + i), t + 10 * MS);
+	vg_flow_flush(ft);
+	CHECK_EQ(vg_flow_stats(ft)->active, 0);
+	vg_flow_table_free(ft);
+
+	/* A bad first stamp does not fix network time: the packets after it
+	 * agree on the real time, which replaces it. */
+	ft = mk_table(&s, 1024);
+	CHECK(ft != NULL);
+	if (ft == NULL)
+		return;
+	CHECK_EQ(timed_syn(ft, T0 + YEARS, 1), T0 + YEARS);
+	for (uint32_t i = 0; i < VG_TIME_CONFIRM; i++)
+		timed_syn(ft, T0 + i * MS, 10 + i);
+	CHECK_EQ(vg_flow_clock(ft), T0 + (VG_TIME_CONFIRM - 1) * MS);
+	/* The connections of the packets taken at the bad time are logged; the
+	 * timers run on the real time. */
+	CHECK_EQ(s.conns, VG_TIME_CONFIRM);
+	CHECK_EQ(vg_flow_stats(ft)->active, 1);
+	for (uint32_t i = 0; i < 40; i++)
+		timed_syn(ft, T0 + 10 * SEC + i * MS, 100 + i);
+	CHECK_EQ(s.conns, VG_TIME_CONFIRM + 1);
+	vg_flow_table_free(ft);
+}
+
 int
 main(void)
 {
+	test_time_outlier();
+	test_time_jump();
 	test_hash_keyed();
 	test_hash_key_keeps_output();
 	printf("flow-hard: %u checks, %u failed\n", n_checks, n_failed);

@@ -88,7 +88,7 @@ struct vg_conn {
 	uint8_t is_v4;
 	uint8_t one_way; /* ICMP one-way: the key keeps direction */
 	uint8_t partial; /* TCP: started without a clean SYN */
-	uint8_t closing; /* on the close timer list */
+	uint8_t tq_on;   /* on timer lists: VG_TQ_ON_* bits */
 	uint8_t removable_at_close;
 	uint8_t nvlan;
 	uint8_t has_l2;
@@ -119,6 +119,10 @@ struct vg_conn {
 	uint64_t uid_hi, uid_lo;
 	uint64_t parent_uid[VG_MAX_TUNNELS][2]; /* tunnel_parents */
 	struct vg_tcp_ep_cold tcp_cold[2];      /* [0] orig, [1] resp */
+	/* Timer lists ([VG_TQ_ATTEMPT], [VG_TQ_CLOSE]; the close link also serves
+	 * the expire list), in the tail padding: the size stays 11 cache lines. */
+	uint32_t tq_prev[2], tq_next[2];
+	uint64_t close_at;      /* when its close or expire timer runs */
 } __attribute__((aligned(64))); /* each starts a cache line (the pool is page-aligned) */
 
 /* The per-packet part (up to tcp[]) is six cache lines, which
@@ -135,16 +139,28 @@ vg_tcp_cold(struct vg_conn *c, const struct vg_tcp_ep *ep)
 	return &c->tcp_cold[ep - c->tcp];
 }
 
-/* A pending timer: the connection and its generation when armed. */
-struct vg_timer {
-	uint32_t conn;
-	uint32_t gen;
-	uint64_t at_ns;
+_Static_assert(sizeof(struct vg_conn) == 11 * 64, "vg_conn grew a cache line");
+
+/*
+ * Timer lists: connections linked through their tq_* fields, in the order
+ * armed, which is time order (each is armed a fixed delay after a time that
+ * only grows). A connection leaves its lists when it is removed, so a list
+ * never holds a stale entry and can never overflow: it is bounded by the pool.
+ */
+enum vg_tq {
+	VG_TQ_ATTEMPT, /* TCP attempt timers, start + 5 s (the time is start_ns + delay) */
+	VG_TQ_CLOSE,   /* close timers, at close_at */
+	VG_TQ_EXPIRE,  /* Zeek's expire timer, re-armed every tcp_session_timer */
+	VG_TQ_N,
 };
 
-struct vg_timer_fifo {
-	struct vg_timer *q;
-	uint32_t cap, head, count;
+#define VG_TQ_ON_ATTEMPT 1
+#define VG_TQ_ON_CLOSE   2 /* on the close or the expire list ... */
+#define VG_TQ_ON_EXPIRE  4 /* ... the expire one */
+
+struct vg_tq_list {
+	uint32_t head, tail;
+	uint64_t count;
 };
 
 #define VG_WEIRD_SEEN_SLOTS    1024
@@ -183,11 +199,18 @@ struct vg_flow_table {
 	uint32_t nbuckets;
 	uint32_t free_head;
 	uint32_t idle_wheel[VG_IDLE_SLOTS]; /* slot list heads */
+	uint32_t sweep_head;                /* the slot being collected, taken off the wheel */
 	uint64_t idle_cursor;               /* the next slot (absolute number) to collect */
-	struct vg_timer_fifo attempt;       /* TCP attempt timers, start + 5 s */
-	struct vg_timer_fifo close;         /* close and expire timers */
-	uint64_t now_ns;                    /* network time when the timers last ran */
-	uint64_t next_check_ns;             /* when they run next */
+	struct vg_tq_list tq[VG_TQ_N];
+	uint64_t now_ns;        /* network time when the timers last ran */
+	uint64_t next_check_ns; /* when they run next */
+	bool timer_backlog;     /* due timer work was left for the next call */
+	/* Network time (vg_flow_time): the latest packet time accepted. */
+	uint64_t clock_ns;
+	uint64_t time_window_ns;
+	uint64_t pending_ns; /* the first of a run of packets outside the window */
+	uint32_t pending_n;  /* how many agree with it so far */
+	uint32_t settled;    /* packets accepted, up to VG_TIME_CONFIRM */
 	uint64_t uid_state;
 	struct vg_weird_seen weird_seen[VG_WEIRD_SEEN_SLOTS];
 	uint64_t tunnel_reg[VG_TUNNEL_REG_SLOTS];

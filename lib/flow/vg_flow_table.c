@@ -57,6 +57,8 @@ idle_unlink(struct vg_flow_table *ft, struct vg_conn *c)
 		return;
 	if (c->idle_prev != VG_NIL)
 		ft->conns[c->idle_prev].idle_next = c->idle_next;
+	else if (ft->sweep_head == conn_index(ft, c))
+		ft->sweep_head = c->idle_next; /* its slot is being collected */
 	else
 		ft->idle_wheel[c->idle_slot] = c->idle_next;
 	if (c->idle_next != VG_NIL)
@@ -94,41 +96,101 @@ vg_flow_set_long_timeout(struct vg_flow_table *ft, struct vg_conn *c)
 		c->idle_class = VG_IDLE_TCP;
 }
 
-static int
-fifo_init(struct vg_timer_fifo *f, uint32_t cap)
+/* ---- timer lists -------------------------------------------------------- */
+
+/* Which link of the connection a list uses. */
+static inline int
+tq_link(enum vg_tq q)
 {
-	f->q = calloc(cap, sizeof(*f->q));
-	f->cap = cap;
-	f->head = f->count = 0;
-	return f->q == NULL ? -1 : 0;
+	return q == VG_TQ_ATTEMPT ? 0 : 1;
 }
 
 static void
-fifo_push(struct vg_timer_fifo *f, uint32_t conn, uint32_t gen, uint64_t at)
+tq_append(struct vg_flow_table *ft, enum vg_tq q, struct vg_conn *c)
 {
-	if (f->count == f->cap) {
-		/* Full: the oldest timer is the least useful; let it fall off. */
-		f->head = (f->head + 1) % f->cap;
-		f->count--;
-	}
-	struct vg_timer *t = &f->q[(f->head + f->count) % f->cap];
+	struct vg_tq_list *l = &ft->tq[q];
+	uint32_t idx = conn_index(ft, c);
+	int k = tq_link(q);
 
-	t->conn = conn;
-	t->gen = gen;
-	t->at_ns = at;
-	f->count++;
+	c->tq_prev[k] = l->tail;
+	c->tq_next[k] = VG_NIL;
+	if (l->tail != VG_NIL)
+		ft->conns[l->tail].tq_next[k] = idx;
+	else
+		l->head = idx;
+	l->tail = idx;
+	l->count++;
+}
+
+static void
+tq_unlink(struct vg_flow_table *ft, enum vg_tq q, struct vg_conn *c)
+{
+	struct vg_tq_list *l = &ft->tq[q];
+	int k = tq_link(q);
+
+	if (c->tq_prev[k] != VG_NIL)
+		ft->conns[c->tq_prev[k]].tq_next[k] = c->tq_next[k];
+	else
+		l->head = c->tq_next[k];
+	if (c->tq_next[k] != VG_NIL)
+		ft->conns[c->tq_next[k]].tq_prev[k] = c->tq_prev[k];
+	else
+		l->tail = c->tq_prev[k];
+	l->count--;
+}
+
+/* The list the connection's close link is on. */
+static inline enum vg_tq
+tq_close_list(const struct vg_conn *c)
+{
+	return (c->tq_on & VG_TQ_ON_EXPIRE) ? VG_TQ_EXPIRE : VG_TQ_CLOSE;
+}
+
+/* Takes the connection off every timer list (it is being removed). */
+static void
+tq_remove(struct vg_flow_table *ft, struct vg_conn *c)
+{
+	if (c->tq_on & VG_TQ_ON_ATTEMPT)
+		tq_unlink(ft, VG_TQ_ATTEMPT, c);
+	if (c->tq_on & VG_TQ_ON_CLOSE)
+		tq_unlink(ft, tq_close_list(c), c);
+	c->tq_on = 0;
+}
+
+/*
+ * Arms the close or expire timer at `at`. Kept in time order: a time earlier
+ * than the list's last (a packet out of order) runs with it, a little late,
+ * never early.
+ */
+static void
+tq_arm_close(struct vg_flow_table *ft, struct vg_conn *c, enum vg_tq q, uint64_t at)
+{
+	struct vg_tq_list *l = &ft->tq[q];
+
+	if (c->tq_on & VG_TQ_ON_CLOSE)
+		tq_unlink(ft, tq_close_list(c), c);
+	if (l->tail != VG_NIL && ft->conns[l->tail].close_at > at)
+		at = ft->conns[l->tail].close_at;
+	c->close_at = at;
+	c->tq_on = (uint8_t)((c->tq_on & VG_TQ_ON_ATTEMPT) | VG_TQ_ON_CLOSE |
+		(q == VG_TQ_EXPIRE ? VG_TQ_ON_EXPIRE : 0));
+	tq_append(ft, q, c);
 }
 
 void
 vg_flow_arm_attempt(struct vg_flow_table *ft, struct vg_conn *c)
 {
-	fifo_push(&ft->attempt, conn_index(ft, c), c->gen, c->start_ns + VG_TCP_ATTEMPT_DELAY);
+	/* One attempt timer per connection: an earlier one already covers it. */
+	if (c->tq_on & VG_TQ_ON_ATTEMPT)
+		return;
+	c->tq_on |= VG_TQ_ON_ATTEMPT;
+	tq_append(ft, VG_TQ_ATTEMPT, c);
 }
 
 void
 vg_flow_arm_close(struct vg_flow_table *ft, struct vg_conn *c, uint64_t at_ns)
 {
-	fifo_push(&ft->close, conn_index(ft, c), c->gen, at_ns);
+	tq_arm_close(ft, c, VG_TQ_CLOSE, at_ns);
 }
 
 /* ---- pool ------------------------------------------------------------- */
@@ -158,8 +220,7 @@ vg_flow_table_create(const struct vg_flow_cfg *cfg)
 	struct vg_reasm_cfg rc = {.memory = cfg->reasm_memory, .depth = cfg->reasm_depth};
 
 	ft->reasm = vg_reasm_pool_create(&rc);
-	if (ft->conns == NULL || ft->buckets == NULL || ft->reasm == NULL ||
-		fifo_init(&ft->attempt, n) != 0 || fifo_init(&ft->close, n) != 0) {
+	if (ft->conns == NULL || ft->buckets == NULL || ft->reasm == NULL) {
 		vg_flow_table_free(ft);
 		errno = ENOMEM;
 		return NULL;
@@ -171,6 +232,10 @@ vg_flow_table_create(const struct vg_flow_cfg *cfg)
 	ft->high_water = 0;
 	for (int i = 0; i < VG_IDLE_SLOTS; i++)
 		ft->idle_wheel[i] = VG_NIL;
+	ft->sweep_head = VG_NIL;
+	for (int q = 0; q < VG_TQ_N; q++)
+		ft->tq[q].head = ft->tq[q].tail = VG_NIL;
+	ft->time_window_ns = cfg->time_window_ns ? cfg->time_window_ns : VG_TIME_WINDOW_DEFAULT;
 	ft->uid_state = cfg->uid_seed ^ 0x5851f42d4c957f2dULL;
 	return ft;
 }
@@ -182,8 +247,6 @@ vg_flow_table_free(struct vg_flow_table *ft)
 		return;
 	vg_bigmem_free(ft->conns, (size_t)ft->cfg.max_flows * sizeof(*ft->conns));
 	vg_bigmem_free(ft->buckets, (size_t)ft->nbuckets * sizeof(*ft->buckets));
-	free(ft->attempt.q);
-	free(ft->close.q);
 	vg_reasm_pool_free(ft->reasm);
 	free(ft);
 }
@@ -278,6 +341,7 @@ conn_remove(struct vg_flow_table *ft, struct vg_conn *c, enum vg_conn_end why)
 	vg_tunnels_on_remove(ft, c);
 	bucket_unlink(ft, c, idx);
 	idle_unlink(ft, c);
+	tq_remove(ft, c);
 	c->in_use = 0;
 	c->gen++;
 	c->hnext = ft->free_head;
@@ -299,7 +363,7 @@ conn_alloc(struct vg_flow_table *ft)
 	}
 	if (ft->free_head == VG_NIL) {
 		/* Full: the connection due to time out first makes room. */
-		uint32_t victim = VG_NIL;
+		uint32_t victim = ft->sweep_head; /* the slot being collected comes first */
 
 		for (uint32_t i = 0; i < VG_IDLE_SLOTS && victim == VG_NIL; i++)
 			victim = ft->idle_wheel[(ft->idle_cursor + i) % VG_IDLE_SLOTS];
@@ -339,116 +403,190 @@ tcp_removable(const struct vg_conn *c)
 	return o->state == VG_TCP_INACTIVE && r->state == VG_TCP_INACTIVE;
 }
 
-static void
-run_attempt_timers(struct vg_flow_table *ft, uint64_t now)
+/*
+ * Timer work runs on a budget: each step (a connection logged and freed,
+ * moved on the wheel, or re-armed) takes one unit. Whatever is due beyond the
+ * budget waits for the next call, in the same order; lookups check idle
+ * expiry exactly, so a packet never joins a connection that is overdue.
+ */
+/* The attempt timer: a connection still unanswered goes. True if it went. */
+static bool
+attempt_timer(struct vg_flow_table *ft, struct vg_conn *c)
 {
-	struct vg_timer_fifo *f = &ft->attempt;
+	uint8_t os = c->tcp[0].state, rs = c->tcp[1].state;
 
-	while (f->count > 0 && f->q[f->head].at_ns <= now) {
-		struct vg_timer t = f->q[f->head];
-		struct vg_conn *c = &ft->conns[t.conn];
+	tq_unlink(ft, VG_TQ_ATTEMPT, c);
+	c->tq_on &= (uint8_t)~VG_TQ_ON_ATTEMPT;
+	if ((os == VG_TCP_SYN_SENT || os == VG_TCP_SYN_ACK_SENT) && rs == VG_TCP_INACTIVE) {
+		conn_remove(ft, c, VG_CONN_END_TIMEOUT);
+		return true;
+	}
+	return false;
+}
 
-		f->head = (f->head + 1) % f->cap;
-		f->count--;
-		if (!c->in_use || c->gen != t.gen)
-			continue;
-		uint8_t os = c->tcp[0].state, rs = c->tcp[1].state;
+/* The close timer, then Zeek's expire timer (re-armed until removable). */
+static bool
+close_timer(struct vg_flow_table *ft, struct vg_conn *c, uint64_t now)
+{
+	if (c->removable_at_close || (c->last_ns + VG_TCP_LINGER < now && tcp_removable(c))) {
+		conn_remove(ft, c, VG_CONN_END_TIMEOUT);
+		return true;
+	}
+	tq_arm_close(ft, c, VG_TQ_EXPIRE, now + VG_TCP_SESSION_TIMER);
+	return false;
+}
 
-		if ((os == VG_TCP_SYN_SENT || os == VG_TCP_SYN_ACK_SENT) && rs == VG_TCP_INACTIVE)
-			conn_remove(ft, c, VG_CONN_END_TIMEOUT);
+static uint32_t
+run_attempt_timers(struct vg_flow_table *ft, uint64_t now, uint32_t budget)
+{
+	struct vg_tq_list *l = &ft->tq[VG_TQ_ATTEMPT];
+
+	while (budget > 0 && l->head != VG_NIL) {
+		struct vg_conn *c = &ft->conns[l->head];
+
+		if (c->start_ns + VG_TCP_ATTEMPT_DELAY > now)
+			break;
+		budget--;
+		attempt_timer(ft, c);
+	}
+	return budget;
+}
+
+static uint32_t
+run_close_timers(struct vg_flow_table *ft, enum vg_tq q, uint64_t now, uint32_t budget)
+{
+	struct vg_tq_list *l = &ft->tq[q];
+
+	while (budget > 0 && l->head != VG_NIL) {
+		struct vg_conn *c = &ft->conns[l->head];
+
+		if (c->close_at > now)
+			break;
+		budget--;
+		close_timer(ft, c, now);
+	}
+	return budget;
+}
+
+/*
+ * The timers of the packet's own connection that are due by its time run
+ * before it, whether or not the budget (or the once-a-millisecond look) got to
+ * them: the packet sees the connection as Zeek would. True if it went.
+ */
+static bool
+conn_timers_due(struct vg_flow_table *ft, struct vg_conn *c, uint64_t now)
+{
+	if ((c->tq_on & VG_TQ_ON_ATTEMPT) && c->start_ns + VG_TCP_ATTEMPT_DELAY <= now &&
+		attempt_timer(ft, c))
+		return true;
+	if ((c->tq_on & VG_TQ_ON_CLOSE) && c->close_at <= now)
+		return close_timer(ft, c, now);
+	return false;
+}
+
+/* One connection of the slot being collected: it goes if idle, else moves on. */
+static void
+idle_collect_one(struct vg_flow_table *ft, uint64_t now)
+{
+	struct vg_conn *c = &ft->conns[ft->sweep_head];
+
+	ft->sweep_head = c->idle_next;
+	if (c->idle_next != VG_NIL)
+		ft->conns[c->idle_next].idle_prev = VG_NIL;
+	if (idle_expiry(c) <= now) {
+		c->idle_class = VG_IDLE_NONE; /* already off the list */
+		conn_remove(ft, c, VG_CONN_END_TIMEOUT);
+	} else {
+		idle_insert(ft, c, c->idle_class);
 	}
 }
 
-static void
-run_close_timers(struct vg_flow_table *ft, uint64_t now)
-{
-	struct vg_timer_fifo *f = &ft->close;
-
-	while (f->count > 0 && f->q[f->head].at_ns <= now) {
-		struct vg_timer t = f->q[f->head];
-		struct vg_conn *c = &ft->conns[t.conn];
-
-		f->head = (f->head + 1) % f->cap;
-		f->count--;
-		if (!c->in_use || c->gen != t.gen)
-			continue;
-		if (c->removable_at_close) {
-			conn_remove(ft, c, VG_CONN_END_TIMEOUT);
-		} else if (c->last_ns + VG_TCP_LINGER < now && tcp_removable(c)) {
-			conn_remove(ft, c, VG_CONN_END_TIMEOUT);
-		} else {
-			/* Zeek's expire timer: look again after tcp_session_timer. */
-			fifo_push(f, t.conn, t.gen, now + VG_TCP_SESSION_TIMER);
-		}
-	}
-}
-
-/* Collects one wheel slot: idle connections go, the others move on. */
-static void
-idle_collect_slot(struct vg_flow_table *ft, uint32_t slot, uint64_t now)
-{
-	uint32_t idx = ft->idle_wheel[slot];
-
-	ft->idle_wheel[slot] = VG_NIL;
-	while (idx != VG_NIL) {
-		struct vg_conn *c = &ft->conns[idx];
-
-		idx = c->idle_next;
-		if (idx != VG_NIL)
-			ft->conns[idx].idle_prev = VG_NIL;
-		if (idle_expiry(c) <= now) {
-			c->idle_class = VG_IDLE_NONE; /* already off the list */
-			conn_remove(ft, c, VG_CONN_END_TIMEOUT);
-		} else {
-			idle_insert(ft, c, c->idle_class);
-		}
-	}
-}
-
-static void
-run_inactivity(struct vg_flow_table *ft, uint64_t now)
+static uint32_t
+run_inactivity(struct vg_flow_table *ft, uint64_t now, uint32_t budget)
 {
 	uint64_t due = now >> VG_IDLE_SLOT_SHIFT; /* slots below this are in the past */
 
-	if (ft->idle_cursor == 0 || due - ft->idle_cursor > VG_IDLE_SLOTS) {
-		/* First packet, or a jump longer than the wheel: every slot once. */
-		uint64_t from = ft->idle_cursor;
-
-		ft->idle_cursor = due;
-		if (from != 0)
-			for (uint32_t s = 0; s < VG_IDLE_SLOTS; s++)
-				idle_collect_slot(ft, s, now);
-		return;
+	if (ft->idle_cursor == 0) {
+		ft->idle_cursor = due; /* the first packet */
+		return budget;
 	}
-	while (ft->idle_cursor < due) {
-		uint64_t s = ft->idle_cursor++;
+	/* A jump longer than the wheel turns: every slot once is enough. */
+	if (due > ft->idle_cursor && due - ft->idle_cursor > VG_IDLE_SLOTS)
+		ft->idle_cursor = due - VG_IDLE_SLOTS;
+	while (budget > 0) {
+		if (ft->sweep_head != VG_NIL) {
+			idle_collect_one(ft, now);
+			budget--;
+			continue;
+		}
+		if (ft->idle_cursor >= due)
+			break;
+		/* Take the next slot off the wheel; what moves on lands in later slots. */
+		uint32_t slot = (uint32_t)(ft->idle_cursor++ % VG_IDLE_SLOTS);
 
-		idle_collect_slot(ft, (uint32_t)(s % VG_IDLE_SLOTS), now);
+		ft->sweep_head = ft->idle_wheel[slot];
+		ft->idle_wheel[slot] = VG_NIL;
 	}
+	return budget;
+}
+
+/* True while timer work is due at now (what a budget left over). */
+static bool
+timers_due(const struct vg_flow_table *ft, uint64_t now)
+{
+	const struct vg_tq_list *a = &ft->tq[VG_TQ_ATTEMPT], *c = &ft->tq[VG_TQ_CLOSE],
+				*e = &ft->tq[VG_TQ_EXPIRE];
+
+	return ft->sweep_head != VG_NIL || (now >> VG_IDLE_SLOT_SHIFT) > ft->idle_cursor ||
+		(a->head != VG_NIL && ft->conns[a->head].start_ns + VG_TCP_ATTEMPT_DELAY <= now) ||
+		(c->head != VG_NIL && ft->conns[c->head].close_at <= now) ||
+		(e->head != VG_NIL && ft->conns[e->head].close_at <= now);
+}
+
+static void
+run_timers(struct vg_flow_table *ft, uint64_t now, uint32_t budget)
+{
+	if (now < ft->now_ns)
+		now = ft->now_ns; /* network time never runs backwards */
+	ft->now_ns = now;
+	ft->next_check_ns = now + 1000000;
+	budget = run_attempt_timers(ft, now, budget);
+	budget = run_close_timers(ft, VG_TQ_CLOSE, now, budget);
+	budget = run_close_timers(ft, VG_TQ_EXPIRE, now, budget);
+	budget = run_inactivity(ft, now, budget);
+	ft->timer_backlog = budget == 0 && timers_due(ft, now);
+	if (ft->timer_backlog)
+		ft->stats.timers_late++;
 }
 
 void
 vg_flow_advance(struct vg_flow_table *ft, uint64_t now_ns)
 {
-	/* Timers are looked at once per millisecond of network time at most: every
-	 * timeout is seconds long, and most packets come closer together. */
-	if (now_ns < ft->next_check_ns)
+	/* Timers are looked at once per millisecond of network time at most (every
+	 * timeout is seconds long, and most packets come closer together), and at
+	 * every packet while work is left over. */
+	if (now_ns < ft->next_check_ns && !ft->timer_backlog)
 		return;
-	ft->next_check_ns = now_ns + 1000000;
-	ft->now_ns = now_ns;
-	run_attempt_timers(ft, now_ns);
-	run_close_timers(ft, now_ns);
-	run_inactivity(ft, now_ns);
+	run_timers(ft, now_ns, VG_TIMER_BUDGET);
+}
+
+bool
+vg_flow_idle(struct vg_flow_table *ft, uint64_t now_ns)
+{
+	if (now_ns > ft->clock_ns && ft->clock_ns != 0)
+		ft->clock_ns = now_ns;
+	run_timers(ft, now_ns, VG_TIMER_IDLE_BUDGET);
+	return ft->timer_backlog;
 }
 
 void
 vg_flow_flush(struct vg_flow_table *ft)
 {
-	/* Every slot ever used, in pool order. */
+	/* Every slot ever used, in pool order; removal takes each off its lists. */
 	for (uint32_t i = 0; i < ft->high_water; i++)
 		if (ft->conns[i].in_use)
 			conn_remove(ft, &ft->conns[i], VG_CONN_END_FLUSH);
-	ft->attempt.count = ft->close.count = 0;
+	ft->timer_backlog = false;
 }
 
 /* ---- the per-packet path ---------------------------------------------- */
@@ -645,6 +783,8 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 		/* Timed out, not yet collected: it ends here, as if its timer had run. */
 		conn_remove(ft, c, VG_CONN_END_TIMEOUT);
 		c = NULL;
+	} else if (c != NULL && c->tq_on != 0 && conn_timers_due(ft, c, pkt->ts_ns)) {
+		c = NULL;
 	}
 	if (c != NULL && c->kind == VG_KIND_TCP && pkt->l4_ok == VG_L4_FULL && !pkt->bad_checksum &&
 		vg_tcp_is_reuse(c, pkt)) {
@@ -655,6 +795,7 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 	if (c == NULL) {
 		c = conn_create(ft, pkt, &k, h);
 		if (c == NULL) {
+			ft->stats.untracked++;
 			vg_flow_packet_weirds(ft, pkt);
 			return VG_FLOW_NONE;
 		}

@@ -93,6 +93,8 @@ static const struct vg_field stats_fields[VG_STATS_NCOLS] = {
 	[VG_STATS_RING_DROPS] = F("ring_drops", COUNT),
 	[VG_STATS_DECODE_DROPS] = F("decode_drops", COUNT),
 	[VG_STATS_FLOW_EVICTIONS] = F("flow_evictions", COUNT),
+	[VG_STATS_FLOW_TIME_OUTSIDE] = F("flow_time_outside", COUNT),
+	[VG_STATS_FLOW_UNTRACKED] = F("flow_untracked", COUNT),
 };
 
 static const struct vg_field closs_fields[VG_CLOSS_NCOLS] = {

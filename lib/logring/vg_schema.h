@@ -159,6 +159,10 @@ enum vg_stats_col {
 	VG_STATS_RING_DROPS,     /* vigil: log records dropped, log ring full */
 	VG_STATS_DECODE_DROPS,   /* vigil: malformed packets */
 	VG_STATS_FLOW_EVICTIONS, /* vigil: connections ended early, table full */
+	/* vigil: packets outside the time window, taken at network time */
+	VG_STATS_FLOW_TIME_OUTSIDE,
+	/* vigil: packets no connection could take (table full, none idle) */
+	VG_STATS_FLOW_UNTRACKED,
 	VG_STATS_NCOLS
 };
 

@@ -295,10 +295,11 @@ process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 		rte_pktmbuf_free_bulk(m, total);
 		return;
 	}
-	__atomic_store_n(
-		&lw->last_ts_ns, raw[n - 1].ts_ns, __ATOMIC_RELAXED); /* read by stats.log */
 	lw->last_rx_tsc = rte_rdtsc();
 	vg_worker_burst(&lw->w, 1, raw, n);
+	/* Network time as the flow table took it (a stray stamp does not move it). */
+	__atomic_store_n(&lw->last_ts_ns, vg_flow_clock(lw->w.flows),
+		__ATOMIC_RELAXED); /* read by stats.log */
 	rte_pktmbuf_free_bulk(m, total);
 }
 
@@ -423,6 +424,7 @@ vg_live_worker_main(void *arg)
 	struct vg_ports *ps = live->ports;
 	struct rte_mbuf *m[BURST];
 	uint64_t last_advance = 0;
+	bool timers_left = false; /* the flow table has due timer work left over */
 
 	while (!__atomic_load_n(&live->stop, __ATOMIC_RELAXED)) {
 		uint16_t got = 0;
@@ -455,15 +457,17 @@ vg_live_worker_main(void *arg)
 			/*
 			 * Idle: network time goes on from the last packet's stamp at the
 			 * wall clock's pace (stamps may come from the NIC or a replayed
-			 * file), and the timers run now and then.
+			 * file), and the timers run now and then, at every idle poll
+			 * while the packets' budget left work over (vg_flow_idle).
 			 */
 			uint64_t tsc = rte_rdtsc();
 
-			if (lw->last_ts_ns != 0 && tsc - last_advance > live->tsc_hz / 10) {
+			if (lw->last_ts_ns != 0 &&
+				(timers_left || tsc - last_advance > live->tsc_hz / 10)) {
 				uint64_t now =
 					lw->last_ts_ns + tsc_to_ns(live, tsc - lw->last_rx_tsc);
 
-				vg_flow_advance(lw->w.flows, now);
+				timers_left = vg_flow_idle(lw->w.flows, now);
 				last_advance = tsc;
 			}
 			rte_pause();

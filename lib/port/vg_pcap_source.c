@@ -95,6 +95,20 @@ vg_pcap_link(const struct vg_pcap_source *src)
 	return src->link;
 }
 
+/*
+ * A record's time in ns. Classic pcap stores the seconds as 32 bits, which
+ * libpcap hands over sign-extended: from 2038-01-19 (2^31 s) they would turn
+ * negative. Read as unsigned, as pcapng's 64-bit times already are, they run
+ * to 2106. (A negative value can only come from that 32-bit field.)
+ */
+static inline uint64_t
+ts_ns(const struct vg_pcap_source *src, const struct pcap_pkthdr *h)
+{
+	uint64_t sec = h->ts.tv_sec < 0 ? (uint32_t)h->ts.tv_sec : (uint64_t)h->ts.tv_sec;
+
+	return sec * 1000000000ULL + (uint32_t)h->ts.tv_usec * (src->nano ? 1ULL : 1000ULL);
+}
+
 uint16_t
 vg_pcap_read_burst(struct vg_pcap_source *src, struct vg_raw_pkt *pkts, uint16_t n)
 {
@@ -123,8 +137,7 @@ vg_pcap_read_burst(struct vg_pcap_source *src, struct vg_raw_pkt *pkts, uint16_t
 		pkts[got].cap_len = cap;
 		pkts[got].wire_len = h->len < cap ? cap : h->len;
 		pkts[got].rx_cksum = 0;
-		pkts[got].ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL +
-			(uint64_t)h->ts.tv_usec * (src->nano ? 1 : 1000);
+		pkts[got].ts_ns = ts_ns(src, h);
 		used += (cap + 63u) & ~63u;
 		got++;
 		if (ARENA_SIZE - used < 262144)
