@@ -614,6 +614,10 @@ live_main(struct vg_options *op, int argc, char **argv)
 			" frag-timeouts %" PRIu64 " frag-evicted %" PRIu64 " frag-active %" PRIu64
 			"\n",
 			t.fragments, t.reassembled, t.frag_timeouts, t.frag_evicted, t.frag_active);
+		fprintf(stderr,
+			"vigil: evicted %" PRIu64 " time-outside %" PRIu64 " time-jumps %" PRIu64
+			" untracked %" PRIu64 " timers-late %" PRIu64 "\n",
+			t.evicted, t.time_outside, t.time_jumps, t.untracked, t.timers_late);
 		if (ports.software && nworkers > 1)
 			print_dispatch(&live);
 		for (uint16_t i = 0; i < nworkers; i++)
