@@ -546,6 +546,10 @@ timers_due(const struct vg_flow_table *ft, uint64_t now)
 static void
 run_timers(struct vg_flow_table *ft, uint64_t now, uint32_t budget)
 {
+	/* Never past network time as vg_flow_time() took it: a packet decoded
+	 * before a bad first stamp was replaced still carries that stamp. */
+	if (ft->clock_ns != 0 && now > ft->clock_ns)
+		now = ft->clock_ns;
 	if (now < ft->now_ns)
 		now = ft->now_ns; /* network time never runs backwards */
 	ft->now_ns = now;
@@ -770,6 +774,10 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 	struct vg_conn *c;
 	bool is_orig = true, created = false;
 
+	/* Never later than network time (only a packet decoded before a bad first
+	 * stamp was replaced can be: see vg_flow_time). */
+	if (pkt->ts_ns > ft->clock_ns && ft->clock_ns != 0)
+		pkt->ts_ns = ft->clock_ns;
 	vg_flow_advance(ft, pkt->ts_ns);
 	if (pkt->l4_ok == VG_L4_NONE) {
 		vg_flow_packet_weirds(ft, pkt);
