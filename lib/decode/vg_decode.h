@@ -137,9 +137,10 @@ struct vg_udp_tunnel {
 
 /* Per-packet metadata filled by vg_decode(). */
 struct vg_pkt {
-	uint64_t ts_ns;    /* network time of the packet */
-	uint32_t cap_len;  /* bytes captured */
-	uint32_t wire_len; /* bytes on the wire */
+	uint64_t ts_ns;     /* network time of the packet */
+	uint64_t ts_own_ns; /* its own stamp where that differs (vg_flow_time), else 0 */
+	uint32_t cap_len;   /* bytes captured */
+	uint32_t wire_len;  /* bytes on the wire */
 
 	/* Layer 2. */
 	uint16_t vlan;       /* outer 802.1Q id, valid when nvlan >= 1 */

@@ -661,6 +661,24 @@ lookup(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt_key 
 	return NULL;
 }
 
+/*
+ * A packet outside the time window (vg_flow_time) is taken at network time
+ * when it joins a connection that lives at network time: one stray stamp
+ * changes nothing. It keeps its own time when it starts a connection, or
+ * joins one that such packets started: the first packets after a real gap in
+ * a capture (which network time follows once VG_TIME_CONFIRM agree) make
+ * their connections at their own time, as Zeek would.
+ */
+static void
+own_time(const struct vg_flow_table *ft, const struct vg_conn *c, struct vg_pkt *pkt)
+{
+	uint64_t own = pkt->ts_own_ns;
+
+	if (c == NULL ||
+		(own > c->last_ns ? own - c->last_ns : c->last_ns - own) <= ft->time_window_ns)
+		pkt->ts_ns = own;
+}
+
 static struct vg_conn *
 conn_create(struct vg_flow_table *ft, const struct vg_pkt *pkt, const struct pkt_key *k, uint64_t h)
 {
@@ -787,6 +805,8 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 	uint64_t h = pkt->flow_hashed ? pkt->flow_hash : packet_hash(pkt, &k);
 
 	c = lookup(ft, pkt, &k, h, &is_orig);
+	if (pkt->ts_own_ns != 0)
+		own_time(ft, c, pkt);
 	if (c != NULL && idle_expired(c, pkt->ts_ns)) {
 		/* Timed out, not yet collected: it ends here, as if its timer had run. */
 		conn_remove(ft, c, VG_CONN_END_TIMEOUT);

@@ -107,8 +107,10 @@ decode_one(struct vg_worker *w, int link, const struct vg_raw_pkt *raw, struct p
 {
 	w->dec.rx_cksum = raw->rx_cksum;
 	/* A stamp far from network time is taken at network time (vg_flow_time). */
-	p->r = vg_decode(&w->dec, link, raw->data, raw->cap_len, raw->wire_len,
-		vg_flow_time(w->flows, raw->ts_ns), &p->pkt);
+	uint64_t ts = vg_flow_time(w->flows, raw->ts_ns);
+
+	p->r = vg_decode(&w->dec, link, raw->data, raw->cap_len, raw->wire_len, ts, &p->pkt);
+	p->pkt.ts_own_ns = ts != raw->ts_ns ? raw->ts_ns : 0;
 	/* The decoder keeps one frame's subframes; each pending packet keeps its own. */
 	p->more = w->dec.more;
 	p->more_len = w->dec.more_len;
