@@ -220,6 +220,8 @@ static const struct {
 	{"protocols/ssl/log-certs-base64", VG_FEAT_X509_CERT},
 	{"protocols/ssl/certificate-request-info", VG_FEAT_SSL_CERT_REQ},
 	{"protocols/dhcp/sub-opts", VG_FEAT_DHCP_SUB_OPTS},
+	{"protocols/dns/auth-addl", VG_FEAT_DNS_AUTH_ADDL},
+	{"protocols/dns/log-original-query-case", VG_FEAT_DNS_ORIGINAL_QUERY},
 };
 
 /* --policy a,b,...: names as Zeek loads them, with or without policy/ and .zeek. */
@@ -252,7 +254,8 @@ parse_policy(struct vg_options *o, const char *list)
 				"vigil: --policy: '%s' is not a script vigil follows; it knows "
 				"protocols/conn/{community-id,vlan,mac}-logging, "
 				"protocols/ssl/log-certs-base64, "
-				"protocols/ssl/certificate-request-info, protocols/dhcp/sub-opts\n",
+				"protocols/ssl/certificate-request-info, protocols/dhcp/sub-opts, "
+				"protocols/dns/auth-addl, protocols/dns/log-original-query-case\n",
 				buf);
 			return -1;
 		}

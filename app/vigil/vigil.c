@@ -18,6 +18,7 @@
 #include "vg_common.h"
 #include "vg_files.h"
 #include "vg_http.h"
+#include "vg_dns.h"
 #include "vg_logfmt.h"
 #include "vg_logring.h"
 #include "vg_options.h"
@@ -262,7 +263,15 @@ vg_options_features(const struct vg_options *o)
 		features |= 1u << VG_FEAT_L2_ADDR;
 	if (o->mirror)
 		features |= 1u << VG_FEAT_MIRROR;
-	return features | o->policy_features;
+	features |= o->policy_features;
+	/* The DNS analyzer reads the sections those columns need only when they are written. */
+	struct vg_dns_config dns = {
+		.auth_addl = (features >> VG_FEAT_DNS_AUTH_ADDL) & 1,
+		.original_query = (features >> VG_FEAT_DNS_ORIGINAL_QUERY) & 1,
+	};
+
+	vg_dns_configure(&dns);
+	return features;
 }
 
 void

@@ -12,6 +12,7 @@
 
 #include "vg_analyzer.h"
 #include "vg_dhcp.h"
+#include "vg_dns.h"
 #include "vg_files.h"
 #include "vg_http.h"
 #include "vg_ssh.h"
@@ -23,6 +24,7 @@ static const struct vg_analyzer *const registry[] = {
 	&vg_dhcp_analyzer,
 	&vg_http_analyzer,
 	&vg_tls_analyzer,
+	&vg_dns_analyzer,
 	NULL,
 };
 

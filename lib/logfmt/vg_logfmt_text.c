@@ -259,6 +259,17 @@ vg_logfmt_tsv(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32_
 				tsv_string(out, p, l, true);
 			}
 			break;
+		case VG_FT_VECTOR_INTERVAL:
+			if (v.v.set.n == 0) {
+				buf_str(out, "(empty)");
+				break;
+			}
+			for (uint16_t k = 0; k < v.v.set.n; k++) {
+				if (k)
+					buf_ch(out, ',');
+				buf_fmt_secs(out, vg_rec_interval_item(&v, k), false);
+			}
+			break;
 		}
 	}
 	buf_ch(out, '\n');
@@ -408,6 +419,15 @@ vg_logfmt_json(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32
 				if (k)
 					buf_ch(out, ',');
 				json_string(out, p, l);
+			}
+			buf_ch(out, ']');
+			break;
+		case VG_FT_VECTOR_INTERVAL:
+			buf_ch(out, '[');
+			for (uint16_t k = 0; k < v.v.set.n; k++) {
+				if (k)
+					buf_ch(out, ',');
+				buf_fmt_secs(out, vg_rec_interval_item(&v, k), true);
 			}
 			buf_ch(out, ']');
 			break;

@@ -186,6 +186,20 @@ vg_rec_set_begin(struct vg_rec *r, uint16_t n)
 	r->in_set = (uint8_t)VG_MIN(n, 255);
 }
 
+void
+vg_rec_interval_vec(struct vg_rec *r, const int64_t *ns, uint16_t n)
+{
+	if (!next_field(r, VG_FT_VECTOR_INTERVAL))
+		return;
+	uint8_t *p = reserve(r, 2 + 8u * n);
+
+	if (p == NULL)
+		return;
+	put_le(p, n, 2);
+	for (uint16_t i = 0; i < n; i++)
+		put_le(p + 2 + 8u * i, (uint64_t)ns[i], 8);
+}
+
 uint32_t
 vg_rec_end(struct vg_rec *r)
 {
@@ -292,8 +306,21 @@ vg_rec_read_next(struct vg_rec_reader *rd, struct vg_rec_value *val)
 				return -1;
 		}
 		return 0;
+	case VG_FT_VECTOR_INTERVAL:
+		if ((p = take(rd, 2)) == NULL)
+			return -1;
+		val->v.set.n = (uint16_t)get_le(p, 2);
+		if ((val->v.set.p = take(rd, 8u * val->v.set.n)) == NULL)
+			return -1;
+		return 0;
 	}
 	return -1;
+}
+
+int64_t
+vg_rec_interval_item(const struct vg_rec_value *vec, uint16_t i)
+{
+	return (int64_t)get_le(vec->v.set.p + 8u * i, 8);
 }
 
 int

@@ -19,6 +19,7 @@
  *   addr                       16 bytes, IPv4 as ::ffff:a.b.c.d
  *   string, enum               uint16 length, then the bytes
  *   set/vector[string]         uint16 count, then each as a string
+ *   vector[interval]           uint16 count, then each as int64 nanoseconds
  * The length word is written last by the ring (see vg_logring.h).
  */
 #ifndef VG_RECORD_H
@@ -59,6 +60,8 @@ void vg_rec_str(struct vg_rec *r, const char *s, uint32_t len);
 void vg_rec_cstr(struct vg_rec *r, const char *s);
 /* A set or vector of strings: the count, then that many vg_rec_str calls. */
 void vg_rec_set_begin(struct vg_rec *r, uint16_t n);
+/* A vector of intervals (nanoseconds), written whole. */
+void vg_rec_interval_vec(struct vg_rec *r, const int64_t *ns, uint16_t n);
 /* Finishes the record; returns its padded length, or 0 when it did not fit. */
 uint32_t vg_rec_end(struct vg_rec *r);
 
@@ -77,7 +80,8 @@ struct vg_rec_value {
 			uint16_t len;
 		} str;
 		struct {
-			const uint8_t *p; /* the first item's length word */
+			const uint8_t
+				*p; /* the first item's length word (intervals: the first item) */
 			uint16_t n;
 		} set;
 	} v;
@@ -98,6 +102,8 @@ struct vg_rec_reader {
 int vg_rec_read_begin(struct vg_rec_reader *rd, const uint8_t *rec, uint32_t len);
 /* Reads the next field; -1 past the end or on a malformed record. */
 int vg_rec_read_next(struct vg_rec_reader *rd, struct vg_rec_value *val);
+/* Item i of a vector[interval] value, in nanoseconds. */
+int64_t vg_rec_interval_item(const struct vg_rec_value *vec, uint16_t i);
 /* Reads item i of a set value (walks from the start). */
 int vg_rec_set_item(const struct vg_rec_value *set, const uint8_t *end, uint16_t i,
 	const uint8_t **p, uint16_t *len);

@@ -207,6 +207,7 @@ vg_ftype_name(enum vg_ftype t)
 		[VG_FT_VECTOR_STRING] = "vector[string]",
 		[VG_FT_SET_ENUM] = "set[enum]",
 		[VG_FT_VECTOR_ADDR] = "vector[addr]",
+		[VG_FT_VECTOR_INTERVAL] = "vector[interval]",
 	};
 	if ((unsigned)t >= sizeof(names) / sizeof(names[0]))
 		return "string";
