@@ -53,12 +53,17 @@ next_field(struct vg_rec *r, enum vg_ftype t)
 void
 vg_rec_begin(struct vg_rec *r, uint8_t *buf, uint32_t cap, const struct vg_schema *s)
 {
+	/* A log that was never registered: every write is refused, nothing is read. */
+	static const struct vg_schema none = {.path = "-", .nfields = 0};
+
 	r->buf = buf;
 	r->cap = cap;
 	r->field = 0;
-	r->overflow = 0;
+	r->overflow = s == NULL;
 	r->in_set = 0;
-	r->schema = s;
+	r->schema = s != NULL ? s : &none;
+	if (s == NULL)
+		return;
 	r->off = VG_REC_HDR_LEN + 8;
 	if (cap < r->off || s->nfields > VG_REC_MAX_FIELDS) {
 		r->overflow = 1;

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vg_analyzer.h"
 #include "vg_decode.h"
 #include "vg_flow.h"
 #include "vg_logfmt.h"
@@ -87,6 +88,7 @@ setup(void)
 		abort();
 	if (vg_port_set_from_analyzers(&ports, NULL, NULL) != 0)
 		abort();
+	vg_analyzers_register_logs(); /* as vigil does at start: analyzers' logs get their ids */
 	base_ns = FIRST_BASE_NS;
 	ready = true;
 }

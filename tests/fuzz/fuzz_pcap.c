@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vg_analyzer.h"
 #include "vg_logring.h"
 #include "vg_pcap_source.h"
 #include "vg_record.h"
@@ -44,6 +45,7 @@ setup(void)
 		abort();
 	if (vg_port_set_from_analyzers(&ports, NULL, NULL) != 0)
 		abort();
+	vg_analyzers_register_logs(); /* as vigil does at start: analyzers' logs get their ids */
 }
 
 /* Reads every record out of the ring; a malformed one is a bug. */
