@@ -88,7 +88,7 @@ rows=$(grep -vc '^#' "$tmp/out/conn.log" 2> /dev/null)
 [ "$rows" = 1 ]; check $? "$mode: one connection, the reassembled datagram ($rows)"
 grep -q '	4000	203.0.113.1	5000	udp	' "$tmp/out/conn.log"
 check $? "$mode: the reassembled UDP datagram's connection"
-echo "frag-flood ($mode): $((n + 3)) fragments in $(echo "$end - $start" | bc) s"
+echo "frag-flood ($mode): $((n + 3)) fragments in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }') s"
 
 echo "frag-flood ($mode): $checks checks, $fails failed"
 [ "$fails" -eq 0 ]
