@@ -141,6 +141,19 @@ void vg_an_rec_begin_plain(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_
 /* Finishes the record and hands it to the worker's log ring; false if dropped. */
 bool vg_an_rec_write(struct vg_an_ctx *cx, struct vg_rec *r);
 
+/*
+ * The first six columns of a per-connection log, as vg_an_rec_begin() writes
+ * them (ts, uid, id.orig_h, id.orig_p, id.resp_h, id.resp_p): a schema table
+ * starts with this initializer, then its own columns.
+ */
+#define VG_AN_CONN_PREFIX_FIELDS                                                                   \
+	{"ts", VG_FT_TIME, VG_FEAT_BASE}, {"uid", VG_FT_STRING, VG_FEAT_BASE},                     \
+		{"id.orig_h", VG_FT_ADDR, VG_FEAT_BASE}, {"id.orig_p", VG_FT_PORT, VG_FEAT_BASE},  \
+		{"id.resp_h", VG_FT_ADDR, VG_FEAT_BASE},                                           \
+	{                                                                                          \
+		"id.resp_p", VG_FT_PORT, VG_FEAT_BASE                                              \
+	}
+
 /* Zeek's analyzer_confirmation: adds the analyzer's name to conn.log's service. */
 void vg_an_confirm(struct vg_an_ctx *cx);
 /*

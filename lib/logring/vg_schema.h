@@ -27,22 +27,22 @@ enum vg_ftype {
 	VG_FT_DOUBLE,
 	VG_FT_SET_STRING,
 	VG_FT_VECTOR_STRING,
-	VG_FT_SET_ENUM, /* set[enum]: encoded and written as set[string] */
-	VG_FT_VECTOR_ADDR, /* stored as a vector of formatted addresses */
+	VG_FT_SET_ENUM,        /* set[enum]: encoded and written as set[string] */
+	VG_FT_VECTOR_ADDR,     /* stored as a vector of formatted addresses */
 	VG_FT_VECTOR_INTERVAL, /* dns.log TTLs: int64 nanoseconds each */
 };
 
 /* Optional column groups; bit positions in a feature mask. */
 enum vg_feature {
-	VG_FEAT_BASE = 0,         /* always present */
-	VG_FEAT_COMMUNITY_ID = 1, /* policy/protocols/conn/community-id-logging */
-	VG_FEAT_VLAN = 2,         /* policy/protocols/conn/vlan-logging */
-	VG_FEAT_L2_ADDR = 3,      /* policy/protocols/conn/mac-logging */
-	VG_FEAT_MIRROR = 4,       /* vigil: mirror session column (--mirror) */
-	VG_FEAT_X509_CERT = 5,    /* policy/protocols/ssl/log-certs-base64 */
-	VG_FEAT_SSL_CERT_REQ = 6, /* policy/protocols/ssl/certificate-request-info */
-	VG_FEAT_DHCP_SUB_OPTS = 7, /* policy/protocols/dhcp/sub-opts */
-	VG_FEAT_DNS_AUTH_ADDL = 8, /* policy/protocols/dns/auth-addl */
+	VG_FEAT_BASE = 0,               /* always present */
+	VG_FEAT_COMMUNITY_ID = 1,       /* policy/protocols/conn/community-id-logging */
+	VG_FEAT_VLAN = 2,               /* policy/protocols/conn/vlan-logging */
+	VG_FEAT_L2_ADDR = 3,            /* policy/protocols/conn/mac-logging */
+	VG_FEAT_MIRROR = 4,             /* vigil: mirror session column (--mirror) */
+	VG_FEAT_X509_CERT = 5,          /* policy/protocols/ssl/log-certs-base64 */
+	VG_FEAT_SSL_CERT_REQ = 6,       /* policy/protocols/ssl/certificate-request-info */
+	VG_FEAT_DHCP_SUB_OPTS = 7,      /* policy/protocols/dhcp/sub-opts */
+	VG_FEAT_DNS_AUTH_ADDL = 8,      /* policy/protocols/dns/auth-addl */
 	VG_FEAT_DNS_ORIGINAL_QUERY = 9, /* policy/protocols/dns/log-original-query-case */
 };
 

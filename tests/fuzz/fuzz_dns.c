@@ -103,7 +103,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vg_an_ctx cx;
 	static uint64_t state[4096];
-	static const uint8_t o4[4] = {10, 0, 0, 1}, r4[4] = {10, 0, 0, 53}, m4[4] = {224, 0, 0, 251};
+	static const uint8_t o4[4] = {10, 0, 0, 1}, r4[4] = {10, 0, 0, 53},
+			     m4[4] = {224, 0, 0, 251};
 
 	if (size < 1 || vg_dns_analyzer.state_size > sizeof(state))
 		return 0;

@@ -33,12 +33,7 @@ enum {
 };
 
 static const struct vg_field ssl_fields[NCOLS] = {
-	[COL_TS] = {"ts", VG_FT_TIME, VG_FEAT_BASE},
-	[COL_UID] = {"uid", VG_FT_STRING, VG_FEAT_BASE},
-	[COL_ORIG_H] = {"id.orig_h", VG_FT_ADDR, VG_FEAT_BASE},
-	[COL_ORIG_P] = {"id.orig_p", VG_FT_PORT, VG_FEAT_BASE},
-	[COL_RESP_H] = {"id.resp_h", VG_FT_ADDR, VG_FEAT_BASE},
-	[COL_RESP_P] = {"id.resp_p", VG_FT_PORT, VG_FEAT_BASE},
+	VG_AN_CONN_PREFIX_FIELDS,
 	[COL_VERSION] = {"version", VG_FT_STRING, VG_FEAT_BASE},
 	[COL_CIPHER] = {"cipher", VG_FT_STRING, VG_FEAT_BASE},
 	[COL_CURVE] = {"curve", VG_FT_STRING, VG_FEAT_BASE},
