@@ -765,6 +765,15 @@ vg_flow_prefetch_conn(struct vg_flow_table *ft, const struct vg_pkt *pkt)
 	}
 }
 
+/* 255.255.255.255 (IPv6 has no broadcast address). */
+static bool
+addr_is_broadcast(const struct vg_addr *a)
+{
+	static const uint8_t bcast[4] = {0xff, 0xff, 0xff, 0xff};
+
+	return vg_addr_is_v4(a) && memcmp(a->b + 12, bcast, 4) == 0;
+}
+
 /* Zeek's UDPAnalyzer::WantConnection. */
 static bool
 udp_wants_flip(const struct vg_flow_table *ft, const struct vg_pkt *pkt)
@@ -835,7 +844,9 @@ vg_flow_packet(struct vg_flow_table *ft, struct vg_pkt *pkt)
 			flip = vg_tcp_wants_flip(ft, pkt);
 		else if (k.kind == VG_KIND_UDP)
 			flip = udp_wants_flip(ft, pkt);
-		if (flip) {
+		/* Zeek's IPBasedAnalyzer::NewConn flips only when the destination is
+		 * not the IPv4 limited broadcast (IPAddr::IsBroadcast). */
+		if (flip && !addr_is_broadcast(&pkt->dst)) {
 			vg_conn_flip(c);
 			is_orig = false;
 		}

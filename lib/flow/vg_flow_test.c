@@ -580,6 +580,25 @@ test_udp(void)
 	CHECK_VSTR(r.v[VG_CONN_STATE], "SHR");
 	vg_flow_table_free(ft);
 	coll_free(&c);
+
+	/* ...but not when it goes to the limited broadcast (a DHCP offer). */
+	static const uint8_t bcast[4] = {255, 255, 255, 255};
+
+	CHECK_EQ(vg_port_set_from_analyzers(&ps, "dhcp", NULL), 0);
+	ft = mk_table(&c, &ps, 0, 1);
+	CHECK(ft != NULL);
+	if (ft == NULL)
+		return;
+	udp_pkt(&p, T0, srv, 67, bcast, 68, 300);
+	vg_flow_packet(ft, &p);
+	vg_flow_flush(ft);
+	CHECK(get_conn(&c, 0, &r));
+	CHECK(addr_is(&r.v[VG_CONN_ORIG_H], srv));
+	CHECK_VPORT(r.v[VG_CONN_ORIG_P], 67);
+	CHECK_VSTR(r.v[VG_CONN_HISTORY], "D");
+	CHECK_VSTR(r.v[VG_CONN_STATE], "S0");
+	vg_flow_table_free(ft);
+	coll_free(&c);
 }
 
 static void
