@@ -366,24 +366,58 @@ fail(const char *fmt, const char *a)
 	return 1;
 }
 
-static int
-live_main(struct vg_options *op, int argc, char **argv)
-{
-	struct vg_options o = *op;
+/* What one live run set up, so a failure part way undoes exactly that. */
+struct live_run {
+	struct vg_options o;
+	const char *dir;
 	struct vg_ports ports;
-	struct vg_port_set server_ports;
-	struct vg_ports_cfg pc;
-	struct vg_logwriter *writer = NULL;
 	struct vg_logshm *shm;
-	struct vg_bpf filter = {0};
+	struct vg_logwriter *writer;
+	struct vg_bpf filter;
+	struct vg_port_set server_ports; /* the workers' flow tables point here */
+	uint16_t nworkers;
+	uint16_t workers_ready; /* workers initialised (fini'd on the way out) */
+	bool eal, ports_up;
+};
+
+/* Undoes what was set up, in reverse; `clean` says the segment ended well. */
+static void
+live_teardown(struct live_run *lr, bool clean)
+{
+	for (uint16_t i = 0; i < lr->workers_ready; i++)
+		vg_live_worker_fini(live.workers[i]);
+	lr->workers_ready = 0;
+	vg_bpf_free(&lr->filter);
+	if (lr->writer != NULL)
+		vg_logwriter_close(lr->writer);
+	lr->writer = NULL;
+	if (lr->shm != NULL)
+		vg_log_segment_done(lr->shm, clean);
+	lr->shm = NULL;
+	if (lr->ports_up)
+		vg_ports_stop(&lr->ports);
+	lr->ports_up = false;
+	if (lr->eal)
+		rte_eal_cleanup();
+	lr->eal = false;
+}
+
+static int
+live_fail(struct live_run *lr, const char *fmt, const char *a)
+{
+	live_teardown(lr, false);
+	return fmt != NULL ? fail(fmt, a) : 1;
+}
+
+static int
+start_eal(struct live_run *lr, int argc, char **argv)
+{
 	char err[512];
-	int ret, rc = 0;
 
 	/* From here on SIGHUP only asks for the logs to be reopened. */
 	signal(SIGHUP, on_hup);
 	eal_log_capture();
-	ret = rte_eal_init(argc, argv);
-	if (ret < 0) {
+	if (rte_eal_init(argc, argv) < 0) {
 		snprintf(err, sizeof(err), "%s%s%s",
 			rte_errno ? rte_strerror(rte_errno) : "see EAL's messages above",
 			eal_error[0] ? ": " : "", eal_error);
@@ -391,256 +425,315 @@ live_main(struct vg_options *op, int argc, char **argv)
 			    "-m 1024 --no-pci --vdev net_pcap0,rx_pcap=FILE); EAL needs root",
 			err);
 	}
-	const char *dir = o.out_dir ? o.out_dir : ".";
+	lr->eal = true;
+	if (rte_eth_dev_count_avail() == 0 && eal_error[0] != '\0')
+		return live_fail(
+			lr, "DPDK made no port: %s; fix the --vdev or device arguments", eal_error);
+	return 0;
+}
 
-	if (rte_eth_dev_count_avail() == 0 && eal_error[0] != '\0') {
-		rte_eal_cleanup();
-		return fail("DPDK made no port: %s; fix the --vdev or device arguments", eal_error);
-	}
+/* One worker per worker lcore, or --workers of them. */
+static int
+pick_workers(struct live_run *lr)
+{
 	unsigned nlcores = rte_lcore_count();
+	char err[128];
 
-	if (nlcores < 2) {
-		rte_eal_cleanup();
-		return fail("%s",
+	if (nlcores < 2)
+		return live_fail(lr, "%s",
 			"live capture needs a main lcore and at least one worker; give "
 			"EAL two lcores or more, e.g. -l 0-1");
-	}
-	uint16_t nworkers = (uint16_t)(nlcores - 1);
-
-	if (o.workers && o.workers < nworkers)
-		nworkers = o.workers;
-	if (o.workers > nworkers) {
-		rte_eal_cleanup();
+	lr->nworkers = (uint16_t)(nlcores - 1);
+	if (lr->o.workers > lr->nworkers) {
 		snprintf(err, sizeof(err), "--workers %u needs %u worker lcores; EAL has %u",
-			o.workers, o.workers, nlcores - 1);
-		return fail("%s", err);
+			lr->o.workers, lr->o.workers, nlcores - 1);
+		return live_fail(lr, "%s", err);
 	}
-	if (nworkers > VG_LIVE_MAX_WORKERS)
-		nworkers = VG_LIVE_MAX_WORKERS;
+	if (lr->o.workers)
+		lr->nworkers = lr->o.workers;
+	if (lr->nworkers > VG_LIVE_MAX_WORKERS)
+		lr->nworkers = VG_LIVE_MAX_WORKERS;
+	return 0;
+}
+
+static int
+open_ports(struct live_run *lr)
+{
+	struct vg_ports_cfg pc;
+	char err[512];
+
 	memset(&pc, 0, sizeof(pc));
-	pc.nworkers = nworkers;
-	pc.nlcores = (uint16_t)nlcores;
-	pc.mbufs = o.mbufs;
-	pc.mtu = (uint16_t)o.mtu;
+	pc.nworkers = lr->nworkers;
+	pc.nlcores = (uint16_t)rte_lcore_count();
+	pc.mbufs = lr->o.mbufs;
+	pc.mtu = (uint16_t)lr->o.mtu;
 	pc.dispatch_ring = VG_LIVE_DISPATCH_RING;
-	pc.no_rx_cksum = o.no_nic_checksum;
-	pc.mirror = o.mirror;
-	pc.dispatch = (enum vg_dispatch)o.dispatch;
-	pc.only = o.nports ? o.ports : NULL;
-	pc.nonly = o.nports;
-	if (vg_ports_setup(&ports, &pc, err, sizeof(err)) != 0) {
-		rte_eal_cleanup();
-		return fail("%s", err);
-	}
-	uint32_t features = vg_options_features(&o);
+	pc.no_rx_cksum = lr->o.no_nic_checksum;
+	pc.mirror = lr->o.mirror;
+	pc.dispatch = (enum vg_dispatch)lr->o.dispatch;
+	pc.only = lr->o.nports ? lr->o.ports : NULL;
+	pc.nonly = lr->o.nports;
+	if (vg_ports_setup(&lr->ports, &pc, err, sizeof(err)) != 0)
+		return live_fail(lr, "%s", err);
+	lr->ports_up = true;
+	return 0;
+}
 
-	/* One ring per worker, and one for the main lcore's stats records. */
-	shm = vg_log_segment(o.logd, nworkers + 1u, o.ring_size, features, o.json);
-	if (shm == NULL) {
-		vg_ports_stop(&ports);
-		rte_eal_cleanup();
-		return 1;
-	}
-	if (o.logd == NULL) {
-		struct vg_logwriter_cfg lc = {.dir = dir, .json = o.json, .features = features};
+/* The log segment (one ring per worker and one for stats), the writer, the filter. */
+static int
+open_logs(struct live_run *lr)
+{
+	uint32_t features = vg_options_features(&lr->o);
+	char err[512];
 
-		writer = vg_logwriter_create(&lc);
-		if (writer == NULL || access(dir, W_OK) != 0) {
-			vg_log_segment_done(shm, false);
-			vg_ports_stop(&ports);
-			rte_eal_cleanup();
-			return fail(
-				"cannot write logs to '%s'; choose another directory with -o", dir);
-		}
+	lr->shm = vg_log_segment(
+		lr->o.logd, lr->nworkers + 1u, lr->o.ring_size, features, lr->o.json);
+	if (lr->shm == NULL)
+		return live_fail(lr, NULL, NULL);
+	if (lr->o.logd == NULL) {
+		struct vg_logwriter_cfg lc = {
+			.dir = lr->dir, .json = lr->o.json, .features = features};
+
+		lr->writer = vg_logwriter_create(&lc);
+		if (lr->writer == NULL || access(lr->dir, W_OK) != 0)
+			return live_fail(lr,
+				"cannot write logs to '%s'; choose another directory with -o",
+				lr->dir);
 	}
 	/* DPDK ports deliver Ethernet frames: the filter is compiled for that link. */
-	if (o.filter != NULL &&
-		vg_bpf_compile(&filter, o.filter, DLT_EN10MB, err, sizeof(err)) != 0) {
-		if (writer != NULL)
-			vg_logwriter_close(writer);
-		vg_log_segment_done(shm, false);
-		vg_ports_stop(&ports);
-		rte_eal_cleanup();
-		return fail("capture filter does not compile (%s)", err);
-	}
-	memset(&live, 0, sizeof(live));
-	live.ports = &ports;
-	live.nworkers = nworkers;
-	vg_live_clock_init(&live);
-	vg_port_set_from_analyzers(&server_ports, o.analyzers, NULL);
+	if (lr->o.filter != NULL &&
+		vg_bpf_compile(&lr->filter, lr->o.filter, DLT_EN10MB, err, sizeof(err)) != 0)
+		return live_fail(lr, "capture filter does not compile (%s)", err);
+	return 0;
+}
 
+static int
+init_workers(struct live_run *lr)
+{
+	uint32_t features = vg_options_features(&lr->o);
 	unsigned lcore;
-	uint16_t idx = 0;
+	char err[512];
 
+	memset(&live, 0, sizeof(live));
+	live.ports = &lr->ports;
+	live.nworkers = lr->nworkers;
+	vg_live_clock_init(&live);
+	vg_port_set_from_analyzers(&lr->server_ports, lr->o.analyzers, NULL);
 	RTE_LCORE_FOREACH_WORKER(lcore)
 	{
+		uint16_t idx = lr->workers_ready;
 		struct vg_worker_cfg wc;
 
-		if (idx == nworkers)
+		if (idx == lr->nworkers)
 			break;
-		vg_options_worker_cfg(&o, &server_ports, features, &wc);
+		vg_options_worker_cfg(&lr->o, &lr->server_ports, features, &wc);
 		/* Each worker's uids come from a sequence of its own. */
-		wc.flow.uid_seed = o.seed + 0x9e3779b97f4a7c15ULL * (idx + 1u);
-		wc.ring = &shm->rings[idx];
+		wc.flow.uid_seed = lr->o.seed + 0x9e3779b97f4a7c15ULL * (idx + 1u);
+		wc.ring = &lr->shm->rings[idx];
 		if (vg_live_worker_init(&live, idx, lcore, &wc) != 0) {
 			snprintf(err, sizeof(err),
-				"cannot set up worker %u (%s); try a smaller "
-				"--max-flows",
-				idx, strerror(errno));
-			for (uint16_t i = 0; i < idx; i++)
-				vg_live_worker_fini(live.workers[i]);
-			vg_log_segment_done(shm, false);
-			vg_ports_stop(&ports);
-			rte_eal_cleanup();
-			return fail("%s", err);
+				"cannot set up worker %u (%s); try a smaller --max-flows", idx,
+				strerror(errno));
+			return live_fail(lr, "%s", err);
 		}
-		idx++;
+		lr->workers_ready++;
 	}
-	live.filter = filter.set ? &filter : NULL;
+	live.filter = lr->filter.set ? &lr->filter : NULL;
+	return 0;
+}
+
+static void
+launch_workers(struct live_run *lr)
+{
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	/* SIGHUP reopens the logs logrotate moved; a closed terminal must not kill the sensor. */
 	signal(SIGHUP, on_hup);
-	for (uint16_t i = 0; i < nworkers; i++)
+	for (uint16_t i = 0; i < lr->nworkers; i++)
 		rte_eal_remote_launch(vg_live_worker_main, live.workers[i], live.workers[i]->lcore);
-	vg_telemetry_open(&live, shm);
-	if (!o.quiet) {
-		fprintf(stderr, "vigil: %u port(s), %u worker(s), %s dispatch\n", ports.n, nworkers,
-			nworkers == 1            ? "no"
-				: ports.software ? "software"
-						 : "RSS");
-		for (uint16_t i = 0; i < ports.n; i++)
-			port_line(&ports.port[i], o.mtu);
+	vg_telemetry_open(&live, lr->shm);
+	if (!lr->o.quiet) {
+		fprintf(stderr, "vigil: %u port(s), %u worker(s), %s dispatch\n", lr->ports.n,
+			lr->nworkers,
+			lr->nworkers == 1            ? "no"
+				: lr->ports.software ? "software"
+						     : "RSS");
+		for (uint16_t i = 0; i < lr->ports.n; i++)
+			port_line(&lr->ports.port[i], lr->o.mtu);
 	}
-	numa_check(&live, &ports);
+	numa_check(&live, &lr->ports);
+}
 
-	bool show = !o.quiet && isatty(STDERR_FILENO);
-	uint64_t hz = rte_get_tsc_hz(), last_sec = rte_rdtsc(), last_stats = rte_rdtsc();
-	uint64_t started = rte_rdtsc(), last_pin = started;
-	uint64_t idle_since = rte_rdtsc(), stats_prev_ns = vg_live_now_ns(&live);
-	struct vg_live_totals prev_tot;
+/* The main lcore's clocks while the workers run. */
+struct live_loop {
 	struct progress pg;
+	struct vg_live_totals prev_tot;
+	uint64_t hz, last_sec, last_stats, started, last_pin, idle_since, stats_prev_ns;
+};
 
-	memset(&prev_tot, 0, sizeof(prev_tot));
-	memset(&pg, 0, sizeof(pg));
-	pg.show = show;
-	pg.quiet = o.quiet;
-	pg.last = last_sec;
+/* Once a second: links, the NIC clock pin, progress, --exit-idle and --duration. */
+static void
+each_second(struct live_run *lr, struct live_loop *lp, uint64_t now)
+{
+	uint64_t before = lp->pg.pkts, hz = lp->hz;
+
+	vg_ports_poll_links(&lr->ports);
+	if (now - lp->last_pin >= VG_CLOCK_REPIN_S * hz) {
+		vg_live_clock_repin(&live);
+		lp->last_pin = now;
+	}
+	progress(&lp->pg, lr->shm, now, hz);
+	if (lp->pg.pkts != before)
+		lp->idle_since = now;
+	lp->last_sec = now;
+	if (lr->o.exit_idle && lp->pg.pkts > 0 &&
+		now - lp->idle_since >= (uint64_t)lr->o.exit_idle * hz)
+		__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
+	if (lr->o.duration && now - lp->started >= (uint64_t)lr->o.duration * hz)
+		__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
+}
+
+/* Runs until a signal, --exit-idle or --duration; returns the seconds it ran. */
+static double
+run_until_stop(struct live_run *lr, struct live_loop *lp)
+{
+	memset(lp, 0, sizeof(*lp));
+	lp->hz = rte_get_tsc_hz();
+	lp->started = lp->last_sec = lp->last_stats = lp->last_pin = lp->idle_since = rte_rdtsc();
+	lp->stats_prev_ns = vg_live_now_ns(&live);
+	lp->pg.show = !lr->o.quiet && isatty(STDERR_FILENO);
+	lp->pg.quiet = lr->o.quiet;
+	lp->pg.last = lp->last_sec;
 	while (!__atomic_load_n(&live.stop, __ATOMIC_RELAXED)) {
-		if (writer != NULL)
-			drain_all(shm, writer);
+		if (lr->writer != NULL)
+			drain_all(lr->shm, lr->writer);
 		if (reopen_logs) {
 			reopen_logs = 0;
-			if (writer != NULL)
-				vg_logwriter_reopen(writer);
+			if (lr->writer != NULL)
+				vg_logwriter_reopen(lr->writer);
 		}
 		uint64_t now = rte_rdtsc();
 
-		if (now - last_sec >= hz) {
-			uint64_t before = pg.pkts;
-
-			vg_ports_poll_links(&ports);
-			if (now - last_pin >= VG_CLOCK_REPIN_S * hz) {
-				vg_live_clock_repin(&live);
-				last_pin = now;
-			}
-			progress(&pg, shm, now, hz);
-			if (pg.pkts != before)
-				idle_since = now;
-			last_sec = now;
-			if (o.exit_idle && pg.pkts > 0 &&
-				now - idle_since >= (uint64_t)o.exit_idle * hz)
-				__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
-			if (o.duration && now - started >= (uint64_t)o.duration * hz)
-				__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
-		}
-		if (now - last_stats >= (uint64_t)o.stats_interval * hz) {
+		if (now - lp->last_sec >= lp->hz)
+			each_second(lr, lp, now);
+		if (now - lp->last_stats >= (uint64_t)lr->o.stats_interval * lp->hz) {
 			uint64_t ns = vg_live_now_ns(&live);
 
-			write_stats(&shm->rings[nworkers], shm, &prev_tot, ns, stats_prev_ns);
-			stats_prev_ns = ns;
-			last_stats = now;
+			write_stats(&lr->shm->rings[lr->nworkers], lr->shm, &lp->prev_tot, ns,
+				lp->stats_prev_ns);
+			lp->stats_prev_ns = ns;
+			lp->last_stats = now;
 		}
 		usleep(1000);
 	}
-	double run_secs = (double)(rte_rdtsc() - started) / (double)hz;
+	return (double)(rte_rdtsc() - lp->started) / (double)lp->hz;
+}
 
-	/*
-	 * The workers end every connection now, which can fill their rings many
-	 * times over: the writer keeps draining them until all have flushed (with
-	 * vigil-logd, the workers wait for it instead).
-	 */
+/*
+ * The workers end every connection now, which can fill their rings many
+ * times over: the writer keeps draining them until all have flushed (with
+ * vigil-logd, the workers wait for it instead). Returns non-zero when the
+ * logs could not be written.
+ */
+static int
+stop_and_flush(struct live_run *lr, struct live_loop *lp)
+{
+	int rc = 0;
+
 	while (!vg_live_flushed(&live)) {
-		if (writer != NULL)
-			drain_all(shm, writer);
+		if (lr->writer != NULL)
+			drain_all(lr->shm, lr->writer);
 		uint64_t now = rte_rdtsc();
 
-		if (now - last_sec >= hz) {
-			progress(&pg, shm, now, hz);
-			last_sec = now;
+		if (now - lp->last_sec >= lp->hz) {
+			progress(&lp->pg, lr->shm, now, lp->hz);
+			lp->last_sec = now;
 		}
-		usleep(writer != NULL ? 200 : 1000);
+		usleep(lr->writer != NULL ? 200 : 1000);
 	}
 	rte_eal_mp_wait_lcore();
 	vg_live_reap(&live);
-	write_stats(&shm->rings[nworkers], shm, &prev_tot, vg_live_now_ns(&live), stats_prev_ns);
-	if (show) {
-		progress(&pg, shm, rte_rdtsc(), hz);
+	write_stats(&lr->shm->rings[lr->nworkers], lr->shm, &lp->prev_tot, vg_live_now_ns(&live),
+		lp->stats_prev_ns);
+	if (lp->pg.show) {
+		progress(&lp->pg, lr->shm, rte_rdtsc(), lp->hz);
 		fputc('\n', stderr);
 	}
-	if (writer != NULL) {
-		drain_all(shm, writer);
-		if (vg_logwriter_close(writer) != 0) {
+	if (lr->writer != NULL) {
+		drain_all(lr->shm, lr->writer);
+		int closed = vg_logwriter_close(lr->writer);
+
+		lr->writer = NULL;
+		if (closed != 0) {
 			fprintf(stderr, "vigil: writing logs to '%s' failed; check the disk\n",
-				dir);
+				lr->dir);
 			rc = 1;
 		}
 	}
-	if (o.stats) {
-		struct vg_live_totals t;
-		struct vg_port_counters c;
+	return rc;
+}
 
-		vg_live_totals(&live, shm, &t);
-		vg_ports_counters(&ports, &c);
-		fprintf(stderr,
-			"vigil: packets %" PRIu64 " nic-missed %" PRIu64 " dispatch-drops %" PRIu64
-			" ring-drops %" PRIu64 " flush-waits %" PRIu64 " decode-drops %" PRIu64
-			" conns %" PRIu64 " nic-checksums %" PRIu64 "\n",
-			t.pkts, c.imissed + c.nombuf, t.dispatch_drops, t.ring_drops,
-			flush_waits(&live), t.decode_drops,
-			t.created[0] + t.created[1] + t.created[2] + t.created[3], t.nic_cksum);
-		fprintf(stderr,
-			"vigil: fragments %" PRIu64 " reassembled %" PRIu64
-			" frag-timeouts %" PRIu64 " frag-evicted %" PRIu64 " frag-active %" PRIu64
-			"\n",
-			t.fragments, t.reassembled, t.frag_timeouts, t.frag_evicted, t.frag_active);
-		fprintf(stderr,
-			"vigil: evicted %" PRIu64 " time-outside %" PRIu64 " time-jumps %" PRIu64
-			" untracked %" PRIu64 " timers-late %" PRIu64 "\n",
-			t.evicted, t.time_outside, t.time_jumps, t.untracked, t.timers_late);
-		if (ports.software && nworkers > 1)
-			print_dispatch(&live);
-		for (uint16_t i = 0; i < nworkers; i++)
-			fprintf(stderr, "vigil: worker %u lcore %u packets %" PRIu64 "\n", i,
-				live.workers[i]->lcore, live.workers[i]->w.dec.stats.packets);
-		uint64_t filtered = 0;
+/* --stats: the run's counters on stderr. */
+static void
+print_stats(struct live_run *lr, double run_secs)
+{
+	struct vg_live_totals t;
+	struct vg_port_counters c;
+	uint64_t filtered = 0;
 
-		for (uint16_t i = 0; i < nworkers; i++)
-			filtered += live.workers[i]->cnt.filtered;
-		if (o.filter != NULL)
-			fprintf(stderr, "vigil: filtered %" PRIu64 " (not passed by -f)\n",
-				filtered);
-		fprintf(stderr, "vigil: live %.3f s, %.3f Mpps\n", run_secs,
-			run_secs > 0 ? (double)t.pkts / run_secs / 1e6 : 0.0);
+	vg_live_totals(&live, lr->shm, &t);
+	vg_ports_counters(&lr->ports, &c);
+	fprintf(stderr,
+		"vigil: packets %" PRIu64 " nic-missed %" PRIu64 " dispatch-drops %" PRIu64
+		" ring-drops %" PRIu64 " flush-waits %" PRIu64 " decode-drops %" PRIu64
+		" conns %" PRIu64 " nic-checksums %" PRIu64 "\n",
+		t.pkts, c.imissed + c.nombuf, t.dispatch_drops, t.ring_drops, flush_waits(&live),
+		t.decode_drops, t.created[0] + t.created[1] + t.created[2] + t.created[3],
+		t.nic_cksum);
+	fprintf(stderr,
+		"vigil: fragments %" PRIu64 " reassembled %" PRIu64 " frag-timeouts %" PRIu64
+		" frag-evicted %" PRIu64 " frag-active %" PRIu64 "\n",
+		t.fragments, t.reassembled, t.frag_timeouts, t.frag_evicted, t.frag_active);
+	fprintf(stderr,
+		"vigil: evicted %" PRIu64 " time-outside %" PRIu64 " time-jumps %" PRIu64
+		" untracked %" PRIu64 " timers-late %" PRIu64 "\n",
+		t.evicted, t.time_outside, t.time_jumps, t.untracked, t.timers_late);
+	if (lr->ports.software && lr->nworkers > 1)
+		print_dispatch(&live);
+	for (uint16_t i = 0; i < lr->nworkers; i++) {
+		fprintf(stderr, "vigil: worker %u lcore %u packets %" PRIu64 "\n", i,
+			live.workers[i]->lcore, live.workers[i]->w.dec.stats.packets);
+		filtered += live.workers[i]->cnt.filtered;
 	}
-	drops_said_last(&live, shm, o.logd);
+	if (lr->o.filter != NULL)
+		fprintf(stderr, "vigil: filtered %" PRIu64 " (not passed by -f)\n", filtered);
+	fprintf(stderr, "vigil: live %.3f s, %.3f Mpps\n", run_secs,
+		run_secs > 0 ? (double)t.pkts / run_secs / 1e6 : 0.0);
+}
+
+static int
+live_main(struct vg_options *op, int argc, char **argv)
+{
+	static struct live_run lr;
+	struct live_loop lp;
+	int rc;
+
+	memset(&lr, 0, sizeof(lr));
+	lr.o = *op;
+	lr.dir = lr.o.out_dir ? lr.o.out_dir : ".";
+	if (start_eal(&lr, argc, argv) != 0 || pick_workers(&lr) != 0 || open_ports(&lr) != 0 ||
+		open_logs(&lr) != 0 || init_workers(&lr) != 0)
+		return 1;
+	launch_workers(&lr);
+
+	double run_secs = run_until_stop(&lr, &lp);
+
+	rc = stop_and_flush(&lr, &lp);
+	if (lr.o.stats)
+		print_stats(&lr, run_secs);
+	drops_said_last(&live, lr.shm, lr.o.logd);
 	vg_telemetry_close();
-	for (uint16_t i = 0; i < nworkers; i++)
-		vg_live_worker_fini(live.workers[i]);
-	vg_bpf_free(&filter);
-	vg_log_segment_done(shm, o.logd != NULL);
-	vg_ports_stop(&ports);
-	rte_eal_cleanup();
+	live_teardown(&lr, lr.o.logd != NULL);
 	return rc;
 }
 
