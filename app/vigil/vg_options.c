@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <strings.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,11 +431,210 @@ vg_options_parse(struct vg_options *o, int argc, char **argv, bool live)
 	return rc;
 }
 
+/* Options that only set a flag or keep their argument. */
+#define OFF(f) offsetof(struct vg_options, f)
+#define NUMBER(opt, name, min, max, f)                                                             \
+	{                                                                                          \
+		opt, name, min, max, OFF(f), sizeof(((struct vg_options *)0)->f)                   \
+	}
+static const struct {
+	int opt;
+	size_t off;
+} flag_opts[] =
+	{
+		{'T', OFF(check_only)},
+		{'C', OFF(ignore_checksums)},
+		{'q', OFF(quiet)},
+		{OPT_JSON, OFF(json)},
+		{OPT_COMMUNITY_ID, OFF(community_id)},
+		{OPT_CONN_VLAN, OFF(conn_vlan)},
+		{OPT_CONN_L2, OFF(conn_l2)},
+		{OPT_NO_NIC_CHECKSUM, OFF(no_nic_checksum)},
+		{OPT_NO_LOCAL, OFF(no_local)},
+		{OPT_STATS, OFF(stats)},
+},
+  string_opts[] = {
+	  {'f', OFF(filter)},
+	  {'i', OFF(iface)},
+	  {'r', OFF(read_file)},
+	  {'o', OFF(out_dir)},
+	  {OPT_LOGD, OFF(logd)},
+};
+
+/* Options that take a number in a range, stored in a field of `size` bytes. */
+static const struct {
+	int opt;
+	const char *name;
+	uint64_t min, max;
+	size_t off;
+	uint8_t size;
+} number_opts[] = {
+	NUMBER(OPT_LOGD_WAIT, "--logd-wait", 1, 86400, logd_wait),
+	NUMBER(OPT_MAX_FLOWS, "--max-flows", 16, 1u << 28, max_flows),
+	NUMBER(OPT_REASM_MEMORY, "--reassembly-memory", 65536, 1ULL << 40, reasm_memory),
+	NUMBER(OPT_REASM_DEPTH, "--reassembly-depth", 1024, 1u << 30, reasm_depth),
+	NUMBER(OPT_SEED, "--seed", 0, UINT64_MAX / 1024, seed),
+	NUMBER(OPT_HASH_SEED, "--hash-seed", 0, UINT64_MAX / 1024, hash_seed),
+	NUMBER(OPT_TIME_WINDOW, "--time-window", 1, 315360000, time_window),
+	NUMBER(OPT_RING_SIZE, "--ring-size", 65536, 1ULL << 31, ring_size),
+	NUMBER(OPT_MIRROR_PORT, "--mirror-port", 1, 65535, mirror_port),
+	NUMBER(OPT_WORKERS, "--workers", 1, 64, workers),
+	NUMBER(OPT_STATS_INTERVAL, "--stats-interval", 1, 86400, stats_interval),
+	NUMBER(OPT_EXIT_IDLE, "--exit-idle", 1, 86400, exit_idle),
+	NUMBER(OPT_DURATION, "--duration", 1, 31536000, duration),
+	NUMBER(OPT_MBUFS, "--mbufs", 1023, 1u << 26, mbufs),
+	NUMBER(OPT_MTU, "--mtu", 576, 65535, mtu),
+};
+#undef NUMBER
+#undef OFF
+
+static void
+store_number(void *field, uint8_t size, uint64_t v)
+{
+	uint16_t v16 = (uint16_t)v;
+	uint32_t v32 = (uint32_t)v;
+
+	if (size == 2)
+		memcpy(field, &v16, 2);
+	else if (size == 4)
+		memcpy(field, &v32, 4);
+	else
+		memcpy(field, &v, 8);
+}
+
+/* A flag, string or number option: 0 done, 2 a bad value, -1 not one of those. */
+static int
+set_simple_option(struct vg_options *o, int c, const char *arg)
+{
+	char *base = (char *)o;
+
+	for (size_t i = 0; i < sizeof(flag_opts) / sizeof(flag_opts[0]); i++)
+		if (flag_opts[i].opt == c) {
+			*(bool *)(base + flag_opts[i].off) = true;
+			return 0;
+		}
+	for (size_t i = 0; i < sizeof(string_opts) / sizeof(string_opts[0]); i++)
+		if (string_opts[i].opt == c) {
+			*(const char **)(base + string_opts[i].off) = arg;
+			return 0;
+		}
+	for (size_t i = 0; i < sizeof(number_opts) / sizeof(number_opts[0]); i++)
+		if (number_opts[i].opt == c) {
+			uint64_t v;
+
+			if (parse_u64(number_opts[i].name, arg, number_opts[i].min,
+				    number_opts[i].max, &v) != 0)
+				return 2;
+			store_number(base + number_opts[i].off, number_opts[i].size, v);
+			if (c == OPT_HASH_SEED)
+				o->hash_seed_set = true;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+set_analyzers(struct vg_options *o, const char *arg)
+{
+	struct vg_port_set ps;
+	const char *bad = NULL;
+
+	if (vg_port_set_from_analyzers(&ps, arg, &bad) != 0) {
+		fprintf(stderr,
+			"vigil: unknown analyzer '%s' in --analyzers; use names like http,dns,ssl, "
+			"'all' or 'none'\n",
+			bad ? bad : arg);
+		return 2;
+	}
+	o->analyzers = arg;
+	return 0;
+}
+
+static int
+add_port(struct vg_options *o, const char *arg)
+{
+	uint64_t v;
+
+	if (o->nports >= 16) {
+		fprintf(stderr, "vigil: at most 16 --port options\n");
+		return 2;
+	}
+	if (parse_u64("--port", arg, 0, 65535, &v) != 0)
+		return 2;
+	o->ports[o->nports++] = (uint16_t)v;
+	return 0;
+}
+
+static int
+set_dispatch(struct vg_options *o, const char *arg)
+{
+	static const char *const names[] = {"auto", "rss", "software"};
+
+	for (uint8_t i = 0; i < 3; i++)
+		if (strcmp(arg, names[i]) == 0) {
+			o->dispatch = i;
+			return 0;
+		}
+	fprintf(stderr, "vigil: --dispatch takes auto, rss or software, not '%s'\n", arg);
+	return 2;
+}
+
+static int
+add_local_nets(struct vg_options *o, const char *arg)
+{
+	char why[160];
+
+	if (vg_local_nets_add(&o->local_nets, arg, why, sizeof(why)) != 0) {
+		fprintf(stderr, "vigil: --local-nets: %s\n", why);
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * The options with more to them than a flag, a string or a number: 0 done,
+ * 1 done and exit 0 (--help, --version), 2 an error.
+ */
+static int
+set_other_option(struct vg_options *o, int c, char **argv, bool live)
+{
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		return 1;
+	case OPT_VERSION:
+		printf("vigil %s\n", VIGIL_VERSION);
+		return 1;
+	case OPT_ANALYZERS:
+		return set_analyzers(o, optarg);
+	case OPT_POLICY:
+		return parse_policy(o, optarg) != 0 ? 2 : 0;
+	case OPT_MIRROR:
+		return parse_mirror(o, optarg) != 0 ? 2 : 0;
+	case OPT_LOCAL_NETS:
+		return add_local_nets(o, optarg);
+	case OPT_MIRROR_COLLECTOR:
+		return parse_collector(o, optarg) != 0 ? 2 : 0;
+	case OPT_PORT:
+		return add_port(o, optarg);
+	case OPT_DISPATCH:
+		return set_dispatch(o, optarg);
+	case 'c':
+	case OPT_CONFIG:
+		return 0; /* read before the command line */
+	case ':':
+		fprintf(stderr, "vigil: option '%s' needs a value; see 'vigil --help'\n",
+			argv[optind - 1]);
+		return 2;
+	default:
+		return unknown_option(argv[optind - 1], optopt, live);
+	}
+}
+
 static int
 parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 {
-	int c;
-	uint64_t v;
+	int c, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->ring_size = 4u << 20;
@@ -444,203 +644,11 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":r:o:c:f:i:CTqh", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			o->filter = optarg;
-			break;
-		case 'i':
-			o->iface = optarg;
-			break;
-		case 'T':
-			o->check_only = true;
-			break;
-		case OPT_LOGD_WAIT:
-			if (parse_u64("--logd-wait", optarg, 1, 86400, &v) != 0)
-				return 2;
-			o->logd_wait = (uint32_t)v;
-			break;
-		case 'r':
-			o->read_file = optarg;
-			break;
-		case 'o':
-			o->out_dir = optarg;
-			break;
-		case 'C':
-			o->ignore_checksums = true;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case OPT_VERSION:
-			printf("vigil %s\n", VIGIL_VERSION);
-			return 1;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_COMMUNITY_ID:
-			o->community_id = true;
-			break;
-		case OPT_ANALYZERS: {
-			struct vg_port_set ps;
-			const char *bad = NULL;
-
-			if (vg_port_set_from_analyzers(&ps, optarg, &bad) != 0) {
-				fprintf(stderr,
-					"vigil: unknown analyzer '%s' in --analyzers; "
-					"use names like http,dns,ssl, 'all' or 'none'\n",
-					bad ? bad : optarg);
-				return 2;
-			}
-			o->analyzers = optarg;
-			break;
-		}
-		case OPT_CONN_VLAN:
-			o->conn_vlan = true;
-			break;
-		case OPT_CONN_L2:
-			o->conn_l2 = true;
-			break;
-		case OPT_POLICY:
-			if (parse_policy(o, optarg) != 0)
-				return 2;
-			break;
-		case OPT_NO_NIC_CHECKSUM:
-			o->no_nic_checksum = true;
-			break;
-		case OPT_NO_LOCAL:
-			o->no_local = true;
-			break;
-		case OPT_MAX_FLOWS:
-			if (parse_u64("--max-flows", optarg, 16, 1u << 28, &v) != 0)
-				return 2;
-			o->max_flows = (uint32_t)v;
-			break;
-		case OPT_REASM_MEMORY:
-			if (parse_u64("--reassembly-memory", optarg, 65536, 1ULL << 40, &v) != 0)
-				return 2;
-			o->reasm_memory = v;
-			break;
-		case OPT_REASM_DEPTH:
-			if (parse_u64("--reassembly-depth", optarg, 1024, 1u << 30, &v) != 0)
-				return 2;
-			o->reasm_depth = (uint32_t)v;
-			break;
-		case OPT_SEED:
-			if (parse_u64("--seed", optarg, 0, UINT64_MAX / 1024, &v) != 0)
-				return 2;
-			o->seed = v;
-			break;
-		case OPT_HASH_SEED:
-			if (parse_u64("--hash-seed", optarg, 0, UINT64_MAX / 1024, &v) != 0)
-				return 2;
-			o->hash_seed = v;
-			o->hash_seed_set = true;
-			break;
-		case OPT_TIME_WINDOW:
-			if (parse_u64("--time-window", optarg, 1, 315360000, &v) != 0)
-				return 2;
-			o->time_window = (uint32_t)v;
-			break;
-		case OPT_STATS:
-			o->stats = true;
-			break;
-		case OPT_RING_SIZE:
-			if (parse_u64("--ring-size", optarg, 65536, 1ULL << 31, &v) != 0)
-				return 2;
-			o->ring_size = v;
-			break;
-		case OPT_MIRROR:
-			if (parse_mirror(o, optarg) != 0)
-				return 2;
-			break;
-		case OPT_LOCAL_NETS: {
-			char why[160];
-
-			if (vg_local_nets_add(&o->local_nets, optarg, why, sizeof(why)) != 0) {
-				fprintf(stderr, "vigil: --local-nets: %s\n", why);
-				return 2;
-			}
-			break;
-		}
-		case OPT_MIRROR_COLLECTOR:
-			if (parse_collector(o, optarg) != 0)
-				return 2;
-			break;
-		case OPT_MIRROR_PORT:
-			if (parse_u64("--mirror-port", optarg, 1, 65535, &v) != 0)
-				return 2;
-			o->mirror_port = (uint16_t)v;
-			break;
-		case OPT_WORKERS:
-			if (parse_u64("--workers", optarg, 1, 64, &v) != 0)
-				return 2;
-			o->workers = (uint16_t)v;
-			break;
-		case OPT_PORT:
-			if (o->nports >= 16) {
-				fprintf(stderr, "vigil: at most 16 --port options\n");
-				return 2;
-			}
-			if (parse_u64("--port", optarg, 0, 65535, &v) != 0)
-				return 2;
-			o->ports[o->nports++] = (uint16_t)v;
-			break;
-		case OPT_DISPATCH:
-			if (strcmp(optarg, "auto") == 0)
-				o->dispatch = 0;
-			else if (strcmp(optarg, "rss") == 0)
-				o->dispatch = 1;
-			else if (strcmp(optarg, "software") == 0)
-				o->dispatch = 2;
-			else {
-				fprintf(stderr,
-					"vigil: --dispatch takes auto, rss or software, not "
-					"'%s'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case OPT_LOGD:
-			o->logd = optarg;
-			break;
-		case OPT_STATS_INTERVAL:
-			if (parse_u64("--stats-interval", optarg, 1, 86400, &v) != 0)
-				return 2;
-			o->stats_interval = (uint32_t)v;
-			break;
-		case OPT_EXIT_IDLE:
-			if (parse_u64("--exit-idle", optarg, 1, 86400, &v) != 0)
-				return 2;
-			o->exit_idle = (uint32_t)v;
-			break;
-		case 'c':
-		case OPT_CONFIG:
-			break; /* read before the command line */
-		case OPT_DURATION:
-			if (parse_u64("--duration", optarg, 1, 31536000, &v) != 0)
-				return 2;
-			o->duration = (uint32_t)v;
-			break;
-		case OPT_MBUFS:
-			if (parse_u64("--mbufs", optarg, 1023, 1u << 26, &v) != 0)
-				return 2;
-			o->mbufs = (uint32_t)v;
-			break;
-		case OPT_MTU:
-			if (parse_u64("--mtu", optarg, 576, 65535, &v) != 0)
-				return 2;
-			o->mtu = (uint32_t)v;
-			break;
-		case ':':
-			fprintf(stderr, "vigil: option '%s' needs a value; see 'vigil --help'\n",
-				argv[optind - 1]);
-			return 2;
-		default:
-			return unknown_option(argv[optind - 1], optopt, live);
-		}
+		rc = set_simple_option(o, c, optarg);
+		if (rc < 0)
+			rc = set_other_option(o, c, argv, live);
+		if (rc != 0)
+			return rc;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "vigil: unexpected argument '%s'; give the capture file with -r\n",
