@@ -145,6 +145,93 @@ decode_dst_opts(
 	}
 }
 
+static enum vg_decode_result decode_ipv6(
+	struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt *pkt);
+
+/* Offset 0 and no more fragments: a whole datagram in a fragment header. */
+static bool
+ipv6_atomic_fragment(const uint8_t *fh)
+{
+	uint16_t fo = vg_be16(fh + 2);
+
+	return (fo >> 3) == 0 && !(fo & 1);
+}
+
+/*
+ * Decodes a reassembled datagram as if it had arrived whole. The second pass
+ * reports the same header weirds again, and any transport weirds of the whole
+ * datagram; reassembly's own are kept.
+ */
+static enum vg_decode_result
+ipv6_decode_reassembled(
+	struct vg_decoder *d, const uint8_t *dgram, uint32_t dlen, struct vg_pkt *pkt)
+{
+	uint8_t *w = (uint8_t *)(uintptr_t)dgram;
+	uint32_t wl = pkt->wire_len, cl = pkt->cap_len;
+	struct vg_pkt_weird frag_weirds[VG_PKT_MAX_WEIRDS];
+	uint8_t nfrag = 0;
+
+	/* Fix the payload length. */
+	w[4] = (uint8_t)((dlen - 40) >> 8);
+	w[5] = (uint8_t)(dlen - 40);
+	for (uint8_t i = 0; i < pkt->nweirds; i++)
+		if (pkt->weirds[i].code >= VG_WEIRD_FRAG_OVERLAP &&
+			pkt->weirds[i].code <= VG_WEIRD_FRAG_TABLE_FULL)
+			frag_weirds[nfrag++] = pkt->weirds[i];
+	pkt->nweirds = 0;
+	pkt->layers = 0;
+	pkt->wire_len = pkt->cap_len = dlen;
+	enum vg_decode_result r = decode_ipv6(d, dgram, dlen, pkt);
+
+	pkt->wire_len = wl;
+	pkt->cap_len = cl;
+	for (uint8_t i = 0; i < nfrag && pkt->nweirds < VG_PKT_MAX_WEIRDS; i++)
+		pkt->weirds[pkt->nweirds++] = frag_weirds[i];
+	pkt->reassembled = 1;
+	d->stats.ip6--;
+	return r;
+}
+
+/*
+ * A real fragment whose header starts at `off` (the next-header byte that
+ * names it at `nh_off`): into the fragment table, and the datagram decoded
+ * when it completes.
+ */
+static enum vg_decode_result
+ipv6_fragment(struct vg_decoder *d, const uint8_t *p, uint32_t off, uint32_t nh_off, uint32_t total,
+	uint32_t lim, struct vg_pkt *pkt)
+{
+	const uint8_t *h = p + off;
+	uint16_t fo = vg_be16(h + 2);
+	struct vg_frag_key key;
+	const uint8_t *dgram;
+	uint32_t dlen;
+	uint8_t hdr[40 + 256];
+
+	d->stats.fragments++;
+	if (off > sizeof(hdr) || lim < total || off + 8 > total) {
+		vg_pkt_weird(
+			d, pkt, VG_WEIRD_INTERNALLY_TRUNCATED_HEADER, VG_WEIRD_SCOPE_FLOW, NULL);
+		return VG_DECODE_DROPPED;
+	}
+	/* Unfragmentable part with the next header pointing past the fragment
+	 * header, which the reassembled datagram no longer carries. */
+	memcpy(hdr, p, off);
+	hdr[nh_off] = h[0];
+	memset(&key, 0, sizeof(key));
+	key.src = pkt->src;
+	key.dst = pkt->dst;
+	key.id = vg_be32(h + 4);
+	key.proto = h[0];
+	key.version = 6;
+	dgram = vg_frag_add(d, pkt, &key, hdr, off, h + 8, total - off - 8, (uint32_t)(fo >> 3) * 8,
+		fo & 1, &dlen);
+	if (dgram == NULL)
+		return pkt->nweirds ? VG_DECODE_DROPPED : VG_DECODE_HELD;
+	d->stats.reassembled++;
+	return ipv6_decode_reassembled(d, dgram, dlen, pkt);
+}
+
 static enum vg_decode_result
 decode_ipv6(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt *pkt)
 {
@@ -213,72 +300,15 @@ decode_ipv6(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 			return VG_DECODE_IP;
 		}
 		if (nh == IPPROTO_FRAGMENT_) {
-			uint16_t fo = vg_be16(h + 2);
-			uint32_t foff = (uint32_t)(fo >> 3) * 8;
-			bool more = fo & 1;
-
 			if (d->cfg.peek)
 				return VG_DECODE_IP;
-			if (foff == 0 && !more) {
-				/* An atomic fragment: nothing to reassemble. */
-				nh = h[0];
-				nh_off = off;
-				off += 8;
-				continue;
-			}
-			struct vg_frag_key key;
-			const uint8_t *dgram;
-			uint32_t dlen;
-			uint8_t hdr[40 + 256];
-
-			d->stats.fragments++;
-			if (off > sizeof(hdr) || lim < total || off + 8 > total) {
-				vg_pkt_weird(d, pkt, VG_WEIRD_INTERNALLY_TRUNCATED_HEADER,
-					VG_WEIRD_SCOPE_FLOW, NULL);
-				return VG_DECODE_DROPPED;
-			}
-			/* Unfragmentable part with the next header pointing past the fragment
-			 * header, which the reassembled datagram no longer carries. */
-			memcpy(hdr, p, off);
-			hdr[nh_off] = h[0];
-			memset(&key, 0, sizeof(key));
-			key.src = pkt->src;
-			key.dst = pkt->dst;
-			key.id = vg_be32(h + 4);
-			key.proto = h[0];
-			key.version = 6;
-			dgram = vg_frag_add(
-				d, pkt, &key, hdr, off, h + 8, total - off - 8, foff, more, &dlen);
-			if (dgram == NULL)
-				return pkt->nweirds ? VG_DECODE_DROPPED : VG_DECODE_HELD;
-			d->stats.reassembled++;
-			/* Fix the payload length and decode the whole datagram again. */
-			uint8_t *w = (uint8_t *)(uintptr_t)dgram;
-
-			w[4] = (uint8_t)((dlen - 40) >> 8);
-			w[5] = (uint8_t)(dlen - 40);
-			uint32_t wl = pkt->wire_len, cl = pkt->cap_len;
-			struct vg_pkt_weird frag_weirds[VG_PKT_MAX_WEIRDS];
-			uint8_t nfrag = 0;
-
-			/* The second pass reports the same header weirds again, and any
-			 * transport weirds of the whole datagram; reassembly's own are kept. */
-			for (uint8_t i = 0; i < pkt->nweirds; i++)
-				if (pkt->weirds[i].code >= VG_WEIRD_FRAG_OVERLAP &&
-					pkt->weirds[i].code <= VG_WEIRD_FRAG_TABLE_FULL)
-					frag_weirds[nfrag++] = pkt->weirds[i];
-			pkt->nweirds = 0;
-			pkt->layers = 0;
-			pkt->wire_len = pkt->cap_len = dlen;
-			enum vg_decode_result r = decode_ipv6(d, dgram, dlen, pkt);
-
-			pkt->wire_len = wl;
-			pkt->cap_len = cl;
-			for (uint8_t i = 0; i < nfrag && pkt->nweirds < VG_PKT_MAX_WEIRDS; i++)
-				pkt->weirds[pkt->nweirds++] = frag_weirds[i];
-			pkt->reassembled = 1;
-			d->stats.ip6--;
-			return r;
+			if (!ipv6_atomic_fragment(h))
+				return ipv6_fragment(d, p, off, nh_off, total, lim, pkt);
+			/* An atomic fragment: nothing to reassemble. */
+			nh = h[0];
+			nh_off = off;
+			off += 8;
+			continue;
 		}
 		nh_off = off;
 		nh = h[0];
