@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vg_tls.h"
@@ -24,6 +25,8 @@
 #define NS_PER_SEC   1000000000ull
 #define RELOG_AFTER  (86400ull * NS_PER_SEC)
 #define KNOWN_CERTS  1024
+#define PARSED_CERTS 256 /* parsed certificates kept per worker */
+#define MAX_CACHES   256 /* workers (threads) that may parse certificates */
 #define X509_STR_MAX 1024
 
 enum {
@@ -402,17 +405,102 @@ write_x509(struct vg_an_ctx *cx, X509 *x, const char *fp, bool host, bool client
 	BIO_free(b);
 }
 
+/*
+ * Parsed certificates by fingerprint, one table per worker thread: a server
+ * sends the same certificate in every full handshake, and parsing it costs
+ * more than the rest of the connection (d2i_X509 was 45 % of a full run on
+ * vigil-gen's mix). Zeek keeps a certificate cache for the same reason
+ * (base/files/x509/main.zeek, X509::caching_required_encounters). The digest
+ * is fetched once per thread, so libcrypto's implicit fetch (and its locks)
+ * stays off the per-certificate path. The tables stay reachable from
+ * `caches` until the process ends.
+ */
+struct parsed_cert {
+	uint8_t fp[32];
+	X509 *x;
+};
+struct cert_cache {
+	EVP_MD *sha256;
+	struct parsed_cert e[PARSED_CERTS];
+};
+static struct cert_cache *caches[MAX_CACHES];
+static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
+static __thread struct cert_cache *cache;
+static __thread bool cache_failed;
+
+/* This thread's table, made at its first certificate; NULL if memory ran out. */
+static struct cert_cache *
+thread_cache(void)
+{
+	if (cache != NULL || cache_failed)
+		return cache;
+	struct cert_cache *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	pthread_mutex_lock(&caches_lock);
+	for (size_t i = 0; c != NULL && c->sha256 != NULL && i < MAX_CACHES; i++)
+		if (caches[i] == NULL) {
+			caches[i] = c;
+			cache = c;
+			break;
+		}
+	pthread_mutex_unlock(&caches_lock);
+	if (cache == NULL) {
+		cache_failed = true;
+		if (c != NULL)
+			EVP_MD_free(c->sha256);
+		free(c);
+	}
+	return cache;
+}
+
+static bool
+cert_digest(const uint8_t *der, uint32_t len, uint8_t md[32])
+{
+	struct cert_cache *c = thread_cache();
+	unsigned int n = 0;
+
+	return EVP_Digest(der, len, md, &n, c != NULL ? c->sha256 : EVP_sha256(), NULL) == 1 &&
+		n == 32;
+}
+
+/* The certificate parsed, from the table or now; owned by the table (or the
+ * caller when the table could not be had: *own says to free it). */
+static X509 *
+parsed_cert(const uint8_t fp[32], const uint8_t *der, uint32_t len, bool *own)
+{
+	struct cert_cache *c = thread_cache();
+	const unsigned char *p = der;
+	X509 *x;
+
+	*own = c == NULL;
+	if (c == NULL)
+		return d2i_X509(NULL, &p, len);
+	struct parsed_cert *e = &c->e[((uint32_t)fp[2] | (uint32_t)fp[3] << 8) % PARSED_CERTS];
+
+	if (e->x != NULL && memcmp(e->fp, fp, 32) == 0)
+		return e->x;
+	x = d2i_X509(NULL, &p, len);
+	if (x == NULL)
+		return NULL;
+	X509_free(e->x);
+	e->x = x;
+	memcpy(e->fp, fp, 32);
+	return x;
+}
+
 void
 vg_tls_certificate(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint32_t index,
 	const uint8_t *der, uint32_t len, bool complete)
 {
 	struct vg_tls_dir *d = &t->dir[!is_orig];
 	bool client = t->flipped ? !is_orig : is_orig;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	uint8_t md[32];
 	char fp[65];
+	bool own;
 
-	if (!complete || EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+	if (!complete || !cert_digest(der, len, md))
 		return;
 	t->certs_seen = true;
 	if (index < VG_TLS_MAX_CERTS)
@@ -421,11 +509,8 @@ vg_tls_certificate(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint32_
 		d->ncerts++;
 	hex(md, 32, fp);
 
-	const unsigned char *p = der;
-	X509 *x;
-
 	pthread_once(&oids_once, add_oids);
-	x = d2i_X509(NULL, &p, len);
+	X509 *x = parsed_cert(md, der, len, &own);
 
 	if (x == NULL) {
 		vg_an_weird(cx, "x509_cert_parse_error", NULL);
@@ -436,5 +521,6 @@ vg_tls_certificate(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint32_
 		t->sni_matches = X509_check_host(x, t->sni, strlen(t->sni), 0, NULL) == 1;
 	if (!seen_lately(md, (uint8_t)((index == 0) | (client << 1)), vg_an_now(cx)))
 		write_x509(cx, x, fp, index == 0, client, der, len);
-	X509_free(x);
+	if (own)
+		X509_free(x);
 }
