@@ -36,12 +36,14 @@ pool_get(struct vg_an_pool *p)
 	if (p->free_head != UINT32_MAX) {
 		s = p->free_head;
 		memcpy(&p->free_head, p->mem + (size_t)s * p->slot, sizeof(uint32_t));
+		memset(p->mem + (size_t)s * p->slot, 0, p->slot);
 	} else if (p->high < p->cap) {
+		/* Never used: still the zero pages of the mapping (writing them now
+		 * would only fault them in early). */
 		s = p->high++;
 	} else {
 		return UINT32_MAX;
 	}
-	memset(p->mem + (size_t)s * p->slot, 0, p->slot);
 	p->used++;
 	return s;
 }
