@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* dns.log's columns: base/protocols/dns/main.zeek, DNS::Info (&log fields). */
 #include "vg_dns_log.h"
+#include "vg_analyzer.h"
+
+/* The six connection columns come first, as vg_an_rec_begin() writes them. */
+_Static_assert(VG_DNS_COL_PROTO == 6, "dns.log: proto follows the connection columns");
 
 /* clang-format off */
 #define F(n, t) {.name = n, .type = VG_FT_##t, .feature = VG_FEAT_BASE}
@@ -8,12 +12,7 @@
 /* clang-format on */
 
 static const struct vg_field dns_fields[VG_DNS_NCOLS] = {
-	[VG_DNS_COL_TS] = F("ts", TIME),
-	[VG_DNS_COL_UID] = F("uid", STRING),
-	[VG_DNS_COL_ORIG_H] = F("id.orig_h", ADDR),
-	[VG_DNS_COL_ORIG_P] = F("id.orig_p", PORT),
-	[VG_DNS_COL_RESP_H] = F("id.resp_h", ADDR),
-	[VG_DNS_COL_RESP_P] = F("id.resp_p", PORT),
+	VG_AN_CONN_PREFIX_FIELDS,
 	[VG_DNS_COL_PROTO] = F("proto", ENUM),
 	[VG_DNS_COL_TRANS_ID] = F("trans_id", COUNT),
 	[VG_DNS_COL_RTT] = F("rtt", INTERVAL),

@@ -31,12 +31,7 @@ enum {
 		n, VG_FT_##t, VG_FEAT_BASE                                                         \
 	}
 static const struct vg_field http_fields[C_NCOLS] = {
-	F("ts", TIME),
-	F("uid", STRING),
-	F("id.orig_h", ADDR),
-	F("id.orig_p", PORT),
-	F("id.resp_h", ADDR),
-	F("id.resp_p", PORT),
+	VG_AN_CONN_PREFIX_FIELDS,
 	F("trans_depth", COUNT),
 	F("method", STRING),
 	F("host", STRING),
