@@ -189,6 +189,12 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 		"\n",
 		a->attached, a->probe_attached, a->confirmed, a->violations, a->records,
 		a->conns_full + a->states_full + a->probes_full, a->stale);
+	fprintf(stderr,
+		"vigil: analyzer-pools conns %" PRIu64 " (high %" PRIu64 ") probes %" PRIu64
+		" (high %" PRIu64 ") states %" PRIu64 " (high %" PRIu64 ") conns-full %" PRIu64
+		" probes-full %" PRIu64 " states-full %" PRIu64 "\n",
+		a->conns_used, a->conns_high, a->probes_used, a->probes_high, a->states_used,
+		a->states_high, a->conns_full, a->probes_full, a->states_full);
 	struct vg_http_stats hs;
 	struct vg_files_stats fs;
 

@@ -605,9 +605,12 @@ test_tcp_stream(void)
 	tcp(r.ft, T0, cli, 40000, srv, 8888, SYN, 1000, 0, NULL);
 	tcp(r.ft, T0 + 1 * MS, srv, 8888, cli, 40000, SYN | ACK, 5000, 1001, NULL);
 	tcp(r.ft, T0 + 2 * MS, cli, 40000, srv, 8888, ACK, 1001, 5001, NULL);
-	CHECK_EQ(r.w->stats.attached, 1);
+	/* The handshake carries no byte: no state yet. */
+	CHECK_EQ(r.w->stats.attached, 0);
+	CHECK_EQ(r.w->stats.conns_high, 0);
 	/* Client: "hello " then "world" arrives before "there ". */
 	tcp(r.ft, T0 + 3 * MS, cli, 40000, srv, 8888, PSH | ACK, 1001, 5001, "hello ");
+	CHECK_EQ(r.w->stats.attached, 1);
 	tcp(r.ft, T0 + 4 * MS, cli, 40000, srv, 8888, PSH | ACK, 1013, 5001, "world");
 	tcp(r.ft, T0 + 5 * MS, cli, 40000, srv, 8888, PSH | ACK, 1007, 5001, "there ");
 	/* A retransmission of delivered bytes changes nothing. */
@@ -646,9 +649,10 @@ test_tcp_stream(void)
 
 /*
  * A SYN-ACK seen first without likely server ports: the connection is made
- * with its sender as originator, the analyzer attaches by the other port,
- * then the TCP code flips the roles; the analyzer is told and the next
- * bytes arrive with the new directions.
+ * with its sender as originator, the analyzer is chosen by the other port
+ * (the responder's at creation), then the TCP code flips the roles before
+ * any byte: the state, made at the first byte, needs no flip, and the bytes
+ * arrive with the new directions.
  */
 static void
 test_tcp_flip(void)
@@ -659,12 +663,13 @@ test_tcp_flip(void)
 		return;
 	memset(&last_end, 0, sizeof(last_end));
 	tcp(r.ft, T0, cli, 40000, srv, 8888, SYN | ACK, 5000, 1001, NULL);
-	CHECK_EQ(r.w->stats.attached, 1);
+	CHECK_EQ(r.w->stats.attached, 0);
 	/* Now srv:8888 is the originator. */
 	tcp(r.ft, T0 + MS, srv, 8888, cli, 40000, PSH | ACK, 1001, 5001, "abc");
+	CHECK_EQ(r.w->stats.attached, 1);
 	tcp(r.ft, T0 + 2 * MS, cli, 40000, srv, 8888, PSH | ACK, 5001, 1004, "xy");
 	vg_flow_flush(r.ft);
-	CHECK_EQ(last_end.flips, 1);
+	CHECK_EQ(last_end.flips, 0);
 	CHECK(last_end.slen[0] == 3 && memcmp(last_end.stream[0], "abc", 3) == 0);
 	CHECK(last_end.slen[1] == 2 && memcmp(last_end.stream[1], "xy", 2) == 0);
 	int c0 = find_rec(&r.c, VG_LOG_CONN, 0);
@@ -686,10 +691,11 @@ test_probe(void)
 	tcp(r.ft, T0, cli, 40000, srv, 7777, SYN, 1000, 0, NULL);
 	tcp(r.ft, T0 + 1 * MS, srv, 7777, cli, 40000, SYN | ACK, 5000, 1001, NULL);
 	tcp(r.ft, T0 + 2 * MS, cli, 40000, srv, 7777, ACK, 1001, 5001, NULL);
-	CHECK_EQ(r.w->stats.probed, 1);
+	CHECK_EQ(r.w->stats.probed, 0); /* probing starts with the first byte */
 	CHECK(r.ft->conns[0].an != 0);
 	/* The server speaks first with something else; the client's "PR" is not enough. */
 	tcp(r.ft, T0 + 3 * MS, srv, 7777, cli, 40000, PSH | ACK, 5001, 1001, "hi");
+	CHECK_EQ(r.w->stats.probed, 1);
 	tcp(r.ft, T0 + 4 * MS, cli, 40000, srv, 7777, PSH | ACK, 1001, 5003, "PR");
 	CHECK_EQ(r.w->stats.attached, 0);
 	tcp(r.ft, T0 + 5 * MS, cli, 40000, srv, 7777, PSH | ACK, 1003, 5003, "B go");
@@ -725,6 +731,62 @@ test_probe(void)
 	rig_down(&r);
 }
 
+/*
+ * A SYN flood: half-open connections to the analyzer's port and to a port
+ * only probes could take hold no record, buffer or state; they end and are
+ * logged as before.
+ */
+static void
+test_syn_takes_nothing(void)
+{
+	struct rig r;
+
+	if (!rig_up(&r, 0))
+		return;
+	for (uint16_t i = 0; i < 6; i++) {
+		tcp(r.ft, T0 + i * MS, cli, (uint16_t)(41000 + i), srv, i % 2 ? 8888 : 7777, SYN,
+			1000, 0, NULL);
+		CHECK(r.ft->conns[i].an != 0); /* marked: the flow table keeps delivering */
+	}
+	CHECK_EQ(r.w->stats.conns_high, 0);
+	CHECK_EQ(r.w->stats.states_high, 0);
+	CHECK_EQ(r.w->stats.probes_high, 0);
+	CHECK_EQ(r.w->stats.probed, 0);
+	vg_flow_flush(r.ft);
+	CHECK_EQ(r.w->stats.attached, 0);
+	CHECK_EQ(r.w->stats.conns_full + r.w->stats.states_full + r.w->stats.stale, 0);
+	CHECK(find_rec(&r.c, VG_LOG_CONN, 5) >= 0);
+	rig_down(&r);
+}
+
+/*
+ * A direction that ends before any byte (the client's FIN straight after
+ * the handshake) is told to the analyzer, before the server's bytes, when
+ * those bring the state.
+ */
+static void
+test_eof_before_first_byte(void)
+{
+	struct rig r;
+
+	if (!rig_up(&r, 0))
+		return;
+	memset(&last_end, 0, sizeof(last_end));
+	tcp(r.ft, T0, cli, 40000, srv, 8888, SYN, 1000, 0, NULL);
+	tcp(r.ft, T0 + 1 * MS, srv, 8888, cli, 40000, SYN | ACK, 5000, 1001, NULL);
+	tcp(r.ft, T0 + 2 * MS, cli, 40000, srv, 8888, ACK, 1001, 5001, NULL);
+	tcp(r.ft, T0 + 3 * MS, cli, 40000, srv, 8888, FIN | ACK, 1001, 5001, NULL);
+	tcp(r.ft, T0 + 4 * MS, srv, 8888, cli, 40000, ACK, 5001, 1002, NULL);
+	CHECK_EQ(r.w->stats.attached, 0);
+	tcp(r.ft, T0 + 5 * MS, srv, 8888, cli, 40000, PSH | ACK, 5001, 1002, "bye");
+	CHECK_EQ(r.w->stats.attached, 1);
+	vg_flow_flush(r.ft);
+	CHECK_EQ(last_end.eof[0], 1);
+	CHECK(last_end.slen[0] == 0);
+	CHECK(last_end.slen[1] == 3 && memcmp(last_end.stream[1], "bye", 3) == 0);
+	rig_down(&r);
+}
+
 static void
 test_select(void)
 {
@@ -750,6 +812,8 @@ main(void)
 	test_tcp_stream();
 	test_tcp_flip();
 	test_probe();
+	test_syn_takes_nothing();
+	test_eof_before_first_byte();
 	test_select();
 	printf("%u checks, %u failed\n", n_checks, n_failed);
 	return n_failed ? 1 : 0;

@@ -14,6 +14,20 @@
 #define DEFAULT_MAX_CONNS 65536
 #define STATE_POOL_BYTES  (1ULL << 30)
 
+/*
+ * A connection that wants analyzers but has sent no byte yet (a SYN, a
+ * handshake): vg_conn.an holds PENDING, the responder's port when it was
+ * created (the port attachment is decided on it, as Zeek's
+ * BuildInitialAnalyzerTree does at creation) and the directions that ended
+ * before any byte came. Nothing is taken from a pool until the first byte,
+ * gap or datagram: a flood of half-open connections holds no analyzer state.
+ * Handles (slot + 1) stay below PENDING.
+ */
+#define PENDING       0x80000000u
+#define PENDING_EOF_O 0x00010000u
+#define PENDING_EOF_R 0x00020000u
+#define PENDING_PORT  0x0000ffffu
+
 static int
 pool_init(struct vg_an_pool *p, uint32_t size, uint32_t cap)
 {
@@ -81,7 +95,7 @@ vg_an_worker_create(const struct vg_an_worker_cfg *cfg)
 		errno = EINVAL;
 		return NULL;
 	}
-	w->conn_cap = cfg->max_conns ? cfg->max_conns : DEFAULT_MAX_CONNS;
+	w->conn_cap = cfg->max_conns ? VG_MIN(cfg->max_conns, PENDING - 1) : DEFAULT_MAX_CONNS;
 	/* A quarter of the connections with any one analyzer at once, by default. */
 	uint32_t states = cfg->max_states ? cfg->max_states : VG_MAX(w->conn_cap / 4, 1024u);
 
@@ -171,6 +185,8 @@ conn_rec_new(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c
 	struct vg_an_conn *ac = &w->conns[s];
 
 	memset(ac, 0, sizeof(*ac));
+	if (++w->stats.conns_used > w->stats.conns_high)
+		w->stats.conns_high = w->stats.conns_used;
 	ac->conn = vg_flow_conn_index(ft, c);
 	ac->gen = c->gen;
 	c->an = s + 1;
@@ -183,6 +199,7 @@ conn_rec_free(struct vg_an_worker *w, struct vg_an_conn *ac)
 	uint32_t s = (uint32_t)(ac - w->conns);
 
 	ac->gen = ~ac->gen; /* no connection matches a freed record */
+	w->stats.conns_used--;
 	ac->next_free = w->conn_free;
 	w->conn_free = s;
 }
@@ -200,8 +217,8 @@ vg_an_handle_valid(const struct vg_an_worker *w, uint32_t handle, uint32_t conn,
 struct vg_an_conn *
 vg_an_conn_get(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c)
 {
-	if (c->an == 0)
-		return NULL; /* detached during this packet (probing ended) */
+	if (c->an == 0 || (c->an & PENDING))
+		return NULL; /* detached during this packet (probing ended), or no byte yet */
 	if (!vg_an_handle_valid(w, c->an, vg_flow_conn_index(ft, c), c->gen)) {
 		w->stats.stale++;
 		c->an = 0;
@@ -226,6 +243,8 @@ attach(struct vg_an_worker *w, struct vg_an_ctx *cx, uint32_t i)
 	}
 	struct vg_an_att *a = &ac->att[ac->natt];
 
+	if (++w->stats.states_used > w->stats.states_high)
+		w->stats.states_high = w->stats.states_used;
 	a->an = (uint8_t)i;
 	a->flags = VG_ATT_LIVE;
 	a->state = s;
@@ -267,6 +286,8 @@ probe_get(struct vg_an_worker *w)
 	}
 	struct vg_an_probebuf *pb = &w->probes[s];
 
+	if (++w->stats.probes_used > w->stats.probes_high)
+		w->stats.probes_high = w->stats.probes_used;
 	/* The buffers are written before they are read: only the header is cleared. */
 	memset(pb, 0, offsetof(struct vg_an_probebuf, buf));
 	return pb;
@@ -281,6 +302,7 @@ probe_release(struct vg_an_worker *w, struct vg_an_conn *ac)
 		w->probes[s].next_free = w->probe_free;
 		w->probe_free = s;
 		ac->probe = 0;
+		w->stats.probes_used--;
 	}
 	ac->probing = 0;
 }
@@ -459,27 +481,45 @@ has_port(const uint16_t *ports, uint16_t port)
 	return false;
 }
 
-/* Zeek's BuildInitialAnalyzerTree: analyzers registered for the responder's port. */
+static void tcp_eof(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c,
+	struct vg_an_conn *ac, uint64_t ts, bool is_orig);
+
+/*
+ * A new connection: remembered as wanting analyzers when some analyzer is
+ * registered for the responder's port or a probe could take it; the state
+ * comes with its first content (conn_start).
+ */
 static void
 hook_conn_new(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts)
 {
 	struct vg_an_worker *w = ctx;
-	const uint64_t *bits;
-	uint8_t want;
 
+	(void)ft;
+	(void)ts;
 	if (c->kind == VG_KIND_UDP) {
-		bits = w->udp_ports;
-		want = VG_AN_UDP;
+		if (port_bit(w->udp_ports, c->resp_p) || w->probe_udp != 0)
+			c->an = PENDING | c->resp_p;
 	} else if (c->kind == VG_KIND_TCP) {
-		bits = w->tcp_ports;
-		want = VG_AN_TCP;
-	} else {
-		return;
+		if (port_bit(w->tcp_ports, c->resp_p) || w->probe_tcp != 0)
+			c->an = PENDING | c->resp_p;
 	}
-	uint32_t probes = want == VG_AN_UDP ? w->probe_udp : w->probe_tcp;
+}
 
-	if (!port_bit(bits, c->resp_p) && probes == 0)
-		return;
+/*
+ * Zeek's BuildInitialAnalyzerTree, at the connection's first content: the
+ * analyzers registered for the responder's port when it was created, else
+ * the probes. Directions that ended before any byte are told now, in order.
+ */
+static void
+conn_start(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts)
+{
+	uint32_t pend = c->an;
+	uint16_t port = (uint16_t)(pend & PENDING_PORT);
+	bool udp = c->kind == VG_KIND_UDP;
+	uint8_t want = udp ? VG_AN_UDP : VG_AN_TCP;
+	uint32_t probes = udp ? w->probe_udp : w->probe_tcp;
+
+	c->an = 0;
 	struct vg_an_conn *ac = conn_rec_new(w, ft, c);
 
 	if (ac == NULL)
@@ -487,12 +527,12 @@ hook_conn_new(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 	struct vg_an_ctx cx;
 
 	ctx_init(&cx, w, ft, c, ac, ts);
-	if (port_bit(bits, c->resp_p)) {
+	if (port_bit(udp ? w->udp_ports : w->tcp_ports, port)) {
 		for (uint32_t i = 0; i < w->nan; i++) {
 			const struct vg_analyzer *a = w->ans[i];
-			const uint16_t *ports = want == VG_AN_UDP ? a->udp_ports : a->tcp_ports;
+			const uint16_t *ports = udp ? a->udp_ports : a->tcp_ports;
 
-			if ((a->transports & want) && has_port(ports, c->resp_p))
+			if ((a->transports & want) && has_port(ports, port))
 				attach(w, &cx, i);
 		}
 	}
@@ -501,7 +541,21 @@ hook_conn_new(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 	if (ac->natt == 0 && ac->probing == 0) {
 		conn_rec_free(w, ac);
 		c->an = 0;
+		return;
 	}
+	if ((pend & PENDING_EOF_O) && (ac = vg_an_conn_get(w, ft, c)) != NULL)
+		tcp_eof(w, ft, c, ac, ts, true);
+	if ((pend & PENDING_EOF_R) && (ac = vg_an_conn_get(w, ft, c)) != NULL)
+		tcp_eof(w, ft, c, ac, ts, false);
+}
+
+/* The connection's analyzer record, made at its first content; NULL: none. */
+static struct vg_an_conn *
+conn_rec_content(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts)
+{
+	if (c->an & PENDING)
+		conn_start(w, ft, c, ts);
+	return vg_an_conn_get(w, ft, c);
 }
 
 static void
@@ -509,7 +563,7 @@ hook_tcp_data(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 	const uint8_t *data, uint32_t len)
 {
 	struct vg_an_worker *w = ctx;
-	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
+	struct vg_an_conn *ac = conn_rec_content(w, ft, c, ts);
 
 	if (ac == NULL)
 		return;
@@ -527,7 +581,7 @@ hook_tcp_gap(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts
 	uint64_t len)
 {
 	struct vg_an_worker *w = ctx;
-	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
+	struct vg_an_conn *ac = conn_rec_content(w, ft, c, ts);
 
 	if (ac == NULL)
 		return;
@@ -552,13 +606,9 @@ hook_tcp_gap(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts
 }
 
 static void
-hook_tcp_eof(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts, bool is_orig)
+tcp_eof(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c, struct vg_an_conn *ac,
+	uint64_t ts, bool is_orig)
 {
-	struct vg_an_worker *w = ctx;
-	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
-
-	if (ac == NULL)
-		return;
 	if (ac->probing != 0) {
 		/* The direction ended undecided: what it sent is all a probe gets. */
 		ac->no[is_orig ? 0 : 1] = ac->probing;
@@ -580,11 +630,27 @@ hook_tcp_eof(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts
 }
 
 static void
+hook_tcp_eof(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts, bool is_orig)
+{
+	struct vg_an_worker *w = ctx;
+
+	if (c->an & PENDING) {
+		/* Ended before its first byte: told when the other direction sends one. */
+		c->an |= is_orig ? PENDING_EOF_O : PENDING_EOF_R;
+		return;
+	}
+	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
+
+	if (ac != NULL)
+		tcp_eof(w, ft, c, ac, ts, is_orig);
+}
+
+static void
 hook_udp_payload(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, const struct vg_pkt *pkt,
 	bool is_orig)
 {
 	struct vg_an_worker *w = ctx;
-	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
+	struct vg_an_conn *ac = conn_rec_content(w, ft, c, pkt->ts_ns);
 
 	if (ac == NULL)
 		return;
@@ -609,6 +675,16 @@ static void
 hook_flip(void *ctx, struct vg_flow_table *ft, struct vg_conn *c)
 {
 	struct vg_an_worker *w = ctx;
+
+	if (c->an & PENDING) {
+		/* No state yet: only the ended directions swap (the port stays the
+		 * creation's, as the analyzers attached by it would have). */
+		uint32_t o = c->an & PENDING_EOF_O, r = c->an & PENDING_EOF_R;
+
+		c->an = (c->an & ~(PENDING_EOF_O | PENDING_EOF_R)) | (o ? PENDING_EOF_R : 0) |
+			(r ? PENDING_EOF_O : 0);
+		return;
+	}
 	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
 
 	if (ac == NULL)
@@ -648,8 +724,10 @@ hook_conn_end(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, enum vg_co
 	struct vg_an_worker *w = ctx;
 	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
 
-	if (ac == NULL)
+	if (ac == NULL) {
+		c->an = 0; /* never sent a byte: nothing was taken */
 		return 0;
+	}
 	struct vg_an_ctx cx;
 
 	ctx_init(&cx, w, ft, c, ac, vg_flow_now(ft) > c->last_ns ? vg_flow_now(ft) : c->last_ns);
@@ -665,6 +743,7 @@ hook_conn_end(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, enum vg_co
 
 	for (uint8_t i = 0; i < ac->natt; i++)
 		pool_put(&w->states[ac->att[i].an], ac->att[i].state);
+	w->stats.states_used -= ac->natt;
 	probe_release(w, ac);
 	conn_rec_free(w, ac);
 	c->an = 0;

@@ -35,6 +35,11 @@ struct vg_an_stats {
 	uint64_t probed;         /* connections whose first bytes went to probes */
 	uint64_t probe_attached; /* analyzers attached by a probe */
 	uint64_t probes_full;    /* not probed: no free probe buffer */
+	/* Pool use now and its high-water mark (gauges, not counters): connection
+	 * records, probe buffers, analyzer states (all analyzers together). */
+	uint64_t conns_used, conns_high;
+	uint64_t probes_used, probes_high;
+	uint64_t states_used, states_high;
 };
 
 struct vg_an_worker;

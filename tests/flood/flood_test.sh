@@ -9,6 +9,10 @@
 #             (history S), nothing evicted or lost, and the expiries must have
 #             been spread over the packets (timers-late), not run inside one
 #             (--analyzers none: the flow table alone).
+# KIND syn-an: the same flood with every analyzer on. The SYNs go to port 80
+#             (HTTP's) and carry no byte, so no analyzer state may be taken:
+#             every analyzer pool's use and high-water mark stay 0 and no
+#             pool-full counter rises (doc/analyzers.md, "When state is taken").
 # KIND flows: 1,000,000 UDP flows of one packet each (and a 1,000-packet tail)
 #             into a table of 65,536: exactly 1,000,001 - 65,536 evictions,
 #             1,000,001 rows, and memory bounded by the table, not the flood.
@@ -29,12 +33,14 @@ n=1000000
 # The SYNs go to port 80, where the HTTP analyzer would take a state from its
 # pool for each (about 24 KiB: 2.4 GB for 100k SYNs, 6.6 GB for the million,
 # see doc/bench.md); this test bounds the flow table, so analyzers are off.
+gkind=$kind
 case $kind in
 syn) tail=200000 flows=(--analyzers none) ;;
+syn-an) tail=200000 flows=() gkind=syn ;;
 flows) tail=1000 flows=(--max-flows 65536) ;;
-*) echo "flood_test: KIND is syn or flows" >&2; exit 2 ;;
+*) echo "flood_test: KIND is syn, syn-an or flows" >&2; exit 2 ;;
 esac
-"$gen" "$kind" $n $tail "$tmp/in.pcap"
+"$gen" "$gkind" $n $tail "$tmp/in.pcap"
 check $? "flood_gen writes $n $kind packets"
 
 # run: vigil with the memory high-water mark (KiB) written to $tmp/hwm
@@ -72,7 +78,7 @@ check $? "$kind $mode: no packet untracked ($(grep untracked "$tmp/err"))"
 grep -q "ring-drops 0" "$tmp/err"
 check $? "$kind $mode: no record dropped"
 late=$(sed -n 's/.*timers-late \([0-9]*\).*/\1/p' "$tmp/err")
-if [ $kind = syn ]; then
+if [ $gkind = syn ]; then
 	s0=$(awk -F'\t' '!/^#/ && $7 == "tcp" && $12 == "S0" && $16 == "S"' "$tmp/o/conn.log" | wc -l)
 	[ "$s0" = $n ]
 	check $? "syn $mode: $s0 half-open rows (S0, history S), want $n"
@@ -83,6 +89,14 @@ if [ $kind = syn ]; then
 	[ "${late:-0}" -ge $((n / 20)) ]
 	check $? "syn $mode: expiries spread over packets (timers-late ${late:-?})"
 	limit=$((1600 * 1024))
+	if [ $kind = syn-an ]; then
+		# The UDP tail is the one flow with content: its record (probes
+		# said no) is the only one the pools may have held.
+		pools=$(grep -o 'analyzer-pools .*' "$tmp/err")
+		want='analyzer-pools conns 0 (high [01]) probes 0 (high 0) states 0 (high 0) conns-full 0 probes-full 0 states-full 0'
+		echo "$pools" | grep -qx "$want"
+		check $? "syn-an $mode: no analyzer state taken by a SYN (${pools:-no analyzer-pools line})"
+	fi
 else
 	ev=$((total - 65536))
 	grep -q "evicted $ev " "$tmp/err"
