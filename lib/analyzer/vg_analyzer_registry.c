@@ -15,6 +15,7 @@
 #include "vg_dns.h"
 #include "vg_files.h"
 #include "vg_http.h"
+#include "vg_smtp.h"
 #include "vg_ssh.h"
 #include "vg_tls.h"
 
@@ -25,6 +26,7 @@ static const struct vg_analyzer *const registry[] = {
 	&vg_http_analyzer,
 	&vg_tls_analyzer,
 	&vg_dns_analyzer,
+	&vg_smtp_analyzer,
 	NULL,
 };
 
