@@ -691,7 +691,7 @@ request(struct vg_http *h, struct vg_an_ctx *cx, const char *line, uint32_t len)
 			return; /* crud_trailing_HTTP_request: an event only */
 		if (len == 0) {
 			vg_an_weird(cx, "empty_http_request", NULL);
-		} else if (!h->confirmed && h->num_replies == 0 && h->orig_bytes <= 1024) {
+		} else if (h->num_requests == 0 && h->num_replies == 0 && h->orig_bytes <= 1024) {
 			/*
 			 * Zeek removes the analyzer here; when the server then
 			 * answers "HTTP/" and a digit, http/dpd.sig's reverse
@@ -716,8 +716,13 @@ request(struct vg_http *h, struct vg_an_ctx *cx, const char *line, uint32_t len)
 		vg_an_weird(cx, "unexpected_multiple_HTTP_requests", NULL);
 	d->state = VG_HTTP_EXPECT_MESSAGE;
 	d->ongoing = 1;
+	/*
+	 * No confirmation here: Zeek's HTTP_Analyzer::DeliverStream confirms
+	 * only on a reply line while a request is unanswered (or on an HTTP/0.9
+	 * reply's first bytes), so requests that are never answered leave
+	 * conn.log's service empty (core.mpls-in-vlan).
+	 */
 	unanswered_push(h, method_prefix_of(rq.method, rq.mlen, "HEAD"));
-	confirm(h, cx);
 	if (method_prefix_of(rq.method, rq.mlen, "CONNECT"))
 		h->connect_request = 1;
 	vg_http_ev_request(h, cx, rq.method, rq.mlen, uri, ulen);

@@ -314,6 +314,36 @@ test_violation(void)
 	free(o);
 }
 
+/*
+ * Zeek confirms HTTP on a reply line that answers a request, not on the
+ * request (HTTP.cc): requests that are never answered leave service empty.
+ */
+static void
+test_confirm_on_reply(void)
+{
+	const char req[] = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
+	const char rsp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+
+	conn_begin();
+	feed(true, req, sizeof(req) - 1);
+	CHECK_EQ(cx.confirms, 0);
+	feed(false, rsp, sizeof(rsp) - 1);
+	CHECK_EQ(cx.confirms, 1);
+	conn_end();
+
+	/* a request alone: logged, never confirmed */
+	char *o = run(req, sizeof(req) - 1, "", 0, 0);
+	CHECK_EQ(cx.confirms, 0);
+	CHECK_EQ(cx.violations, 0);
+	CHECK_EQ(count_lines(o, "http\t"), 1);
+	free(o);
+
+	/* a reply before any request does not confirm either */
+	o = run("", 0, rsp, sizeof(rsp) - 1, 0);
+	CHECK_EQ(cx.confirms, 0);
+	free(o);
+}
+
 int
 main(void)
 {
@@ -332,6 +362,7 @@ main(void)
 	test_http09_and_gaps();
 	test_probe();
 	test_violation();
+	test_confirm_on_reply();
 	free(h);
 	printf("http: %u checks, %u failed (state %zu bytes)\n", n_checks, n_failed,
 		sizeof(struct vg_http));
