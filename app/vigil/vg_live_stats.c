@@ -22,12 +22,14 @@ vg_live_totals(const struct vg_live *live, const struct vg_logshm *shm, struct v
 	for (uint16_t i = 0; i < live->nworkers; i++) {
 		const struct vg_live_worker *lw = live->workers[i];
 		const struct vg_decode_stats *d = &lw->w.dec.stats;
+		/* Software dispatch: the decode a poller did for the owners. */
+		const struct vg_decode_stats *pd = &lw->poll_dec.stats;
 		const struct vg_flow_stats *f = vg_flow_stats(lw->w.flows);
 
 		t->pkts += d->packets;
 		t->bytes += d->bytes;
-		t->decode_drops += d->dropped;
-		t->nic_cksum += d->nic_cksum;
+		t->decode_drops += d->dropped + pd->dropped;
+		t->nic_cksum += d->nic_cksum + pd->nic_cksum;
 		t->fragments += d->fragments;
 		t->reassembled += d->reassembled;
 		t->frag_timeouts += d->frag_timeouts;
@@ -151,6 +153,7 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	const struct vg_live_worker *lw = tel_live->workers[i];
 	const struct vg_decode_stats *ds = &lw->w.dec.stats;
+	const struct vg_decode_stats *pd = &lw->poll_dec.stats; /* as a poller */
 	const struct vg_flow_stats *f = vg_flow_stats(lw->w.flows);
 
 	rte_tel_data_start_dict(d);
@@ -170,13 +173,13 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "idle_polls", lw->cnt.idle_polls);
 	rte_tel_data_add_dict_u64(d, "packets", ds->packets);
 	rte_tel_data_add_dict_u64(d, "bytes", ds->bytes);
-	rte_tel_data_add_dict_u64(d, "decode_drops", ds->dropped);
+	rte_tel_data_add_dict_u64(d, "decode_drops", ds->dropped + pd->dropped);
 	rte_tel_data_add_dict_u64(d, "fragments", ds->fragments);
 	rte_tel_data_add_dict_u64(d, "frag_timeouts", ds->frag_timeouts);
 	rte_tel_data_add_dict_u64(d, "frag_evicted", ds->frag_evicted);
 	rte_tel_data_add_dict_u64(d, "frag_active", ds->frag_active);
-	rte_tel_data_add_dict_u64(d, "mirror_packets", ds->mirror_packets);
-	rte_tel_data_add_dict_u64(d, "nic_checksums", ds->nic_cksum);
+	rte_tel_data_add_dict_u64(d, "mirror_packets", ds->mirror_packets + pd->mirror_packets);
+	rte_tel_data_add_dict_u64(d, "nic_checksums", ds->nic_cksum + pd->nic_cksum);
 	rte_tel_data_add_dict_u64(d, "active_conns", f->active);
 	rte_tel_data_add_dict_u64(d, "conns", f->created);
 	rte_tel_data_add_dict_u64(d, "flow_evictions", f->evicted);

@@ -43,10 +43,11 @@ bool vg_link_supported(int link);
 
 /* Result of decoding one packet. */
 enum vg_decode_result {
-	VG_DECODE_IP,      /* an IP packet: the L3/L4 fields are valid */
-	VG_DECODE_NOT_IP,  /* a valid frame carrying no IP (ARP, LLDP, ...) */
-	VG_DECODE_HELD,    /* an IP fragment kept for reassembly */
-	VG_DECODE_DROPPED, /* malformed: see pkt->weirds */
+	VG_DECODE_IP,       /* an IP packet: the L3/L4 fields are valid */
+	VG_DECODE_NOT_IP,   /* a valid frame carrying no IP (ARP, LLDP, ...) */
+	VG_DECODE_HELD,     /* an IP fragment kept for reassembly */
+	VG_DECODE_DROPPED,  /* malformed: see pkt->weirds */
+	VG_DECODE_DEFERRED, /* cfg.defer_frags: an IP fragment, addresses only, left whole */
 };
 
 #define VG_PKT_MAX_WEIRDS 4
@@ -223,8 +224,12 @@ struct vg_decode_cfg {
 	uint8_t ncollectors;  /* mirror only packets sent to these addresses (0 = any) */
 	uint16_t mirror_port; /* and to this UDP port (0 = the standard ports) */
 	struct vg_addr collectors[VG_MIRROR_MAX_COLLECTORS];
-	bool ignore_checksums;    /* like zeek -C */
-	bool peek;                /* headers only: no reassembly, no checksums (dispatch hash) */
+	bool ignore_checksums; /* like zeek -C */
+	bool peek;             /* headers only: no reassembly, no checksums */
+	/* A full decode, except that an IP fragment (at any layer) is neither
+	 * reassembled nor counted as one: VG_DECODE_DEFERRED once its addresses
+	 * are known (a software dispatch poller; the owner reassembles). */
+	bool defer_frags;
 	uint8_t max_layers;       /* cap on headers per packet, 0 = default (16) */
 	uint8_t max_tunnels;      /* tunnel depth, 0 = default (VG_MAX_TUNNELS) */
 	uint32_t frag_slots;      /* datagrams under reassembly at once, 0 = default */

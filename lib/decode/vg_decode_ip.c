@@ -70,6 +70,8 @@ decode_ipv4(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 
 	if ((more || off != 0) && d->cfg.peek)
 		return VG_DECODE_IP; /* addresses are enough */
+	if ((more || off != 0) && d->cfg.defer_frags)
+		return VG_DECODE_DEFERRED;
 	if (more || off != 0) {
 		struct vg_frag_key key;
 		uint32_t dlen;
@@ -302,6 +304,8 @@ decode_ipv6(struct vg_decoder *d, const uint8_t *p, uint32_t cap, struct vg_pkt 
 		if (nh == IPPROTO_FRAGMENT_) {
 			if (d->cfg.peek)
 				return VG_DECODE_IP;
+			if (d->cfg.defer_frags)
+				return VG_DECODE_DEFERRED; /* atomic ones too: the owner decides */
 			if (!ipv6_atomic_fragment(h))
 				return ipv6_fragment(d, p, off, nh_off, total, lim, pkt);
 			/* An atomic fragment: nothing to reassemble. */

@@ -107,7 +107,7 @@ pair_ring(struct vg_live_worker *from, struct vg_live_worker *to)
 	return 0;
 }
 
-/* Software dispatch: the poller's hash decoder and the rings to and from the
+/* Software dispatch: the poller's decoder and the rings to and from the
  * workers set up before this one. */
 static int
 dispatch_init(struct vg_live_worker *lw, const struct vg_worker_cfg *cfg)
@@ -115,12 +115,20 @@ dispatch_init(struct vg_live_worker *lw, const struct vg_worker_cfg *cfg)
 	struct vg_live *live = lw->live;
 
 	lw->dispatching = true;
+	/* The decode travels in the mbufs: every pool must have room for it. */
+	for (uint16_t p = 0; p < live->ports->n; p++) {
+		if (rte_pktmbuf_priv_size(live->ports->port[p].pool) < sizeof(struct vg_decoded)) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
 	if (lw->nrxq > 0) {
 		struct vg_decode_cfg dc = cfg->decode;
 
-		dc.peek = true;
+		/* The packet's one full decode; fragments are the owner's. */
+		dc.defer_frags = true;
 		dc.frag_slots = 1;
-		if (vg_decoder_init(&lw->hash_dec, &dc) != 0)
+		if (vg_decoder_init(&lw->poll_dec, &dc) != 0)
 			return -1;
 	}
 	for (uint16_t j = 0; j < lw->index; j++) {
@@ -174,7 +182,7 @@ vg_live_worker_fini(struct vg_live_worker *lw)
 	if (lw == NULL)
 		return;
 	vg_worker_fini(&lw->w);
-	vg_decoder_fini(&lw->hash_dec);
+	vg_decoder_fini(&lw->poll_dec);
 	/* A worker owns the rings it receives from; the pollers only point at them. */
 	for (uint16_t i = 0; i < lw->nin; i++)
 		rte_ring_free(lw->in[i]);
@@ -183,25 +191,92 @@ vg_live_worker_fini(struct vg_live_worker *lw)
 	rte_free(lw);
 }
 
+/* The checksums the NIC found good (RX checksum offload, where the port has it). */
+static inline uint8_t
+rx_cksum_of(uint64_t ol)
+{
+	uint8_t v = 0;
+
+	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		v |= VG_RX_CKSUM_IP_GOOD;
+	if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		v |= VG_RX_CKSUM_L4_GOOD;
+	return v;
+}
+
 /*
- * Which worker owns a packet: a symmetric hash of the (inner, once mirror
- * transport is stripped) address pair and the mirror session. Ports are left
- * out so fragments, and a tunnel's outer flow with the flows inside it, stay
- * together; the flow tables need both.
+ * The counters of a poller's decode that its owner counts again when it
+ * decodes a deferred packet whole; the rest (fragments, reassembly) only the
+ * owner counts.
+ */
+struct decode_marks {
+	uint64_t ip4, ip6, not_ip, dropped, mirror, mirror_cut, nic;
+};
+
+static inline void
+marks_take(const struct vg_decode_stats *st, struct decode_marks *k)
+{
+	*k = (struct decode_marks){st->ip4, st->ip6, st->not_ip, st->dropped, st->mirror_packets,
+		st->mirror_truncated, st->nic_cksum};
+}
+
+static void
+marks_undo(struct vg_decode_stats *st, const struct decode_marks *k, const struct vg_pkt *pkt)
+{
+	st->ip4 = k->ip4;
+	st->ip6 = k->ip6;
+	st->not_ip = k->not_ip;
+	st->dropped = k->dropped;
+	st->mirror_packets = k->mirror;
+	st->mirror_truncated = k->mirror_cut;
+	st->nic_cksum = k->nic;
+	for (uint8_t i = 0; i < pkt->nweirds; i++)
+		st->weird[pkt->weirds[i].code]--;
+}
+
+/*
+ * A poller's decode of one packet, left in the mbuf's private area for its
+ * owner: the whole decode, mirror transport stripped, except for an IP
+ * fragment or a frame over several mbufs, which the owner decodes whole.
+ */
+static enum vg_decode_result
+decode_for_owner(struct vg_live_worker *lw, struct rte_mbuf *m, struct vg_decoded *d)
+{
+	struct vg_decoder *dec = &lw->poll_dec;
+	struct decode_marks k;
+	enum vg_decode_result r;
+
+	marks_take(&dec->stats, &k);
+	dec->rx_cksum = rx_cksum_of(m->ol_flags);
+	r = vg_decode(
+		dec, 1, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, m->pkt_len, 0, &d->pkt);
+	d->stripped = 0;
+	for (int i = 0; i < 4 && r == VG_DECODE_IP && vg_mirror_strip(dec, &d->pkt, &r); i++)
+		d->stripped = 1;
+	d->result = (uint8_t)r;
+	if (vg_unlikely(m->nb_segs > 1 || dec->more_len > 0))
+		d->result = VG_DECODE_DEFERRED; /* decoded from a linear copy by the owner */
+	if (vg_unlikely(d->result == VG_DECODE_DEFERRED)) {
+		marks_undo(&dec->stats, &k, &d->pkt);
+		dec->more_len = 0;
+	}
+	return r;
+}
+
+/*
+ * Which worker owns a decoded packet: a symmetric hash of the (inner, once
+ * mirror transport is stripped) address pair and the mirror session. Ports
+ * are left out so fragments, and a tunnel's outer flow with the flows inside
+ * it, stay together; the flow tables need both. A packet with no addresses
+ * goes to worker 0.
  */
 static uint16_t
-owner(struct vg_live_worker *lw, const uint8_t *data, uint32_t cap, uint32_t wire)
+owner(const struct vg_live_worker *lw, enum vg_decode_result r, const struct vg_pkt *pkt)
 {
-	struct vg_pkt pkt;
-	enum vg_decode_result r = vg_decode(&lw->hash_dec, 1, data, cap, wire, 0, &pkt);
-
-	if (r != VG_DECODE_IP)
+	if (r != VG_DECODE_IP && r != VG_DECODE_DEFERRED)
 		return 0;
-	for (int i = 0; i < 4 && vg_mirror_strip(&lw->hash_dec, &pkt, &r); i++)
-		if (r != VG_DECODE_IP)
-			return 0;
 	/* The flow table's keyed hash (vg_hash.h), ports left out. */
-	uint64_t h = vg_hash_addr_pair(&pkt.src, &pkt.dst, pkt.session);
+	uint64_t h = vg_hash_addr_pair(&pkt->src, &pkt->dst, pkt->session);
 
 	/* The high half times the worker count: a multiply instead of a division. */
 	return (uint16_t)(((h >> 32) * lw->live->nworkers) >> 32);
@@ -236,28 +311,24 @@ pkt_time(struct vg_live_worker *lw, const struct rte_mbuf *m, uint64_t *burst_ns
 	return t;
 }
 
-/* The checksums the NIC found good (RX checksum offload, where the port has it). */
-static inline uint8_t
-rx_cksum_of(uint64_t ol)
-{
-	uint8_t v = 0;
-
-	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
-		v |= VG_RX_CKSUM_IP_GOOD;
-	if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
-		v |= VG_RX_CKSUM_L4_GOOD;
-	return v;
-}
-
-/* The capture filter (-f): keeps the packets it passes, in order; counts the rest. */
+/*
+ * The capture filter (-f): keeps the packets it passes, in order; counts the
+ * rest. Packets a poller decoded passed it there (pre[i] set).
+ */
 static uint16_t
-filter_burst(struct vg_live_worker *lw, struct vg_raw_pkt *raw, uint16_t n)
+filter_burst(struct vg_live_worker *lw, struct vg_raw_pkt *raw, struct vg_decoded **pre, uint16_t n)
 {
 	uint16_t kept = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (vg_bpf_match(lw->live->filter, raw[i].data, raw[i].wire_len, raw[i].cap_len))
-			raw[kept++] = raw[i];
+		if ((pre != NULL && pre[i] != NULL) ||
+			vg_bpf_match(
+				lw->live->filter, raw[i].data, raw[i].wire_len, raw[i].cap_len)) {
+			raw[kept] = raw[i];
+			if (pre != NULL)
+				pre[kept] = pre[i];
+			kept++;
+		}
 	}
 	lw->cnt.filtered += (uint64_t)(n - kept);
 	return kept;
@@ -268,6 +339,8 @@ process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 {
 	const uint16_t total = n;
 	struct vg_raw_pkt raw[BURST];
+	struct vg_decoded *pre_buf[BURST];
+	struct vg_decoded **pre = lw->dispatching ? pre_buf : NULL;
 	uint32_t used = 0;
 	uint64_t burst_ns = 0;
 
@@ -288,15 +361,24 @@ process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 		raw[i].wire_len = m[i]->pkt_len;
 		raw[i].rx_cksum = rx_cksum_of(m[i]->ol_flags);
 		raw[i].ts_ns = pkt_time(lw, m[i], &burst_ns);
+		if (pre != NULL) {
+			/* Software dispatch: the poller's decode, unless it left it here. */
+			struct vg_decoded *d = rte_mbuf_to_priv(m[i]);
+
+			pre[i] = d->result != VG_DECODE_DEFERRED ? d : NULL;
+		}
 	}
 	if (lw->live->filter != NULL)
-		n = filter_burst(lw, raw, n);
+		n = filter_burst(lw, raw, pre, n);
 	if (n == 0) {
 		rte_pktmbuf_free_bulk(m, total);
 		return;
 	}
 	lw->last_rx_tsc = rte_rdtsc();
-	vg_worker_burst(&lw->w, 1, raw, n);
+	if (vg_unlikely(lw->first_rx_tsc == 0))
+		lw->first_rx_tsc = lw->last_rx_tsc;
+	vg_worker_burst_decoded(&lw->w, 1, raw, pre, n);
+	lw->done_rx_tsc = rte_rdtsc();
 	/* Network time as the flow table took it (a stray stamp does not move it). */
 	__atomic_store_n(&lw->last_ts_ns, vg_flow_clock(lw->w.flows),
 		__ATOMIC_RELAXED); /* read by stats.log */
@@ -342,21 +424,44 @@ hand_over(struct vg_live_worker *lw, uint16_t min, bool wait)
 }
 
 /*
- * Software dispatch of one RX burst: keeps this worker's share in m (returns
- * its count) and stages the rest per owner. Under load (full bursts) a stage
- * goes to its ring once it holds DISPATCH_BATCH packets, so a ring operation
- * carries a batch whatever the number of workers; a short burst means the
- * queue is drained, and everything staged goes at once.
+ * Software dispatch of one RX burst: the capture filter, then the packets'
+ * one decode (into their mbufs, for their owners), then each packet's owner:
+ * keeps this worker's share in m (returns its count) and stages the rest per
+ * owner. Under load (full bursts) a stage goes to its ring once it holds
+ * DISPATCH_BATCH packets, so a ring operation carries a batch whatever the
+ * number of workers; a short burst means the queue is drained, and
+ * everything staged goes at once.
  */
 static uint16_t
 dispatch(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 {
-	uint64_t t0 = rte_rdtsc();
-	uint16_t keep = 0;
+	const struct vg_bpf *filter = lw->live->filter;
+	uint8_t res[BURST];
+	uint16_t keep = 0, k = 0;
+	uint64_t t0 = rte_rdtsc(), t1, t2;
 
 	for (uint16_t i = 0; i < n; i++) {
-		uint16_t o = owner(
-			lw, rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, m[i]->pkt_len);
+		struct rte_mbuf *x = m[i];
+
+		if (i + 2 < n) {
+			rte_prefetch0(rte_pktmbuf_mtod(m[i + 2], const void *));
+			rte_prefetch0(rte_mbuf_to_priv(m[i + 2]));
+		}
+		/* A chained frame is filtered by its owner, from a linear copy. */
+		if (filter != NULL && x->nb_segs == 1 &&
+			!vg_bpf_match(filter, rte_pktmbuf_mtod(x, const uint8_t *), x->pkt_len,
+				x->data_len)) {
+			lw->cnt.filtered++;
+			rte_pktmbuf_free(x);
+			continue;
+		}
+		res[k] = (uint8_t)decode_for_owner(lw, x, rte_mbuf_to_priv(x));
+		m[k++] = x;
+	}
+	t1 = rte_rdtsc();
+	for (uint16_t i = 0; i < k; i++) {
+		const struct vg_decoded *d = rte_mbuf_to_priv(m[i]);
+		uint16_t o = owner(lw, (enum vg_decode_result)res[i], &d->pkt);
 
 		if (o == lw->index) {
 			m[keep++] = m[i];
@@ -366,7 +471,9 @@ dispatch(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 		}
 	}
 	hand_over(lw, n < BURST ? 1 : DISPATCH_BATCH, false);
-	lw->cnt.dispatch_tsc += rte_rdtsc() - t0;
+	t2 = rte_rdtsc();
+	lw->cnt.decode_tsc += t1 - t0;
+	lw->cnt.dispatch_tsc += t2 - t1;
 	return keep;
 }
 

@@ -33,6 +33,7 @@ struct vg_live_counters {
 	uint64_t dispatched;     /* passed on to other workers */
 	uint64_t dispatch_drops; /* another worker's ring was full */
 	uint64_t idle_polls;
+	uint64_t decode_tsc;   /* TSC ticks a poller spent decoding (the packets' one decode) */
 	uint64_t dispatch_tsc; /* TSC ticks spent choosing owners and handing over */
 	uint64_t receive_tsc;  /* TSC ticks spent taking packets from dispatch rings */
 	uint64_t flush_waits;  /* at stop: times the log ring was full and the worker waited */
@@ -52,6 +53,15 @@ struct vg_live_rxq {
 /* Packets a software dispatch ring holds (mbufs the port pools must count). */
 #define VG_LIVE_DISPATCH_RING 4096
 
+/*
+ * Software dispatch decodes a packet once, on its poller, which finds the
+ * owner from that decode and leaves it in the mbuf's private area for the
+ * owner (struct vg_decoded). An IP fragment, or a frame spread over several
+ * mbufs, is left to the owner to decode whole (VG_DECODE_DEFERRED): only the
+ * owner can reassemble it.
+ */
+#define VG_LIVE_MBUF_PRIV ((sizeof(struct vg_decoded) + 7) & ~(size_t)7)
+
 struct vg_live_worker {
 	uint16_t index;
 	unsigned lcore;
@@ -61,7 +71,7 @@ struct vg_live_worker {
 	struct vg_live_rxq rxq[VG_LIVE_MAX_RXQ];
 	/* Software dispatch. */
 	bool dispatching;
-	struct vg_decoder hash_dec;                /* pollers: finds a packet's owner */
+	struct vg_decoder poll_dec;                /* pollers: the one decode of a packet */
 	uint16_t nin;                              /* rings from the other pollers */
 	struct rte_ring *in[VG_LIVE_MAX_WORKERS];  /* consumer side, owned here */
 	struct rte_ring *out[VG_LIVE_MAX_WORKERS]; /* to each other worker (pollers) */
@@ -70,6 +80,8 @@ struct vg_live_worker {
 	struct rte_mbuf *stage[VG_LIVE_MAX_WORKERS][2 * VG_LIVE_BURST];
 	struct vg_live_counters cnt;
 	uint64_t last_rx_tsc;   /* TSC when the last packet was processed */
+	uint64_t first_rx_tsc;  /* TSC before the first burst processed (0 before any) */
+	uint64_t done_rx_tsc;   /* and after the last: the time packets flowed (--stats) */
 	uint64_t last_ts_ns;    /* and its network time */
 	uint64_t last_clock_ns; /* the last NIC- or TSC-clock stamp handed out */
 	int flushed;            /* set (release) once its connections are all in its ring */

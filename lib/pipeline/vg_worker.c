@@ -92,8 +92,10 @@ run_ip(struct vg_worker *w, struct vg_pkt *pkt)
 
 /* A decoded packet waiting its turn, with the frame's further packets. */
 struct pending {
-	struct vg_pkt pkt;
+	struct vg_pkt own;  /* decoded here */
+	struct vg_pkt *pkt; /* &own, or a software dispatch poller's decode */
 	enum vg_decode_result r;
+	bool stripped;       /* the poller stripped mirror transport */
 	const uint8_t *more; /* 802.11 A-MSDU subframes still in the frame */
 	uint32_t more_len;
 };
@@ -109,14 +111,40 @@ decode_one(struct vg_worker *w, int link, const struct vg_raw_pkt *raw, struct p
 	/* A stamp far from network time is taken at network time (vg_flow_time). */
 	uint64_t ts = vg_flow_time(w->flows, raw->ts_ns);
 
-	p->r = vg_decode(&w->dec, link, raw->data, raw->cap_len, raw->wire_len, ts, &p->pkt);
-	p->pkt.ts_own_ns = ts != raw->ts_ns ? raw->ts_ns : 0;
+	p->pkt = &p->own;
+	p->stripped = false;
+	p->r = vg_decode(&w->dec, link, raw->data, raw->cap_len, raw->wire_len, ts, p->pkt);
+	p->pkt->ts_own_ns = ts != raw->ts_ns ? raw->ts_ns : 0;
 	/* The decoder keeps one frame's subframes; each pending packet keeps its own. */
 	p->more = w->dec.more;
 	p->more_len = w->dec.more_len;
 	w->dec.more_len = 0;
 	if (p->r == VG_DECODE_IP)
-		vg_flow_prefetch(w->flows, &p->pkt);
+		vg_flow_prefetch(w->flows, p->pkt);
+}
+
+/*
+ * A packet a software dispatch poller decoded: it is counted here, where it
+ * is processed, and gets its network time from this worker's clock.
+ */
+static void
+take_decoded(
+	struct vg_worker *w, const struct vg_raw_pkt *raw, struct vg_decoded *d, struct pending *p)
+{
+	uint64_t ts = vg_flow_time(w->flows, raw->ts_ns);
+
+	w->dec.stats.packets++;
+	w->dec.stats.bytes += raw->wire_len;
+	w->stats.predecoded++;
+	p->pkt = &d->pkt;
+	p->pkt->ts_ns = ts;
+	p->pkt->ts_own_ns = ts != raw->ts_ns ? raw->ts_ns : 0;
+	p->r = (enum vg_decode_result)d->result;
+	p->stripped = d->stripped;
+	p->more = NULL;
+	p->more_len = 0;
+	if (p->r == VG_DECODE_IP)
+		vg_flow_prefetch(w->flows, p->pkt);
 }
 
 static void
@@ -126,18 +154,22 @@ run_pending(struct vg_worker *w, struct pending *p)
 	w->dec.more = p->more;
 	w->dec.more_len = p->more_len;
 	if (p->r == VG_DECODE_IP) {
-		run_ip(w, &p->pkt);
+		run_ip(w, p->pkt);
+	} else if (p->stripped) {
+		/* Mirror transport around no IP packet: as run_ip() treats it. */
+		if (p->pkt->nweirds)
+			vg_flow_packet_weirds(w->flows, p->pkt);
 	} else {
-		vg_flow_advance(w->flows, p->pkt.ts_ns);
-		if (p->pkt.nweirds)
-			vg_flow_packet_weirds(w->flows, &p->pkt);
+		vg_flow_advance(w->flows, p->pkt->ts_ns);
+		if (p->pkt->nweirds)
+			vg_flow_packet_weirds(w->flows, p->pkt);
 	}
 	/* More packets in the same frame (802.11 A-MSDU subframes). */
 	while (w->dec.more_len > 0) {
-		if (vg_decode_next(&w->dec, &p->pkt) == VG_DECODE_IP)
-			run_ip(w, &p->pkt);
-		else if (p->pkt.nweirds)
-			vg_flow_packet_weirds(w->flows, &p->pkt);
+		if (vg_decode_next(&w->dec, p->pkt) == VG_DECODE_IP)
+			run_ip(w, p->pkt);
+		else if (p->pkt->nweirds)
+			vg_flow_packet_weirds(w->flows, p->pkt);
 	}
 }
 
@@ -147,7 +179,8 @@ run_pending(struct vg_worker *w, struct pending *p)
  * and the hash buckets of those after them are on their way into the cache.
  */
 void
-vg_worker_burst(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts, uint16_t n)
+vg_worker_burst_decoded(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts,
+	struct vg_decoded *const *pre, uint16_t n)
 {
 	struct pending ring[AHEAD];
 	uint16_t next = 0;
@@ -156,15 +189,33 @@ vg_worker_burst(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts, ui
 	w->stats.packets += n;
 	for (uint16_t i = 0; i < n; i++) {
 		while (next < n && next < i + AHEAD) {
-			if (next + 2 < n)
-				__builtin_prefetch(pkts[next + 2].data);
-			decode_one(w, link, &pkts[next], &ring[next % AHEAD]);
+			if (next + 2 < n) {
+				if (pre != NULL && pre[next + 2] != NULL) {
+					const uint8_t *d = (const uint8_t *)pre[next + 2];
+
+					__builtin_prefetch(d);
+					__builtin_prefetch(d + 64);
+					__builtin_prefetch(d + 128);
+				} else {
+					__builtin_prefetch(pkts[next + 2].data);
+				}
+			}
+			if (pre != NULL && pre[next] != NULL)
+				take_decoded(w, &pkts[next], pre[next], &ring[next % AHEAD]);
+			else
+				decode_one(w, link, &pkts[next], &ring[next % AHEAD]);
 			next++;
 		}
 		if (i + CONN_AHEAD < next)
-			vg_flow_prefetch_conn(w->flows, &ring[(i + CONN_AHEAD) % AHEAD].pkt);
+			vg_flow_prefetch_conn(w->flows, ring[(i + CONN_AHEAD) % AHEAD].pkt);
 		run_pending(w, &ring[i % AHEAD]);
 	}
+}
+
+void
+vg_worker_burst(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts, uint16_t n)
+{
+	vg_worker_burst_decoded(w, link, pkts, NULL, n);
 }
 
 void

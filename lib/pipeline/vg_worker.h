@@ -33,6 +33,7 @@ struct vg_worker_stats {
 	uint64_t packets;
 	uint64_t records;
 	uint64_t ring_waits; /* times the in-process writer had to drain a full ring */
+	uint64_t predecoded; /* of the packets, decoded elsewhere (vg_worker_burst_decoded) */
 };
 
 struct vg_worker {
@@ -51,6 +52,23 @@ void vg_worker_fini(struct vg_worker *w);
 
 /* Runs one burst of captured packets of the given link type. */
 void vg_worker_burst(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts, uint16_t n);
+
+/*
+ * A packet decoded elsewhere (a software dispatch poller): the packet as the
+ * flow table takes it, with mirror transport stripped, but its network time.
+ */
+struct vg_decoded {
+	struct vg_pkt pkt;
+	uint8_t result;   /* enum vg_decode_result, never VG_DECODE_DEFERRED when handed in */
+	uint8_t stripped; /* mirror transport was stripped (pkt is the mirrored packet) */
+};
+
+/*
+ * As vg_worker_burst, where pre[i] (when pre and pre[i] are not NULL) is
+ * packet i already decoded: it is not decoded again; its time is set here.
+ */
+void vg_worker_burst_decoded(struct vg_worker *w, int link, const struct vg_raw_pkt *pkts,
+	struct vg_decoded *const *pre, uint16_t n);
 
 /* Ends all connections (end of input or shutdown). */
 void vg_worker_flush(struct vg_worker *w);

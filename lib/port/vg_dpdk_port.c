@@ -324,6 +324,9 @@ setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cf
 	};
 
 	p->mbufs = cfg->mbufs ? cfg->mbufs : vg_port_pool_size(&need);
+	/* Software dispatch: a poller leaves its decode of the packet there. */
+	uint16_t priv = ps->software && cfg->nworkers > 1 ? cfg->mbuf_priv : 0;
+
 	/* A retry (software dispatch after all) may need a larger pool than the
 	 * one set up before: the old one is freed once no queue uses it. */
 	struct rte_mempool *old = NULL;
@@ -332,7 +335,7 @@ setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cf
 		snprintf(pool_name, sizeof(pool_name), "vg_pool_%u%s", p->id, gen ? "b" : "");
 		p->pool = rte_mempool_lookup(pool_name);
 		if (p->pool == NULL ||
-			(p->pool->size >= p->mbufs &&
+			(p->pool->size >= p->mbufs && rte_pktmbuf_priv_size(p->pool) >= priv &&
 				rte_pktmbuf_data_room_size(p->pool) >=
 					p->mbuf_data + RTE_PKTMBUF_HEADROOM))
 			break;
@@ -340,7 +343,7 @@ setup_port(struct vg_ports *ps, struct vg_port *p, const struct vg_ports_cfg *cf
 		p->pool = NULL;
 	}
 	if (p->pool == NULL)
-		p->pool = rte_pktmbuf_pool_create(pool_name, p->mbufs, MBUF_CACHE, 0,
+		p->pool = rte_pktmbuf_pool_create(pool_name, p->mbufs, MBUF_CACHE, priv,
 			(uint16_t)(p->mbuf_data + RTE_PKTMBUF_HEADROOM), p->socket);
 	if (p->pool == NULL) {
 		snprintf(err, errlen,

@@ -72,6 +72,7 @@ struct vg_ports_cfg {
 	enum vg_dispatch dispatch;
 	uint32_t mbufs;         /* per port; 0 = sized by vg_port_pool_size */
 	uint32_t dispatch_ring; /* mbufs each worker's software dispatch rings hold in all */
+	uint16_t mbuf_priv;     /* software dispatch: bytes of private area per mbuf */
 	uint16_t mtu;           /* 0 = VG_PORT_DEFAULT_MTU, clamped to what the port allows */
 	uint16_t rx_desc;       /* per queue; 0 = default */
 	const uint16_t *only;   /* capture only these port ids (NULL = all) */
