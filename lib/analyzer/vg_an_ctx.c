@@ -169,3 +169,30 @@ vg_an_weird(struct vg_an_ctx *cx, const char *name, const char *addl)
 {
 	vg_an_weird_src(cx, name, addl, cx->w->source[cx->ac->att[cx->att].an]);
 }
+
+bool
+vg_an_handoff(struct vg_an_ctx *cx, const char *name, uint32_t from)
+{
+	struct vg_an_worker *w = cx->w;
+	struct vg_an_conn *ac = cx->ac;
+	uint8_t caller = cx->att;
+	uint32_t i;
+
+	for (i = 0; i < w->nan; i++)
+		if (strcmp(w->ans[i]->name, name) == 0)
+			break;
+	for (uint8_t k = 0; i < w->nan && k < ac->natt; k++)
+		if (ac->att[k].an == i)
+			i = w->nan; /* already attached */
+	if (i >= w->nan || !vg_an_attach(w, cx, i)) {
+		cx->att = caller;
+		w->stats.handoffs_failed++;
+		return false;
+	}
+	w->stats.handoffs++;
+	cx->handoff_att = cx->att;
+	cx->handoff_from = from;
+	cx->att = caller;
+	ac->att[caller].flags |= VG_ATT_HANDED;
+	return true;
+}

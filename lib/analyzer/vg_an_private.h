@@ -20,6 +20,7 @@
 enum {
 	VG_ATT_LIVE = 1 << 0,      /* gets calls (cleared by a violation) */
 	VG_ATT_CONFIRMED = 1 << 1, /* confirmed at least once */
+	VG_ATT_HANDED = 1 << 2,    /* handed its streams to another (vg_an_handoff) */
 };
 
 struct vg_an_att {
@@ -102,9 +103,15 @@ struct vg_an_ctx {
 	struct vg_conn *c;
 	struct vg_an_conn *ac;
 	uint8_t att; /* index in ac->att of the analyzer being called */
+	/* vg_an_handoff during a stream call: the new analyzer's index, 0xff none */
+	uint8_t handoff_att;
+	uint32_t handoff_from;
 	uint64_t now;
 	char uid[32];
 };
+
+/* Attaches analyzer i to cx's connection (vg_an_worker.c); false when full. */
+bool vg_an_attach(struct vg_an_worker *w, struct vg_an_ctx *cx, uint32_t i);
 
 /* The connection's analyzer record, or NULL (and counted) when its handle is stale. */
 struct vg_an_conn *vg_an_conn_get(

@@ -128,15 +128,26 @@ t_datagram(void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, ui
 		vg_an_weird(cx, "test_weird", "x");
 }
 
+static uint32_t handoff_answers; /* bit 0: a refused hand-off, bit 1: a taken one */
+
+/* "SWITCH;" hands what follows it to "prb" (and tries unknown and own names first). */
 static void
 t_stream(void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, uint32_t len)
 {
 	struct test_state *s = st;
 	int d = is_orig ? 0 : 1;
 
-	(void)cx;
-	for (uint32_t i = 0; i < len && s->slen[d] + 1 < sizeof(s->stream[d]); i++)
+	for (uint32_t i = 0; i < len && s->slen[d] + 1 < sizeof(s->stream[d]); i++) {
 		s->stream[d][s->slen[d]++] = (char)data[i];
+		if (i >= 6 && memcmp(data + i - 6, "SWITCH;", 7) == 0) {
+			if (!vg_an_handoff(cx, "nosuch", i + 1) &&
+				!vg_an_handoff(cx, "antest", i + 1))
+				handoff_answers |= 1;
+			if (vg_an_handoff(cx, "prb", i + 1))
+				handoff_answers |= 2;
+			return;
+		}
+	}
 }
 
 static void
@@ -244,6 +255,8 @@ static const struct vg_analyzer probe_an = {
 	.init = t_init,
 	.datagram = p_datagram,
 	.stream = t_stream,
+	.gap = t_gap,
+	.eof = t_eof,
 	.end = p_end,
 };
 
@@ -648,6 +661,48 @@ test_tcp_stream(void)
 }
 
 /*
+ * vg_an_handoff: the analyzer on port 8888 hands its streams to "prb" in the
+ * middle of a segment; "prb" gets the rest of that segment, the other
+ * direction's bytes, the gap and the eofs, the first one nothing more but
+ * its end; both confirmations stay in the service.
+ */
+static void
+test_tcp_handoff(void)
+{
+	struct rig r;
+
+	if (!rig_up(&r, 0))
+		return;
+	memset(&last_end, 0, sizeof(last_end));
+	memset(&probe_end, 0, sizeof(probe_end));
+	handoff_answers = 0;
+	tcp(r.ft, T0, cli, 40000, srv, 8888, SYN, 1000, 0, NULL);
+	tcp(r.ft, T0 + 1 * MS, srv, 8888, cli, 40000, SYN | ACK, 5000, 1001, NULL);
+	tcp(r.ft, T0 + 2 * MS, cli, 40000, srv, 8888, ACK, 1001, 5001, NULL);
+	tcp(r.ft, T0 + 3 * MS, cli, 40000, srv, 8888, PSH | ACK, 1001, 5001, "abSWITCH;xyz");
+	tcp(r.ft, T0 + 4 * MS, srv, 8888, cli, 40000, PSH | ACK, 5001, 1013, "srv");
+	tcp(r.ft, T0 + 5 * MS, cli, 40000, srv, 8888, PSH | ACK, 1013, 5004, "more");
+	/* two client bytes lost, acknowledged by the server */
+	tcp(r.ft, T0 + 6 * MS, cli, 40000, srv, 8888, PSH | ACK, 1019, 5004, "end");
+	tcp(r.ft, T0 + 7 * MS, srv, 8888, cli, 40000, ACK, 5004, 1022, NULL);
+	tcp(r.ft, T0 + 8 * MS, cli, 40000, srv, 8888, FIN | ACK, 1022, 5004, NULL);
+	tcp(r.ft, T0 + 9 * MS, srv, 8888, cli, 40000, FIN | ACK, 5004, 1023, NULL);
+	vg_flow_flush(r.ft);
+	CHECK_EQ(handoff_answers, 3);
+	CHECK_EQ(r.w->stats.handoffs, 1);
+	CHECK_EQ(r.w->stats.handoffs_failed, 2);
+	CHECK_EQ(last_end.ends, 1);
+	CHECK(last_end.slen[0] == 9 && memcmp(last_end.stream[0], "abSWITCH;", 9) == 0);
+	CHECK_EQ(last_end.slen[1], 0);
+	CHECK_EQ(last_end.eof[0] + last_end.eof[1], 0);
+	CHECK_EQ(probe_end.inits, 1);
+	CHECK(probe_end.slen[0] == 12 && memcmp(probe_end.stream[0], "xyzmore##end", 12) == 0);
+	CHECK(probe_end.slen[1] == 3 && memcmp(probe_end.stream[1], "srv", 3) == 0);
+	CHECK_EQ(probe_end.eof[0] + probe_end.eof[1], 2);
+	rig_down(&r);
+}
+
+/*
  * A SYN-ACK seen first without likely server ports: the connection is made
  * with its sender as originator, the analyzer is chosen by the other port
  * (the responder's at creation), then the TCP code flips the roles before
@@ -811,6 +866,7 @@ main(void)
 	test_pool_limit_and_stale_handle();
 	test_tcp_stream();
 	test_tcp_flip();
+	test_tcp_handoff();
 	test_probe();
 	test_syn_takes_nothing();
 	test_eof_before_first_byte();

@@ -28,6 +28,10 @@ struct vg_an_ctx {
 	bool custom_id;   /* the endpoints below instead of 10.0.0.1:40000 -> 93.184.216.34:80 */
 	struct vg_addr orig_h, resp_h;
 	uint16_t orig_p, resp_p;
+	/* vg_an_handoff: the analyzer asked for ("" none), the offset, and the answer */
+	char handoff[16];
+	uint32_t handoff_from;
+	bool handoff_refuse;
 };
 
 static void
@@ -252,6 +256,14 @@ vg_an_weird_src(struct vg_an_ctx *cx, const char *name, const char *addl, const 
 {
 	(void)source;
 	vg_an_weird(cx, name, addl);
+}
+
+bool
+vg_an_handoff(struct vg_an_ctx *cx, const char *name, uint32_t from)
+{
+	snprintf(cx->handoff, sizeof(cx->handoff), "%s", name);
+	cx->handoff_from = from;
+	return !cx->handoff_refuse;
 }
 
 void

@@ -228,8 +228,8 @@ vg_an_conn_get(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn 
 }
 
 /* Attaches analyzer i; false when a pool is full (counted). */
-static bool
-attach(struct vg_an_worker *w, struct vg_an_ctx *cx, uint32_t i)
+bool
+vg_an_attach(struct vg_an_worker *w, struct vg_an_ctx *cx, uint32_t i)
 {
 	struct vg_an_conn *ac = cx->ac;
 
@@ -264,6 +264,7 @@ ctx_init(struct vg_an_ctx *cx, struct vg_an_worker *w, struct vg_flow_table *ft,
 	cx->c = c;
 	cx->ac = ac;
 	cx->att = 0;
+	cx->handoff_att = 0xff;
 	cx->now = now;
 	cx->uid[0] = '\0';
 }
@@ -320,23 +321,45 @@ probe_check_done(struct vg_an_worker *w, struct vg_conn *c, struct vg_an_conn *a
 	}
 }
 
-/* In-order bytes to every live analyzer of the connection. */
+/* Live, and not handed its streams to another: gets stream, gap and eof. */
+static bool
+gets_streams(const struct vg_an_att *a)
+{
+	return (a->flags & (VG_ATT_LIVE | VG_ATT_HANDED)) == VG_ATT_LIVE;
+}
+
+/*
+ * In-order bytes to every live analyzer of the connection. One that hands
+ * off during its call (vg_an_handoff) passes the rest of these bytes to the
+ * analyzer it started, once its call returned.
+ */
 static void
 stream_to_all(struct vg_an_worker *w, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data,
 	uint32_t len)
 {
 	struct vg_an_conn *ac = cx->ac;
+	uint8_t n = ac->natt;
 
 	if (len == 0)
 		return;
-	for (uint8_t i = 0; i < ac->natt; i++) {
+	for (uint8_t i = 0; i < n; i++) {
 		struct vg_an_att *a = &ac->att[i];
 		const struct vg_analyzer *an = w->ans[a->an];
 
-		if (!(a->flags & VG_ATT_LIVE) || an->stream == NULL)
+		if (!gets_streams(a) || an->stream == NULL)
 			continue;
 		cx->att = i;
 		an->stream(vg_an_state(w, a), cx, is_orig, data, len);
+		if (cx->handoff_att == 0xff)
+			continue;
+		struct vg_an_att *b = &ac->att[cx->handoff_att];
+		const struct vg_analyzer *bn = w->ans[b->an];
+		uint32_t from = cx->handoff_from;
+
+		cx->att = cx->handoff_att;
+		cx->handoff_att = 0xff;
+		if (from < len && gets_streams(b) && bn->stream != NULL)
+			bn->stream(vg_an_state(w, b), cx, is_orig, data + from, len - from);
 	}
 }
 
@@ -347,7 +370,7 @@ attach_set(struct vg_an_worker *w, struct vg_an_ctx *cx, uint32_t yes)
 	bool any = false;
 
 	for (uint32_t i = 0; i < w->nan; i++) {
-		if (!(yes >> i & 1) || !attach(w, cx, i))
+		if (!(yes >> i & 1) || !vg_an_attach(w, cx, i))
 			continue;
 		w->stats.probe_attached++;
 		any = true;
@@ -533,7 +556,7 @@ conn_start(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c, 
 			const uint16_t *ports = udp ? a->udp_ports : a->tcp_ports;
 
 			if ((a->transports & want) && has_port(ports, port))
-				attach(w, &cx, i);
+				vg_an_attach(w, &cx, i);
 		}
 	}
 	if (ac->natt == 0 && probes != 0)
@@ -598,7 +621,7 @@ hook_tcp_gap(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts
 		struct vg_an_att *a = &ac->att[i];
 		const struct vg_analyzer *an = w->ans[a->an];
 
-		if (!(a->flags & VG_ATT_LIVE) || an->gap == NULL)
+		if (!gets_streams(a) || an->gap == NULL)
 			continue;
 		cx.att = i;
 		an->gap(vg_an_state(w, a), &cx, is_orig, len);
@@ -622,7 +645,7 @@ tcp_eof(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c, str
 		struct vg_an_att *a = &ac->att[i];
 		const struct vg_analyzer *an = w->ans[a->an];
 
-		if (!(a->flags & VG_ATT_LIVE) || an->eof == NULL)
+		if (!gets_streams(a) || an->eof == NULL)
 			continue;
 		cx.att = i;
 		an->eof(vg_an_state(w, a), &cx, is_orig);

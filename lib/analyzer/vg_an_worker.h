@@ -32,9 +32,11 @@ struct vg_an_stats {
 	uint64_t stale;              /* handles whose connection had gone (a bug if not 0) */
 	uint64_t records;            /* records analyzers wrote */
 	uint64_t weirds_suppressed;
-	uint64_t probed;         /* connections whose first bytes went to probes */
-	uint64_t probe_attached; /* analyzers attached by a probe */
-	uint64_t probes_full;    /* not probed: no free probe buffer */
+	uint64_t probed;          /* connections whose first bytes went to probes */
+	uint64_t probe_attached;  /* analyzers attached by a probe */
+	uint64_t probes_full;     /* not probed: no free probe buffer */
+	uint64_t handoffs;        /* streams handed to another analyzer (vg_an_handoff) */
+	uint64_t handoffs_failed; /* hand-offs refused: not loaded, attached, or no room */
 	/* Pool use now and its high-water mark (gauges, not counters): connection
 	 * records, probe buffers, analyzer states (all analyzers together). */
 	uint64_t conns_used, conns_high;

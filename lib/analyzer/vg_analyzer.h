@@ -174,6 +174,20 @@ void vg_an_weird(struct vg_an_ctx *cx, const char *name, const char *addl);
 /* The same with another source (NULL: unset), as script-level weirds have. */
 void vg_an_weird_src(struct vg_an_ctx *cx, const char *name, const char *addl, const char *source);
 
+/*
+ * Hands the connection's byte streams to another analyzer mid-stream, as
+ * Zeek's protocol analyzers add a child after StartTLS (SMTP, IMAP, POP3,
+ * XMPP add "SSL"). Analyzer `name` is attached now and its `init` runs
+ * (during the caller's call); when the caller's current `stream` call
+ * returns, that call's bytes from offset `from` on go to the new analyzer,
+ * and so does every later `stream`, `gap` and `eof` of the connection. The
+ * caller gets none of them any more, but keeps its state, its confirmation
+ * and its `end`. Outside a `stream` call `from` is ignored. Returns false,
+ * changing nothing, when `name` is not among the run's analyzers, is already
+ * attached to the connection, or has no room (the worker's `handoffs_failed`).
+ */
+bool vg_an_handoff(struct vg_an_ctx *cx, const char *name, uint32_t from);
+
 /* ---- The registry ---- */
 
 /* Every analyzer, in registry order; the count in *n. */

@@ -47,12 +47,20 @@ emit(struct vg_smtp *s, bool orig, char *buf, uint32_t n)
 	vg_smtp_line(s, orig, buf, n);
 }
 
-/* STARTTLS was accepted (SMTP.cc's StartTLS): the rest is not SMTP. */
+/*
+ * STARTTLS was accepted (SMTP.cc's StartTLS): what follows the line, and
+ * everything after it, goes to the TLS analyzer ("ssl") as a child.
+ */
 static bool
 tls_now(struct vg_smtp *s, uint32_t from)
 {
-	(void)from;
-	return s->state == VG_SMTP_ST_IN_TLS;
+	if (s->state != VG_SMTP_ST_IN_TLS)
+		return false;
+	if (!s->tls_handed_off) {
+		s->tls_handed_off = true;
+		vg_an_handoff(s->cx, "ssl", from);
+	}
+	return true;
 }
 
 static void

@@ -248,6 +248,7 @@ test_starttls(void)
 		"\x16\x03\x01\x00\x05hello",
 		"\x16\x03\x03\x00\x02hi",
 	};
+	cx.handoff[0] = '\0';
 	char *o = run_turns(t, sizeof(t) / sizeof(t[0]), 0);
 
 	CHECK_EQ(count_lines(o, "smtp\t"), 1);
@@ -255,6 +256,9 @@ test_starttls(void)
 		      "\t1\th\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t220 Ready to start TLS\t"
 		      "93.184.216.34,10.0.0.1\t-\tT\t(empty)\n") != NULL);
 	CHECK_EQ(cx.violations, 0);
+	/* the TLS bytes after the 220 line, and all later ones, go to "ssl" */
+	CHECK(strcmp(cx.handoff, "ssl") == 0);
+	CHECK_EQ(cx.handoff_from, 31);
 	free(o);
 	/* STARTTLS refused: no hand-off, SMTP goes on */
 	static const char *const u[] = {
@@ -263,7 +267,9 @@ test_starttls(void)
 		"EHLO h\r\nSTARTTLS\r\nMAIL FROM:<a@b>\r\n",
 		"250 h\r\n454 TLS not available\r\n250 ok\r\n",
 	};
+	cx.handoff[0] = '\0';
 	o = run_turns(u, sizeof(u) / sizeof(u[0]), 0);
+	CHECK(cx.handoff[0] == '\0');
 	CHECK(strstr(o, "\ta@b\t") != NULL && strstr(o, "\t250 ok\t") != NULL);
 	CHECK(strstr(o, "\tF\t(empty)\n") != NULL);
 	free(o);
