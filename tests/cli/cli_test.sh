@@ -167,7 +167,7 @@ mkdir -p "$tmp/flip"
 "$vigil" -q -r "$tmp/flipped.pcap" -o "$tmp/flip"; check $? "corrupted packets: exit 0"
 [ -s "$tmp/flip/weird.log" ]; check $? "corrupted packets: weird.log written"
 
-# vigil-gen --apps: real protocol bytes on 80, 443 and 22, the same bytes for a seed.
+# vigil-gen --apps: real protocol bytes on 80, 443, 22 and 25, the same bytes for a seed.
 "$gen" -o "$tmp/apps.pcap" -n 20000 -f 100 -s 3 --apps -q; check $? "vigil-gen --apps writes a pcap"
 "$gen" -o "$tmp/apps2.pcap" -n 20000 -f 100 -s 3 --apps -q
 cmp -s "$tmp/apps.pcap" "$tmp/apps2.pcap"; check $? "vigil-gen --apps: same seed, same bytes"
@@ -175,11 +175,12 @@ python3 - "$tmp/apps.pcap" <<'PY'
 import sys
 d = open(sys.argv[1], "rb").read()
 need = [b"GET /", b"HTTP/1.1 200 OK\r\n", b"Content-Length: ", b"SSH-2.0-OpenSSH_",
-        b"curve25519-sha256", b"\x16\x03\x03", b"vigil-gen.example"]
+        b"curve25519-sha256", b"\x16\x03\x03", b"vigil-gen.example",
+        b"EHLO ws.vigil-gen.example\r\n", b"filename=\"report.pdf\""]
 missing = [n for n in need if n not in d]
 sys.exit(1 if missing else 0)
 PY
-check $? "vigil-gen --apps: HTTP, SSH and TLS bytes present"
+check $? "vigil-gen --apps: HTTP, SSH, TLS and SMTP bytes present"
 mkdir -p "$tmp/apps"
 "$vigil" -q -r "$tmp/apps.pcap" -o "$tmp/apps"; check $? "vigil reads the --apps capture"
 

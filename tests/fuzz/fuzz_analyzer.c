@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "vg_an_testctx.h"
+#include "vg_files.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,18 +26,23 @@ extern const struct vg_analyzer FUZZ_ANALYZER;
 static const struct vg_analyzer *an = &FUZZ_ANALYZER;
 
 static struct vg_an_ctx cx = {.now = 1000000000ULL * 1700000000ULL, .uid = "CFuzz"};
-static struct vg_schema schemas[4];
+static struct vg_schema schemas[4], files_schema;
 static void *state;
 
 static void
 setup(void)
 {
-	for (int i = 0; i < 4 && an->logs != NULL && an->logs[i].schema != NULL; i++) {
+	for (int i = 0; i < 3 && an->logs != NULL && an->logs[i].schema != NULL; i++) {
 		schemas[i] = *an->logs[i].schema; /* ids of their own, as registration gives */
 		schemas[i].id = (uint16_t)i;
 		*an->logs[i].id = (uint16_t)i;
 		cx.schemas[i] = &schemas[i];
 	}
+	/* files.log too (analyzers that hand bodies to the files framework) */
+	files_schema = vg_files_schema;
+	files_schema.id = 3;
+	vg_files_schema.id = 3;
+	cx.schemas[3] = &files_schema;
 	state = malloc(an->state_size);
 }
 

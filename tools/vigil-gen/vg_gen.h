@@ -49,12 +49,12 @@ struct vg_gen_cfg {
 	int vlan;              /* 802.1Q VLAN ID, -1 for untagged */
 	uint64_t start;        /* first packet timestamp, seconds since the epoch */
 	uint64_t rate;         /* packets per second (timestamp spacing) */
-	bool apps;             /* --apps: HTTP, TLS and SSH payloads on ports 80, 443 and 22 */
+	bool apps; /* --apps: HTTP, TLS, SSH and SMTP payloads on ports 80, 443, 22 and 25 */
 	bool quiet;
 };
 
 /* Application payloads of a TCP flow (--apps). */
-enum vg_gen_app { VG_APP_NONE = 0, VG_APP_HTTP, VG_APP_TLS, VG_APP_SSH };
+enum vg_gen_app { VG_APP_NONE = 0, VG_APP_HTTP, VG_APP_TLS, VG_APP_SSH, VG_APP_SMTP };
 
 /* One flow slot; kept small so millions of concurrent flows stay cheap. */
 struct vg_gen_flow {

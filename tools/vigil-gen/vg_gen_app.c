@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Application payloads (--apps): TCP flows to port 80 speak HTTP/1.1, to 443
- * TLS 1.2, to 22 SSH-2, so the analyzers have real protocol to parse in
- * benchmarks and tests.
+ * TLS 1.2, to 22 SSH-2, to 25 SMTP (one message with a small attachment), so
+ * the analyzers have real protocol to parse in benchmarks and tests.
  *
  * Each request/response exchange of a flow is two messages, one per
  * direction. A message is a header part built on demand (HTTP headers, TLS
@@ -499,6 +499,74 @@ vg_ssh_header(const struct vg_gen_flow *f, int dir, struct vg_buf *b, uint32_t *
 	return b->len;
 }
 
+/* ---- SMTP ---- */
+
+/* The session, one exchange per command (the greeting answers an empty one). */
+#define VG_SMTP_XCHGS 7
+
+static const char vg_smtp_attachment[] =
+	"JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PCAvVHlwZSAvQ2F0YWxvZyA+PgplbmRvYmoKdHJhaWxl\r\n"
+	"cgo8PCAvUm9vdCAxIDAgUiA+PgolJUVPRgo=\r\n";
+
+static void
+vg_smtp_message(const struct vg_gen_flow *f, struct vg_buf *b)
+{
+	char line[256];
+	uint64_t h = vg_app_h(f, VG_GEN_C2S, 40);
+	const char *who = vg_app_words[h % 8];
+
+	snprintf(line, sizeof(line),
+		"From: %s <%s@vigil-gen.example>\r\nTo: ops <ops@vigil-gen.example>\r\n"
+		"Subject: report %u\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+		"Message-ID: <%08x@vigil-gen.example>\r\n",
+		who, who, (unsigned)(h >> 8 & 0xffff), (unsigned)(h >> 24));
+	puts_(b, line);
+	puts_(b,
+		"MIME-Version: 1.0\r\nX-Mailer: vigil-gen\r\n"
+		"Content-Type: multipart/mixed; boundary=\"vg-boundary\"\r\n\r\n"
+		"--vg-boundary\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+		"The weekly report is attached.\r\n\r\n"
+		"--vg-boundary\r\nContent-Type: application/pdf; name=\"report.pdf\"\r\n"
+		"Content-Disposition: attachment; filename=\"report.pdf\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n");
+	puts_(b, vg_smtp_attachment);
+	puts_(b, "--vg-boundary--\r\n.\r\n");
+}
+
+static uint32_t
+vg_smtp_header(const struct vg_gen_flow *f, int dir, struct vg_buf *b, uint32_t *body)
+{
+	static const char *const srv[VG_SMTP_XCHGS] = {
+		"220 mx.vigil-gen.example ESMTP\r\n",
+		"250-mx.vigil-gen.example\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
+		"250 8BITMIME\r\n",
+		"250 2.1.0 Ok\r\n",
+		"250 2.1.5 Ok\r\n",
+		"354 End data with <CR><LF>.<CR><LF>\r\n",
+		"250 2.0.0 Ok: queued\r\n",
+		"221 2.0.0 Bye\r\n",
+	};
+	static const char *const cli[VG_SMTP_XCHGS] = {
+		"",
+		"EHLO ws.vigil-gen.example\r\n",
+		"MAIL FROM:<alice@vigil-gen.example>\r\n",
+		"RCPT TO:<ops@vigil-gen.example>\r\n",
+		"DATA\r\n",
+		NULL, /* the message */
+		"QUIT\r\n",
+	};
+	uint32_t x = f->xchg < VG_SMTP_XCHGS ? f->xchg : VG_SMTP_XCHGS - 1;
+
+	*body = 0;
+	if (dir == VG_GEN_S2C)
+		puts_(b, srv[x]);
+	else if (cli[x] != NULL)
+		puts_(b, cli[x]);
+	else
+		vg_smtp_message(f, b);
+	return b->len;
+}
+
 /* ---- the messages ---- */
 
 static uint32_t
@@ -509,6 +577,8 @@ vg_app_header(const struct vg_gen_flow *f, int dir, struct vg_buf *b, uint32_t *
 		return vg_http_header(f, dir, b, body);
 	case VG_APP_TLS:
 		return vg_tls_header(f, dir, b, body);
+	case VG_APP_SMTP:
+		return vg_smtp_header(f, dir, b, body);
 	case VG_APP_SSH:
 	default:
 		return vg_ssh_header(f, dir, b, body);
@@ -528,11 +598,16 @@ vg_app_pick(struct vg_gen *g, struct vg_gen_flow *f)
 		f->app = VG_APP_TLS;
 	else if (f->sport == 22)
 		f->app = VG_APP_SSH;
+	else if (f->sport == 25)
+		f->app = VG_APP_SMTP;
 	/* TLS and SSH get through their handshakes before any data. */
 	if (f->app == VG_APP_TLS && f->left < 3)
 		f->left = 3;
 	if (f->app == VG_APP_SSH && f->left < 5)
 		f->left = 5;
+	/* SMTP: greeting, EHLO, MAIL, RCPT, DATA, the message, QUIT. */
+	if (f->app == VG_APP_SMTP)
+		f->left = VG_SMTP_XCHGS;
 }
 
 void

@@ -77,6 +77,8 @@ vg_tcp_server_port(struct vg_gen *g)
 		return 80;
 	if (r < 75)
 		return 22;
+	if (r < 78)
+		return 25;
 	if (r < 80)
 		return 8080;
 	if (r < 83)
