@@ -98,8 +98,10 @@ enum vg_mime_enc {
 struct vg_mime_entity {
 	uint8_t type, enc;
 	bool in_header, ended, delay_crlf, has_boundary, has_child;
-	uint8_t b64_n;   /* base64 characters in b64_q */
-	uint8_t b64_pad; /* '=' seen */
+	uint8_t b64_n;       /* base64 values in b64_q */
+	uint8_t b64_pad;     /* '=' in the group */
+	uint8_t b64_errored; /* errors of the decoder (the first is a weird) */
+	bool b64_after_pad;  /* a padded group was decoded: later ones are ignored */
 	uint8_t b64_q[4];
 	uint16_t boundary_len;
 	char boundary[VG_MIME_BOUNDARY];
@@ -114,8 +116,9 @@ struct vg_mime_ops {
 	/* Decoded body bytes of the innermost entity. */
 	void (*data)(void *owner, const uint8_t *p, uint32_t len);
 	void (*end_entity)(void *owner);
-	/* MIME weirds (exceeded_mime_max_depth, ...). */
-	void (*weird)(void *owner, const char *name, const char *addl);
+	/* MIME weirds: the analyzer's (exceeded_mime_max_depth, ...) or, with
+	 * conn_level, the connection's (base64_illegal_encoding, no source). */
+	void (*weird)(void *owner, const char *name, const char *addl, bool conn_level);
 };
 
 struct vg_mime {

@@ -885,11 +885,14 @@ ev_end_entity(void *owner)
 }
 
 static void
-ev_weird(void *owner, const char *name, const char *addl)
+ev_weird(void *owner, const char *name, const char *addl, bool conn_level)
 {
 	struct vg_smtp *s = owner;
 
-	vg_an_weird(s->cx, name, addl);
+	if (conn_level)
+		vg_an_weird_src(s->cx, name, addl, NULL);
+	else
+		vg_an_weird(s->cx, name, addl);
 }
 
 const struct vg_mime_ops vg_smtp_mime_ops = {

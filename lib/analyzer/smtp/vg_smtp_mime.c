@@ -128,7 +128,7 @@ begin_child(struct vg_mime *m, uint32_t level)
 {
 	if (level + 1 >= VG_MIME_MAX_DEPTH) {
 		/* MIME::max_depth: the child is not made (vigil keeps fewer levels) */
-		m->ops->weird(m->owner, "exceeded_mime_max_depth", NULL);
+		m->ops->weird(m->owner, "exceeded_mime_max_depth", NULL, false);
 		return;
 	}
 	ent(m, level)->has_child = true;
@@ -192,43 +192,85 @@ b64_val(uint8_t c)
 	return -1;
 }
 
-/* Decodes the quantum (n characters, the rest padding) to its bytes. */
+/*
+ * Base64 as Zeek's Base64Converter decodes it (src/Base64.cc): '=' counts as
+ * a character of value 0 and as padding; a group of four gives 3 - padding
+ * bytes; groups after a padded one are ignored; other characters are
+ * skipped. The first error of a decoder is a connection weird
+ * (base64_illegal_encoding, no source).
+ */
 static void
-b64_emit(struct vg_mime *m, struct vg_mime_entity *e)
+b64_error(struct vg_mime *m, struct vg_mime_entity *e, const char *msg)
+{
+	if (e->b64_errored < 255 && ++e->b64_errored == 1)
+		m->ops->weird(m->owner, "base64_illegal_encoding", msg, true);
+}
+
+static void
+b64_group(struct vg_mime *m, struct vg_mime_entity *e)
 {
 	uint8_t o[3];
-	uint32_t v = 0, n = e->b64_n;
+	int32_t n = 3 - e->b64_pad;
+	uint32_t v;
 
-	for (uint32_t i = 0; i < 4; i++)
-		v = v << 6 | (i < n ? (uint32_t)b64_val(e->b64_q[i]) : 0);
+	e->b64_n = 0;
+	if (e->b64_after_pad) {
+		b64_error(m, e, "extra base64 groups after '=' padding are ignored");
+		return;
+	}
+	v = (uint32_t)e->b64_q[0] << 18 | (uint32_t)e->b64_q[1] << 12 | (uint32_t)e->b64_q[2] << 6 |
+		e->b64_q[3];
 	o[0] = (uint8_t)(v >> 16);
 	o[1] = (uint8_t)(v >> 8);
 	o[2] = (uint8_t)v;
-	if (n >= 2)
-		octets(m, o, n - 1);
-	e->b64_n = 0;
+	if (n > 0)
+		octets(m, o, (uint32_t)n);
+	if (e->b64_pad > 0)
+		e->b64_after_pad = true;
 	e->b64_pad = 0;
+}
+
+static void
+b64_char(struct vg_mime *m, struct vg_mime_entity *e, uint8_t c)
+{
+	int k = c == '=' ? 0 : b64_val(c);
+
+	if (c == '=' && e->b64_pad < 255)
+		e->b64_pad++;
+	if (k >= 0) {
+		e->b64_q[e->b64_n++] = (uint8_t)k;
+	} else {
+		char msg[48];
+
+		snprintf(msg, sizeof(msg), "character %d ignored by Base64 decoding",
+			(int)(signed char)c);
+		b64_error(m, e, msg);
+	}
+	if (e->b64_n == 4)
+		b64_group(m, e);
 }
 
 static void
 decode_base64(struct vg_mime *m, struct vg_mime_entity *e, const char *p, uint32_t len)
 {
-	for (uint32_t i = 0; i < len; i++) {
-		uint8_t c = (uint8_t)p[i];
+	for (uint32_t i = 0; i < len; i++)
+		b64_char(m, e, (uint8_t)p[i]);
+}
 
-		if (c == '=') {
-			if (e->b64_n >= 2 && ++e->b64_pad + e->b64_n >= 4)
-				b64_emit(m, e);
-			continue;
-		}
-		if (b64_val(c) < 0)
-			continue; /* not of the alphabet: skipped */
-		if (e->b64_pad > 0)
-			b64_emit(m, e); /* data after a short padding: the quantum ended */
-		e->b64_q[e->b64_n++] = c;
-		if (e->b64_n == 4)
-			b64_emit(m, e);
-	}
+/* Base64Converter::Done: an incomplete group is padded with '='. */
+static void
+b64_done(struct vg_mime *m, struct vg_mime_entity *e)
+{
+	char msg[64];
+	uint8_t n = e->b64_n;
+
+	if (n == 0)
+		return;
+	snprintf(msg, sizeof(msg), "incomplete base64 group, padding with %d bits of 0",
+		(4 - n) * 6);
+	m->ops->weird(m->owner, "base64_illegal_encoding", msg, true);
+	for (uint8_t i = n; i < 4; i++)
+		b64_char(m, e, '=');
 }
 
 static void
@@ -493,7 +535,7 @@ cont_header(struct vg_mime *m, uint32_t level, const char *p, uint32_t len)
 		char buf[24];
 
 		snprintf(buf, sizeof(buf), "%u", m->hdr_total);
-		m->ops->weird(m->owner, "exceeded_mime_max_header_bytes", buf);
+		m->ops->weird(m->owner, "exceeded_mime_max_header_bytes", buf, false);
 		return;
 	}
 	hdr_append(m, p, len);
@@ -511,6 +553,8 @@ begin_body(struct vg_mime *m, uint32_t level)
 	if (e->enc == VG_MIME_BASE64) {
 		e->b64_n = 0;
 		e->b64_pad = 0;
+		e->b64_after_pad = false;
+		e->b64_errored = 0;
 	}
 	if (e->type == VG_MIME_MESSAGE)
 		begin_child(m, level);
@@ -530,8 +574,8 @@ end_of_data(struct vg_mime *m, uint32_t level)
 	} else {
 		if (e->has_child)
 			end_child(m, level);
-		if (e->enc == VG_MIME_BASE64 && e->b64_n > 0)
-			b64_emit(m, e);
+		if (e->enc == VG_MIME_BASE64)
+			b64_done(m, e);
 		flush(m);
 	}
 	m->ops->end_entity(m->owner);

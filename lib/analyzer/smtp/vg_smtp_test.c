@@ -309,6 +309,43 @@ test_gap(void)
 	free(o);
 }
 
+/* Base64 as Zeek's Base64Converter: groups after padding ignored, short groups padded. */
+static void
+test_base64(void)
+{
+	static const char body[] =
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+		"--b\r\nContent-Transfer-Encoding: base64\r\n\r\nSGk=SGVsbG8=\r\n"
+		"--b\r\nContent-Transfer-Encoding: base64\r\n\r\nSGVs\r\nbG8\r\n"
+		"--b--\r\n.\r\n";
+	static const char *const t[] = {
+		"",
+		"220 x\r\n",
+		"HELO h\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n",
+		"250 h\r\n250 a\r\n250 b\r\n354 go\r\n",
+		body,
+		"250 ok\r\n",
+	};
+	cx.with_weirds = true;
+	char *o = run_turns(t, sizeof(t) / sizeof(t[0]), 0);
+
+	cx.with_weirds = false;
+	CHECK(strstr(o, "extra base64 groups after '=' padding are ignored") != NULL);
+	CHECK(strstr(o, "\tT\tT\t2\t-\t0\t0\tF\t") != NULL); /* "Hi" only */
+	CHECK(strstr(o, "\tT\tT\t5\t-\t0\t0\tF\t") != NULL); /* "Hello", padded */
+	free(o);
+	/* the incomplete group's weird (the name is logged once per connection) */
+	static const char body2[] = "Content-Transfer-Encoding: base64\r\n\r\nSGVsbG8\r\n.\r\n";
+	const char *t2[] = {t[0], t[1], t[2], t[3], body2, t[5]};
+
+	cx.with_weirds = true;
+	o = run_turns(t2, 6, 0);
+	cx.with_weirds = false;
+	CHECK(strstr(o, "incomplete base64 group, padding with 6 bits of 0") != NULL);
+	CHECK(strstr(o, "\tT\tT\t5\t-\t0\t0\tF\t") != NULL);
+	free(o);
+}
+
 static void
 test_helpers(void)
 {
@@ -349,6 +386,7 @@ main(void)
 	test_bdat();
 	test_starttls();
 	test_gap();
+	test_base64();
 	test_helpers();
 	free(s);
 	printf("smtp: %u checks, %u failed (state %zu bytes)\n", n_checks, n_failed,
