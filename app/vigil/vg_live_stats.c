@@ -47,6 +47,8 @@ vg_live_totals(const struct vg_live *live, const struct vg_logshm *shm, struct v
 			t->active[k] += f->active_kind[k];
 			t->created[k] += f->created_kind[k];
 		}
+		if (lw->w.an != NULL)
+			vg_an_worker_counters_add(lw->w.an, t->an);
 	}
 	for (uint32_t i = 0; i < shm->nrings; i++)
 		t->ring_drops += shm->rings[i].hdr->drops;
@@ -122,6 +124,8 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "nic_checksums", t.nic_cksum);
 	rte_tel_data_add_dict_u64(d, "mem_mb", vg_rss_mb());
 	rte_tel_data_add_dict_u64(d, "pkt_lag_us", net && now > net ? (now - net) / 1000 : 0);
+	for (uint32_t i = 0, n = vg_an_counter_count(); i < n; i++)
+		rte_tel_data_add_dict_u64(d, vg_an_counter_name(i), t.an[i]);
 	return 0;
 }
 
@@ -188,6 +192,12 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "flow_timers_late", f->timers_late);
 	rte_tel_data_add_dict_u64(d, "ring_drops", lw->w.ring ? lw->w.ring->hdr->drops : 0);
 	rte_tel_data_add_dict_u64(d, "flush_waits", lw->cnt.flush_waits);
+	uint64_t an[VG_REC_MAX_FIELDS] = {0};
+
+	if (lw->w.an != NULL)
+		vg_an_worker_counters_add(lw->w.an, an);
+	for (uint32_t k = 0, n = vg_an_counter_count(); k < n; k++)
+		rte_tel_data_add_dict_u64(d, vg_an_counter_name(k), an[k]);
 	return 0;
 }
 

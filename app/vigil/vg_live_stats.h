@@ -18,7 +18,8 @@ struct vg_live_totals {
 	uint64_t active[4], created[4]; /* by kind: TCP, UDP, ICMP, other */
 	uint64_t acks, gap_acks, nic_cksum;
 	uint64_t fragments, reassembled, frag_timeouts, frag_evicted, frag_active;
-	uint64_t nic_missed, link; /* filled by the caller from the ports */
+	uint64_t nic_missed, link;      /* filled by the caller from the ports */
+	uint64_t an[VG_REC_MAX_FIELDS]; /* analyzer and files counters (vg_an_counter_name) */
 };
 
 void vg_live_totals(

@@ -23,6 +23,11 @@ struct vg_logshm *vg_log_segment(
 	const char *name, uint32_t nrings, uint64_t ring_size, uint32_t features, bool json);
 /* The producer is done: a named segment is kept for vigil-logd when keep. */
 void vg_log_segment_done(struct vg_logshm *shm, bool keep);
+/*
+ * --stats: every analyzer and files counter (vg_an_counter_name), as
+ * "vigil: analyzer-counters NAME VALUE ..." on stderr.
+ */
+void vg_print_an_counters(const uint64_t *vals);
 
 /* Shared by both: the worker configuration the options describe. */
 uint32_t vg_options_features(const struct vg_options *o);

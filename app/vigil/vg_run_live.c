@@ -148,7 +148,7 @@ static void
 write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct vg_live_totals *prev, uint64_t now,
 	uint64_t prev_ns)
 {
-	static uint8_t buf[1024];
+	static uint8_t buf[8192];
 	struct vg_live_totals t;
 	struct vg_port_counters pc;
 	struct vg_rec r;
@@ -191,6 +191,9 @@ write_stats(struct vg_ring *ring, struct vg_logshm *shm, struct vg_live_totals *
 	vg_rec_count(&r, t.evicted - prev->evicted);
 	vg_rec_count(&r, t.time_outside - prev->time_outside);
 	vg_rec_count(&r, t.untracked - prev->untracked);
+	/* The analyzers' and files': counts for the interval, levels as they are. */
+	for (uint32_t i = 0, n = vg_an_counter_count(); i < n; i++)
+		vg_rec_count(&r, vg_an_counter_is_gauge(i) ? t.an[i] : t.an[i] - prev->an[i]);
 	if ((len = vg_rec_end(&r)) != 0)
 		vg_ring_write(ring, buf, len);
 
@@ -729,6 +732,7 @@ print_stats(struct live_run *lr, double run_secs)
 		"vigil: evicted %" PRIu64 " time-outside %" PRIu64 " time-jumps %" PRIu64
 		" untracked %" PRIu64 " timers-late %" PRIu64 "\n",
 		t.evicted, t.time_outside, t.time_jumps, t.untracked, t.timers_late);
+	vg_print_an_counters(t.an);
 	if (lr->ports.software && lr->nworkers > 1)
 		print_dispatch(&live);
 	for (uint16_t i = 0; i < lr->nworkers; i++) {

@@ -206,6 +206,10 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 		" files %" PRIu64 " files-logged %" PRIu64 " files-pool-full %" PRIu64 "\n",
 		hs.requests, hs.replies, hs.lines_cut, hs.strings_cut, hs.pending_flushed,
 		hs.inflate_busy, fs.begun, fs.logged, fs.pool_exhausted);
+	uint64_t vals[VG_REC_MAX_FIELDS] = {0};
+
+	vg_an_worker_counters_add(w->an, vals);
+	vg_print_an_counters(vals);
 	fprintf(stderr,
 		"vigil: reassembly evicted-bytes %" PRIu64 " depth-bytes %" PRIu64
 		" inconsistent %" PRIu64 " long-lists %" PRIu64 "\n",
@@ -218,6 +222,17 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 		fprintf(stderr, "vigil: malformed-records %" PRIu64 "\n", vg_logwriter_bad(writer));
 	fprintf(stderr, "vigil: %.3f s, %.3f Mpps\n", secs,
 		secs > 0 ? (double)d->packets / secs / 1e6 : 0.0);
+}
+
+void
+vg_print_an_counters(const uint64_t *vals)
+{
+	uint32_t n = vg_an_counter_count();
+
+	fprintf(stderr, "vigil: analyzer-counters");
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(stderr, " %s %" PRIu64, vg_an_counter_name(i), vals[i]);
+	fputc('\n', stderr);
 }
 
 struct vg_logshm *

@@ -10,6 +10,9 @@
 #include "vg_analyzer.h"
 #include "vg_flow_private.h"
 
+/* Counter sets at most: the frameworks' and one per analyzer. */
+#define VG_AN_COUNTER_SETS (VG_AN_MAX + 4)
+
 /* Analyzers attached to one connection at once. */
 #define VG_AN_PER_CONN 4
 /* Distinct weird names remembered per connection (more are logged each time). */
@@ -94,6 +97,9 @@ struct vg_an_worker {
 	uint64_t tcp_ports[65536 / 64];
 	char source[VG_AN_MAX][24]; /* weird.log source: the name in upper case */
 	struct vg_an_stats stats;
+	/* Counters kept per thread: this worker's, bound on its thread. */
+	int bound;
+	const uint64_t *set_vals[VG_AN_COUNTER_SETS];
 	uint8_t rec[VG_REC_MAX_LEN];
 };
 
@@ -112,6 +118,12 @@ struct vg_an_ctx {
 
 /* Attaches analyzer i to cx's connection (vg_an_worker.c); false when full. */
 bool vg_an_attach(struct vg_an_worker *w, struct vg_an_ctx *cx, uint32_t i);
+
+/* Counter sets of the frameworks (files), NULL-terminated (the registry). */
+extern const struct vg_an_counters *const vg_framework_counters[];
+
+/* Takes the addresses of the calling thread's counters (the worker's thread). */
+void vg_an_counters_bind(struct vg_an_worker *w);
 
 /* The connection's analyzer record, or NULL (and counted) when its handle is stale. */
 struct vg_an_conn *vg_an_conn_get(

@@ -519,6 +519,8 @@ hook_conn_new(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 
 	(void)ft;
 	(void)ts;
+	if (__builtin_expect(!w->bound, 0))
+		vg_an_counters_bind(w); /* on the worker's thread, once */
 	if (c->kind == VG_KIND_UDP) {
 		if (port_bit(w->udp_ports, c->resp_p) || w->probe_udp != 0)
 			c->an = PENDING | c->resp_p;

@@ -53,6 +53,14 @@ const struct vg_an_stats *vg_an_worker_stats(const struct vg_an_worker *w);
 /* How many analyzers the worker runs (0: the flow table needs no hooks). */
 uint32_t vg_an_worker_count(const struct vg_an_worker *w);
 
+/*
+ * Adds the worker's counters to vals[0 .. vg_an_counter_count()) (see
+ * vg_analyzer.h), reading them relaxed: any thread may call it while the
+ * worker runs. Counters kept per thread read 0 until the worker's first
+ * connection.
+ */
+void vg_an_worker_counters_add(const struct vg_an_worker *w, uint64_t *vals);
+
 /* The hooks to put in vg_flow_cfg (ctx: the worker). */
 extern const struct vg_flow_hooks vg_an_flow_hooks;
 

@@ -64,6 +64,21 @@ struct vg_an_log {
 	uint16_t *id;
 };
 
+/*
+ * Counters of something given up or cut that has no log line of its own
+ * (every drop has a named counter): `n` names, each as --stats, stats.log's
+ * column and telemetry's key show it ("tls_certs_cut": the analyzer's name
+ * first), and `values`, which returns the calling thread's n counters
+ * (uint64_t, in name order). Analyzers keep them per thread (_Thread_local:
+ * a worker is one thread), count with a plain increment, and the framework
+ * takes each worker's address on that worker and reads it relaxed.
+ */
+struct vg_an_counters {
+	const char *const *names;
+	uint32_t n;
+	const uint64_t *(*values)(void);
+};
+
 struct vg_analyzer {
 	const char *name;   /* Zeek's analyzer name as conn.log's service shows it: "dns" */
 	uint8_t transports; /* enum vg_an_transport bits */
@@ -73,6 +88,8 @@ struct vg_analyzer {
 	uint32_t state_size; /* bytes of per-connection state (zeroed before init) */
 	/* The logs it writes (registered at start, in registry order); NULL none. */
 	const struct vg_an_log *logs;
+	/* Its counters (--stats, stats.log, telemetry); NULL none. */
+	const struct vg_an_counters *counters;
 
 	/*
 	 * Content detection on any port: the first bytes the direction sent
@@ -211,6 +228,17 @@ uint32_t vg_analyzers_select(const char *list, const struct vg_analyzer **out);
  * log cannot be registered (a build error: too many logs or a duplicate).
  */
 void vg_analyzers_register_logs(void);
+
+/*
+ * Every analyzer and files counter, in a fixed order (the framework's own
+ * first, then the frameworks' (files), then each analyzer's in registry
+ * order): how many, and the i-th's name. Gauges (a level now, not a count
+ * since the start) say so; stats.log shows them as they are, counters as
+ * their growth in the interval.
+ */
+uint32_t vg_an_counter_count(void);
+const char *vg_an_counter_name(uint32_t i);
+bool vg_an_counter_is_gauge(uint32_t i);
 
 /* At most this many analyzers in the registry (conn.log's service is a bit set). */
 #define VG_AN_MAX 32

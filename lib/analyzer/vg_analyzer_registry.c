@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vg_an_private.h"
 #include "vg_analyzer.h"
 #include "vg_dhcp.h"
 #include "vg_dns.h"
@@ -37,6 +38,12 @@ static const struct vg_analyzer *const registry[] = {
 static const struct vg_an_log framework_logs[] = {
 	{&vg_files_schema, &vg_files_schema.id},
 	{NULL, NULL},
+};
+
+/* Counters of the frameworks (files), before the analyzers'; NULL-terminated. */
+const struct vg_an_counters *const vg_framework_counters[] = {
+	&vg_files_counters,
+	NULL,
 };
 
 _Static_assert(
@@ -116,4 +123,18 @@ vg_analyzers_register_logs(void)
 	register_list(framework_logs);
 	for (const struct vg_analyzer *const *a = registry; *a != NULL; a++)
 		register_list((*a)->logs);
+
+	/* stats.log: every analyzer and files counter, after the sensor's own. */
+	static struct vg_field cols[VG_REC_MAX_FIELDS];
+	uint32_t n = vg_an_counter_count();
+
+	for (uint32_t i = 0; i < n && i < VG_REC_MAX_FIELDS; i++)
+		cols[i] = (struct vg_field){vg_an_counter_name(i), VG_FT_COUNT, VG_FEAT_BASE};
+	if (n > VG_REC_MAX_FIELDS || vg_schema_stats_extend(cols, (uint16_t)n) != 0) {
+		fprintf(stderr,
+			"vigil: %u analyzer counters do not fit in stats.log (%d columns at "
+			"most); this build is broken\n",
+			n, VG_REC_MAX_FIELDS);
+		exit(70);
+	}
 }

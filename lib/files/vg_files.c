@@ -101,6 +101,28 @@ vg_files_stats_get(struct vg_files_stats *out)
 	*out = pool.stats;
 }
 
+static const char *const counter_names[] = {
+	"files_begun",
+	"files_logged",
+	"files_pool_full",
+	"files_log_drops",
+};
+_Static_assert(
+	sizeof(struct vg_files_stats) == sizeof(counter_names) / sizeof(counter_names[0]) * 8,
+	"a files counter without a name");
+
+static const uint64_t *
+counter_values(void)
+{
+	return (const uint64_t *)&pool.stats;
+}
+
+const struct vg_an_counters vg_files_counters = {
+	.names = counter_names,
+	.n = sizeof(counter_names) / sizeof(counter_names[0]),
+	.values = counter_values,
+};
+
 static bool
 hashing_on(void)
 {

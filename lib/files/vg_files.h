@@ -59,6 +59,9 @@ struct vg_files_stats {
 	uint64_t log_drops;      /* files.log records the ring refused */
 };
 void vg_files_stats_get(struct vg_files_stats *out);
+/* The same as named counters (files_begun, ...), for --stats, stats.log, telemetry. */
+struct vg_an_counters;
+extern const struct vg_an_counters vg_files_counters;
 
 /*
  * Starts a file; NULL when the pool is exhausted (counted, and the analyzer

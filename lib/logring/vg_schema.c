@@ -116,6 +116,24 @@ static struct vg_schema schemas[VG_LOG_MAX] = {
 
 static uint16_t nschemas = VG_LOG_CORE_COUNT;
 
+/* stats.log's columns once others were appended (vg_schema_stats_extend). */
+static struct vg_field stats_all[VG_REC_MAX_FIELDS];
+
+int
+vg_schema_stats_extend(const struct vg_field *f, uint16_t n)
+{
+	struct vg_schema *s = &schemas[VG_LOG_STATS];
+
+	if (n > VG_REC_MAX_FIELDS - s->nfields)
+		return -1;
+	if (s->fields != stats_all)
+		memcpy(stats_all, s->fields, s->nfields * sizeof(*f));
+	memcpy(stats_all + s->nfields, f, n * sizeof(*f));
+	s->fields = stats_all;
+	s->nfields = (uint16_t)(s->nfields + n);
+	return 0;
+}
+
 const struct vg_schema *
 vg_schema_get(uint16_t log_id)
 {

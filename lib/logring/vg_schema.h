@@ -191,6 +191,13 @@ const struct vg_schema *vg_schema_get(uint16_t log_id);
  * Call it at start, before any worker or reader runs (it is not thread-safe).
  */
 int vg_schema_register(const struct vg_schema *s);
+/*
+ * Appends columns to stats.log after its own (VG_STATS_NCOLS), at start and
+ * before any record: the counters of the layers above logring (the
+ * analyzers'), named by them. vigil and vigil-logd append the same, so the
+ * schema-set hash covers them. -1 when more than VG_REC_MAX_FIELDS in all.
+ */
+int vg_schema_stats_extend(const struct vg_field *f, uint16_t n);
 
 /* Ids in use: core logs and registered ones are below this. */
 uint16_t vg_schema_count(void);

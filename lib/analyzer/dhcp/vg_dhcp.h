@@ -50,5 +50,7 @@ struct vg_dhcp_msg {
 bool vg_dhcp_parse(const uint8_t *p, uint32_t len, struct vg_dhcp_msg *m);
 
 extern const struct vg_analyzer vg_dhcp_analyzer;
+/* Exchanges the calling worker wrote early because its table was full. */
+uint64_t vg_dhcp_exchanges_early(void);
 
 #endif /* VG_DHCP_H */

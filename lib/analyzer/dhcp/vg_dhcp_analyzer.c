@@ -101,6 +101,8 @@ struct txid {
 
 /* The worker's table (each worker is one thread). */
 static __thread struct txid table[VG_DHCP_TXIDS];
+/* Exchanges written before their time because the table was full (this worker). */
+static __thread uint64_t written_early;
 
 /* What a connection's analyzer keeps: nothing but a marker. */
 struct dhcp_state {
@@ -242,6 +244,7 @@ lookup(struct vg_an_ctx *cx, uint32_t xid, uint64_t now)
 	}
 	if (free_slot == NULL) {
 		write_entry(cx, oldest); /* the table is full: the oldest goes out early */
+		written_early++;
 		free_slot = oldest;
 	}
 	memset(free_slot, 0, sizeof(*free_slot));
@@ -396,12 +399,33 @@ dhcp_end(void *st, struct vg_an_ctx *cx, enum vg_an_end why)
 	expire(cx, vg_an_now(cx), why == VG_AN_END_FLUSH);
 }
 
+static const char *const counter_names[] = {"dhcp_exchanges_early"};
+
+static const uint64_t *
+counter_values(void)
+{
+	return &written_early;
+}
+
+static const struct vg_an_counters dhcp_counters = {
+	.names = counter_names,
+	.n = 1,
+	.values = counter_values,
+};
+
+uint64_t
+vg_dhcp_exchanges_early(void)
+{
+	return written_early;
+}
+
 const struct vg_analyzer vg_dhcp_analyzer = {
 	.name = "dhcp",
 	.transports = VG_AN_UDP,
 	.udp_ports = dhcp_udp_ports,
 	.state_size = sizeof(struct dhcp_state),
 	.logs = dhcp_logs,
+	.counters = &dhcp_counters,
 	.datagram = dhcp_datagram,
 	.end = dhcp_end,
 };

@@ -126,6 +126,34 @@ test_malformed(void)
 	CHECK_EQ(cx.records, 0);
 }
 
+/* A full exchange table: the oldest goes out early, and that is counted. */
+static void
+test_table_full(void)
+{
+	uint8_t p[600];
+	static const uint8_t discover[] = {53, 1, 1};
+	uint64_t t0 = 1700002000ull * SEC, early0 = vg_dhcp_exchanges_early();
+	uint32_t n;
+
+	tc_reset(&cx);
+	for (uint32_t i = 0; i < VG_DHCP_TXIDS; i++) {
+		n = msg(p, 1, 0x5000 + i, 0, discover, sizeof(discover));
+		send(true, t0 + i * (SEC / 1000), p, n);
+	}
+	CHECK_EQ(cx.records, 0);
+	CHECK_EQ(vg_dhcp_exchanges_early() - early0, 0);
+	n = msg(p, 1, 0x6000, 0, discover, sizeof(discover));
+	send(true, t0 + SEC, p, n);
+	CHECK_EQ(cx.records, 1);
+	CHECK_EQ(vg_dhcp_exchanges_early() - early0, 1);
+	/* The counter is the one --stats, stats.log and telemetry show. */
+	const uint64_t *v = vg_dhcp_analyzer.counters->values();
+
+	CHECK(strcmp(vg_dhcp_analyzer.counters->names[0], "dhcp_exchanges_early") == 0);
+	CHECK_EQ(v[0] - early0, 1);
+	vg_dhcp_analyzer.end(st, &cx, VG_AN_END_FLUSH);
+}
+
 int
 main(void)
 {
@@ -143,6 +171,7 @@ main(void)
 	test_exchange();
 	test_busy_and_flush();
 	test_malformed();
+	test_table_full();
 	free(cx.out);
 	printf("dhcp: %u checks, %u failed\n", n_checks, n_failed);
 	return n_failed != 0;

@@ -108,21 +108,39 @@ vg_dns_configure(const struct vg_dns_config *c)
 }
 
 /*
- * The drop counters, shared by the workers: they move only when something is
- * given up (rare), so a relaxed atomic add costs nothing on the hot path.
+ * The drop counters, per worker (a worker is one thread); the framework reads
+ * them relaxed from other threads (dns_* in --stats, stats.log, telemetry).
  */
-static struct vg_dns_stats drops;
+static _Thread_local struct vg_dns_stats drops;
 
-#define COUNT(field) __atomic_fetch_add(&drops.field, 1, __ATOMIC_RELAXED)
+#define COUNT(field) (drops.field++)
 
 void
 vg_dns_stats(struct vg_dns_stats *out)
 {
-	out->pending_evicted = __atomic_load_n(&drops.pending_evicted, __ATOMIC_RELAXED);
-	out->answers_dropped = __atomic_load_n(&drops.answers_dropped, __ATOMIC_RELAXED);
-	out->tcp_truncated = __atomic_load_n(&drops.tcp_truncated, __ATOMIC_RELAXED);
-	out->names_truncated = __atomic_load_n(&drops.names_truncated, __ATOMIC_RELAXED);
+	*out = drops;
 }
+
+static const char *const counter_names[] = {
+	"dns_pending_evicted",
+	"dns_answers_dropped",
+	"dns_tcp_truncated",
+	"dns_names_truncated",
+};
+_Static_assert(sizeof(struct vg_dns_stats) == sizeof(counter_names) / sizeof(counter_names[0]) * 8,
+	"a DNS counter without a name");
+
+static const uint64_t *
+counter_values(void)
+{
+	return (const uint64_t *)&drops;
+}
+
+static const struct vg_an_counters dns_counters = {
+	.names = counter_names,
+	.n = sizeof(counter_names) / sizeof(counter_names[0]),
+	.values = counter_values,
+};
 
 /* ---- Writing dns.log ---- */
 
@@ -806,6 +824,7 @@ const struct vg_analyzer vg_dns_analyzer = {
 	.udp_ports = dns_udp_ports,
 	.state_size = sizeof(struct vg_dns_state),
 	.logs = dns_logs,
+	.counters = &dns_counters,
 	.probe = dns_probe,
 	.init = dns_init,
 	.stream = dns_stream,

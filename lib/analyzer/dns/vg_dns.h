@@ -113,7 +113,7 @@ struct vg_dns_stats {
 	uint64_t tcp_truncated;   /* TCP messages cut: no buffer free or too long */
 	uint64_t names_truncated; /* query names longer than the pending slot */
 };
-/* A snapshot of the counters (any thread). */
+/* A snapshot of the calling thread's (worker's) counters. */
 void vg_dns_stats(struct vg_dns_stats *out);
 
 #endif /* VG_DNS_H */

@@ -215,6 +215,7 @@ struct vg_http_stats {
 };
 void vg_http_stats_get(struct vg_http_stats *out);
 extern _Thread_local struct vg_http_stats vg_http_stats;
+extern const struct vg_an_counters vg_http_counters;
 
 /* http.log */
 extern struct vg_schema vg_http_schema;

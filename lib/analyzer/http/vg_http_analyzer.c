@@ -147,6 +147,7 @@ const struct vg_analyzer vg_http_analyzer = {
 	.udp_ports = NULL,
 	.state_size = sizeof(struct vg_http),
 	.logs = http_logs,
+	.counters = &vg_http_counters,
 	.probe = http_probe,
 	.init = http_init,
 	.stream = http_stream,

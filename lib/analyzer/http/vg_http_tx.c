@@ -21,6 +21,30 @@ vg_http_stats_get(struct vg_http_stats *out)
 	*out = vg_http_stats;
 }
 
+static const char *const counter_names[] = {
+	"http_requests",
+	"http_replies",
+	"http_lines_cut",
+	"http_pending_flushed",
+	"http_strings_cut",
+	"http_inflate_busy",
+	"http_log_drops",
+};
+_Static_assert(sizeof(struct vg_http_stats) == sizeof(counter_names) / sizeof(counter_names[0]) * 8,
+	"an HTTP counter without a name");
+
+static const uint64_t *
+counter_values(void)
+{
+	return (const uint64_t *)&vg_http_stats;
+}
+
+const struct vg_an_counters vg_http_counters = {
+	.names = counter_names,
+	.n = sizeof(counter_names) / sizeof(counter_names[0]),
+	.values = counter_values,
+};
+
 enum {
 	C_TRANS_DEPTH = 6,
 	C_NCOLS = 30,

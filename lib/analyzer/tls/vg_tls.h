@@ -84,6 +84,15 @@ struct vg_tls {
 
 extern const struct vg_analyzer vg_tls_analyzer;
 
+/* What was cut or not parsed (this worker; ssl_* in --stats, stats.log, telemetry). */
+struct vg_tls_stats {
+	uint64_t certs_cut; /* certificates past VG_TLS_CERT_KEEP of their message: not parsed */
+	uint64_t cert_msgs_busy; /* Certificate messages not parsed: the buffer held the peer's */
+	uint64_t handshakes_cut; /* handshake messages past VG_TLS_HS_KEEP: parsed as far as kept */
+	uint64_t chain_fps_cut;  /* certificates past VG_TLS_MAX_CERTS: not in cert_chain_fps */
+};
+extern _Thread_local struct vg_tls_stats vg_tls_stats;
+
 /* vg_tls_names.c (buf: at least VG_TLS_NAME_BUF bytes, used for unknown numbers) */
 const char *vg_tls_version_name(uint16_t v, char *buf);
 const char *vg_tls_cipher_name(uint16_t v, char *buf);

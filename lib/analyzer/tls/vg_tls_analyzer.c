@@ -223,12 +223,36 @@ tls_probe(const uint8_t *data, uint32_t len, bool is_orig)
 	return VG_PROBE_NO;
 }
 
+_Thread_local struct vg_tls_stats vg_tls_stats;
+
+static const char *const counter_names[] = {
+	"ssl_certs_cut",
+	"ssl_cert_msgs_busy",
+	"ssl_handshakes_cut",
+	"ssl_chain_fps_cut",
+};
+_Static_assert(sizeof(struct vg_tls_stats) == sizeof(counter_names) / sizeof(counter_names[0]) * 8,
+	"a TLS counter without a name");
+
+static const uint64_t *
+counter_values(void)
+{
+	return (const uint64_t *)&vg_tls_stats;
+}
+
+static const struct vg_an_counters tls_counters = {
+	.names = counter_names,
+	.n = sizeof(counter_names) / sizeof(counter_names[0]),
+	.values = counter_values,
+};
+
 const struct vg_analyzer vg_tls_analyzer = {
 	.name = "ssl",
 	.transports = VG_AN_TCP,
 	.tcp_ports = tls_tcp_ports,
 	.state_size = sizeof(struct vg_tls),
 	.logs = tls_logs,
+	.counters = &tls_counters,
 	.probe = tls_probe,
 	.stream = tls_stream,
 	.gap = tls_gap,

@@ -59,8 +59,10 @@ certificates(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, const uint8_t
 			break; /* malformed chain */
 		if (n <= len - off)
 			vg_tls_certificate(t, cx, is_orig, idx, m + off, n, true);
-		else
+		else {
 			t->dir[!is_orig].ncerts_cut++; /* beyond what was kept */
+			vg_tls_stats.certs_cut++;
+		}
 		idx++;
 		if (n >= len - off)
 			break;
@@ -110,6 +112,10 @@ feed_handshake(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, const uint8
 			if (d->hs_type == HS_CERTIFICATE && t->cert_owner == 0) {
 				t->cert_owner = (uint8_t)(1u + !is_orig);
 				d->hs_mode = VG_HS_CERTS;
+			} else if (d->hs_type == HS_CERTIFICATE) {
+				vg_tls_stats.cert_msgs_busy++;
+			} else if (d->hs_left > VG_TLS_HS_KEEP) {
+				vg_tls_stats.handshakes_cut++;
 			}
 			if (d->hs_left == 0)
 				hs_message_done(t, cx, is_orig, d);

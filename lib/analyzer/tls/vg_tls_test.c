@@ -231,6 +231,45 @@ test_garbage_and_names(void)
 	free(t);
 }
 
+/*
+ * A chain longer than the certificate buffer (16 KiB): the first certificate
+ * is logged, the one that crosses the limit is not parsed and is counted
+ * (ssl_certs_cut in --stats, stats.log and telemetry).
+ */
+static void
+test_chain_cut(void)
+{
+	struct vg_tls *t = calloc(1, sizeof(*t));
+	enum { BIG = 17000 };
+	uint32_t chain = 3 + sizeof(cert) + 3 + BIG, mlen = 3 + chain, n = 0;
+	uint8_t *m = calloc(1, 4 + mlen), rec[5 + 16384];
+	uint64_t cut0 = vg_tls_stats.certs_cut;
+
+	m[n++] = 11; /* Certificate */
+	m[n++] = (uint8_t)(mlen >> 16), m[n++] = (uint8_t)(mlen >> 8), m[n++] = (uint8_t)mlen;
+	m[n++] = (uint8_t)(chain >> 16), m[n++] = (uint8_t)(chain >> 8), m[n++] = (uint8_t)chain;
+	m[n++] = 0, m[n++] = (uint8_t)(sizeof(cert) >> 8), m[n++] = (uint8_t)sizeof(cert);
+	memcpy(m + n, cert, sizeof(cert));
+	n += sizeof(cert);
+	m[n++] = (uint8_t)(BIG >> 16), m[n++] = (uint8_t)(BIG >> 8), m[n++] = (uint8_t)BIG;
+	n += BIG; /* zeros: never looked at */
+	tc_reset(&cx);
+	cx.now += 2 * 86400 * 1000000000ull; /* past the relog interval of test_tls12's */
+	for (uint32_t off = 0; off < n; off += 16384) {
+		uint32_t k = n - off < 16384 ? n - off : 16384;
+
+		rec[0] = 22, rec[1] = 3, rec[2] = 3, rec[3] = (uint8_t)(k >> 8),
+		rec[4] = (uint8_t)k;
+		memcpy(rec + 5, m + off, k);
+		vg_tls_analyzer.stream(t, &cx, false, rec, 5 + k);
+	}
+	CHECK_EQ(vg_tls_stats.certs_cut - cut0, 1);
+	CHECK(cx.out && strstr(cx.out, "x509\t") != NULL); /* the first one is logged */
+	vg_tls_analyzer.end(t, &cx, VG_AN_END_FLUSH);
+	free(m);
+	free(t);
+}
+
 int
 main(void)
 {
@@ -249,6 +288,7 @@ main(void)
 	*vg_tls_analyzer.logs[1].id = 1;
 	test_tls12();
 	test_garbage_and_names();
+	test_chain_cut();
 	free(cx.out);
 	printf("tls: %u checks, %u failed\n", n_checks, n_failed);
 	return n_failed != 0;

@@ -505,6 +505,8 @@ vg_tls_certificate(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint32_
 	t->certs_seen = true;
 	if (index < VG_TLS_MAX_CERTS)
 		memcpy(d->fps[index], md, 32);
+	else
+		vg_tls_stats.chain_fps_cut++;
 	if (d->ncerts < 255)
 		d->ncerts++;
 	hex(md, 32, fp);
