@@ -183,6 +183,15 @@ PY
 check $? "vigil-gen --apps: HTTP, SSH, TLS and SMTP bytes present"
 mkdir -p "$tmp/apps"
 "$vigil" -q -r "$tmp/apps.pcap" -o "$tmp/apps"; check $? "vigil reads the --apps capture"
+# --apps: DHCP exchanges on 68 -> 67, one dhcp.log row each (the first UDP flow is one).
+dhcp=$(awk -F'\t' '!/^#/ && $14 == "DISCOVER,OFFER,REQUEST,ACK" && $3 == $10 && $11 == "3600.000000" &&
+	$5 ~ /^02:c1:/ && $8 == "example.net"' "$tmp/apps/dhcp.log" 2> /dev/null | wc -l)
+svc=$(awk -F'\t' '!/^#/ && $4 == 68 && $6 == 67 && $8 == "dhcp"' "$tmp/apps/conn.log" | wc -l)
+[ "$dhcp" -ge 1 ] && [ "$svc" -ge 1 ]
+check $? "vigil-gen --apps: DHCP exchanges give dhcp.log rows ($dhcp) and dhcp connections ($svc)"
+mkdir -p "$tmp/good"
+"$vigil" -q -r "$tmp/good.pcap" -o "$tmp/good"
+[ ! -e "$tmp/good/dhcp.log" ]; check $? "vigil-gen without --apps: no DHCP"
 
 echo "cli: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]

@@ -80,6 +80,7 @@ struct vg_gen_flow {
 	uint8_t closer;     /* TCP: 1 if the server closes (FIN or RST) */
 	uint8_t unacked;    /* TCP: server segments not yet ACKed by the client */
 	uint8_t aux;        /* DNS: query type and rcode bits */
+			    /* (DHCP: dlen counts the exchanges done, nonce is the xid) */
 	uint8_t app;        /* enum vg_gen_app */
 	uint8_t xchg;       /* --apps: the exchange under way (0 = the first) */
 	uint32_t nonce;     /* --apps: varies the current exchange's messages */
@@ -96,6 +97,7 @@ struct vg_gen {
 	uint16_t mss4; /* MSS advertised over IPv4 */
 	uint16_t mss6; /* MSS advertised over IPv6 */
 	uint64_t flows_started;
+	uint64_t udp_started; /* UDP flows started (--apps: the first is DHCP) */
 	uint8_t fill[VG_GEN_FILL_SIZE + VG_GEN_BUF_SIZE];
 };
 
@@ -155,6 +157,7 @@ uint32_t vg_gen_pkt_tcp_data(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *f
 uint32_t vg_gen_pkt_udp(
 	struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir, uint32_t paylen);
 uint32_t vg_gen_pkt_dns(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir);
+uint32_t vg_gen_pkt_dhcp(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir);
 uint32_t vg_gen_pkt_echo(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir);
 
 /* vg_gen_app.c */

@@ -21,6 +21,7 @@ enum {
 	VG_UDP_KIND_DNS = 0, /* DNS query / response pairs to port 53 */
 	VG_UDP_KIND_RR,      /* request / response pairs between high ports */
 	VG_UDP_KIND_ONEWAY,  /* datagrams from the client only */
+	VG_UDP_KIND_DHCP,    /* --apps: DISCOVER, OFFER, REQUEST, ACK on 68 -> 67 (IPv4) */
 };
 
 /* ICMP flow kinds */
@@ -159,6 +160,10 @@ vg_flow_new(struct vg_gen *g, struct vg_gen_flow *f)
 		break;
 	case VG_GEN_UDP:
 		r = vg_gen_below(g, 100);
+		/* --apps: the first UDP flow is a DHCP exchange (so a short
+		 * capture shows dhcp.log), then 2% of them. */
+		if (cfg->apps && g->udp_started++ == 0)
+			r = 50;
 		if (r < 50) {
 			f->kind = VG_UDP_KIND_DNS;
 			f->sidx = vg_gen_below(g, VG_GEN_NDNS_SERVERS);
@@ -166,6 +171,13 @@ vg_flow_new(struct vg_gen *g, struct vg_gen_flow *f)
 			f->left = (uint16_t)(1 + (vg_gen_below(g, 3) == 0));
 			f->seq = (uint16_t)vg_gen_rand(g); /* query name */
 			f->aux = vg_gen_below(g, 4) == 0;  /* first query: AAAA or A */
+		} else if (cfg->apps && r < 52) {
+			f->kind = VG_UDP_KIND_DHCP;
+			f->ipv6 = 0; /* DHCPv4 */
+			f->cport = 68;
+			f->sport = 67;
+			f->left = 2;                         /* DISCOVER/OFFER, then REQUEST/ACK */
+			f->nonce = (uint32_t)vg_gen_rand(g); /* the transaction id */
 		} else if (r < 85) {
 			f->kind = VG_UDP_KIND_RR;
 			f->sport = (uint16_t)(40000 + vg_gen_below(g, 20000));
@@ -367,6 +379,18 @@ vg_udp_step(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, bool *done)
 		f->state = VG_ST_REQ;
 		if (--f->left == 0)
 			*done = true;
+		return len;
+	}
+	if (f->kind == VG_UDP_KIND_DHCP) {
+		len = vg_gen_pkt_dhcp(g, f, frame, f->state == VG_ST_REQ ? VG_GEN_C2S : VG_GEN_S2C);
+		if (f->state == VG_ST_REQ) {
+			f->state = VG_ST_RESP;
+		} else {
+			f->state = VG_ST_REQ;
+			f->dlen++; /* the next pair: REQUEST and ACK */
+			if (--f->left == 0)
+				*done = true;
+		}
 		return len;
 	}
 	if (f->state == VG_ST_REQ) {

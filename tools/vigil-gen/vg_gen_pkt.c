@@ -6,6 +6,7 @@
  * byte by byte in network order, and checksums are computed over the bytes as laid out in
  * memory, so the output does not depend on the host byte order.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "vg_gen.h"
@@ -515,6 +516,76 @@ vg_gen_pkt_dns(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir)
 			n += 6;
 		}
 	}
+	vg_put16(l4 + 4, VG_UDP_LEN + n);
+	return vg_finish(f, frame, l4, VG_UDP_LEN + n, 6, true);
+}
+
+/*
+ * A DHCP message of the exchange (RFC 2131): the client's DISCOVER then
+ * REQUEST, the server's OFFER then ACK (f->dlen: 0 the first pair, 1 the
+ * second), one transaction id (f->nonce). The client's own address is the
+ * one offered and assigned; the messages travel between the flow's hosts
+ * (client port 68, server port 67), as a relay or a renewing client sends
+ * them. Options end with 255 and the message is padded to BOOTP's 300 bytes.
+ */
+uint32_t
+vg_gen_pkt_dhcp(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame, int dir)
+{
+	uint8_t *l4 = vg_hdr(g, f, frame, dir, VG_IPPROTO_UDP);
+	uint8_t *d = l4 + VG_UDP_LEN;
+	bool c2s = dir == VG_GEN_C2S;
+	uint32_t me = vg_client_ip4(f->cidx), srv = vg_server_ip4(f->sidx);
+	uint8_t type = c2s ? (f->dlen == 0 ? 1 : 3) : (f->dlen == 0 ? 2 : 5);
+	uint32_t n = 240;
+	char host[16];
+
+	vg_put16(l4, c2s ? 68 : 67);
+	vg_put16(l4 + 2, c2s ? 67 : 68);
+	memset(d, 0, 300);
+	d[0] = c2s ? 1 : 2; /* BOOTREQUEST, BOOTREPLY */
+	d[1] = 1;           /* Ethernet */
+	d[2] = 6;
+	vg_put32(d + 4, f->nonce);
+	if (!c2s)
+		vg_put32(d + 16, me); /* yiaddr */
+	vg_client_mac(f->cidx, d + 28);
+	vg_put32(d + 236, 0x63825363u); /* the magic cookie */
+	d[n++] = 53, d[n++] = 1, d[n++] = type;
+	if (c2s) {
+		int k = snprintf(host, sizeof(host), "host-%u", f->cidx % 100000);
+
+		d[n++] = 12, d[n++] = (uint8_t)k;
+		memcpy(d + n, host, (size_t)k);
+		n += (uint32_t)k;
+		if (type == 3) {
+			d[n++] = 50, d[n++] = 4; /* requested address */
+			vg_put32(d + n, me);
+			n += 4;
+			d[n++] = 54, d[n++] = 4; /* the server chosen */
+			vg_put32(d + n, srv);
+			n += 4;
+		}
+		d[n++] = 55, d[n++] = 4, d[n++] = 1, d[n++] = 3, d[n++] = 6, d[n++] = 15;
+	} else {
+		d[n++] = 54, d[n++] = 4;
+		vg_put32(d + n, srv);
+		n += 4;
+		d[n++] = 51, d[n++] = 4; /* lease: an hour */
+		vg_put32(d + n, 3600);
+		n += 4;
+		d[n++] = 1, d[n++] = 4;
+		vg_put32(d + n, 0xffffff00u);
+		n += 4;
+		d[n++] = 3, d[n++] = 4;
+		vg_put32(d + n, (me & 0xffffff00u) | 1);
+		n += 4;
+		d[n++] = 15, d[n++] = 11;
+		memcpy(d + n, "example.net", 11);
+		n += 11;
+	}
+	d[n++] = 255;
+	if (n < 300)
+		n = 300;
 	vg_put16(l4 + 4, VG_UDP_LEN + n);
 	return vg_finish(f, frame, l4, VG_UDP_LEN + n, 6, true);
 }

@@ -122,6 +122,7 @@ vg_usage(FILE *out)
 		"      --rate PPS      packets per second for timestamp spacing (default 1000000)\n"
 		"      --apps          TCP flows to ports 80, 443 and 22 carry HTTP/1.1, TLS 1.2\n"
 		"                      and SSH-2 (payload sizes follow the protocol, not --sizes)\n"
+		"                      (and some UDP flows are DHCP exchanges, 68 -> 67)\n"
 		"\n"
 		"      --wrap FORMAT   wrap every packet as this mirror source sends it: "
 		"aws-vxlan,\n"
