@@ -26,6 +26,7 @@ static const char *const an_names[] = {
 	"an_probes_full",
 	"an_handoffs",
 	"an_handoffs_failed",
+	"an_redetects",
 	"an_conns_used",
 	"an_conns_high",
 	"an_probes_used",

@@ -196,3 +196,21 @@ vg_an_handoff(struct vg_an_ctx *cx, const char *name, uint32_t from)
 	ac->att[caller].flags |= VG_ATT_HANDED;
 	return true;
 }
+
+bool
+vg_an_in_service(const struct vg_an_ctx *cx)
+{
+	const struct vg_an_conn *ac = cx->ac;
+
+	for (uint8_t i = 0; i < ac->nsvc; i++)
+		if (ac->svc[i] == ac->att[cx->att].an)
+			return true;
+	return false;
+}
+
+void
+vg_an_tunnel_register(struct vg_an_ctx *cx, const char *type, const struct vg_addr *orig_h,
+	uint16_t orig_p, const struct vg_addr *resp_h, uint16_t resp_p)
+{
+	vg_flow_tunnel_register(cx->ft, cx->now, type, orig_h, orig_p, resp_h, resp_p);
+}

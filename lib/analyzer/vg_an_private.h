@@ -26,6 +26,13 @@ enum {
 	VG_ATT_HANDED = 1 << 2,    /* handed its streams to another (vg_an_handoff) */
 };
 
+/* vg_an_redetect: asked during a call, started when the call returns. */
+enum vg_an_redetect_state {
+	VG_REDETECT_NONE,
+	VG_REDETECT_ASKED,
+	VG_REDETECT_DONE,
+};
+
 struct vg_an_att {
 	uint8_t an;     /* registry index */
 	uint8_t flags;  /* VG_ATT_* */
@@ -47,6 +54,7 @@ struct vg_an_conn {
 	uint8_t natt;
 	uint8_t nsvc;
 	uint8_t nweird;
+	uint8_t redetect;            /* enum vg_an_redetect_state */
 	uint8_t svc[VG_AN_PER_CONN]; /* registry indexes of confirmed analyzers, in order */
 	struct vg_an_att att[VG_AN_PER_CONN];
 	uint32_t weird_seen[VG_AN_WEIRDS]; /* hashes of weird names logged */

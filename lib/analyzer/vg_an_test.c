@@ -148,6 +148,11 @@ t_stream(void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, uint
 			return;
 		}
 	}
+	/* "HO": the rest of the connection is for content detection */
+	if (len >= 2 && data[0] == 'H' && data[1] == 'O') {
+		vg_an_confirm(cx);
+		vg_an_redetect(cx);
+	}
 }
 
 static void
@@ -842,6 +847,51 @@ test_eof_before_first_byte(void)
 	rig_down(&r);
 }
 
+/*
+ * vg_an_redetect: after the call, the next bytes of both directions also go
+ * to the probes; what one attaches gets them from there (replayed once),
+ * while the analyzer that handed off keeps getting every byte once.
+ */
+static void
+test_redetect(void)
+{
+	struct rig r;
+
+	if (!rig_up(&r, 0))
+		return;
+	memset(&last_end, 0, sizeof(last_end));
+	memset(&probe_end, 0, sizeof(probe_end));
+	tcp(r.ft, T0, cli, 40000, srv, 8888, SYN, 1000, 0, NULL);
+	tcp(r.ft, T0 + 1 * MS, srv, 8888, cli, 40000, SYN | ACK, 5000, 1001, NULL);
+	tcp(r.ft, T0 + 2 * MS, cli, 40000, srv, 8888, ACK, 1001, 5001, NULL);
+	CHECK_EQ(r.w->stats.probed, 0);
+	/* The bytes that ask are not probed: "PRB" in them is ignored. */
+	tcp(r.ft, T0 + 3 * MS, cli, 40000, srv, 8888, PSH | ACK, 1001, 5001, "HO PRB");
+	CHECK_EQ(r.w->stats.attached, 1);
+	CHECK_EQ(r.w->stats.redetects, 1);
+	CHECK_EQ(r.w->stats.probe_attached, 0);
+	tcp(r.ft, T0 + 4 * MS, srv, 8888, cli, 40000, PSH | ACK, 5001, 1007, "ok");
+	tcp(r.ft, T0 + 5 * MS, cli, 40000, srv, 8888, PSH | ACK, 1007, 5003, "PR");
+	CHECK_EQ(r.w->stats.probe_attached, 0);
+	tcp(r.ft, T0 + 6 * MS, cli, 40000, srv, 8888, PSH | ACK, 1009, 5003, "B1");
+	CHECK_EQ(r.w->stats.probe_attached, 1);
+	tcp(r.ft, T0 + 7 * MS, srv, 8888, cli, 40000, PSH | ACK, 5003, 1011, "!");
+	/* a second call changes nothing */
+	tcp(r.ft, T0 + 8 * MS, cli, 40000, srv, 8888, PSH | ACK, 1011, 5004, "HO");
+	CHECK_EQ(r.w->stats.redetects, 1);
+	vg_flow_flush(r.ft);
+	CHECK(last_end.slen[0] == 12 && memcmp(last_end.stream[0], "HO PRBPRB1HO", 12) == 0);
+	CHECK(last_end.slen[1] == 3 && memcmp(last_end.stream[1], "ok!", 3) == 0);
+	CHECK(probe_end.slen[0] == 6 && memcmp(probe_end.stream[0], "PRB1HO", 6) == 0);
+	CHECK(probe_end.slen[1] == 3 && memcmp(probe_end.stream[1], "ok!", 3) == 0);
+	int c0 = find_rec(&r.c, VG_LOG_CONN, 0);
+
+	/* the analyzer found by the probe confirmed too ("HO" in its bytes) */
+	CHECK(c0 >= 0 && strcmp(col_str(&r.c, (uint32_t)c0, VG_CONN_SERVICE), "antest,prb") == 0);
+	CHECK_EQ(r.w->stats.stale, 0);
+	rig_down(&r);
+}
+
 static void
 test_select(void)
 {
@@ -870,6 +920,7 @@ main(void)
 	test_probe();
 	test_syn_takes_nothing();
 	test_eof_before_first_byte();
+	test_redetect();
 	test_select();
 	printf("%u checks, %u failed\n", n_checks, n_failed);
 	return n_failed ? 1 : 0;

@@ -23,7 +23,7 @@ struct vg_an_ctx {
 	uint8_t rec[VG_REC_MAX_LEN];
 	char *out; /* rendered lines */
 	size_t out_len, out_cap;
-	unsigned confirms, violations, weirds, records;
+	unsigned confirms, violations, weirds, records, redetects;
 	bool with_weirds; /* weirds go to out too */
 	bool custom_id;   /* the endpoints below instead of 10.0.0.1:40000 -> 93.184.216.34:80 */
 	struct vg_addr orig_h, resp_h;
@@ -40,7 +40,7 @@ tc_reset(struct vg_an_ctx *cx)
 	cx->out_len = 0;
 	if (cx->out)
 		cx->out[0] = '\0';
-	cx->confirms = cx->violations = cx->weirds = cx->records = 0;
+	cx->confirms = cx->violations = cx->weirds = cx->records = cx->redetects = 0;
 }
 
 static void
@@ -249,6 +249,32 @@ vg_an_violate(struct vg_an_ctx *cx, const char *reason)
 {
 	(void)reason;
 	cx->violations++;
+}
+
+/* Confirmed and never violated, as the framework's service list would say. */
+bool
+vg_an_in_service(const struct vg_an_ctx *cx)
+{
+	return cx->confirms > 0 && cx->violations == 0;
+}
+
+void
+vg_an_redetect(struct vg_an_ctx *cx)
+{
+	cx->redetects++;
+}
+
+/* Renders "tunnel<TAB>type<TAB>orig_p<TAB>resp_p". */
+void
+vg_an_tunnel_register(struct vg_an_ctx *cx, const char *type, const struct vg_addr *orig_h,
+	uint16_t orig_p, const struct vg_addr *resp_h, uint16_t resp_p)
+{
+	char b[96];
+
+	(void)orig_h;
+	(void)resp_h;
+	snprintf(b, sizeof(b), "tunnel\t%s\t%u\t%u\n", type, orig_p, resp_p);
+	tc_puts(cx, b);
 }
 
 void

@@ -329,20 +329,20 @@ gets_streams(const struct vg_an_att *a)
 }
 
 /*
- * In-order bytes to every live analyzer of the connection. One that hands
- * off during its call (vg_an_handoff) passes the rest of these bytes to the
- * analyzer it started, once its call returned.
+ * In-order bytes to the live analyzers attached at index `first` and later.
+ * One that hands off during its call (vg_an_handoff) passes the rest of
+ * these bytes to the analyzer it started, once its call returned.
  */
 static void
-stream_to_all(struct vg_an_worker *w, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data,
-	uint32_t len)
+stream_from(struct vg_an_worker *w, struct vg_an_ctx *cx, uint8_t first, bool is_orig,
+	const uint8_t *data, uint32_t len)
 {
 	struct vg_an_conn *ac = cx->ac;
 	uint8_t n = ac->natt;
 
 	if (len == 0)
 		return;
-	for (uint8_t i = 0; i < n; i++) {
+	for (uint8_t i = first; i < n; i++) {
 		struct vg_an_att *a = &ac->att[i];
 		const struct vg_analyzer *an = w->ans[a->an];
 
@@ -361,6 +361,14 @@ stream_to_all(struct vg_an_worker *w, struct vg_an_ctx *cx, bool is_orig, const 
 		if (from < len && gets_streams(b) && bn->stream != NULL)
 			bn->stream(vg_an_state(w, b), cx, is_orig, data + from, len - from);
 	}
+}
+
+/* In-order bytes to every live analyzer of the connection. */
+static void
+stream_to_all(struct vg_an_worker *w, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data,
+	uint32_t len)
+{
+	stream_from(w, cx, 0, is_orig, data, len);
 }
 
 /* Attaches every analyzer in `yes`; true when one attached. */
@@ -437,16 +445,19 @@ tcp_probe(struct vg_an_worker *w, struct vg_an_ctx *cx, bool is_orig, const uint
 				ac->no[!d] |= bit; /* the pair can no longer match */
 		}
 	}
+	/* Analyzers attached before (vg_an_redetect's) already have these bytes. */
+	uint8_t first = ac->natt;
+
 	if (yes != 0 && attach_set(w, cx, yes)) {
 		uint32_t off[2] = {0, 0};
 
 		for (uint8_t k = 0; k < pb->nseg; k++) {
 			uint8_t sd = pb->seg[k].dir;
 
-			stream_to_all(w, cx, sd == 0, pb->buf[sd] + off[sd], pb->seg[k].len);
+			stream_from(w, cx, first, sd == 0, pb->buf[sd] + off[sd], pb->seg[k].len);
 			off[sd] += pb->seg[k].len;
 		}
-		stream_to_all(w, cx, is_orig, data + take, len - take);
+		stream_from(w, cx, first, is_orig, data + take, len - take);
 		probe_release(w, ac);
 		return;
 	}
@@ -485,6 +496,41 @@ start_probing(struct vg_an_worker *w, struct vg_an_conn *ac, uint32_t mask)
 	/* TCP's buffers come with the first bytes: a SYN-only attempt holds none. */
 	ac->probing = mask;
 	w->stats.probed++;
+}
+
+/*
+ * vg_an_redetect only asks; the probes start over once the call that asked
+ * has returned (it may come in the middle of a probe's replay, whose
+ * buffer must not go away under it), on the bytes that come next.
+ */
+void
+vg_an_redetect(struct vg_an_ctx *cx)
+{
+	if (cx->ac->redetect == VG_REDETECT_NONE && cx->c->kind == VG_KIND_TCP)
+		cx->ac->redetect = VG_REDETECT_ASKED;
+}
+
+/*
+ * The probes of the analyzers not live on the connection start over, both
+ * directions, beside the analyzers already there (Zeek's PIA_TCP child with
+ * FirstPacket for each side). What one attaches is replayed only what was
+ * buffered for the probes.
+ */
+static void
+redetect_start(struct vg_an_worker *w, struct vg_an_conn *ac)
+{
+	uint32_t live = 0;
+
+	if (ac->redetect != VG_REDETECT_ASKED)
+		return;
+	ac->redetect = VG_REDETECT_DONE;
+	for (uint8_t i = 0; i < ac->natt; i++)
+		if (ac->att[i].flags & VG_ATT_LIVE)
+			live |= 1u << ac->att[i].an;
+	probe_release(w, ac);
+	ac->no[0] = ac->no[1] = 0;
+	ac->probing = w->probe_tcp & ~live;
+	w->stats.redetects++;
 }
 
 /* ---- the flow table's hooks -------------------------------------------- */
@@ -595,10 +641,13 @@ hook_tcp_data(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 	struct vg_an_ctx cx;
 
 	ctx_init(&cx, w, ft, c, ac, ts);
-	if (ac->probing != 0)
-		tcp_probe(w, &cx, is_orig, data, len);
-	else
+	/* After vg_an_redetect the analyzers above the probes get the bytes first. */
+	if (ac->natt > 0)
 		stream_to_all(w, &cx, is_orig, data, len);
+	if (ac->probing != 0 && ac->redetect != VG_REDETECT_ASKED)
+		tcp_probe(w, &cx, is_orig, data, len);
+	if (c->an != 0)
+		redetect_start(w, ac);
 }
 
 static void
@@ -614,7 +663,8 @@ hook_tcp_gap(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts
 		/* A hole in the first bytes: the probes give up on this direction. */
 		ac->no[is_orig ? 0 : 1] = ac->probing;
 		probe_check_done(w, c, ac);
-		return;
+		if (c->an == 0)
+			return;
 	}
 	struct vg_an_ctx cx;
 
@@ -628,6 +678,7 @@ hook_tcp_gap(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts
 		cx.att = i;
 		an->gap(vg_an_state(w, a), &cx, is_orig, len);
 	}
+	redetect_start(w, ac);
 }
 
 static void
@@ -638,7 +689,8 @@ tcp_eof(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c, str
 		/* The direction ended undecided: what it sent is all a probe gets. */
 		ac->no[is_orig ? 0 : 1] = ac->probing;
 		probe_check_done(w, c, ac);
-		return;
+		if (c->an == 0)
+			return;
 	}
 	struct vg_an_ctx cx;
 
@@ -652,6 +704,7 @@ tcp_eof(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c, str
 		cx.att = i;
 		an->eof(vg_an_state(w, a), &cx, is_orig);
 	}
+	redetect_start(w, ac);
 }
 
 static void

@@ -37,6 +37,7 @@ struct vg_an_stats {
 	uint64_t probes_full;     /* not probed: no free probe buffer */
 	uint64_t handoffs;        /* streams handed to another analyzer (vg_an_handoff) */
 	uint64_t handoffs_failed; /* hand-offs refused: not loaded, attached, or no room */
+	uint64_t redetects;       /* connections whose content went to the probes again */
 	/* Pool use now and its high-water mark (gauges, not counters): connection
 	 * records, probe buffers, analyzer states (all analyzers together). */
 	uint64_t conns_used, conns_high;

@@ -183,6 +183,33 @@ void vg_an_confirm(struct vg_an_ctx *cx);
 void vg_an_violate(struct vg_an_ctx *cx, const char *reason);
 
 /*
+ * True when the analyzer's name is in conn.log's service as it stands: it
+ * confirmed and no violation took it out again (Zeek's `"SOCKS" in
+ * c$service`, which scripts check before they log).
+ */
+bool vg_an_in_service(const struct vg_an_ctx *cx);
+
+/*
+ * TCP: from the next bytes on, both directions of the connection also go
+ * to content detection, as a new connection's first bytes do: an analyzer
+ * whose probe says yes attaches (again, if it had been detached) and gets
+ * them from there. This is the PIA that Zeek's SOCKS analyzer (after its
+ * handshake) and HTTP (after an answered CONNECT) put below themselves,
+ * when the protocol inside is not known (vg_an_handoff names it when it
+ * is). The caller stays attached and keeps getting the bytes. Once per
+ * connection; nothing for UDP.
+ */
+void vg_an_redetect(struct vg_an_ctx *cx);
+
+/*
+ * Tunnel::register (base/frameworks/tunnels/main.zeek) for a tunnel found
+ * in the content, such as SOCKS: tunnel.log gets a DISCOVER row, uid unset,
+ * the first time the worker sees these endpoints and type ("Tunnel::SOCKS").
+ */
+void vg_an_tunnel_register(struct vg_an_ctx *cx, const char *type, const struct vg_addr *orig_h,
+	uint16_t orig_p, const struct vg_addr *resp_h, uint16_t resp_p);
+
+/*
  * A weird for this connection (weird.log), with the analyzer's name in upper
  * case as its source ("DNS"), as Zeek's analyzers report them. A name is
  * logged once per connection, as the flow table's weirds are. addl may be NULL.

@@ -17,6 +17,7 @@
 #include "vg_files.h"
 #include "vg_http.h"
 #include "vg_smtp.h"
+#include "vg_socks.h"
 #include "vg_ssh.h"
 #include "vg_tls.h"
 
@@ -28,6 +29,7 @@ static const struct vg_analyzer *const registry[] = {
 	&vg_tls_analyzer,
 	&vg_dns_analyzer,
 	&vg_smtp_analyzer,
+	&vg_socks_analyzer,
 	NULL,
 };
 

@@ -242,7 +242,7 @@ vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c, const char *svc, uint32
 /* ---- tunnel.log ---------------------------------------------------------- */
 
 void
-vg_tunnel_log(struct vg_flow_table *ft, uint64_t ts, const uint64_t uid[2], uint8_t type,
+vg_tunnel_log_named(struct vg_flow_table *ft, uint64_t ts, const uint64_t uid[2], const char *type,
 	const struct vg_addr *oh, uint16_t op, const struct vg_addr *rh, uint16_t rp, bool close)
 {
 	struct vg_rec r;
@@ -250,14 +250,25 @@ vg_tunnel_log(struct vg_flow_table *ft, uint64_t ts, const uint64_t uid[2], uint
 
 	vg_rec_begin(&r, ft->rec, sizeof(ft->rec), vg_schema_get(VG_LOG_TUNNEL));
 	vg_rec_time(&r, ts);
-	vg_rec_str(&r, u, vg_uid_format(uid[0], uid[1], u));
+	if (uid != NULL)
+		vg_rec_str(&r, u, vg_uid_format(uid[0], uid[1], u));
+	else
+		vg_rec_unset(&r); /* an application tunnel (SOCKS) has no uid of its own */
 	vg_rec_addr(&r, oh);
 	vg_rec_port(&r, op);
 	vg_rec_addr(&r, rh);
 	vg_rec_port(&r, rp);
-	vg_rec_cstr(&r, vg_tunnel_type_name((enum vg_tunnel_type)type));
+	vg_rec_cstr(&r, type);
 	vg_rec_cstr(&r, close ? "Tunnel::CLOSE" : "Tunnel::DISCOVER");
 	emit(ft, vg_rec_end(&r));
+}
+
+void
+vg_tunnel_log(struct vg_flow_table *ft, uint64_t ts, const uint64_t uid[2], uint8_t type,
+	const struct vg_addr *oh, uint16_t op, const struct vg_addr *rh, uint16_t rp, bool close)
+{
+	vg_tunnel_log_named(
+		ft, ts, uid, vg_tunnel_type_name((enum vg_tunnel_type)type), oh, op, rh, rp, close);
 }
 
 /* ---- weird.log ---------------------------------------------------------- */

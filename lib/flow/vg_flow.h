@@ -223,6 +223,17 @@ const struct vg_reasm_stats *vg_flow_reasm_stats(const struct vg_flow_table *ft)
 
 /* Hands a finished record to the sink; false (and counted) when dropped. */
 bool vg_flow_emit(struct vg_flow_table *ft, const uint8_t *rec, uint32_t len);
+/*
+ * Tunnel::register (base/frameworks/tunnels/main.zeek) for a tunnel an
+ * analyzer found in a connection's content, such as SOCKS: tunnel.log gets
+ * a DISCOVER row, without a uid, the first time this table sees these
+ * endpoints and type (`type` is the enum's name, "Tunnel::SOCKS"). Such a
+ * tunnel has no connection of its own, so it is never closed. True when the
+ * row was written.
+ */
+bool vg_flow_tunnel_register(struct vg_flow_table *ft, uint64_t ts, const char *type,
+	const struct vg_addr *orig_h, uint16_t orig_p, const struct vg_addr *resp_h,
+	uint16_t resp_p);
 /* A weird.log line for connection c with a free-form name (not deduplicated). */
 void vg_flow_conn_weird_named(struct vg_flow_table *ft, const struct vg_conn *c, uint64_t ts,
 	const char *name, const char *addl, const char *source);

@@ -263,6 +263,10 @@ void vg_weird_log(struct vg_flow_table *ft, uint64_t ts, const struct vg_conn *c
 const char *vg_conn_state_str(const struct vg_conn *c);
 void vg_tunnel_log(struct vg_flow_table *ft, uint64_t ts, const uint64_t uid[2], uint8_t type,
 	const struct vg_addr *oh, uint16_t op, const struct vg_addr *rh, uint16_t rp, bool close);
+/* The same with the type by name and, when uid is NULL, the uid unset. */
+void vg_tunnel_log_named(struct vg_flow_table *ft, uint64_t ts, const uint64_t uid[2],
+	const char *type, const struct vg_addr *oh, uint16_t op, const struct vg_addr *rh,
+	uint16_t rp, bool close);
 
 /* Tunnel bookkeeping (vg_tunnel.c). */
 void vg_tunnels_on_packet(

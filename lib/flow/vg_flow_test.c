@@ -812,6 +812,43 @@ test_weird_records(void)
 	coll_free(&c);
 }
 
+/*
+ * vg_flow_tunnel_register (Tunnel::register for SOCKS): one DISCOVER per
+ * endpoints and type, uid unset, the ports as given.
+ */
+static void
+test_tunnel_register(void)
+{
+	struct coll c = {0};
+	struct vg_flow_table *ft = mk_table(&c, NULL, 0, 1);
+	struct vg_addr a, b;
+
+	CHECK(ft != NULL);
+	if (ft == NULL)
+		return;
+	vg_addr_from_v4(&a, cli);
+	vg_addr_from_v4(&b, srv);
+	CHECK(vg_flow_tunnel_register(ft, T0, "Tunnel::SOCKS", &a, 0, &b, 1080));
+	CHECK(!vg_flow_tunnel_register(ft, T0 + MS, "Tunnel::SOCKS", &a, 0, &b, 1080));
+	CHECK(vg_flow_tunnel_register(ft, T0 + MS, "Tunnel::SOCKS", &a, 0, &b, 1081));
+	CHECK(vg_flow_tunnel_register(ft, T0 + MS, "Tunnel::OTHER", &a, 0, &b, 1080));
+	CHECK_EQ(coll_count(&c, VG_LOG_TUNNEL), 3);
+
+	struct vg_rec_reader rd;
+	struct vg_rec_value t[VG_TUNNEL_NCOLS];
+
+	CHECK_EQ(vg_rec_read_begin(&rd, c.rec[0], c.len[0]), 0);
+	for (int i = 0; i < VG_TUNNEL_NCOLS; i++)
+		CHECK_EQ(vg_rec_read_next(&rd, &t[i]), 0);
+	CHECK(t[VG_TUNNEL_COL_UID].unset);
+	CHECK_VPORT(t[VG_TUNNEL_COL_ORIG_P], 0);
+	CHECK_VPORT(t[VG_TUNNEL_COL_RESP_P], 1080);
+	CHECK_VSTR(t[VG_TUNNEL_COL_TYPE], "Tunnel::SOCKS");
+	CHECK_VSTR(t[VG_TUNNEL_COL_ACTION], "Tunnel::DISCOVER");
+	vg_flow_table_free(ft);
+	coll_free(&c);
+}
+
 /* ---- uids, community id, address classes -------------------------------- */
 
 static bool
@@ -1031,6 +1068,7 @@ main(void)
 	test_idle_wheel();
 	test_icmp();
 	test_weird_records();
+	test_tunnel_register();
 	test_uid();
 	test_community_id();
 	test_private();

@@ -160,6 +160,32 @@ vg_tunnels_on_remove(struct vg_flow_table *ft, struct vg_conn *c)
 			c->tunnel_type, &c->orig_h, c->orig_p, &c->resp_h, c->resp_p, true);
 }
 
+/*
+ * An application-layer tunnel (SOCKS): Tunnel::register keys Tunnel::active
+ * by the conn_id the analyzer's script built, so the key here is a hash of
+ * the endpoints and the type's name, kept in the same registry as the
+ * tunnels' uids. No connection has that id, so nothing ever closes it.
+ */
+bool
+vg_flow_tunnel_register(struct vg_flow_table *ft, uint64_t ts, const char *type,
+	const struct vg_addr *orig_h, uint16_t orig_p, const struct vg_addr *resp_h,
+	uint16_t resp_p)
+{
+	uint64_t w[4], h = 0x9e3779b97f4a7c15ULL;
+
+	memcpy(w, orig_h->b, 16);
+	memcpy(w + 2, resp_h->b, 16);
+	for (int i = 0; i < 4; i++)
+		h = vg_flow_mix64(h ^ w[i]);
+	h = vg_flow_mix64(h ^ ((uint64_t)orig_p << 16 | resp_p));
+	for (const char *p = type; *p; p++)
+		h = vg_flow_mix64(h ^ (uint8_t)*p);
+	if (!reg_add(ft, h))
+		return false;
+	vg_tunnel_log_named(ft, ts, NULL, type, orig_h, orig_p, resp_h, resp_p, false);
+	return true;
+}
+
 void
 vg_flow_tunnel_outer(
 	struct vg_flow_table *ft, uint32_t h, const struct vg_udp_tunnel *t, struct vg_tunnel *out)

@@ -28,12 +28,12 @@ vpid=
 # and to the table in doc/logs.md.
 names="an_attached an_confirmed an_violations an_violations_ignored an_conns_full
 an_states_full an_stale an_records an_weirds_suppressed an_probed an_probe_attached
-an_probes_full an_handoffs an_handoffs_failed an_conns_used an_conns_high an_probes_used an_probes_high an_states_used
+an_probes_full an_handoffs an_handoffs_failed an_redetects an_conns_used an_conns_high an_probes_used an_probes_high an_states_used
 an_states_high files_begun files_logged files_pool_full files_log_drops
 dhcp_exchanges_early http_requests http_replies http_lines_cut http_pending_flushed
 http_strings_cut http_inflate_busy http_log_drops ssl_certs_cut ssl_cert_msgs_busy
 ssl_handshakes_cut ssl_chain_fps_cut dns_pending_evicted dns_answers_dropped
-dns_tcp_truncated dns_names_truncated"
+dns_tcp_truncated dns_names_truncated socks_names_cut"
 want=$(echo $names)
 
 # val FILE NAME: the value after NAME on the analyzer-counters line

@@ -829,8 +829,15 @@ vg_http_line(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const char *
 		break;
 	case VG_HTTP_EXPECT_MESSAGE:
 		vg_http_msg_deliver(h, cx, is_orig, line, len, true);
-		if (!is_orig && h->connect_request && len == 0)
-			h->tunnel = 1; /* the tunnel's content is for other analyzers */
+		if (!is_orig && h->connect_request && len == 0 && !h->tunnel) {
+			/*
+			 * The answered CONNECT's headers ended: what follows is
+			 * the tunnel's, for the analyzers content detection
+			 * finds (HTTP.cc puts a PIA_TCP below HTTP here).
+			 */
+			h->tunnel = 1;
+			vg_an_redetect(cx);
+		}
 		break;
 	default:
 		break;
