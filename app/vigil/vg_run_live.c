@@ -337,7 +337,7 @@ drops_said_last(const struct vg_live *lv, const struct vg_logshm *shm, const cha
 static void
 print_dispatch(const struct vg_live *lv)
 {
-	uint64_t read = 0, sent = 0, drops = 0, tsc = 0, dtsc = 0, decodes = 0;
+	uint64_t read = 0, sent = 0, drops = 0, tsc = 0, dtsc = 0, rtsc = 0, decodes = 0;
 
 	for (uint16_t i = 0; i < lv->nworkers; i++) {
 		const struct vg_live_counters *c = &lv->workers[i]->cnt;
@@ -347,6 +347,7 @@ print_dispatch(const struct vg_live *lv)
 		drops += c->dispatch_drops;
 		tsc += c->dispatch_tsc + c->receive_tsc;
 		dtsc += c->decode_tsc;
+		rtsc += c->receive_tsc;
 		/* Every vg_decode() of a packet read: the pollers', and the workers'
 		 * own (of the packets they did not get decoded). */
 		decodes += lv->workers[i]->poll_dec.stats.packets +
@@ -358,15 +359,16 @@ print_dispatch(const struct vg_live *lv)
 				i, lv->workers[i]->nrxq, c->port_rx, c->dispatched,
 				c->dispatch_drops);
 	}
-	/* cycles/packet: choosing owners, handing over and taking from the rings;
-	 * decode-cycles/packet: the pollers' decode, the packets' only one. */
+	/* cycles/packet: choosing owners, handing over and taking from the rings
+	 * (receive-cycles/packet: the taking alone); decode-cycles/packet: the
+	 * pollers' decode, the packets' only one. */
 	fprintf(stderr,
 		"vigil: dispatch read %" PRIu64 " dispatched %" PRIu64 " dispatch-drops %" PRIu64
 		" stop-drops %" PRIu64 " pollers %u cycles/packet %.1f decode-cycles/packet %.1f"
-		" decodes %" PRIu64 "\n",
+		" decodes %" PRIu64 " receive-cycles/packet %.1f\n",
 		read, sent, drops, lv->stop_drops, lv->npollers,
 		read ? (double)tsc / (double)read : 0.0, read ? (double)dtsc / (double)read : 0.0,
-		decodes);
+		decodes, read ? (double)rtsc / (double)read : 0.0);
 }
 
 /*
