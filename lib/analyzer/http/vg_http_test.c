@@ -344,6 +344,28 @@ test_confirm_on_reply(void)
 	free(o);
 }
 
+/*
+ * An answered CONNECT: main.zeek registers a Tunnel::HTTP (orig_p 0), and
+ * HTTP.cc hands what follows to content detection; a refused one neither.
+ */
+static void
+test_connect(void)
+{
+	const char req[] = "CONNECT mail.example:25 HTTP/1.1\r\nHost: mail.example\r\n\r\n";
+	const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n220 mail ESMTP\r\n";
+	const char no[] = "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n";
+
+	char *o = run(req, sizeof(req) - 1, ok, sizeof(ok) - 1, 0);
+	CHECK(strstr(o, "tunnel\tTunnel::HTTP\t0\t80\n") != NULL);
+	CHECK_EQ(cx.redetects, 1);
+	CHECK_EQ(cx.violations, 0); /* the tunnel's bytes are not HTTP's */
+	free(o);
+	o = run(req, sizeof(req) - 1, no, sizeof(no) - 1, 0);
+	CHECK(strstr(o, "tunnel\t") == NULL);
+	CHECK_EQ(cx.redetects, 0);
+	free(o);
+}
+
 int
 main(void)
 {
@@ -363,6 +385,7 @@ main(void)
 	test_probe();
 	test_violation();
 	test_confirm_on_reply();
+	test_connect();
 	free(h);
 	printf("http: %u checks, %u failed (state %zu bytes)\n", n_checks, n_failed,
 		sizeof(struct vg_http));

@@ -316,6 +316,19 @@ vg_http_ev_reply(
 		t->has_info = 1;
 		vg_http_tx_set(t, VG_HTTP_S_INFO_MSG, reason, rlen);
 	}
+	/*
+	 * main.zeek's http_reply: an answered CONNECT is a Tunnel::HTTP, with
+	 * orig_p 0 (every connection through the proxy is the one tunnel).
+	 */
+	if (code == 200 && (t->str_set & (1u << VG_HTTP_S_METHOD)) &&
+		t->str[VG_HTTP_S_METHOD].len == 7 &&
+		memcmp(t->arena + t->str[VG_HTTP_S_METHOD].off, "CONNECT", 7) == 0) {
+		struct vg_addr oh, rh;
+		uint16_t rp;
+
+		vg_an_id(cx, &oh, NULL, &rh, &rp);
+		vg_an_tunnel_register(cx, "Tunnel::HTTP", &oh, 0, &rh, rp);
+	}
 }
 
 static bool
