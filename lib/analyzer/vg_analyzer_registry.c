@@ -15,6 +15,7 @@
 #include "vg_dhcp.h"
 #include "vg_dns.h"
 #include "vg_files.h"
+#include "vg_ftp.h"
 #include "vg_http.h"
 #include "vg_smtp.h"
 #include "vg_socks.h"
@@ -30,6 +31,7 @@ static const struct vg_analyzer *const registry[] = {
 	&vg_dns_analyzer,
 	&vg_smtp_analyzer,
 	&vg_socks_analyzer,
+	&vg_ftp_analyzer,
 	NULL,
 };
 
