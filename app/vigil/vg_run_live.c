@@ -413,6 +413,7 @@ struct live_run {
 	uint16_t nworkers;
 	uint16_t workers_ready; /* workers initialised (fini'd on the way out) */
 	bool eal, ports_up;
+	struct vg_an_bus *bus; /* expected connections between the workers */
 };
 
 /* Undoes what was set up, in reverse; `clean` says the segment ended well. */
@@ -422,6 +423,8 @@ live_teardown(struct live_run *lr, bool clean)
 	for (uint16_t i = 0; i < lr->workers_ready; i++)
 		vg_live_worker_fini(live.workers[i]);
 	lr->workers_ready = 0;
+	vg_an_bus_free(lr->bus);
+	lr->bus = NULL;
 	vg_bpf_free(&lr->filter);
 	if (lr->writer != NULL)
 		vg_logwriter_close(lr->writer);
@@ -555,6 +558,12 @@ init_workers(struct live_run *lr)
 	live.nworkers = lr->nworkers;
 	vg_live_clock_init(&live);
 	vg_port_set_from_analyzers(&lr->server_ports, lr->o.analyzers, NULL);
+	/* An expected connection (FTP data) may hash to another worker than the
+	 * connection that announced it: the workers share expectations on a bus. */
+	if (lr->nworkers > 1 && (lr->bus = vg_an_bus_create(lr->nworkers)) == NULL)
+		return live_fail(lr, "%s",
+			"cannot set up the workers' expectation bus (out of memory); try fewer "
+			"--workers");
 	RTE_LCORE_FOREACH_WORKER(lcore)
 	{
 		uint16_t idx = lr->workers_ready;
@@ -566,6 +575,8 @@ init_workers(struct live_run *lr)
 		/* Each worker's uids come from a sequence of its own. */
 		wc.flow.uid_seed = lr->o.seed + 0x9e3779b97f4a7c15ULL * (idx + 1u);
 		wc.ring = &lr->shm->rings[idx];
+		wc.analyzers.bus = lr->bus;
+		wc.analyzers.index = idx;
 		if (vg_live_worker_init(&live, idx, lcore, &wc) != 0) {
 			snprintf(err, sizeof(err),
 				"cannot set up worker %u (%s); try a smaller --max-flows", idx,

@@ -17,6 +17,7 @@
 
 #include "vg_common.h"
 #include "vg_files.h"
+#include "vg_ftp.h"
 #include "vg_http.h"
 #include "vg_dns.h"
 #include "vg_logfmt.h"
@@ -195,6 +196,13 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 		" probes-full %" PRIu64 " states-full %" PRIu64 "\n",
 		a->conns_used, a->conns_high, a->probes_used, a->probes_high, a->states_used,
 		a->states_high, a->conns_full, a->probes_full, a->states_full);
+	const struct vg_an_expect_stats *ex = vg_an_worker_expect_stats(w->an);
+
+	fprintf(stderr,
+		"vigil: expected-conns announced %" PRIu64 " used %" PRIu64 " expired %" PRIu64
+		" table-full %" PRIu64 " bus-full %" PRIu64 " ftp-lines-cut %" PRIu64 "\n",
+		ex->expects, ex->expect_used, ex->expect_expired, ex->expect_full,
+		ex->expect_bus_full, vg_ftp_stats.lines_truncated);
 	struct vg_http_stats hs;
 	struct vg_files_stats fs;
 

@@ -58,6 +58,26 @@ struct vg_an_conn {
 	uint8_t svc[VG_AN_PER_CONN]; /* registry indexes of confirmed analyzers, in order */
 	struct vg_an_att att[VG_AN_PER_CONN];
 	uint32_t weird_seen[VG_AN_WEIRDS]; /* hashes of weird names logged */
+	/* Attached by an expectation made on this worker: the connection that made
+	 * it (a handle, checked as any other) and its analyzer (vg_an_expect_origin). */
+	uint32_t origin, origin_conn, origin_gen;
+	uint8_t origin_att;
+};
+
+/* Expected connections (vg_an_expect.c): slots per worker, slots a key may use. */
+#define VG_AN_EXPECT_SLOTS  1024
+#define VG_AN_EXPECT_WINDOW 16
+
+/* One expectation, as a worker keeps it and as the bus carries it. */
+struct vg_an_expect {
+	struct vg_addr orig_h, resp_h;
+	uint64_t expires; /* network time; 0: a free slot */
+	const struct vg_analyzer *an;
+	uint32_t origin, origin_conn, origin_gen; /* the connection that made it */
+	uint16_t resp_p;
+	uint16_t origin_worker;
+	uint8_t any_orig;
+	uint8_t origin_att;
 };
 
 /* Zeek's dpd_buffer_size (init-bare.zeek): bytes per direction a probe may see. */
@@ -108,6 +128,11 @@ struct vg_an_worker {
 	/* Counters kept per thread: this worker's, bound on its thread. */
 	int bound;
 	const uint64_t *set_vals[VG_AN_COUNTER_SETS];
+	struct vg_an_bus *bus; /* NULL: the only worker */
+	uint32_t index;        /* this worker's number on the bus */
+	uint32_t exp_used;     /* slots of exp[] in use */
+	struct vg_an_expect_stats exp_stats;
+	struct vg_an_expect exp[VG_AN_EXPECT_SLOTS];
 	uint8_t rec[VG_REC_MAX_LEN];
 };
 
@@ -144,5 +169,12 @@ vg_an_state(struct vg_an_worker *w, const struct vg_an_att *a)
 
 	return p->mem + (size_t)a->state * p->slot;
 }
+
+/*
+ * The expectation a new TCP connection matches (used up), its analyzer
+ * returned and the entry copied to *out; NULL when none.
+ */
+const struct vg_analyzer *vg_an_expect_find(struct vg_an_worker *w, const struct vg_addr *orig_h,
+	const struct vg_addr *resp_h, uint16_t resp_p, uint64_t now, struct vg_an_expect *out);
 
 #endif /* VG_AN_PRIVATE_H */

@@ -32,6 +32,13 @@ struct vg_an_ctx {
 	char handoff[16];
 	uint32_t handoff_from;
 	bool handoff_refuse;
+	/* vg_an_expect: how many, the last one; vg_an_expect_origin's answer. */
+	unsigned expects;
+	bool expect_any_orig;
+	struct vg_addr expect_orig_h, expect_resp_h;
+	uint16_t expect_resp_p;
+	const struct vg_analyzer *expect_an;
+	void *origin;
 };
 
 static void
@@ -303,6 +310,28 @@ vg_an_weird(struct vg_an_ctx *cx, const char *name, const char *addl)
 	tc_puts(cx, "\t");
 	tc_puts(cx, addl ? addl : "-");
 	tc_puts(cx, "\n");
+}
+
+bool
+vg_an_expect(struct vg_an_ctx *cx, const struct vg_addr *orig_h, const struct vg_addr *resp_h,
+	uint16_t resp_p, const struct vg_analyzer *an, uint64_t timeout_ns)
+{
+	(void)timeout_ns;
+	cx->expects++;
+	cx->expect_any_orig = orig_h == NULL;
+	if (orig_h != NULL)
+		cx->expect_orig_h = *orig_h;
+	cx->expect_resp_h = *resp_h;
+	cx->expect_resp_p = resp_p;
+	cx->expect_an = an;
+	return true;
+}
+
+void *
+vg_an_expect_origin(struct vg_an_ctx *cx, const struct vg_analyzer *origin)
+{
+	(void)origin;
+	return cx->origin;
 }
 
 #endif /* VG_AN_TESTCTX_H */

@@ -95,6 +95,8 @@ vg_an_worker_create(const struct vg_an_worker_cfg *cfg)
 		errno = EINVAL;
 		return NULL;
 	}
+	w->bus = cfg->bus;
+	w->index = cfg->index;
 	w->conn_cap = cfg->max_conns ? VG_MIN(cfg->max_conns, PENDING - 1) : DEFAULT_MAX_CONNS;
 	/* A quarter of the connections with any one analyzer at once, by default. */
 	uint32_t states = cfg->max_states ? cfg->max_states : VG_MAX(w->conn_cap / 4, 1024u);
@@ -164,6 +166,12 @@ const struct vg_an_stats *
 vg_an_worker_stats(const struct vg_an_worker *w)
 {
 	return &w->stats;
+}
+
+const struct vg_an_expect_stats *
+vg_an_worker_expect_stats(const struct vg_an_worker *w)
+{
+	return &w->exp_stats;
 }
 
 /* ---- connection records ------------------------------------------------ */
@@ -554,19 +562,60 @@ static void tcp_eof(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_
 	struct vg_an_conn *ac, uint64_t ts, bool is_orig);
 
 /*
+ * ApplyScheduledAnalyzers: a TCP connection that was expected gets the
+ * expected analyzer and no other (BuildInitialAnalyzerTree skips the ports
+ * then). True when the connection was expected.
+ */
+static bool
+expected_attach(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts)
+{
+	struct vg_an_expect e;
+	const struct vg_analyzer *an =
+		vg_an_expect_find(w, &c->orig_h, &c->resp_h, c->resp_p, ts, &e);
+	uint32_t i;
+
+	if (an == NULL)
+		return false;
+	for (i = 0; i < w->nan && w->ans[i] != an; i++)
+		;
+	if (i == w->nan)
+		return false; /* not loaded in this run */
+	struct vg_an_conn *ac = conn_rec_new(w, ft, c);
+
+	if (ac == NULL)
+		return true;
+	if (e.origin_worker == w->index) {
+		ac->origin = e.origin;
+		ac->origin_conn = e.origin_conn;
+		ac->origin_gen = e.origin_gen;
+		ac->origin_att = e.origin_att;
+	}
+	struct vg_an_ctx cx;
+
+	ctx_init(&cx, w, ft, c, ac, ts);
+	if (!vg_an_attach(w, &cx, i)) {
+		conn_rec_free(w, ac);
+		c->an = 0;
+	}
+	return true;
+}
+
+/*
  * A new connection: remembered as wanting analyzers when some analyzer is
  * registered for the responder's port or a probe could take it; the state
- * comes with its first content (conn_start).
+ * comes with its first content (conn_start). An expected TCP connection
+ * gets its analyzer at once (expected_attach): it is rare, and Zeek applies
+ * scheduled analyzers when the connection is made.
  */
 static void
 hook_conn_new(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts)
 {
 	struct vg_an_worker *w = ctx;
 
-	(void)ft;
-	(void)ts;
 	if (__builtin_expect(!w->bound, 0))
 		vg_an_counters_bind(w); /* on the worker's thread, once */
+	if (c->kind == VG_KIND_TCP && w->exp_used > 0 && expected_attach(w, ft, c, ts))
+		return;
 	if (c->kind == VG_KIND_UDP) {
 		if (port_bit(w->udp_ports, c->resp_p) || w->probe_udp != 0)
 			c->an = PENDING | c->resp_p;

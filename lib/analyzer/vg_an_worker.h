@@ -20,6 +20,10 @@ struct vg_an_worker_cfg {
 	/* The analyzers to run; NULL: the whole registry (unit tests pass their own). */
 	const struct vg_analyzer *const *analyzers;
 	uint32_t nanalyzers;
+	/* Several workers: the bus that carries expected connections between
+	 * them (vg_an_bus_create) and this worker's number on it; NULL: alone. */
+	struct vg_an_bus *bus;
+	uint32_t index;
 };
 
 struct vg_an_stats {
@@ -45,12 +49,25 @@ struct vg_an_stats {
 	uint64_t states_used, states_high;
 };
 
+/*
+ * Expected connections (vg_an_expect), per worker. Not in stats.log, whose
+ * columns are full: vigil -r --stats prints them on a line of their own.
+ */
+struct vg_an_expect_stats {
+	uint64_t expects;         /* connections this worker's analyzers expected */
+	uint64_t expect_used;     /* connections attached by an expectation */
+	uint64_t expect_expired;  /* expectations whose time ran out unused */
+	uint64_t expect_full;     /* expectations not kept: their table slots were taken */
+	uint64_t expect_bus_full; /* expectations not sent: a peer's ring was full */
+};
+
 struct vg_an_worker;
 
 /* NULL with errno set when memory cannot be had. */
 struct vg_an_worker *vg_an_worker_create(const struct vg_an_worker_cfg *cfg);
 void vg_an_worker_free(struct vg_an_worker *w);
 const struct vg_an_stats *vg_an_worker_stats(const struct vg_an_worker *w);
+const struct vg_an_expect_stats *vg_an_worker_expect_stats(const struct vg_an_worker *w);
 /* How many analyzers the worker runs (0: the flow table needs no hooks). */
 uint32_t vg_an_worker_count(const struct vg_an_worker *w);
 
@@ -61,6 +78,22 @@ uint32_t vg_an_worker_count(const struct vg_an_worker *w);
  * connection.
  */
 void vg_an_worker_counters_add(const struct vg_an_worker *w, uint64_t *vals);
+
+/*
+ * The bus between workers for expected connections: one single-producer
+ * single-consumer ring per ordered pair of workers. Made before the workers,
+ * freed after them. NULL when nworkers is 0 or above VG_AN_BUS_MAX_WORKERS,
+ * or memory cannot be had.
+ */
+#define VG_AN_BUS_MAX_WORKERS 64
+struct vg_an_bus;
+struct vg_an_bus *vg_an_bus_create(uint32_t nworkers);
+void vg_an_bus_free(struct vg_an_bus *b);
+/*
+ * Takes in the expectations other workers sent (call at the start of each
+ * burst, with the burst's network time; nothing to do without a bus).
+ */
+void vg_an_worker_poll(struct vg_an_worker *w, uint64_t now);
 
 /* The hooks to put in vg_flow_cfg (ctx: the worker). */
 extern const struct vg_flow_hooks vg_an_flow_hooks;

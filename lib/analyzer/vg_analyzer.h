@@ -90,6 +90,11 @@ struct vg_analyzer {
 	const struct vg_an_log *logs;
 	/* Its counters (--stats, stats.log, telemetry); NULL none. */
 	const struct vg_an_counters *counters;
+	/*
+	 * Loaded whenever the named analyzer is (one protocol script loads
+	 * both: ftp-data with ftp); NULL: only by its own name.
+	 */
+	const char *loaded_with;
 
 	/*
 	 * Content detection on any port: the first bytes the direction sent
@@ -231,6 +236,26 @@ void vg_an_weird_src(struct vg_an_ctx *cx, const char *name, const char *addl, c
  * attached to the connection, or has no room (the worker's `handoffs_failed`).
  */
 bool vg_an_handoff(struct vg_an_ctx *cx, const char *name, uint32_t from);
+
+/* ---- Expected connections (Zeek's Analyzer::schedule_analyzer) ---- */
+
+/*
+ * Announces a TCP connection from orig_h (NULL: any address) to
+ * resp_h:resp_p within timeout_ns of network time. The first such connection
+ * to start, on whichever worker, gets analyzer `an` (when this run loads it)
+ * and no analyzer by port or content; the announcement is then used up.
+ * False when it could not be kept on this worker (its table slots were
+ * taken; counted as expect_full). Workers that the bus could not reach are
+ * counted as expect_bus_full.
+ */
+bool vg_an_expect(struct vg_an_ctx *cx, const struct vg_addr *orig_h, const struct vg_addr *resp_h,
+	uint16_t resp_p, const struct vg_analyzer *an, uint64_t timeout_ns);
+/*
+ * For an analyzer that an expectation attached: the state of the analyzer
+ * that made it (which must be `origin`), while that connection is still open
+ * on this worker; NULL when it ended or lives on another worker.
+ */
+void *vg_an_expect_origin(struct vg_an_ctx *cx, const struct vg_analyzer *origin);
 
 /* ---- The registry ---- */
 

@@ -32,6 +32,7 @@ static const struct vg_analyzer *const registry[] = {
 	&vg_smtp_analyzer,
 	&vg_socks_analyzer,
 	&vg_ftp_analyzer,
+	&vg_ftp_data_analyzer,
 	NULL,
 };
 
@@ -93,7 +94,8 @@ vg_analyzers_select(const char *list, const struct vg_analyzer **out)
 	bool all = list == NULL || strcasecmp(list, "all") == 0;
 
 	for (const struct vg_analyzer *const *a = registry; *a != NULL && n < VG_AN_MAX; a++)
-		if (all || listed(list, (*a)->name))
+		if (all || listed(list, (*a)->name) ||
+			((*a)->loaded_with != NULL && listed(list, (*a)->loaded_with)))
 			out[n++] = *a;
 	return n;
 }

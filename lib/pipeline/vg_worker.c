@@ -187,6 +187,8 @@ vg_worker_burst_decoded(struct vg_worker *w, int link, const struct vg_raw_pkt *
 
 	w->stats.bursts++;
 	w->stats.packets += n;
+	/* Expected connections other workers announced since the last burst. */
+	vg_an_worker_poll(w->an, vg_flow_now(w->flows));
 	for (uint16_t i = 0; i < n; i++) {
 		while (next < n && next < i + AHEAD) {
 			if (next + 2 < n) {

@@ -307,7 +307,10 @@ expect_data(struct vg_ftp *s, struct vg_an_ctx *cx, const struct vg_ftp_chan *ch
 	s->chan = *ch;
 	s->has_chan = true;
 	vg_ftp_stats.expects++;
-	(void)cx; /* the data connection is not expected yet */
+	/* Analyzer::schedule_analyzer(orig_h, resp_h, resp_p, ANALYZER_FTP_DATA, 5mins) */
+	if (!vg_an_expect(cx, &ch->orig_h, &ch->resp_h, ch->resp_p, &vg_ftp_data_analyzer,
+		    VG_FTP_EXPECT_NS))
+		vg_ftp_stats.expects_refused++;
 }
 
 static void

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vg_an_testctx.h"
+#include "vg_files.h"
 #include "vg_ftp.h"
 #include "vg_test.h"
 
@@ -22,6 +23,7 @@ start(void)
 {
 	memset(&st, 0, sizeof(st));
 	tc_reset(&cx);
+	cx.expects = 0;
 	cx.now = 1000000000;
 	vg_ftp_analyzer.init(&st, &cx);
 }
@@ -90,6 +92,11 @@ test_session(void)
 		      "\t1234\t226\tTransfer complete.\t-\t-\t-\t-\t-\n") != NULL);
 	CHECK_EQ(cx.records, 2);
 	CHECK_EQ(cx.confirms, 1);
+	/* PASV's reply announced the data connection: client -> 10.0.0.2:30000. */
+	CHECK_EQ(cx.expects, 1);
+	CHECK(cx.expect_an == &vg_ftp_data_analyzer);
+	CHECK_EQ(cx.expect_resp_p, 30000);
+	CHECK(!cx.expect_any_orig && cx.expect_orig_h.b[15] == 1 && cx.expect_resp_h.b[15] == 2);
 	CHECK_EQ(cx.violations, 0);
 	/* Every cut of every message, and byte by byte: the same log. */
 	for (int cut = -1; cut < 80; cut++) {
@@ -126,6 +133,11 @@ static void
 test_active_and_hidden_password(void)
 {
 	char *o = run(active_session, 0);
+
+	/* PORT and EPRT: the server (93.184.216.34) connects to the client's port. */
+	CHECK_EQ(cx.expects, 2);
+	CHECK_EQ(cx.expect_resp_p, 2000);
+	CHECK(cx.expect_orig_h.b[15] == 34 && cx.expect_resp_h.b[15] == 1);
 
 	/* Not a guest: the password is hidden; PORT's channel runs server -> client. */
 	CHECK(strstr(o,
@@ -327,12 +339,96 @@ test_paths(void)
 	CHECK(!vg_ftp_reply_expected("NOSUCH", 200));
 }
 
+static const struct msg epsv_session[] = {
+	{'S', "220 ready\r\n"},
+	{'C', "EPSV\r\n"},
+	{'S', "229 Entering Extended Passive Mode (|||40044|)\r\n"},
+	{'C', "EPSV\r\n"},
+	{'S', "229 Entering Extended Passive Mode (|||70000|)\r\n"},
+	{'C', "PASV\r\n"},
+	{'S', "227 garbage\r\n"},
+	{'C', "PORT 1,2,3\r\n"},
+	{'S', "200 ok\r\n"},
+	{0, NULL},
+};
+
+static void
+test_epsv_and_malformed(void)
+{
+	char *o = run(epsv_session, 0);
+
+	/* No address in the reply: the control connection's server (main.zeek). */
+	CHECK_EQ(cx.expects, 1);
+	CHECK_EQ(cx.expect_resp_p, 40044);
+	CHECK(cx.expect_resp_h.b[15] == 34);
+	/* The malformed ones are logged without a data channel, never expected. */
+	CHECK(strstr(o,
+		      "\tEPSV\t-\t-\t-\t229\tEntering Extended Passive Mode (|||70000|)\t-\t-\t-"
+		      "\t-\t-\n") != NULL);
+	CHECK(strstr(o, "\tPORT\t1,2,3\t-\t-\t200\tok\t-\t-\t-\t-\t-\n") != NULL);
+	free(o);
+}
+
+/* The data connection's content: files.log, and fuid/mime_type for the control. */
+static void
+test_data(void)
+{
+	static uint8_t dstate[4096];
+	static struct vg_ftp ctl;
+	char text[3000];
+	const char *fl;
+
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = (char)('a' + i % 26);
+	for (size_t i = 80; i < sizeof(text); i += 81)
+		text[i] = '\n';
+	CHECK(vg_ftp_data_analyzer.state_size <= sizeof(dstate));
+	/* A large text file: typed at 1 KiB, while it streams. */
+	memset(&ctl, 0, sizeof(ctl));
+	memset(dstate, 0, sizeof(dstate));
+	tc_reset(&cx);
+	cx.origin = &ctl;
+	vg_ftp_data_analyzer.init(dstate, &cx);
+	CHECK_EQ(cx.confirms, 1);
+	vg_ftp_data_analyzer.stream(dstate, &cx, false, (const uint8_t *)text, 500);
+	CHECK(ctl.fuid[0] == 'F');
+	CHECK(ctl.mime[0] == '\0');
+	vg_ftp_data_analyzer.stream(dstate, &cx, false, (const uint8_t *)text + 500, 2500);
+	CHECK(strcmp(ctl.mime, "text/plain") == 0);
+	vg_ftp_data_analyzer.end(dstate, &cx, VG_AN_END_CLOSE);
+	fl = strstr(cx.out ? cx.out : "", "files\t");
+	CHECK(fl != NULL && strstr(fl, "\tFTP_DATA\t0\t(empty)\ttext/plain\t") != NULL);
+	CHECK(fl != NULL && strstr(fl, "\tF\t3000\t") != NULL);
+	/* A small binary file: typed only when the connection ends, "<unknown>". */
+	memset(&ctl, 0, sizeof(ctl));
+	memset(dstate, 0, sizeof(dstate));
+	tc_reset(&cx);
+	vg_ftp_data_analyzer.init(dstate, &cx);
+	vg_ftp_data_analyzer.stream(dstate, &cx, true, (const uint8_t *)"\x01\x02\x03\xff", 4);
+	CHECK(ctl.mime[0] == '\0');
+	vg_ftp_data_analyzer.end(dstate, &cx, VG_AN_END_CLOSE);
+	CHECK(strcmp(ctl.mime, "<unknown>") == 0);
+	/* The control connection on another worker: files.log still, nothing else. */
+	memset(&ctl, 0, sizeof(ctl));
+	memset(dstate, 0, sizeof(dstate));
+	tc_reset(&cx);
+	cx.origin = NULL;
+	vg_ftp_data_analyzer.init(dstate, &cx);
+	vg_ftp_data_analyzer.stream(dstate, &cx, false, (const uint8_t *)text, 2000);
+	vg_ftp_data_analyzer.gap(dstate, &cx, false, 100);
+	vg_ftp_data_analyzer.end(dstate, &cx, VG_AN_END_CLOSE);
+	CHECK(ctl.fuid[0] == '\0' && ctl.mime[0] == '\0');
+	CHECK(cx.out != NULL && strstr(cx.out, "\tFTP_DATA\t") != NULL);
+}
+
 int
 main(void)
 {
 	cx.uid = "Ctest";
 	cx.schemas[0] = vg_ftp_analyzer.logs[0].schema;
 	*vg_ftp_analyzer.logs[0].id = cx.schemas[0]->id;
+	vg_files_schema.id = 101;
+	cx.schemas[1] = &vg_files_schema;
 	test_session();
 	test_active_and_hidden_password();
 	test_at_least_one();
@@ -340,6 +436,8 @@ main(void)
 	test_garbage();
 	test_port_parsing();
 	test_paths();
+	test_epsv_and_malformed();
+	test_data();
 	free(cx.out);
 	printf("ftp: %u checks, %u failed\n", n_checks, n_failed);
 	return n_failed != 0;
