@@ -49,12 +49,20 @@ struct vg_gen_cfg {
 	int vlan;              /* 802.1Q VLAN ID, -1 for untagged */
 	uint64_t start;        /* first packet timestamp, seconds since the epoch */
 	uint64_t rate;         /* packets per second (timestamp spacing) */
-	bool apps; /* --apps: HTTP, TLS, SSH and SMTP payloads on ports 80, 443, 22 and 25 */
+	bool apps; /* --apps: HTTP, TLS, SSH, SMTP, FTP payloads on 80, 443, 22, 25, 21 */
 	bool quiet;
 };
 
 /* Application payloads of a TCP flow (--apps). */
-enum vg_gen_app { VG_APP_NONE = 0, VG_APP_HTTP, VG_APP_TLS, VG_APP_SSH, VG_APP_SMTP };
+enum vg_gen_app {
+	VG_APP_NONE = 0,
+	VG_APP_HTTP,
+	VG_APP_TLS,
+	VG_APP_SSH,
+	VG_APP_SMTP,
+	VG_APP_FTP,
+	VG_APP_FTP_DATA
+};
 
 /* One flow slot; kept small so millions of concurrent flows stay cheap. */
 struct vg_gen_flow {
@@ -98,6 +106,13 @@ struct vg_gen {
 	uint16_t mss6; /* MSS advertised over IPv6 */
 	uint64_t flows_started;
 	uint64_t udp_started; /* UDP flows started (--apps: the first is DHCP) */
+	/* --apps: the data connection an FTP session's EPSV reply announced; the
+	 * next flow to start is that connection. */
+	struct {
+		uint8_t set, ipv6;
+		uint32_t cidx, sidx;
+		uint16_t port, size;
+	} ftp_data;
 	uint8_t fill[VG_GEN_FILL_SIZE + VG_GEN_BUF_SIZE];
 };
 
@@ -163,6 +178,8 @@ uint32_t vg_gen_pkt_echo(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame
 /* vg_gen_app.c */
 void vg_app_pick(struct vg_gen *g, struct vg_gen_flow *f);
 void vg_app_exchange(struct vg_gen *g, struct vg_gen_flow *f, uint32_t xchg);
+/* --apps: a response was sent whole (an FTP session's EPSV reply announces its data flow). */
+void vg_app_sent(struct vg_gen *g, const struct vg_gen_flow *f);
 uint32_t vg_app_slice(
 	const struct vg_gen *g, const struct vg_gen_flow *f, int dir, uint32_t len, uint8_t *out);
 

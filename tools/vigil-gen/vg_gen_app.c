@@ -567,6 +567,79 @@ vg_smtp_header(const struct vg_gen_flow *f, int dir, struct vg_buf *b, uint32_t 
 	return b->len;
 }
 
+/* ---- FTP (21) and its data connection ---- */
+
+static const char vg_ftp_text[] =
+	"vigil-gen sample file: the quick brown fox jumps over the lazy dog.\n";
+
+/* The port the session's EPSV reply announces (fixed for its exchange). */
+static uint16_t
+vg_ftp_data_port(const struct vg_gen_flow *f)
+{
+	return (uint16_t)(30000 + vg_app_h(f, VG_GEN_S2C, 41) % 10000);
+}
+
+/*
+ * A session of five exchanges: USER, PASS, EPSV, RETR (its reply says the
+ * file's size, f->id), QUIT. The client speaks first here; the server's
+ * greeting comes with the first reply.
+ */
+static uint32_t
+vg_ftp_header(const struct vg_gen_flow *f, int dir, struct vg_buf *b, uint32_t *body)
+{
+	char line[200];
+	uint32_t x = f->xchg < 4 ? f->xchg : 4;
+	const char *name = vg_app_words[f->id & 7];
+
+	*body = 0;
+	if (dir == VG_GEN_C2S) {
+		static const char *const req[] = {"USER anonymous\r\n",
+			"PASS guest@example.com\r\n", "EPSV\r\n", NULL, "QUIT\r\n"};
+
+		if (x == 3)
+			snprintf(line, sizeof(line), "RETR pub/%s-%u.txt\r\n", name, f->id);
+		puts_(b, x == 3 ? line : req[x]);
+		return b->len;
+	}
+	switch (x) {
+	case 0:
+		puts_(b, "220 (vsFTPd 3.0.3)\r\n331 Please specify the password.\r\n");
+		break;
+	case 1:
+		puts_(b, "230-Welcome to the vigil-gen FTP server.\r\n230 Login successful.\r\n");
+		break;
+	case 2:
+		snprintf(line, sizeof(line), "229 Entering Extended Passive Mode (|||%u|)\r\n",
+			vg_ftp_data_port(f));
+		puts_(b, line);
+		break;
+	case 3:
+		snprintf(line, sizeof(line),
+			"150 Opening BINARY mode data connection for pub/%s-%u.txt (%u bytes).\r\n"
+			"226 Transfer complete.\r\n",
+			name, f->id, f->id);
+		puts_(b, line);
+		break;
+	default:
+		puts_(b, "221 Goodbye.\r\n");
+		break;
+	}
+	return b->len;
+}
+
+void
+vg_app_sent(struct vg_gen *g, const struct vg_gen_flow *f)
+{
+	if (f->app != VG_APP_FTP || f->xchg != 2)
+		return;
+	g->ftp_data.set = 1;
+	g->ftp_data.ipv6 = f->ipv6;
+	g->ftp_data.cidx = f->cidx;
+	g->ftp_data.sidx = f->sidx;
+	g->ftp_data.port = vg_ftp_data_port(f);
+	g->ftp_data.size = f->id;
+}
+
 /* ---- the messages ---- */
 
 static uint32_t
@@ -579,6 +652,12 @@ vg_app_header(const struct vg_gen_flow *f, int dir, struct vg_buf *b, uint32_t *
 		return vg_tls_header(f, dir, b, body);
 	case VG_APP_SMTP:
 		return vg_smtp_header(f, dir, b, body);
+	case VG_APP_FTP:
+		return vg_ftp_header(f, dir, b, body);
+	case VG_APP_FTP_DATA:
+		/* The client sends nothing; the server sends the file (f->id bytes). */
+		*body = dir == VG_GEN_S2C ? f->id : 0;
+		return 0;
 	case VG_APP_SSH:
 	default:
 		return vg_ssh_header(f, dir, b, body);
@@ -600,6 +679,12 @@ vg_app_pick(struct vg_gen *g, struct vg_gen_flow *f)
 		f->app = VG_APP_SSH;
 	else if (f->sport == 25)
 		f->app = VG_APP_SMTP;
+	else if (f->sport == 21)
+		f->app = VG_APP_FTP;
+	if (f->app == VG_APP_FTP) {
+		f->left = 5;
+		f->id = (uint16_t)(200 + vg_gen_below(g, 8000)); /* the file's size */
+	}
 	/* TLS and SSH get through their handshakes before any data. */
 	if (f->app == VG_APP_TLS && f->left < 3)
 		f->left = 3;
@@ -640,6 +725,8 @@ vg_app_slice(
 			out[i] = vg_app_hdr[off];
 		else if (f->app == VG_APP_HTTP)
 			out[i] = vg_http_body_byte(off - hdr);
+		else if (f->app == VG_APP_FTP_DATA)
+			out[i] = (uint8_t)vg_ftp_text[(off - hdr) % (sizeof(vg_ftp_text) - 1)];
 		else
 			out[i] = g->fill[(f->nonce + off) & VG_GEN_FILL_MASK];
 	}

@@ -86,6 +86,8 @@ vg_tcp_server_port(struct vg_gen *g)
 		return 3306;
 	if (r < 85)
 		return 5432;
+	if (g->cfg->apps && r < 87)
+		return 21;
 	return (uint16_t)(10000 + vg_gen_below(g, 50000));
 }
 
@@ -104,6 +106,34 @@ vg_tcp_new_exchange(struct vg_gen *g, struct vg_gen_flow *f)
 	f->unacked = 0;
 }
 
+/* --apps: the data connection an FTP session announced, from its client to its server. */
+static void
+vg_ftp_data_flow(struct vg_gen *g, struct vg_gen_flow *f)
+{
+	uint32_t r = (uint32_t)vg_gen_rand(g);
+
+	f->proto = VG_GEN_TCP;
+	f->kind = VG_TCP_KIND_FIN;
+	f->ipv6 = g->ftp_data.ipv6;
+	f->cidx = g->ftp_data.cidx;
+	f->sidx = g->ftp_data.sidx;
+	f->cport = g->cport[f->cidx];
+	g->cport[f->cidx] =
+		(uint16_t)(f->cport >= VG_GEN_EPHEM_HI ? VG_GEN_EPHEM_LO : f->cport + 1u);
+	f->sport = g->ftp_data.port;
+	f->cipid = (uint16_t)r;
+	f->sipid = (uint16_t)(r >> 16);
+	f->label = (uint32_t)(vg_gen_rand(g) & 0xfffff);
+	f->cseq = (uint32_t)vg_gen_rand(g);
+	f->sseq = (uint32_t)vg_gen_rand(g);
+	f->closer = 1; /* the server closes once the file is sent */
+	f->left = 1;
+	f->state = VG_ST_SYN;
+	f->app = VG_APP_FTP_DATA;
+	f->id = g->ftp_data.size;
+	g->ftp_data.set = 0;
+}
+
 static void
 vg_flow_new(struct vg_gen *g, struct vg_gen_flow *f)
 {
@@ -112,6 +142,10 @@ vg_flow_new(struct vg_gen *g, struct vg_gen_flow *f)
 
 	memset(f, 0, sizeof(*f));
 	g->flows_started++;
+	if (g->ftp_data.set) {
+		vg_ftp_data_flow(g, f);
+		return;
+	}
 
 	r = vg_gen_below(g, 100);
 	if (r < cfg->mix[VG_GEN_TCP])
@@ -254,6 +288,8 @@ vg_app_resp(struct vg_gen *g, struct vg_gen_flow *f, uint8_t *frame)
 	f->moff += pl;
 	f->unacked++;
 	f->resp_left = last ? 0 : 1;
+	if (last)
+		vg_app_sent(g, f);
 	if (last || f->unacked == 2)
 		f->state = VG_ST_CACK;
 	return len;
