@@ -67,6 +67,8 @@ struct vg_ftp {
 	bool confirmed;    /* a valid command was seen (AnalyzerConfirmation) */
 	bool tls;          /* AUTH TLS was accepted: the rest is not FTP */
 	bool auth_tls;     /* the last AUTH asked for TLS */
+	bool auth_gssapi;  /* the last AUTH asked for GSSAPI */
+	uint8_t adat;      /* FTP_ADAT_Analyzer: 0 none, 1 before the first token, 2 after */
 	bool logged_seen;  /* logged_command_seen */
 	bool has_reply;    /* c$ftp?$reply_code */
 	bool has_password; /* c$ftp?$password */
@@ -110,6 +112,14 @@ struct vg_ftp_stats {
 	uint64_t data_remote;     /* of them, whose control connection was not here */
 };
 extern _Thread_local struct vg_ftp_stats vg_ftp_stats;
+
+/*
+ * Zeek's decode_base64 (Base64Converter) as FTP_ADAT uses it: the decoded
+ * length and up to `cap` first bytes; false (with the first illegal
+ * character in *bad) when a character outside the alphabet came.
+ */
+bool vg_ftp_base64(
+	const char *s, uint32_t len, uint8_t *out, uint32_t cap, uint32_t *out_len, int *bad);
 
 /* ---- parsing (vg_ftp_parse.c), as Zeek's functions.bif and utils ---- */
 

@@ -521,8 +521,10 @@ client_line(struct vg_ftp *s, struct vg_an_ctx *cx, const char *l, uint32_t len)
 		s->confirmed = true;
 		vg_an_confirm(cx);
 	}
-	if (strcmp(cmd, "AUTH") == 0)
+	if (strcmp(cmd, "AUTH") == 0) {
 		s->auth_tls = len - a == 3 && memcmp(l + a, "TLS", 3) == 0;
+		s->auth_gssapi = len - a == 6 && memcmp(l + a, "GSSAPI", 6) == 0;
+	}
 	request(s, cx, cmd, cl, l + a, len - a);
 }
 
@@ -572,7 +574,76 @@ server_line(struct vg_ftp *s, struct vg_an_ctx *cx, const char *l, uint32_t len)
 	}
 	if (code == 234 && s->auth_tls)
 		s->tls = true; /* Zeek hands the rest to its SSL analyzer */
+	if (code == 334 && s->auth_gssapi && s->adat == 0)
+		s->adat = 1; /* FTP.cc: an SSL analyzer with FTP_ADAT_Analyzers under it */
 	reply(s, cx, code, l + at, len - at, cont);
+}
+
+/* decode_base64 with the connection: its weird, and whether it decoded. */
+static bool
+adat_decode(struct vg_an_ctx *cx, const char *p, uint32_t n, uint8_t *head, uint32_t *dlen)
+{
+	int bad;
+
+	if (vg_ftp_base64(p, n, head, 5, dlen, &bad))
+		return true;
+	char addl[64];
+
+	snprintf(addl, sizeof(addl), "character %d ignored by Base64 decoding", bad);
+	vg_an_weird_src(cx, "base64_illegal_encoding", addl, NULL);
+	return false;
+}
+
+/*
+ * FTP_ADAT_Analyzer::DeliverStream (FTP.cc): the GSSAPI security exchange's
+ * base64 tokens (GSI starts TLS in them). vigil only checks them as Zeek
+ * does, for its weirds; what they carry is not analyzed.
+ */
+static void
+adat_line(struct vg_ftp *s, struct vg_an_ctx *cx, bool is_orig, const char *l, uint32_t len)
+{
+	uint8_t head[5];
+	uint32_t dlen, i = skip_ws(l, 0, len), e = i;
+	bool done = false;
+
+	if (is_orig) {
+		while (e < len && !isspace((unsigned char)l[e]))
+			e++;
+		if (e - i == 4 && memcmp(l + i, "ADAT", 4) == 0) {
+			uint32_t a = skip_ws(l, e, len);
+			bool ok = adat_decode(cx, l + a, len - a, head, &dlen);
+
+			if (s->adat == 1) {
+				if (!ok)
+					vg_an_weird_src(cx, "ftp_adat_bad_first_token_encoding",
+						NULL, "FTP_ADAT");
+				/* A TLS handshake record whose length is what decoded, or done. */
+				if (!ok || dlen < 5 || head[0] != 0x16 ||
+					dlen - 5 != (uint32_t)(head[3] << 8 | head[4]))
+					done = true;
+			}
+			s->adat = 2;
+		} else if (e - i == 4 && memcmp(l + i, "AUTH", 4) == 0) {
+			done = true;
+		}
+	} else {
+		uint32_t code = reply_code(l, len);
+
+		done = code == 232 || code == 234 || code == 235 || code == 421 || code == 431 ||
+			code == 500 || code == 501 || code == 503 || code == 535 ||
+			(code >= 631 && code <= 633);
+		if (code == 235 || code == 334 || code == 335) {
+			uint32_t a = 3;
+
+			if (len > 3 && l[3] == '-')
+				a++;
+			a = skip_ws(l, a, len);
+			if (len - a >= 5 && memcmp(l + a, "ADAT=", 5) == 0)
+				adat_decode(cx, l + a + 5, len - a - 5, head, &dlen);
+		}
+	}
+	if (done)
+		s->adat = 0; /* Parent()->Remove() */
 }
 
 static void
@@ -587,10 +658,15 @@ line_done(struct vg_ftp *s, struct vg_an_ctx *cx, bool is_orig)
 	ln->overflow = false;
 	if (len == 0 || s->tls)
 		return; /* FTP.cc ignores empty lines */
+	bool adat = s->adat != 0;
+
 	if (is_orig)
 		client_line(s, cx, ln->b, len);
 	else
 		server_line(s, cx, ln->b, len);
+	/* FTP forwards each line to its children: the ADAT analyzer once it exists. */
+	if (adat || s->adat != 0)
+		adat_line(s, cx, is_orig, ln->b, len);
 }
 
 static void

@@ -471,3 +471,49 @@ vg_ftp_reply_expected(const char *cmd, uint32_t code)
 	}
 	return false;
 }
+
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+bool
+vg_ftp_base64(const char *s, uint32_t len, uint8_t *out, uint32_t cap, uint32_t *out_len, int *bad)
+{
+	uint32_t acc = 0, bits = 0, n = 0;
+
+	*bad = -1;
+	for (uint32_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int v = b64_value(c);
+
+		if (c == '=')
+			continue; /* padding */
+		if (v < 0) {
+			if (*bad < 0)
+				*bad = c; /* "character %d ignored by Base64 decoding" */
+			continue;
+		}
+		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n < cap)
+				out[n] = (uint8_t)(acc >> bits);
+			n++;
+		}
+	}
+	*out_len = n;
+	return *bad < 0;
+}

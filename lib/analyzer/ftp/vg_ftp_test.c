@@ -421,6 +421,46 @@ test_data(void)
 	CHECK(cx.out != NULL && strstr(cx.out, "\tFTP_DATA\t") != NULL);
 }
 
+static const struct msg adat_bad[] = {
+	{'S', "220 GridFTP ready\r\n"},
+	{'C', "AUTH GSSAPI\r\n"},
+	{'S', "334 Using authentication type; ADAT must follow.\r\n"},
+	{'C', "ADAT FgMB AAAA\r\n"},
+	{'S', "335 ADAT=Fg==\r\n"},
+	{0, NULL},
+};
+
+/* "FgMBAAE=" is 16 03 01 00 01: five bytes of a record that claims one more. */
+static const struct msg adat_good[] = {
+	{'S', "220 GridFTP ready\r\n"},
+	{'C', "AUTH GSSAPI\r\n"},
+	{'S', "334 ADAT must follow.\r\n"},
+	{'C', "ADAT FgMBAAEA\r\n"},
+	{'S', "335 ADAT=Fg==\r\n"},
+	{0, NULL},
+};
+
+static void
+test_adat(void)
+{
+	char *o;
+
+	cx.with_weirds = true;
+	o = run(adat_bad, 0);
+	CHECK(strstr(o,
+		      "weird\tbase64_illegal_encoding\tcharacter 32 ignored by Base64 "
+		      "decoding\n") != NULL);
+	CHECK(strstr(o, "weird\tftp_adat_bad_first_token_encoding\t-\n") != NULL);
+	/* The first bad token ends the ADAT analysis: the reply is not decoded. */
+	CHECK_EQ(st.adat, 0);
+	free(o);
+	o = run(adat_good, 0);
+	CHECK(strstr(o, "weird\t") == NULL);
+	CHECK_EQ(st.adat, 2);
+	free(o);
+	cx.with_weirds = false;
+}
+
 int
 main(void)
 {
@@ -438,6 +478,7 @@ main(void)
 	test_paths();
 	test_epsv_and_malformed();
 	test_data();
+	test_adat();
 	free(cx.out);
 	printf("ftp: %u checks, %u failed\n", n_checks, n_failed);
 	return n_failed != 0;
