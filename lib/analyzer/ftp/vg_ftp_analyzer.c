@@ -674,6 +674,7 @@ ftp_stream(void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, ui
 {
 	struct vg_ftp *s = st;
 	struct vg_ftp_line *ln = &s->line[is_orig ? 0 : 1];
+	const uint8_t *base = data;
 
 	while (len > 0 && !s->tls) {
 		const uint8_t *nl = memchr(data, '\n', len);
@@ -691,6 +692,9 @@ ftp_stream(void *st, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, ui
 		data += take + 1;
 		len -= take + 1;
 		line_done(s, cx, is_orig);
+		/* AUTH TLS accepted: FTP.cc adds an SSL child and forwards it the rest. */
+		if (s->tls)
+			vg_an_handoff(cx, "ssl", (uint32_t)(data - base));
 	}
 }
 

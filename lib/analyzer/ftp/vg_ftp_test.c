@@ -461,6 +461,30 @@ test_adat(void)
 	cx.with_weirds = false;
 }
 
+static void
+test_auth_tls(void)
+{
+	static const char reply[] = "234 Proceed with negotiation.\r\n\x16\x03\x01";
+
+	start();
+	cx.handoff[0] = '\0';
+	feed('S', "220 ready\r\n", 11);
+	feed('C', "AUTH TLS\r\n", 10);
+	feed('S', reply, sizeof(reply) - 1);
+	/* The bytes after the 234 line go to the TLS analyzer, and so does the rest. */
+	CHECK(strcmp(cx.handoff, "ssl") == 0);
+	CHECK_EQ(cx.handoff_from, sizeof(reply) - 1 - 3);
+	CHECK(st.tls);
+	vg_ftp_analyzer.end(&st, &cx, VG_AN_END_CLOSE);
+	/* AUTH SSL or a refusal: no hand-off. */
+	start();
+	cx.handoff[0] = '\0';
+	feed('C', "AUTH TLS\r\n", 10);
+	feed('S', "534 no\r\n", 8);
+	CHECK(cx.handoff[0] == '\0' && !st.tls);
+	vg_ftp_analyzer.end(&st, &cx, VG_AN_END_CLOSE);
+}
+
 int
 main(void)
 {
@@ -479,6 +503,7 @@ main(void)
 	test_epsv_and_malformed();
 	test_data();
 	test_adat();
+	test_auth_tls();
 	free(cx.out);
 	printf("ftp: %u checks, %u failed\n", n_checks, n_failed);
 	return n_failed != 0;
