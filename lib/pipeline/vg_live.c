@@ -265,18 +265,25 @@ decode_for_owner(struct vg_live_worker *lw, struct rte_mbuf *m, struct vg_decode
 
 /*
  * Which worker owns a decoded packet: a symmetric hash of the (inner, once
- * mirror transport is stripped) address pair and the mirror session. Ports
- * are left out so fragments, and a tunnel's outer flow with the flows inside
- * it, stay together; the flow tables need both. A packet with no addresses
- * goes to worker 0.
+ * mirror transport is stripped) address pair and the mirror session. The
+ * decode goes into IP and GRE tunnels; the hash takes the outermost tunnel's
+ * addresses then, so a tunnel and the flows inside it stay on one worker,
+ * and ports are left out so fragments stay with their flow: the flow tables
+ * need both. A packet with no addresses goes to worker 0.
  */
 static uint16_t
 owner(const struct vg_live_worker *lw, enum vg_decode_result r, const struct vg_pkt *pkt)
 {
-	if (r != VG_DECODE_IP && r != VG_DECODE_DEFERRED)
+	const struct vg_addr *a = &pkt->src, *b = &pkt->dst;
+
+	if (pkt->ntunnels > 0) {
+		a = &pkt->tunnels[0].src;
+		b = &pkt->tunnels[0].dst;
+	} else if (r != VG_DECODE_IP && r != VG_DECODE_DEFERRED) {
 		return 0;
+	}
 	/* The flow table's keyed hash (vg_hash.h), ports left out. */
-	uint64_t h = vg_hash_addr_pair(&pkt->src, &pkt->dst, pkt->session);
+	uint64_t h = vg_hash_addr_pair(a, b, pkt->session);
 
 	/* The high half times the worker count: a multiply instead of a division. */
 	return (uint16_t)(((h >> 32) * lw->live->nworkers) >> 32);
