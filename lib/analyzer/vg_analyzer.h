@@ -79,6 +79,25 @@ struct vg_an_counters {
 	const uint64_t *(*values)(void);
 };
 
+/*
+ * Defines `name`, a struct vg_an_counters over `stats` (an object of
+ * uint64_t counters, per thread) named by the array `label`, with a
+ * compile-time check that every counter has a name. `storage` is static or
+ * empty (an extern table).
+ */
+#define VG_AN_COUNTERS(storage, name, stats, label)                                                \
+	_Static_assert(sizeof(stats) == sizeof(label) / sizeof((label)[0]) * sizeof(uint64_t),     \
+		"a counter of " #stats " without a name");                                         \
+	static const uint64_t *name##_values(void)                                                 \
+	{                                                                                          \
+		return (const uint64_t *)&(stats);                                                 \
+	}                                                                                          \
+	storage const struct vg_an_counters name = {                                               \
+		.names = label,                                                                    \
+		.n = sizeof(label) / sizeof((label)[0]),                                           \
+		.values = name##_values,                                                           \
+	}
+
 struct vg_analyzer {
 	const char *name;   /* Zeek's analyzer name as conn.log's service shows it: "dns" */
 	uint8_t transports; /* enum vg_an_transport bits */

@@ -107,21 +107,7 @@ static const char *const counter_names[] = {
 	"files_pool_full",
 	"files_log_drops",
 };
-_Static_assert(
-	sizeof(struct vg_files_stats) == sizeof(counter_names) / sizeof(counter_names[0]) * 8,
-	"a files counter without a name");
-
-static const uint64_t *
-counter_values(void)
-{
-	return (const uint64_t *)&pool.stats;
-}
-
-const struct vg_an_counters vg_files_counters = {
-	.names = counter_names,
-	.n = sizeof(counter_names) / sizeof(counter_names[0]),
-	.values = counter_values,
-};
+VG_AN_COUNTERS(, vg_files_counters, pool.stats, counter_names);
 
 static bool
 hashing_on(void)

@@ -401,17 +401,7 @@ dhcp_end(void *st, struct vg_an_ctx *cx, enum vg_an_end why)
 
 static const char *const counter_names[] = {"dhcp_exchanges_early"};
 
-static const uint64_t *
-counter_values(void)
-{
-	return &written_early;
-}
-
-static const struct vg_an_counters dhcp_counters = {
-	.names = counter_names,
-	.n = 1,
-	.values = counter_values,
-};
+VG_AN_COUNTERS(static, dhcp_counters, written_early, counter_names);
 
 uint64_t
 vg_dhcp_exchanges_early(void)

@@ -127,20 +127,7 @@ static const char *const counter_names[] = {
 	"dns_tcp_truncated",
 	"dns_names_truncated",
 };
-_Static_assert(sizeof(struct vg_dns_stats) == sizeof(counter_names) / sizeof(counter_names[0]) * 8,
-	"a DNS counter without a name");
-
-static const uint64_t *
-counter_values(void)
-{
-	return (const uint64_t *)&drops;
-}
-
-static const struct vg_an_counters dns_counters = {
-	.names = counter_names,
-	.n = sizeof(counter_names) / sizeof(counter_names[0]),
-	.values = counter_values,
-};
+VG_AN_COUNTERS(static, dns_counters, drops, counter_names);
 
 /* ---- Writing dns.log ---- */
 

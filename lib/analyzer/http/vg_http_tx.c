@@ -30,20 +30,7 @@ static const char *const counter_names[] = {
 	"http_inflate_busy",
 	"http_log_drops",
 };
-_Static_assert(sizeof(struct vg_http_stats) == sizeof(counter_names) / sizeof(counter_names[0]) * 8,
-	"an HTTP counter without a name");
-
-static const uint64_t *
-counter_values(void)
-{
-	return (const uint64_t *)&vg_http_stats;
-}
-
-const struct vg_an_counters vg_http_counters = {
-	.names = counter_names,
-	.n = sizeof(counter_names) / sizeof(counter_names[0]),
-	.values = counter_values,
-};
+VG_AN_COUNTERS(, vg_http_counters, vg_http_stats, counter_names);
 
 enum {
 	C_TRANS_DEPTH = 6,

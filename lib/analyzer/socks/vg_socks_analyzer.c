@@ -341,21 +341,7 @@ _Thread_local struct vg_socks_stats vg_socks_stats;
 static const char *const counter_names[] = {
 	"socks_names_cut",
 };
-_Static_assert(
-	sizeof(struct vg_socks_stats) == sizeof(counter_names) / sizeof(counter_names[0]) * 8,
-	"a SOCKS counter without a name");
-
-static const uint64_t *
-counter_values(void)
-{
-	return (const uint64_t *)&vg_socks_stats;
-}
-
-static const struct vg_an_counters socks_counters = {
-	.names = counter_names,
-	.n = sizeof(counter_names) / sizeof(counter_names[0]),
-	.values = counter_values,
-};
+VG_AN_COUNTERS(static, socks_counters, vg_socks_stats, counter_names);
 
 const struct vg_analyzer vg_socks_analyzer = {
 	.name = "socks",

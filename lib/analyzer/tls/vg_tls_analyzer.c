@@ -231,20 +231,7 @@ static const char *const counter_names[] = {
 	"ssl_handshakes_cut",
 	"ssl_chain_fps_cut",
 };
-_Static_assert(sizeof(struct vg_tls_stats) == sizeof(counter_names) / sizeof(counter_names[0]) * 8,
-	"a TLS counter without a name");
-
-static const uint64_t *
-counter_values(void)
-{
-	return (const uint64_t *)&vg_tls_stats;
-}
-
-static const struct vg_an_counters tls_counters = {
-	.names = counter_names,
-	.n = sizeof(counter_names) / sizeof(counter_names[0]),
-	.values = counter_values,
-};
+VG_AN_COUNTERS(static, tls_counters, vg_tls_stats, counter_names);
 
 const struct vg_analyzer vg_tls_analyzer = {
 	.name = "ssl",
