@@ -479,10 +479,11 @@ vg_smtp_gap(struct vg_smtp *s, bool orig, uint64_t len)
 	if (len == 0)
 		return;
 	/*
-	 * SMTP.cc ends the message at a gap in DATA and, as the Zeek that wrote
-	 * the reference logs does (smtp/bdat-gap), in a BDAT chunk too: the
-	 * entity's file records the gap, the chunk's rest and partial line are
-	 * given up (smtp_bdat_remaining_at_end_data, smtp_bdat_undelivered_at_done).
+	 * SMTP_Analyzer::Undelivered ends the message at a gap in DATA and in a
+	 * BDAT chunk (BDAT ran in SMTP_IN_DATA until Zeek gave it SMTP_IN_BDAT,
+	 * and Undelivered tests for both since): the entity's file records the
+	 * gap, the chunk's rest and partial line are given up
+	 * (smtp_bdat_remaining_at_end_data, smtp_bdat_undelivered_at_done).
 	 */
 	if (s->state == VG_SMTP_ST_IN_DATA || s->state == VG_SMTP_ST_IN_BDAT) {
 		if (s->in_mail)
