@@ -55,6 +55,7 @@ enum {
 	OPT_REASM_DEPTH,
 	OPT_LOGD_WAIT,
 	OPT_TIME_WINDOW,
+	OPT_SIG_CHECK,
 };
 
 static const struct option long_opts[] = {
@@ -99,6 +100,7 @@ static const struct option long_opts[] = {
 	{"interface", required_argument, NULL, 'i'},
 	{"check-config", no_argument, NULL, 'T'},
 	{"logd-wait", required_argument, NULL, OPT_LOGD_WAIT},
+	{"sig-check", no_argument, NULL, OPT_SIG_CHECK},
 	{NULL, 0, NULL, 0},
 };
 
@@ -119,6 +121,8 @@ usage(FILE *fp)
 		"  -f, --filter EXPR      BPF capture filter, tcpdump's syntax (e.g. 'not port "
 		"22')\n"
 		"  -T, --check-config     load and check the options and config file, then exit\n"
+		"      --sig-check FILE...  parse signature files (Zeek's language), print each\n"
+		"                         problem, then exit (1 when one is fatal)\n"
 		"  -o, --output DIR       directory for the logs (default: current directory)\n"
 		"      --json             write Zeek's JSON lines instead of TSV\n"
 		"  -C, --ignore-checksums do not verify checksums (like zeek -C)\n"
@@ -452,6 +456,7 @@ static const struct {
 		{OPT_NO_NIC_CHECKSUM, OFF(no_nic_checksum)},
 		{OPT_NO_LOCAL, OFF(no_local)},
 		{OPT_STATS, OFF(stats)},
+		{OPT_SIG_CHECK, OFF(sig_check)},
 },
   string_opts[] = {
 	  {'f', OFF(filter)},
@@ -649,6 +654,14 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 			rc = set_other_option(o, c, argv, live);
 		if (rc != 0)
 			return rc;
+	}
+	if (o->sig_check) { /* the rest are signature files; kept for the run */
+		o->nsig_files = argc - optind;
+		o->sig_files = calloc((size_t)o->nsig_files + 1, sizeof(char *));
+		if (o->sig_files == NULL)
+			return 2;
+		memcpy(o->sig_files, argv + optind, (size_t)o->nsig_files * sizeof(char *));
+		return 0;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "vigil: unexpected argument '%s'; give the capture file with -r\n",

@@ -16,6 +16,9 @@ struct vg_options {
 	const char *filter;    /* -f: BPF capture filter, NULL = none */
 	const char *iface;     /* -i: kernel interface captured through net_af_packet */
 	bool check_only;       /* -T: validate everything, then exit */
+	bool sig_check;        /* --sig-check FILE...: parse signature files, exit */
+	char **sig_files;
+	int nsig_files;
 	bool json;
 	bool ignore_checksums;
 	bool community_id;

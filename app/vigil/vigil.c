@@ -23,6 +23,7 @@
 #include "vg_logfmt.h"
 #include "vg_logring.h"
 #include "vg_options.h"
+#include "vg_sig_check.h"
 #include "vg_pcap_source.h"
 #include "vg_record.h"
 #include "vg_run.h"
@@ -536,6 +537,8 @@ main(int argc, char **argv)
 		return 0;
 	if (rc != 0)
 		return 2;
+	if (o.sig_check)
+		return vg_sig_check_run(o.sig_files, o.nsig_files);
 	if (o.iface != NULL)
 		return vg_run_iface(&o, argv[0]);
 	if (o.check_only)

@@ -150,6 +150,11 @@ struct vg_sig_rule {
 struct vg_sig_ruleset {
 	struct vg_sig_rule *rules;
 	uint32_t n;
+	/* Ids of the signatures dropped at load (added by the parser): they
+	 * still count as defined ("rule defined twice"), and a signature that
+	 * requires one of them is dropped too instead of failing the load. */
+	char **dropped;
+	uint32_t ndropped;
 };
 
 /*
@@ -157,7 +162,8 @@ struct vg_sig_ruleset {
  * is at and a reason (no trailing newline). `fatal` problems (syntax errors,
  * an unknown id in requires-*, an invalid state name) fail the load as Zeek
  * fails it; the others (a condition vigil does not honour, such as `eval`)
- * drop that one rule and the rest still load.
+ * drop that one rule and the rest still load. A non-fatal reason that
+ * starts with "warning: " drops nothing (e.g. a pattern offset Zeek ignores).
  */
 typedef void (*vg_sig_diag_fn)(
 	void *arg, const char *file, uint32_t line, bool fatal, const char *reason);
