@@ -499,6 +499,9 @@ unrecognized(struct vg_sig_lexer *lx)
 	lx->p++;
 }
 
+/* Past this many problems the rest of a file is not read (binary input). */
+#define MAX_LEX_ERRORS 20
+
 void
 vg_sig_lex_next(struct vg_sig_lexer *lx, struct vg_sig_token *t)
 {
@@ -514,6 +517,11 @@ vg_sig_lex_next(struct vg_sig_lexer *lx, struct vg_sig_token *t)
 
 		if (is_alpha(c)) {
 			lex_word(lx, t);
+			return;
+		}
+		if (lx->fatal >= MAX_LEX_ERRORS) {
+			lex_error(lx, "too many errors%s; the rest of the file is not read", "");
+			t->type = VG_TK_ERR;
 			return;
 		}
 		if (lx->policy_mode) { /* only a name may follow eval */

@@ -561,10 +561,14 @@ parse_event(struct parser *p)
 			p->r.has_event = true;
 		}
 	} else if (p->tok.type == VG_TK_IDENT) {
-		drop(p, p->tok.line,
-			"event '%s' names a Zeek script event or constant; vigil raises only "
-			"signature_match (write event \"message\")",
-			tok_text(&p->tok, name, sizeof(name)));
+		/* A custom script event (event my_event ["msg"]): Zeek raises it
+		 * instead of signature_match, so nothing is logged; vigil has no
+		 * script layer to raise it in. The rule still matches (requires-*,
+		 * enable). */
+		vg_sig_report(p->diag, p->arg, p->file, p->tok.line, false,
+			"warning: signature %s: event %s is a Zeek script event, which vigil "
+			"does not raise; the signature matches without a log entry",
+			p->r.id, tok_text(&p->tok, name, sizeof(name)));
 		next(p);
 		if (p->tok.type != VG_TK_STRING)
 			return !p->stop;

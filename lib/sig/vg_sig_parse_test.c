@@ -450,8 +450,6 @@ test_dropped(void)
 		{"signature a { payload my_pattern }", "'my_pattern' names"},
 		{"signature a { payload[:depth] /x/ }", "'depth' names"},
 		{"signature a { file-mime mime_const }", "'mime_const' names"},
-		{"signature a { event my_event }", "event 'my_event' names a Zeek script event"},
-		{"signature a { event my_event \"msg\" }", "event 'my_event' names"},
 		{"signature a { ip-options lsrr, ssrr }", "ip-options is not supported"},
 		{"signature a { ip-options rr, lsrre }", "ip-options is not supported"},
 		{"signature a { file-magic /\\x89PNG/ }", "file-magic matches file content"},
@@ -471,6 +469,16 @@ test_dropped(void)
 			fprintf(stderr, "case %zu: wanted '%s', got:\n%s", i, drop[i].msg, dg.buf);
 		CHECK(has(drop[i].msg));
 	}
+	/* A custom script event: a warning, and the signature stays (silent). */
+	CHECK_EQ(parse("signature a {\n event my_event\n}\n"
+		       "signature b { event Mod::ev \"msg\" enable \"ftp\" }"),
+		0);
+	CHECK_EQ(rs.n, 2);
+	CHECK(rule("a") && !rule("a")->has_event && rule("a")->event_msg == NULL);
+	CHECK(rule("b") && !rule("b")->has_event && rule("b")->nenable == 1);
+	CHECK(has("W2: warning: signature a: event my_event is a Zeek script event, which vigil "
+		  "does not raise"));
+	CHECK(has("event Mod::ev is a Zeek script event"));
 	/* The others load; what requires a dropped rule is dropped in turn. */
 	CHECK_EQ(parse("signature ok { payload /x/ event \"ok\" }\n"
 		       "signature ev { payload /.*/ eval f }\n"
@@ -548,6 +556,14 @@ test_limits(void)
 	CHECK(parse_len(big, (size_t)k) > 0);
 	CHECK(has("pattern nests too deep"));
 	free(big);
+
+	/* Binary input: a bounded number of messages. */
+	char junk[4096];
+
+	memset(junk, '@', sizeof(junk));
+	CHECK(parse_len(junk, sizeof(junk)) > 0);
+	CHECK(dg.fatal <= 22);
+	CHECK(has("too many errors; the rest of the file is not read"));
 
 	static const char nul1[] = "signature a { }\0signature b { }";
 	CHECK(parse_len(nul1, sizeof(nul1) - 1) > 0);
@@ -656,6 +672,8 @@ test_regex_semantics(void)
 	/* Escapes, quoting, repeats, alternation, groups. */
 	CHECK_EQ(M("\\x00\\377\\t\\n", "\x00\xff\t\n"), 1);
 	CHECK_EQ(M("\\101\\.", "A."), 1);
+	CHECK_EQ(M("\\1011", "A"), 1); /* digits after the third are dropped */
+	CHECK_EQ(M("\\X41b", "Xb"), 1);
 	CHECK_EQ(M("\\101\\.", "Ax"), 0);
 	CHECK_EQ(M("\"a.b\"", "a.b"), 1);
 	CHECK_EQ(M("\"a.b\"", "axb"), 0);

@@ -140,7 +140,8 @@ emit_byte(struct tr *t, int b, bool ci)
 /*
  * An escape after a backslash (flex's ESCSEQ and Zeek's expand_escape):
  * C escapes, octal digits (the first three count), \xHH, else the
- * character itself. Advances *s; -1 on a bad escape.
+ * character itself (\XHH is one token for the caseless scanner, but only
+ * 'X' for expand_escape). Advances *s; -1 on a bad escape.
  */
 static int
 read_escape(const char **s)
@@ -161,11 +162,17 @@ read_escape(const char **s)
 		*s = q;
 		return v & 0xff;
 	}
-	if (c == 'x' || c == 'X') {
-		if (!is_hex_c((unsigned char)q[1]) || !is_hex_c((unsigned char)q[2]))
+	bool hex2 = is_hex_c((unsigned char)q[1]) && is_hex_c((unsigned char)q[2]);
+
+	if (c == 'x') {
+		if (!hex2)
 			return -1;
 		*s = q + 3;
 		return hex_val((unsigned char)q[1]) * 16 + hex_val((unsigned char)q[2]);
+	}
+	if (c == 'X' && hex2) { /* the scanner takes \XHH whole; expand_escape keeps 'X' */
+		*s = q + 3;
+		return 'X';
 	}
 	static const char from[] = "abfnrtv", to[] = "\a\b\f\n\r\t\v";
 	const char *e = strchr(from, c);
