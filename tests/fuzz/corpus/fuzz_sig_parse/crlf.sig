@@ -1,0 +1,7 @@
+signature crlf
+	{
+	ip-proto == tcp
+	src-port == 21
+	payload /.*/
+	event "m"
+	}
