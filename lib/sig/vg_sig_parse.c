@@ -755,9 +755,10 @@ finish_rule(struct parser *p)
 	struct vg_sig_rule *r = &p->r;
 
 	if (vg_sig_idset_has(&p->ids, r->id)) {
+		/* At the closing brace (the token), where Zeek's parser adds the rule. */
 		p->fatal++;
-		vg_sig_report(
-			p->diag, p->arg, p->file, r->line, true, "rule defined twice (%s)", r->id);
+		vg_sig_report(p->diag, p->arg, p->file, p->tok.line, true,
+			"rule defined twice (%s)", r->id);
 		vg_sig_rule_free(r);
 		return;
 	}

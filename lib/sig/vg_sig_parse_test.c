@@ -379,7 +379,7 @@ test_errors(void)
 		{"signature true { }", "E1: syntax error"},
 		{"signature a {\n udp-state established\n event \"x\"\n}",
 			"E3: 'established' is not a valid 'udp-state'"},
-		{"signature a { }\nsignature a { }", "E2: rule defined twice (a)"},
+		{"signature a { }\nsignature a {\n}", "E3: rule defined twice (a)"},
 		{"signature a { event \"x }", "E1: unterminated string"},
 		{"signature a {\n payload /abc\n}", "E2: unterminated pattern"},
 		{"signature a { payload /abc", "E1: unterminated pattern"},
