@@ -14,10 +14,8 @@
  * - "..." ends at the first quote not written \" (a \" right before the
  *   end of the line may close it, as flex's longest match does); the text
  *   is kept as written.
- * - /.../ ends at the first slash that is not written \/ after a character
- *   other than a backslash or slash; /.../i is case-insensitive. So, as in
- *   Zeek, `\/\/` ends the pattern at its second slash: write `\/.\/` or
- *   `[\/][\/]`... (doc/signatures.md).
+ * - /.../ (and /.../i, case-insensitive) is as long as Zeek's scanner
+ *   makes it: a slash written \/ stays inside (lex_pattern).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -420,31 +418,61 @@ lex_string(struct vg_sig_lexer *lx, struct vg_sig_token *t)
 }
 
 /*
- * /.../ and /.../i. A slash continues the pattern only when written \/ and
- * the backslash follows a character that is neither a backslash nor a slash
- * of the pattern (or is the pattern's first character).
+ * /.../ and /.../i. Zeek's scanner takes the longest text of the form
+ * '/' ['\\/'] (X | Y)* '/' ['i'], where X is any character but a slash and
+ * Y is a character other than a backslash, then a backslash and a slash.
+ * So \/ is a slash inside the pattern (also \/\/: the first backslash is an
+ * X, and "/\/" a Y), and the pattern ends at the last slash such a reading
+ * allows. This runs that as a small automaton over the line (vigil keeps a
+ * pattern on one line: Zeek's pattern scanner stops at a newline anyway).
  */
+enum {
+	PAT_ITEM = 1, /* between items */
+	PAT_Y1 = 2,   /* read Y's first character */
+	PAT_Y2 = 4,   /* read Y's backslash */
+	PAT_PRE1 = 8, /* read the leading \ of the optional \/ */
+};
+
+static unsigned
+pattern_step(unsigned st, char c)
+{
+	unsigned nx = 0;
+
+	if ((st & PAT_ITEM) && c != '/')
+		nx |= PAT_ITEM;
+	if ((st & PAT_ITEM) && c != '\\')
+		nx |= PAT_Y1;
+	if ((st & PAT_Y1) && c == '\\')
+		nx |= PAT_Y2;
+	if ((st & (PAT_Y2 | PAT_PRE1)) && c == '/')
+		nx |= PAT_ITEM;
+	return nx;
+}
+
 static void
 lex_pattern(struct vg_sig_lexer *lx, struct vg_sig_token *t)
 {
-	const char *start = lx->p + 1, *q = start;
+	const char *start = lx->p + 1, *q = start, *close = NULL;
+	unsigned st = PAT_ITEM | (q < lx->end && *q == '\\' ? PAT_PRE1 : 0);
 
-	for (; q < lx->end && *q != '\n'; q++) {
-		if (*q != '/')
-			continue;
-		if (q[-1] == '\\' && (q - 1 == start || (q[-2] != '\\' && q[-2] != '/')))
-			continue;
-		break;
+	if (st & PAT_PRE1) { /* the optional leading \/: both readings go on */
+		st = pattern_step(PAT_ITEM, '\\') | PAT_PRE1;
+		q++;
 	}
-	if (q >= lx->end || *q != '/') {
+	for (; st != 0 && q < lx->end && *q != '\n'; q++) {
+		if (*q == '/' && (st & PAT_ITEM))
+			close = q; /* the pattern may end here; a longer reading wins */
+		st = pattern_step(st, *q);
+	}
+	if (close == NULL) {
 		lex_error(lx, "unterminated pattern (a pattern ends with / on its line)%s", "");
 		t->type = VG_TK_ERR;
 		return;
 	}
 	t->type = VG_TK_PATTERN;
 	t->text = start;
-	t->len = (size_t)(q - start);
-	q++;
+	t->len = (size_t)(close - start);
+	q = close + 1;
 	t->nocase = q < lx->end && *q == 'i';
 	lx->p = q + (t->nocase ? 1 : 0);
 }

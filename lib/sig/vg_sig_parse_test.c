@@ -334,13 +334,25 @@ test_lexing(void)
 		CHECK(strcmp(r->pats[0].regex, "a#b") == 0);
 		CHECK(strcmp(r->event_msg, "a # not a comment") == 0);
 	}
-	/* An escaped slash continues the pattern; \/\/ ends it at the 2nd slash. */
+	/* An escaped slash continues the pattern, also two in a row. */
 	CHECK_EQ(parse("signature e { payload /a\\/b/ }"), 0);
 	CHECK(rule("e") && strcmp(rule("e")->pats[0].regex, "a\\/b") == 0);
 	CHECK_EQ(parse("signature e { payload /\\/x/ }"), 0);
 	CHECK(rule("e") && strcmp(rule("e")->pats[0].regex, "\\/x") == 0);
-	CHECK(parse("signature e { payload /http:\\/\\/x/ }") > 0);
-	CHECK(has("E1: syntax error"));
+	CHECK_EQ(parse("signature e { payload /http:\\/\\/x\\/\\/\\//i }"), 0);
+	CHECK(rule("e") && strcmp(rule("e")->pats[0].regex, "http:\\/\\/x\\/\\/\\/") == 0);
+	CHECK(rule("e") && rule("e")->pats[0].nocase);
+	/* An escaped backslash before the slash: the slash ends the pattern. */
+	CHECK_EQ(parse("signature e { payload /a\\\\/ payload /\\\\/ event \"x/y\" }"), 0);
+	CHECK(rule("e") && strcmp(rule("e")->pats[0].regex, "a\\\\") == 0);
+	CHECK(rule("e") && strcmp(rule("e")->pats[1].regex, "\\\\") == 0);
+	/* The longest reading wins: the pattern runs to the last slash it can. */
+	CHECK_EQ(parse("signature e { payload /a/ }\nsignature f { payload /b\\/c/ }"), 0);
+	CHECK(rule("e") && strcmp(rule("e")->pats[0].regex, "a") == 0);
+	CHECK(rule("f") && strcmp(rule("f")->pats[0].regex, "b\\/c") == 0);
+	CHECK_EQ(parse("signature e { payload //\npayload /\\//\n}"), 0);
+	CHECK(rule("e") && strcmp(rule("e")->pats[0].regex, "") == 0);
+	CHECK(rule("e") && strcmp(rule("e")->pats[1].regex, "\\/") == 0);
 	/* Empty input and a file of comments load nothing. */
 	CHECK_EQ(parse(""), 0);
 	CHECK_EQ(rs.n, 0);
