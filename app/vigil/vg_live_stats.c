@@ -49,6 +49,11 @@ vg_live_totals(const struct vg_live *live, const struct vg_logshm *shm, struct v
 		}
 		if (lw->w.an != NULL)
 			vg_an_worker_counters_add(lw->w.an, t->an);
+		const struct vg_sig_stats *ss =
+			lw->w.an != NULL ? vg_an_worker_sig_stats(lw->w.an) : NULL;
+
+		for (uint32_t k = 0; ss != NULL && k < VG_SIG_NCOUNTERS; k++)
+			t->sig[k] += ((const uint64_t *)ss)[k];
 	}
 	for (uint32_t i = 0; i < shm->nrings; i++)
 		t->ring_drops += shm->rings[i].hdr->drops;
@@ -126,6 +131,11 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "pkt_lag_us", net && now > net ? (now - net) / 1000 : 0);
 	for (uint32_t i = 0, n = vg_an_counter_count(); i < n; i++)
 		rte_tel_data_add_dict_u64(d, vg_an_counter_name(i), t.an[i]);
+	bool sig = tel_live->nworkers > 0 && tel_live->workers[0]->w.an != NULL &&
+		vg_an_worker_sig_stats(tel_live->workers[0]->w.an) != NULL;
+
+	for (uint32_t i = 0; sig && i < VG_SIG_NCOUNTERS; i++)
+		rte_tel_data_add_dict_u64(d, vg_sig_counter_names[i], t.sig[i]);
 	return 0;
 }
 

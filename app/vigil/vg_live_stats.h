@@ -10,6 +10,7 @@
 
 #include "vg_live.h"
 #include "vg_logring.h"
+#include "vg_sig.h"
 
 /* Totals since the start, read relaxed while the workers run. */
 struct vg_live_totals {
@@ -20,6 +21,7 @@ struct vg_live_totals {
 	uint64_t fragments, reassembled, frag_timeouts, frag_evicted, frag_active;
 	uint64_t nic_missed, link;      /* filled by the caller from the ports */
 	uint64_t an[VG_REC_MAX_FIELDS]; /* analyzer and files counters (vg_an_counter_name) */
+	uint64_t sig[VG_SIG_NCOUNTERS]; /* signature counters (vg_sig_counter_names) */
 };
 
 void vg_live_totals(

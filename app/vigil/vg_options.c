@@ -56,6 +56,7 @@ enum {
 	OPT_LOGD_WAIT,
 	OPT_TIME_WINDOW,
 	OPT_SIG_CHECK,
+	OPT_SIG_DEPTH,
 };
 
 static const struct option long_opts[] = {
@@ -101,6 +102,7 @@ static const struct option long_opts[] = {
 	{"check-config", no_argument, NULL, 'T'},
 	{"logd-wait", required_argument, NULL, OPT_LOGD_WAIT},
 	{"sig-check", no_argument, NULL, OPT_SIG_CHECK},
+	{"sig-depth", required_argument, NULL, OPT_SIG_DEPTH},
 	{NULL, 0, NULL, 0},
 };
 
@@ -133,6 +135,11 @@ usage(FILE *fp)
 		"                         protocols/ssl/log-certs-base64 (see doc/logs.md)\n"
 		"      --analyzers LIST   protocols loaded, as Zeek scripts would be:\n"
 		"                         all (default), none, or e.g. http,dns,ssl\n"
+		"  -s FILE                load a signature file in Zeek's signature language\n"
+		"                         (repeatable); matches go to signatures.log\n"
+		"      --sig-depth BYTES  bytes of each connection matched against the\n"
+		"                         signatures (default 1024, Zeek's dpd_buffer_size;\n"
+		"                         0: all of it)\n"
 		"      --local-nets CIDRS local networks (Zeek's Site::local_nets), e.g.\n"
 		"                         10.1.0.0/16,2001:db8::/32 (repeatable, up to 64);\n"
 		"                         local_orig/local_resp are T inside them or in the\n"
@@ -596,6 +603,38 @@ add_local_nets(struct vg_options *o, const char *arg)
 	return 0;
 }
 
+static int
+add_sig_file(struct vg_options *o, const char *arg)
+{
+	if (o->nsig_load == VG_SIG_FILES_MAX) {
+		fprintf(stderr, "vigil: more than %d -s files; put the signatures in fewer files\n",
+			VG_SIG_FILES_MAX);
+		return 2;
+	}
+	o->sig_load[o->nsig_load++] = arg;
+	return 0;
+}
+
+static int
+set_sig_depth(struct vg_options *o, const char *arg)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v > (1ULL << 30)) {
+		fprintf(stderr,
+			"vigil: --sig-depth needs a number of bytes from 0 (all) to 1073741824, "
+			"not '%s'\n",
+			arg);
+		return 2;
+	}
+	o->sig_depth = (uint32_t)v;
+	o->sig_depth_set = true;
+	return 0;
+}
+
 /*
  * The options with more to them than a flag, a string or a number: 0 done,
  * 1 done and exit 0 (--help, --version), 2 an error.
@@ -612,6 +651,10 @@ set_other_option(struct vg_options *o, int c, char **argv, bool live)
 		return 1;
 	case OPT_ANALYZERS:
 		return set_analyzers(o, optarg);
+	case 's':
+		return add_sig_file(o, optarg);
+	case OPT_SIG_DEPTH:
+		return set_sig_depth(o, optarg);
 	case OPT_POLICY:
 		return parse_policy(o, optarg) != 0 ? 2 : 0;
 	case OPT_MIRROR:
@@ -648,7 +691,7 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 	o->logd_wait = 10;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:o:c:f:i:CTqh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:o:c:f:i:s:CTqh", long_opts, NULL)) != -1) {
 		rc = set_simple_option(o, c, optarg);
 		if (rc < 0)
 			rc = set_other_option(o, c, argv, live);

@@ -9,6 +9,11 @@
 #include "vg_decode.h"
 #include "vg_flow.h"
 
+/* Signature files (-s) at most. */
+#define VG_SIG_FILES_MAX 64
+
+struct vg_sig_db;
+
 struct vg_options {
 	const char *read_file; /* -r: offline input */
 	const char *out_dir;   /* -o: log directory */
@@ -38,6 +43,13 @@ struct vg_options {
 	bool hash_seed_set;   /* else the key is random per process */
 	uint32_t time_window; /* --time-window seconds (0: the default) */
 	uint64_t ring_size;
+	/* Signatures: -s FILE (repeatable, Zeek's flag) and --sig-depth. */
+	const char *sig_load[VG_SIG_FILES_MAX];
+	uint32_t nsig_load;
+	uint32_t sig_depth; /* bytes of a connection matched (0: Zeek's 1024) */
+	bool sig_depth_set;
+	/* The compiled signatures (set by the run after loading them; NULL none). */
+	const struct vg_sig_db *sig_db;
 	/* Live capture (DPDK). */
 	bool live;
 	uint16_t workers; /* 0 = one per worker lcore */

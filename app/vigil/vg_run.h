@@ -11,6 +11,11 @@
 
 /* Offline: reads o->read_file; returns the exit status. */
 int vg_run_offline(const struct vg_options *o);
+/* -s: loads and compiles the signature files into o->sig_db (nothing without
+ * -s); 0, or 1 after the problems were printed one per line. */
+int vg_sig_setup(struct vg_options *o);
+/* The signature counters (struct vg_sig_stats) on one --stats line. */
+void vg_print_sig_counters(const uint64_t *vals);
 
 /* Live: EAL's arguments, then vigil's after --; returns the exit status. */
 int vg_run_live(int argc, char **argv);

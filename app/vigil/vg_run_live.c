@@ -746,6 +746,8 @@ print_stats(struct live_run *lr, double run_secs)
 		" untracked %" PRIu64 " timers-late %" PRIu64 "\n",
 		t.evicted, t.time_outside, t.time_jumps, t.untracked, t.timers_late);
 	vg_print_an_counters(t.an);
+	if (lr->o.sig_db != NULL)
+		vg_print_sig_counters(t.sig);
 	if (lr->ports.software && lr->nworkers > 1)
 		print_dispatch(&live);
 	for (uint16_t i = 0; i < lr->nworkers; i++) {
@@ -837,7 +839,11 @@ vg_run_live(int argc, char **argv)
 	}
 	if (check_before_eal(&o, dd, argv) != 0)
 		return 1;
-	return live_main(&o, dd, argv);
+	if (vg_sig_setup(&o) != 0)
+		return 1;
+	rc = live_main(&o, dd, argv);
+	vg_sig_db_unref(o.sig_db);
+	return rc;
 }
 
 /*
@@ -900,5 +906,10 @@ vg_run_iface(const struct vg_options *o, const char *prog)
 	struct vg_options live_o = *o;
 
 	live_o.live = true;
-	return live_main(&live_o, n, eal);
+	if (vg_sig_setup(&live_o) != 0)
+		return 1;
+	int rc = live_main(&live_o, n, eal);
+
+	vg_sig_db_unref(live_o.sig_db);
+	return rc;
 }

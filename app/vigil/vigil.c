@@ -28,6 +28,8 @@
 #include "vg_record.h"
 #include "vg_run.h"
 #include "vg_schema.h"
+#include "vg_sig.h"
+#include "vg_sig_load.h"
 #include "vg_worker.h"
 
 #define BURST 32
@@ -219,6 +221,8 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 
 	vg_an_worker_counters_add(w->an, vals);
 	vg_print_an_counters(vals);
+	if (vg_an_worker_sig_stats(w->an) != NULL)
+		vg_print_sig_counters((const uint64_t *)vg_an_worker_sig_stats(w->an));
 	fprintf(stderr,
 		"vigil: reassembly evicted-bytes %" PRIu64 " depth-bytes %" PRIu64
 		" inconsistent %" PRIu64 " long-lists %" PRIu64 "\n",
@@ -330,6 +334,50 @@ vg_options_worker_cfg(const struct vg_options *o, const struct vg_port_set *port
 
 	wc->analyzers.nanalyzers = vg_analyzers_select(o->analyzers, selected);
 	wc->analyzers.analyzers = selected;
+	wc->analyzers.sig_db = o->sig_db;
+	/* --sig-depth 0 matches everything (dpd_match_only_beginning off). */
+	wc->analyzers.sig.depth = o->sig_depth_set && o->sig_depth == 0 ? UINT32_MAX : o->sig_depth;
+	wc->analyzers.sig.max_conns = o->max_flows ? o->max_flows : 1u << 20;
+}
+
+int
+vg_sig_setup(struct vg_options *o)
+{
+	struct vg_sig_ruleset rs = {0};
+	struct vg_sig_load_report rep = {.out = stderr};
+	char err[512];
+
+	if (o->nsig_load == 0)
+		return 0;
+	int rc = vg_sig_load_files(&rs, (char *const *)o->sig_load, (int)o->nsig_load, &rep);
+
+	if (rc != 0) {
+		if (rc < 0)
+			fprintf(stderr, "vigil: out of memory reading the signature files\n");
+		else
+			fprintf(stderr,
+				"vigil: the signature files have %d error%s (above); fix them or "
+				"leave their -s out\n",
+				rc, rc == 1 ? "" : "s");
+		vg_sig_ruleset_free(&rs);
+		return 1;
+	}
+	o->sig_db = vg_sig_db_build(&rs, vg_sig_diag_print, &rep, err, sizeof(err));
+	vg_sig_ruleset_free(&rs);
+	if (o->sig_db == NULL) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+void
+vg_print_sig_counters(const uint64_t *vals)
+{
+	fprintf(stderr, "vigil: signatures");
+	for (uint32_t i = 0; i < VG_SIG_NCOUNTERS; i++)
+		fprintf(stderr, " %s %" PRIu64, vg_sig_counter_names[i] + 4, vals[i]);
+	fprintf(stderr, "\n");
 }
 
 /* Opens -r's capture and checks it can be decoded; NULL after a one-line error. */
@@ -541,7 +589,12 @@ main(int argc, char **argv)
 		return vg_sig_check_run(o.sig_files, o.nsig_files);
 	if (o.iface != NULL)
 		return vg_run_iface(&o, argv[0]);
+	if (vg_sig_setup(&o) != 0)
+		return 1;
 	if (o.check_only)
-		return check_offline(&o);
-	return vg_run_offline(&o);
+		rc = check_offline(&o);
+	else
+		rc = vg_run_offline(&o);
+	vg_sig_db_unref(o.sig_db);
+	return rc;
 }

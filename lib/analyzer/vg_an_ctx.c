@@ -214,3 +214,22 @@ vg_an_tunnel_register(struct vg_an_ctx *cx, const char *type, const struct vg_ad
 {
 	vg_flow_tunnel_register(cx->ft, cx->now, type, orig_h, orig_p, resp_h, resp_p);
 }
+
+_Static_assert((int)VG_AN_SIG_HTTP_REQUEST == (int)VG_SIG_PAT_HTTP_REQUEST &&
+		(int)VG_AN_SIG_HTTP_REQUEST_HEADER == (int)VG_SIG_PAT_HTTP_REQUEST_HEADER &&
+		(int)VG_AN_SIG_HTTP_REQUEST_BODY == (int)VG_SIG_PAT_HTTP_REQUEST_BODY &&
+		(int)VG_AN_SIG_HTTP_REPLY_HEADER == (int)VG_SIG_PAT_HTTP_REPLY_HEADER &&
+		(int)VG_AN_SIG_HTTP_REPLY_BODY == (int)VG_SIG_PAT_HTTP_REPLY_BODY &&
+		(int)VG_AN_SIG_FTP == (int)VG_SIG_PAT_FTP &&
+		(int)VG_AN_SIG_FINGER == (int)VG_SIG_PAT_FINGER &&
+		VG_AN_SIG_BEGIN == VG_SIG_PDU_BEGIN && VG_AN_SIG_END == VG_SIG_PDU_END,
+	"enum vg_an_sig_type and enum vg_sig_pat_type differ");
+
+void
+vg_an_sig_pdu(struct vg_an_ctx *cx, enum vg_an_sig_type type, bool is_orig, const uint8_t *data,
+	uint32_t len, unsigned flags)
+{
+	if (cx->w->sig != NULL)
+		vg_sig_pdu(cx->w->sig, cx->ft, cx->c, cx->now, (uint8_t)type, is_orig, data, len,
+			flags);
+}

@@ -128,9 +128,11 @@ struct vg_an_worker {
 	/* Counters kept per thread: this worker's, bound on its thread. */
 	int bound;
 	const uint64_t *set_vals[VG_AN_COUNTER_SETS];
-	struct vg_an_bus *bus; /* NULL: the only worker */
-	uint32_t index;        /* this worker's number on the bus */
-	uint32_t exp_used;     /* slots of exp[] in use */
+	struct vg_sig_worker *sig; /* signature matching; NULL: no signatures */
+	uint32_t idle_an;          /* vg_conn.an of a connection without analyzers */
+	struct vg_an_bus *bus;     /* NULL: the only worker */
+	uint32_t index;            /* this worker's number on the bus */
+	uint32_t exp_used;         /* slots of exp[] in use */
 	struct vg_an_expect_stats exp_stats;
 	struct vg_an_expect exp[VG_AN_EXPECT_SLOTS];
 	uint8_t rec[VG_REC_MAX_LEN];

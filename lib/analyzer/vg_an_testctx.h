@@ -271,6 +271,18 @@ vg_an_redetect(struct vg_an_ctx *cx)
 	cx->redetects++;
 }
 
+void
+vg_an_sig_pdu(struct vg_an_ctx *cx, enum vg_an_sig_type type, bool is_orig, const uint8_t *data,
+	uint32_t len, unsigned flags)
+{
+	(void)cx;
+	(void)type;
+	(void)is_orig;
+	(void)data;
+	(void)len;
+	(void)flags;
+}
+
 /* Renders "tunnel<TAB>type<TAB>orig_p<TAB>resp_p". */
 void
 vg_an_tunnel_register(struct vg_an_ctx *cx, const char *type, const struct vg_addr *orig_h,

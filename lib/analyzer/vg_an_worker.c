@@ -27,6 +27,13 @@
 #define PENDING_EOF_O 0x00010000u
 #define PENDING_EOF_R 0x00020000u
 #define PENDING_PORT  0x0000ffffu
+/*
+ * With signatures every TCP, UDP and ICMP connection goes through the hooks
+ * (the matcher keeps its own state, lib/sig): one without analyzers holds
+ * SIG_ONLY instead of 0, so the flow table still calls the hooks and the
+ * reassembler still keeps its bytes. Handles stay below SIG_ONLY.
+ */
+#define SIG_ONLY 0x40000000u
 
 static int
 pool_init(struct vg_an_pool *p, uint32_t size, uint32_t cap)
@@ -97,7 +104,16 @@ vg_an_worker_create(const struct vg_an_worker_cfg *cfg)
 	}
 	w->bus = cfg->bus;
 	w->index = cfg->index;
-	w->conn_cap = cfg->max_conns ? VG_MIN(cfg->max_conns, PENDING - 1) : DEFAULT_MAX_CONNS;
+	w->conn_cap = cfg->max_conns ? VG_MIN(cfg->max_conns, SIG_ONLY - 1) : DEFAULT_MAX_CONNS;
+	if (cfg->sig_db != NULL) {
+		w->sig = vg_sig_worker_create(cfg->sig_db, &cfg->sig);
+		if (w->sig == NULL) {
+			free(w);
+			errno = ENOMEM;
+			return NULL;
+		}
+		w->idle_an = SIG_ONLY;
+	}
 	/* A quarter of the connections with any one analyzer at once, by default. */
 	uint32_t states = cfg->max_states ? cfg->max_states : VG_MAX(w->conn_cap / 4, 1024u);
 
@@ -153,6 +169,7 @@ vg_an_worker_free(struct vg_an_worker *w)
 		vg_bigmem_free(w->states[i].mem, w->states[i].bytes);
 	vg_bigmem_free(w->conns, w->conns_bytes);
 	vg_bigmem_free(w->probes, w->probes_bytes);
+	vg_sig_worker_free(w->sig);
 	free(w);
 }
 
@@ -225,7 +242,7 @@ vg_an_handle_valid(const struct vg_an_worker *w, uint32_t handle, uint32_t conn,
 struct vg_an_conn *
 vg_an_conn_get(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c)
 {
-	if (c->an == 0 || (c->an & PENDING))
+	if (c->an == 0 || (c->an & (PENDING | SIG_ONLY)))
 		return NULL; /* detached during this packet (probing ended), or no byte yet */
 	if (!vg_an_handle_valid(w, c->an, vg_flow_conn_index(ft, c), c->gen)) {
 		w->stats.stale++;
@@ -325,8 +342,15 @@ probe_check_done(struct vg_an_worker *w, struct vg_conn *c, struct vg_an_conn *a
 	probe_release(w, ac);
 	if (ac->natt == 0) {
 		conn_rec_free(w, ac);
-		c->an = 0;
+		c->an = w->idle_an;
 	}
+}
+
+/* The connection has an analyzer record (not pending, not signatures only). */
+static inline bool
+has_rec(const struct vg_conn *c)
+{
+	return c->an != 0 && !(c->an & (PENDING | SIG_ONLY));
 }
 
 /* Live, and not handed its streams to another: gets stream, gap and eof. */
@@ -595,7 +619,7 @@ expected_attach(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn
 	ctx_init(&cx, w, ft, c, ac, ts);
 	if (!vg_an_attach(w, &cx, i)) {
 		conn_rec_free(w, ac);
-		c->an = 0;
+		c->an = w->idle_an;
 	}
 	return true;
 }
@@ -623,6 +647,8 @@ hook_conn_new(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 		if (port_bit(w->tcp_ports, c->resp_p) || w->probe_tcp != 0)
 			c->an = PENDING | c->resp_p;
 	}
+	if (c->an == 0 && c->kind != VG_KIND_OTHER)
+		c->an = w->idle_an;
 }
 
 /*
@@ -639,7 +665,7 @@ conn_start(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c, 
 	uint8_t want = udp ? VG_AN_UDP : VG_AN_TCP;
 	uint32_t probes = udp ? w->probe_udp : w->probe_tcp;
 
-	c->an = 0;
+	c->an = w->idle_an;
 	struct vg_an_conn *ac = conn_rec_new(w, ft, c);
 
 	if (ac == NULL)
@@ -660,7 +686,7 @@ conn_start(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c, 
 		start_probing(w, ac, probes);
 	if (ac->natt == 0 && ac->probing == 0) {
 		conn_rec_free(w, ac);
-		c->an = 0;
+		c->an = w->idle_an;
 		return;
 	}
 	if ((pend & PENDING_EOF_O) && (ac = vg_an_conn_get(w, ft, c)) != NULL)
@@ -683,6 +709,9 @@ hook_tcp_data(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 	const uint8_t *data, uint32_t len)
 {
 	struct vg_an_worker *w = ctx;
+
+	if (w->sig != NULL)
+		vg_sig_stream(w->sig, ft, c, ts, is_orig, data, len);
 	struct vg_an_conn *ac = conn_rec_content(w, ft, c, ts);
 
 	if (ac == NULL)
@@ -695,7 +724,7 @@ hook_tcp_data(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 		stream_to_all(w, &cx, is_orig, data, len);
 	if (ac->probing != 0 && ac->redetect != VG_REDETECT_ASKED)
 		tcp_probe(w, &cx, is_orig, data, len);
-	if (c->an != 0)
+	if (has_rec(c))
 		redetect_start(w, ac);
 }
 
@@ -704,6 +733,9 @@ hook_tcp_gap(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts
 	uint64_t len)
 {
 	struct vg_an_worker *w = ctx;
+
+	if (w->sig != NULL)
+		vg_sig_gap(w->sig, ft, c, is_orig);
 	struct vg_an_conn *ac = conn_rec_content(w, ft, c, ts);
 
 	if (ac == NULL)
@@ -712,7 +744,7 @@ hook_tcp_gap(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts
 		/* A hole in the first bytes: the probes give up on this direction. */
 		ac->no[is_orig ? 0 : 1] = ac->probing;
 		probe_check_done(w, c, ac);
-		if (c->an == 0)
+		if (!has_rec(c))
 			return;
 	}
 	struct vg_an_ctx cx;
@@ -738,7 +770,7 @@ tcp_eof(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c, str
 		/* The direction ended undecided: what it sent is all a probe gets. */
 		ac->no[is_orig ? 0 : 1] = ac->probing;
 		probe_check_done(w, c, ac);
-		if (c->an == 0)
+		if (!has_rec(c))
 			return;
 	}
 	struct vg_an_ctx cx;
@@ -803,6 +835,8 @@ hook_flip(void *ctx, struct vg_flow_table *ft, struct vg_conn *c)
 {
 	struct vg_an_worker *w = ctx;
 
+	if (w->sig != NULL)
+		vg_sig_flip(w->sig, ft, c);
 	if (c->an & PENDING) {
 		/* No state yet: only the ended directions swap (the port stays the
 		 * creation's, as the analyzers attached by it would have). */
@@ -849,6 +883,10 @@ hook_conn_end(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, enum vg_co
 	char *svc, uint32_t cap)
 {
 	struct vg_an_worker *w = ctx;
+
+	/* The signatures' end-of-connection rules (Zeek's PIA_Done) come first. */
+	if (w->sig != NULL)
+		vg_sig_conn_end(w->sig, ft, c, VG_MAX(vg_flow_now(ft), c->last_ns));
 	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
 
 	if (ac == NULL) {
@@ -876,6 +914,38 @@ hook_conn_end(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, enum vg_co
 	c->an = 0;
 	return n;
 }
+
+static void
+hook_packet(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, const struct vg_pkt *pkt,
+	bool is_orig)
+{
+	struct vg_an_worker *w = ctx;
+
+	vg_sig_packet(w->sig, ft, c, pkt, is_orig);
+}
+
+bool
+vg_an_worker_has_sig(const struct vg_an_worker *w)
+{
+	return w->sig != NULL;
+}
+
+const struct vg_sig_stats *
+vg_an_worker_sig_stats(const struct vg_an_worker *w)
+{
+	return w->sig != NULL ? vg_sig_worker_stats(w->sig) : NULL;
+}
+
+const struct vg_flow_hooks vg_an_flow_hooks_sig = {
+	.conn_new = hook_conn_new,
+	.packet = hook_packet,
+	.udp_payload = hook_udp_payload,
+	.tcp_data = hook_tcp_data,
+	.tcp_gap = hook_tcp_gap,
+	.tcp_eof = hook_tcp_eof,
+	.flip = hook_flip,
+	.conn_end = hook_conn_end,
+};
 
 const struct vg_flow_hooks vg_an_flow_hooks = {
 	.conn_new = hook_conn_new,

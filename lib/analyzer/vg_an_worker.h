@@ -11,6 +11,7 @@
 
 #include "vg_analyzer.h"
 #include "vg_flow.h"
+#include "vg_sig.h"
 
 struct vg_an_worker_cfg {
 	/* Connections with analyzers at once (0: 65536). */
@@ -24,6 +25,10 @@ struct vg_an_worker_cfg {
 	 * them (vg_an_bus_create) and this worker's number on it; NULL: alone. */
 	struct vg_an_bus *bus;
 	uint32_t index;
+	/* Signatures (lib/sig): the compiled set, NULL none, and the matcher's
+	 * sizes (sig.max_flows: the flow table's max_flows). */
+	const struct vg_sig_db *sig_db;
+	struct vg_sig_worker_cfg sig;
 };
 
 struct vg_an_stats {
@@ -95,8 +100,14 @@ void vg_an_bus_free(struct vg_an_bus *b);
  */
 void vg_an_worker_poll(struct vg_an_worker *w, uint64_t now);
 
-/* The hooks to put in vg_flow_cfg (ctx: the worker). */
+/* The hooks to put in vg_flow_cfg (ctx: the worker); with signatures, the
+ * second set, which also has the packet hook. */
 extern const struct vg_flow_hooks vg_an_flow_hooks;
+extern const struct vg_flow_hooks vg_an_flow_hooks_sig;
+/* The worker matches signatures (and needs vg_an_flow_hooks_sig). */
+bool vg_an_worker_has_sig(const struct vg_an_worker *w);
+/* Its signature counters; NULL without signatures. */
+const struct vg_sig_stats *vg_an_worker_sig_stats(const struct vg_an_worker *w);
 
 /*
  * True when a connection record handle still belongs to the connection at

@@ -256,6 +256,32 @@ void vg_an_weird_src(struct vg_an_ctx *cx, const char *name, const char *addl, c
  */
 bool vg_an_handoff(struct vg_an_ctx *cx, const char *name, uint32_t from);
 
+/* ---- Signatures: content that is not payload (lib/sig) ---- */
+
+/* Where a PDU goes: Zeek's Rule::PatternType other than payload. */
+enum vg_an_sig_type {
+	VG_AN_SIG_HTTP_REQUEST = 1, /* the unescaped URI */
+	VG_AN_SIG_HTTP_REQUEST_HEADER,
+	VG_AN_SIG_HTTP_REQUEST_BODY,
+	VG_AN_SIG_HTTP_REPLY_HEADER,
+	VG_AN_SIG_HTTP_REPLY_BODY,
+	VG_AN_SIG_FTP,
+	VG_AN_SIG_FINGER,
+};
+
+/* A PDU's first piece (Zeek's bol and clear), and its last (eol; may be empty). */
+#define VG_AN_SIG_BEGIN 1u
+#define VG_AN_SIG_END   2u
+
+/*
+ * Hands a piece of a PDU to the signatures' http-* / ftp / finger patterns
+ * (Zeek's Connection::Match): each PDU is matched as a stream of its own
+ * that starts at the piece marked VG_AN_SIG_BEGIN and ends at the one
+ * marked VG_AN_SIG_END (a URI is one piece with both). Nothing without -s.
+ */
+void vg_an_sig_pdu(struct vg_an_ctx *cx, enum vg_an_sig_type type, bool is_orig,
+	const uint8_t *data, uint32_t len, unsigned flags);
+
 /* ---- Expected connections (Zeek's Analyzer::schedule_analyzer) ---- */
 
 /*

@@ -15,6 +15,7 @@
 #include "vg_dhcp.h"
 #include "vg_dns.h"
 #include "vg_files.h"
+#include "vg_sig_log.h"
 #include "vg_ftp.h"
 #include "vg_http.h"
 #include "vg_smtp.h"
@@ -42,6 +43,8 @@ static const struct vg_analyzer *const registry[] = {
  */
 static const struct vg_an_log framework_logs[] = {
 	{&vg_files_schema, &vg_files_schema.id},
+	/* base/frameworks/signatures (lib/sig); a run without -s writes none. */
+	{&vg_sig_log_schema, &vg_sig_log_schema.id},
 	{NULL, NULL},
 };
 

@@ -81,6 +81,7 @@ vg_udp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, b
 		vg_conn_scaled_history(c, &side->hist_c, 'C', is_orig);
 		return;
 	}
+	vg_flow_packet_hook(ft, c, pkt, is_orig);
 	if (pkt->udp_len != pkt->l4_len)
 		vg_conn_weird(ft, c, VG_WEIRD_UDP_LENGTH_MISMATCH, "UDP", pkt->ts_ns);
 	c->last_ns = pkt->ts_ns;
@@ -102,9 +103,10 @@ vg_icmp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, 
 {
 	struct vg_side *side = is_orig ? &c->orig : &c->resp;
 
-	(void)ft;
 	if (pkt->bad_checksum)
 		return;
+	if (c->kind == VG_KIND_ICMP)
+		vg_flow_packet_hook(ft, c, pkt, is_orig);
 	c->last_ns = pkt->ts_ns;
 	if (c->kind == VG_KIND_ICMP) {
 		int64_t plen = (int64_t)pkt->l4_len - 8;

@@ -438,6 +438,9 @@ vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, b
 	}
 	if (c->orig.pkts == 0 && c->resp.pkts == 0)
 		c->partial = !((flags & VG_TCP_SYN) && (!(flags & VG_TCP_ACK) || !is_orig));
+	/* The packet that opens a direction: the signatures' header tests. */
+	if ((is_orig ? c->orig.pkts : c->resp.pkts) == 0)
+		vg_flow_packet_hook(ft, c, pkt, is_orig);
 
 	struct vg_tcp_ep *ep = &c->tcp[is_orig ? 0 : 1];
 	struct vg_tcp_ep *peer = &c->tcp[is_orig ? 1 : 0];

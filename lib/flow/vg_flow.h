@@ -60,6 +60,15 @@ struct vg_flow_hooks {
 	/* A connection was created and its roles settled by port (Zeek's
 	 * BuildInitialAnalyzerTree); its first packet is accounted next. */
 	void (*conn_new)(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts);
+	/*
+	 * Signatures' header tests and packet payloads (NULL without
+	 * signatures, so a run without them pays one test per packet): the
+	 * first packet of each TCP direction, before its data reaches the
+	 * reassembler, and every UDP and ICMP packet, before it is accounted.
+	 * Packets with a bad checksum never come.
+	 */
+	void (*packet)(void *ctx, struct vg_flow_table *ft, struct vg_conn *c,
+		const struct vg_pkt *pkt, bool is_orig);
 	/* A UDP datagram's payload, after the packet was accounted. */
 	void (*udp_payload)(void *ctx, struct vg_flow_table *ft, struct vg_conn *c,
 		const struct vg_pkt *pkt, bool is_orig);
@@ -109,6 +118,9 @@ struct vg_local_nets {
  */
 int vg_local_nets_add(struct vg_local_nets *ln, const char *list, char *err, size_t errlen);
 bool vg_local_nets_has(const struct vg_local_nets *ln, const struct vg_addr *a);
+
+/* Connections tracked at once by default (vg_flow_cfg.max_flows 0). */
+#define VG_FLOW_DEFAULT_MAX (1u << 20)
 
 struct vg_flow_cfg {
 	uint32_t max_flows; /* connections tracked at once; 0 = default */

@@ -256,6 +256,17 @@ void vg_flow_set_long_timeout(struct vg_flow_table *ft, struct vg_conn *c);
 /* The roles swap, and attached analyzers are told. */
 void vg_flow_flip(struct vg_flow_table *ft, struct vg_conn *c);
 
+/* The signatures' packet hook (vg_flow_hooks.packet), when there is one. */
+static inline void
+vg_flow_packet_hook(
+	struct vg_flow_table *ft, struct vg_conn *c, const struct vg_pkt *pkt, bool is_orig)
+{
+	const struct vg_flow_hooks *h = ft->cfg.hooks;
+
+	if (h != NULL && h->packet != NULL && c->an != 0)
+		h->packet(ft->cfg.hooks_ctx, ft, c, pkt, is_orig);
+}
+
 /* Logging; svc is the analyzers' service list (svc_len 0: none). */
 void vg_conn_log(struct vg_flow_table *ft, struct vg_conn *c, const char *svc, uint32_t svc_len);
 void vg_weird_log(struct vg_flow_table *ft, uint64_t ts, const struct vg_conn *c,

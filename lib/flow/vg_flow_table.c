@@ -12,7 +12,7 @@
 #include "vg_flow_private.h"
 #include "vg_hash.h"
 
-#define DEFAULT_MAX_FLOWS (1u << 20)
+#define DEFAULT_MAX_FLOWS VG_FLOW_DEFAULT_MAX
 
 static const uint64_t idle_timeout[] = {VG_TIMEOUT_SHORT, VG_TIMEOUT_TCP};
 

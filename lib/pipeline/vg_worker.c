@@ -31,9 +31,18 @@ vg_worker_init(struct vg_worker *w, const struct vg_worker_cfg *cfg)
 		return -1;
 	fc.sink.write = sink_write;
 	fc.sink.ctx = w;
-	w->an = vg_an_worker_create(&cfg->analyzers);
-	/* Without analyzers the flow table runs as before: no hooks at all. */
-	fc.hooks = w->an != NULL && vg_an_worker_count(w->an) > 0 ? &vg_an_flow_hooks : NULL;
+	struct vg_an_worker_cfg ac = cfg->analyzers;
+
+	ac.sig.max_flows = fc.max_flows ? fc.max_flows : VG_FLOW_DEFAULT_MAX;
+	w->an = vg_an_worker_create(&ac);
+	/* Without analyzers or signatures the flow table runs as before: no hooks
+	 * at all; the packet hook only with signatures. */
+	if (w->an != NULL && vg_an_worker_has_sig(w->an))
+		fc.hooks = &vg_an_flow_hooks_sig;
+	else if (w->an != NULL && vg_an_worker_count(w->an) > 0)
+		fc.hooks = &vg_an_flow_hooks;
+	else
+		fc.hooks = NULL;
 	fc.hooks_ctx = w->an;
 	w->flows = w->an != NULL ? vg_flow_table_create(&fc) : NULL;
 	if (w->flows == NULL) {

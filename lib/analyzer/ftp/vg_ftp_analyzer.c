@@ -525,6 +525,9 @@ client_line(struct vg_ftp *s, struct vg_an_ctx *cx, const char *l, uint32_t len)
 		s->auth_tls = len - a == 3 && memcmp(l + a, "TLS", 3) == 0;
 		s->auth_gssapi = len - a == 6 && memcmp(l + a, "GSSAPI", 6) == 0;
 	}
+	/* FTP_Analyzer::DeliverStream matches the command to the line's end. */
+	vg_an_sig_pdu(cx, VG_AN_SIG_FTP, true, (const uint8_t *)l + b, len - b,
+		VG_AN_SIG_BEGIN | VG_AN_SIG_END);
 	request(s, cx, cmd, cl, l + a, len - a);
 }
 

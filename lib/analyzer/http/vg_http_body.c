@@ -178,6 +178,9 @@ part_end(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig)
 {
 	struct vg_http_dir *d = &h->dir[is_orig];
 
+	/* The part's EndOfData: its end for the signatures ($). */
+	vg_an_sig_pdu(cx, is_orig ? VG_AN_SIG_HTTP_REQUEST_BODY : VG_AN_SIG_HTTP_REPLY_BODY,
+		is_orig, (const uint8_t *)"", 0, VG_AN_SIG_END);
 	if (is_orig || h->reply_code != 206)
 		vg_http_file_end(h, cx, is_orig);
 	d->crlf_only = 0; /* back to CR, LF and CRLF */
@@ -221,6 +224,11 @@ vg_http_part_line(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const c
 		}
 		break;
 	case VG_MP_BODY:
+		/* A part is an HTTP_Entity of its own: its lines go to the
+		 * signatures through its DeliverBodyClear. */
+		vg_an_sig_pdu(cx, is_orig ? VG_AN_SIG_HTTP_REQUEST_BODY : VG_AN_SIG_HTTP_REPLY_BODY,
+			is_orig, (const uint8_t *)p, len,
+			d->part.body_len == 0 ? VG_AN_SIG_BEGIN : 0);
 		/* The CRLF after a line is added before the next one: the last
 		 * belongs to the boundary (MIME_Entity::DecodeBinary). */
 		d->part.body_len += len + (crlf ? 2 : 0);
@@ -250,11 +258,22 @@ body_clear(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const char *p,
 	struct vg_http_dir *d = &h->dir[is_orig];
 	struct vg_http_ent *e = &d->top;
 
+	unsigned sig = e->body_len == 0 ? VG_AN_SIG_BEGIN : 0;
+	enum vg_an_sig_type t = is_orig ? VG_AN_SIG_HTTP_REQUEST_BODY : VG_AN_SIG_HTTP_REPLY_BODY;
+
 	e->body_len += len + (crlf ? 2 : 0);
+	/*
+	 * The body to the signatures, its first piece clearing the matcher
+	 * (DeliverBodyClear). A multipart body's lines go to its part first
+	 * (the part is an entity of its own, whose first body line clears the
+	 * matcher again), then go on the top entity's match as well.
+	 */
 	if (e->multipart) {
 		vg_http_part_line(h, cx, is_orig, p, len, crlf);
+		vg_an_sig_pdu(cx, t, is_orig, (const uint8_t *)p, len, sig);
 		return;
 	}
+	vg_an_sig_pdu(cx, t, is_orig, (const uint8_t *)p, len, sig);
 	file_data(h, cx, is_orig, e, p, len);
 	if (crlf)
 		file_data(h, cx, is_orig, e, "\r\n", 2);

@@ -124,6 +124,27 @@ msg_init(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, uint8_t expect_b
 	vg_http_set_state(h, cx, is_orig); /* http_begin_entity */
 }
 
+/* HTTP_Analyzer::HTTP_Header: "name", ": ", "value", one PDU per header. */
+static void
+sig_header(struct vg_an_ctx *cx, bool is_orig, const char *name, uint32_t nlen, const char *v,
+	uint32_t vlen)
+{
+	enum vg_an_sig_type t =
+		is_orig ? VG_AN_SIG_HTTP_REQUEST_HEADER : VG_AN_SIG_HTTP_REPLY_HEADER;
+
+	vg_an_sig_pdu(cx, t, is_orig, (const uint8_t *)name, nlen, VG_AN_SIG_BEGIN);
+	vg_an_sig_pdu(cx, t, is_orig, (const uint8_t *)": ", 2, 0);
+	vg_an_sig_pdu(cx, t, is_orig, (const uint8_t *)v, vlen, VG_AN_SIG_END);
+}
+
+/* HTTP_Entity::EndOfData: the end of the body for the signatures ($). */
+static void
+sig_body_end(struct vg_an_ctx *cx, bool is_orig)
+{
+	vg_an_sig_pdu(cx, is_orig ? VG_AN_SIG_HTTP_REQUEST_BODY : VG_AN_SIG_HTTP_REPLY_BODY,
+		is_orig, (const uint8_t *)"", 0, VG_AN_SIG_END);
+}
+
 /* HTTP_Message::Done */
 static void
 msg_done(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig)
@@ -136,6 +157,7 @@ msg_done(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig)
 	if (!d->top.end_of_data) {
 		vg_http_inflate_end(d);
 		d->top.end_of_data = 1;
+		sig_body_end(cx, is_orig);
 	}
 	d->crlf_only = 0;
 	/* A 206 reply's file may go on in another connection: Zeek keeps it. */
@@ -155,6 +177,7 @@ vg_http_end_message(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig)
 		return;
 	vg_http_inflate_end(d);
 	d->top.end_of_data = 1;
+	sig_body_end(cx, is_orig);
 	d->fname_len = 0; /* http_end_entity */
 	msg_done(h, cx, is_orig);
 }
@@ -393,6 +416,7 @@ vg_http_header(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_
 	const char *tok, *rest;
 	uint32_t tlen, rlen;
 	vg_http_token(v, vlen, &tok, &tlen, &rest, &rlen);
+	sig_header(cx, is_orig, line, nlen, v, vlen);
 
 	if (top && ieq(line, nlen, "content-length")) {
 		content_length(cx, e, v, vlen);
@@ -710,6 +734,10 @@ request(struct vg_http *h, struct vg_an_ctx *cx, const char *line, uint32_t len)
 		return;
 	}
 	uint32_t ulen = vg_http_unescape_uri(cx, rq.uri, rq.ulen, uri);
+
+	/* HTTP_Analyzer::HTTP_RequestLine matches the unescaped URI. */
+	vg_an_sig_pdu(cx, VG_AN_SIG_HTTP_REQUEST, true, (const uint8_t *)uri, ulen,
+		VG_AN_SIG_BEGIN | VG_AN_SIG_END);
 	++h->num_requests;
 	vg_http_stats.requests++;
 	if (!h->keep_alive && h->num_requests > 1)
