@@ -43,8 +43,10 @@ static const struct vg_analyzer *const registry[] = {
  */
 static const struct vg_an_log framework_logs[] = {
 	{&vg_files_schema, &vg_files_schema.id},
-	/* base/frameworks/signatures (lib/sig); a run without -s writes none. */
+	/* base/frameworks/signatures and the notices it raises (lib/sig); a run
+	 * without -s writes neither. */
 	{&vg_sig_log_schema, &vg_sig_log_schema.id},
+	{&vg_sig_notice_schema, &vg_sig_notice_schema.id},
 	{NULL, NULL},
 };
 

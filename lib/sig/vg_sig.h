@@ -58,8 +58,8 @@ struct vg_sig_worker_cfg {
 	/* Connections with match state at once (0: 65536). */
 	uint32_t max_conns;
 	/* Hyperscan streams at once, two per TCP connection while it is
-	 * matched (0: 2 * max_conns, at most what 64 MiB of stream state holds,
-	 * at least 1024). */
+	 * matched (0: 2 * max_conns, at most 65536 or what 64 MiB of stream
+	 * state holds), and per PDU type (0: max_conns / 16, at least 256). */
 	uint32_t max_streams;
 	/* Bytes of a connection matched, both directions together (Zeek's
 	 * dpd_buffer_size with dpd_match_only_beginning); 0: VG_SIG_DEPTH_DEFAULT;
@@ -73,6 +73,7 @@ struct vg_sig_worker_cfg {
 struct vg_sig_stats {
 	uint64_t matches;         /* signatures that fired (signature_match events and silent) */
 	uint64_t logged;          /* signatures.log rows written */
+	uint64_t notices;         /* notice.log rows written */
 	uint64_t log_dropped;     /* rows the log ring refused */
 	uint64_t rules_evaluated; /* rules whose conditions were evaluated */
 	uint64_t bytes_scanned;   /* payload bytes given to Hyperscan */
@@ -89,7 +90,7 @@ struct vg_sig_stats {
 };
 
 /* Counter names in struct order, for --stats and telemetry. */
-#define VG_SIG_NCOUNTERS 17
+#define VG_SIG_NCOUNTERS 18
 extern const char *const vg_sig_counter_names[VG_SIG_NCOUNTERS];
 bool vg_sig_counter_is_gauge(uint32_t i);
 

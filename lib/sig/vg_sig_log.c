@@ -33,9 +33,134 @@ static const struct vg_field sig_fields[VG_SIG_LOG_NCOLS] = {
 	[VG_SIG_LOG_SIG_COUNT] = F("sig_count", COUNT),
 	[VG_SIG_LOG_HOST_COUNT] = F("host_count", COUNT),
 };
+static const struct vg_field notice_fields[VG_NOTICE_NCOLS] = {
+	[VG_NOTICE_TS] = F("ts", TIME),
+	[VG_NOTICE_UID] = F("uid", STRING),
+	[VG_NOTICE_ORIG_H] = F("id.orig_h", ADDR),
+	[VG_NOTICE_ORIG_P] = F("id.orig_p", PORT),
+	[VG_NOTICE_RESP_H] = F("id.resp_h", ADDR),
+	[VG_NOTICE_RESP_P] = F("id.resp_p", PORT),
+	[VG_NOTICE_FUID] = F("fuid", STRING),
+	[VG_NOTICE_FILE_MIME_TYPE] = F("file_mime_type", STRING),
+	[VG_NOTICE_FILE_DESC] = F("file_desc", STRING),
+	[VG_NOTICE_PROTO] = F("proto", ENUM),
+	[VG_NOTICE_NOTE] = F("note", ENUM),
+	[VG_NOTICE_MSG] = F("msg", STRING),
+	[VG_NOTICE_SUB] = F("sub", STRING),
+	[VG_NOTICE_SRC] = F("src", ADDR),
+	[VG_NOTICE_DST] = F("dst", ADDR),
+	[VG_NOTICE_P] = F("p", PORT),
+	[VG_NOTICE_N] = F("n", COUNT),
+	[VG_NOTICE_PEER_DESCR] = F("peer_descr", STRING),
+	[VG_NOTICE_ACTIONS] = F("actions", SET_ENUM),
+	[VG_NOTICE_EMAIL_DEST] = F("email_dest", SET_STRING),
+	[VG_NOTICE_SUPPRESS_FOR] = F("suppress_for", INTERVAL),
+	[VG_NOTICE_COUNTRY_CODE] = F("remote_location.country_code", STRING),
+	[VG_NOTICE_REGION] = F("remote_location.region", STRING),
+	[VG_NOTICE_CITY] = F("remote_location.city", STRING),
+	[VG_NOTICE_LATITUDE] = F("remote_location.latitude", DOUBLE),
+	[VG_NOTICE_LONGITUDE] = F("remote_location.longitude", DOUBLE),
+};
 #undef F
 
 struct vg_schema vg_sig_log_schema = {0, "signatures", VG_SIG_LOG_NCOLS, sig_fields};
+struct vg_schema vg_sig_notice_schema = {0, "notice", VG_NOTICE_NCOLS, notice_fields};
+
+static void rec_str_or_unset(struct vg_rec *r, const char *s);
+
+/* Notice::default_suppression_interval (1 hr), what suppress_for shows. */
+#define NOTICE_SUPPRESS_NS (3600LL * 1000000000LL)
+
+/* What a NOTICE() call gives (the fields main.zeek's calls set). */
+struct notice {
+	uint64_t ts;
+	const struct vg_conn *c; /* $conn: uid, id, p (resp_p) and proto; NULL none */
+	const char *note;
+	const char *msg;
+	const uint8_t *sub;
+	uint32_t sub_len;
+	const struct vg_addr *src, *dst;
+	uint32_t n; /* 0: unset */
+};
+
+static const char *
+proto_of(const struct vg_conn *c)
+{
+	switch (c->kind) {
+	case VG_KIND_TCP:
+		return "tcp";
+	case VG_KIND_UDP:
+		return "udp";
+	case VG_KIND_ICMP:
+		return "icmp";
+	}
+	return "unknown_transport";
+}
+
+/*
+ * One notice.log row, as NOTICE() and Notice::apply_policy fill it: uid and
+ * id from $conn, p from id.resp_p and proto from p, the default action
+ * (Notice::ACTION_LOG), no identifier, so nothing is suppressed.
+ */
+static void
+notice_row(struct vg_sig_worker *sw, struct vg_flow_table *ft, const struct notice *n)
+{
+	struct vg_rec r;
+	char uid[32];
+
+	vg_rec_begin(&r, sw->rec, sizeof(sw->rec), &vg_sig_notice_schema);
+	vg_rec_time(&r, n->ts);
+	if (n->c != NULL) {
+		vg_uid_format(n->c->uid_hi, n->c->uid_lo, uid);
+		vg_rec_cstr(&r, uid);
+		vg_rec_addr(&r, &n->c->orig_h);
+		vg_rec_port(&r, n->c->orig_p);
+		vg_rec_addr(&r, &n->c->resp_h);
+		vg_rec_port(&r, n->c->resp_p);
+	} else {
+		for (int i = 0; i < 5; i++)
+			vg_rec_unset(&r);
+	}
+	for (int i = 0; i < 3; i++) /* fuid, file_mime_type, file_desc */
+		vg_rec_unset(&r);
+	if (n->c != NULL)
+		vg_rec_cstr(&r, proto_of(n->c));
+	else
+		vg_rec_unset(&r);
+	vg_rec_cstr(&r, n->note);
+	rec_str_or_unset(&r, n->msg);
+	if (n->sub != NULL)
+		vg_rec_str(&r, (const char *)n->sub, n->sub_len);
+	else
+		vg_rec_unset(&r);
+	if (n->src != NULL)
+		vg_rec_addr(&r, n->src);
+	else
+		vg_rec_unset(&r);
+	if (n->dst != NULL)
+		vg_rec_addr(&r, n->dst);
+	else
+		vg_rec_unset(&r);
+	if (n->c != NULL)
+		vg_rec_port(&r, n->c->resp_p);
+	else
+		vg_rec_unset(&r);
+	if (n->n != 0)
+		vg_rec_count(&r, n->n);
+	else
+		vg_rec_unset(&r);
+	vg_rec_unset(&r); /* peer_descr */
+	vg_rec_set_begin(&r, 1);
+	vg_rec_cstr(&r, "Notice::ACTION_LOG");
+	vg_rec_set_begin(&r, 0); /* email_dest */
+	vg_rec_interval(&r, NOTICE_SUPPRESS_NS);
+	for (int i = 0; i < 5; i++) /* remote_location */
+		vg_rec_unset(&r);
+	if (vg_flow_emit(ft, r.buf, vg_rec_end(&r)))
+		sw->stats.notices++;
+	else
+		sw->stats.log_dropped++;
+}
 
 /* main.zeek trims the data to 140 bytes and appends "...". */
 #define SUB_MSG_MAX 140
@@ -231,6 +356,15 @@ summaries(struct vg_sig_worker *sw, struct vg_flow_table *ft, const struct vg_co
 			h->n);
 		summary_row(sw, ft, ts, "Signatures::Multiple_Sig_Responders", orig, NULL, r->id,
 			r->msg != NULL ? r->msg : "", sub, 0, h->n);
+		struct notice n = {.ts = ts,
+			.note = "Signatures::Multiple_Sig_Responders",
+			.msg = r->msg != NULL ? r->msg : "",
+			.sub = (const uint8_t *)sub,
+			.sub_len = (uint32_t)strlen(sub),
+			.src = orig,
+			.n = h->n};
+
+		notice_row(sw, ft, &n);
 		lh->last = h->n;
 	}
 	if (new_v && is_threshold(v->n) && v->n != lv->last) {
@@ -241,6 +375,16 @@ summaries(struct vg_sig_worker *sw, struct vg_flow_table *ft, const struct vg_co
 			v->n, p);
 		summary_row(sw, ft, ts, "Signatures::Multiple_Signatures", orig, resp, r->id, msg,
 			sub, v->n, 0);
+		struct notice n = {.ts = ts,
+			.note = "Signatures::Multiple_Signatures",
+			.msg = msg,
+			.sub = (const uint8_t *)sub,
+			.sub_len = (uint32_t)strlen(sub),
+			.src = orig,
+			.dst = resp,
+			.n = v->n};
+
+		notice_row(sw, ft, &n);
 		lv->last = v->n;
 	}
 }
@@ -283,5 +427,16 @@ vg_sig_log_match(struct vg_sig_worker *sw, struct vg_flow_table *ft, const struc
 	vg_rec_unset(&rec);
 	vg_rec_unset(&rec);
 	emit(sw, ft, &rec);
+	/* SIG_ALARM: a Sensitive_Signature notice with the trimmed data as sub. */
+	struct notice nt = {.ts = ts,
+		.c = c,
+		.note = "Signatures::Sensitive_Signature",
+		.msg = msg,
+		.sub = sub,
+		.sub_len = len > SUB_MSG_MAX ? SUB_MSG_MAX + 3 : len,
+		.src = src,
+		.dst = dst};
+
+	notice_row(sw, ft, &nt);
 	summaries(sw, ft, c, ts, r);
 }

@@ -22,7 +22,40 @@ enum {
 	VG_SIG_LOG_NCOLS,
 };
 
+/* Columns of Notice::Info (base/frameworks/notice/main.zeek) as notice.log has them. */
+enum {
+	VG_NOTICE_TS,
+	VG_NOTICE_UID,
+	VG_NOTICE_ORIG_H,
+	VG_NOTICE_ORIG_P,
+	VG_NOTICE_RESP_H,
+	VG_NOTICE_RESP_P,
+	VG_NOTICE_FUID,
+	VG_NOTICE_FILE_MIME_TYPE,
+	VG_NOTICE_FILE_DESC,
+	VG_NOTICE_PROTO,
+	VG_NOTICE_NOTE,
+	VG_NOTICE_MSG,
+	VG_NOTICE_SUB,
+	VG_NOTICE_SRC,
+	VG_NOTICE_DST,
+	VG_NOTICE_P,
+	VG_NOTICE_N,
+	VG_NOTICE_PEER_DESCR,
+	VG_NOTICE_ACTIONS,
+	VG_NOTICE_EMAIL_DEST,
+	VG_NOTICE_SUPPRESS_FOR,
+	VG_NOTICE_COUNTRY_CODE,
+	VG_NOTICE_REGION,
+	VG_NOTICE_CITY,
+	VG_NOTICE_LATITUDE,
+	VG_NOTICE_LONGITUDE,
+	VG_NOTICE_NCOLS,
+};
+
 /* Registered with the frameworks' logs (vg_analyzers_register_logs). */
 extern struct vg_schema vg_sig_log_schema;
+/* notice.log: the notices the signature framework raises (NOTICE). */
+extern struct vg_schema vg_sig_notice_schema;
 
 #endif /* VG_SIG_LOG_H */

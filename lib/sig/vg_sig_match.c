@@ -23,6 +23,7 @@
 const char *const vg_sig_counter_names[VG_SIG_NCOUNTERS] = {
 	"sig_matches",
 	"sig_logged",
+	"sig_notices",
 	"sig_log_dropped",
 	"sig_rules_evaluated",
 	"sig_bytes_scanned",
@@ -45,7 +46,7 @@ _Static_assert(sizeof(struct vg_sig_stats) == VG_SIG_NCOUNTERS * sizeof(uint64_t
 bool
 vg_sig_counter_is_gauge(uint32_t i)
 {
-	return i >= 13;
+	return i >= 14;
 }
 
 /* ---- pools ------------------------------------------------------------- */
@@ -111,8 +112,9 @@ vg_sig_worker_create(const struct vg_sig_db *db, const struct vg_sig_worker_cfg 
 	if (stream_pool_init(sw, VG_SIG_DB_TCP, stream_cap_for(db, VG_SIG_DB_TCP, tcp)) != 0)
 		goto fail;
 	for (int k = VG_SIG_DB_PDU; k < VG_SIG_DB_N; k++) {
-		uint32_t want =
-			sw->cap / PDU_STREAMS_DIVISOR > 256 ? sw->cap / PDU_STREAMS_DIVISOR : 256;
+		/* A PDU holds its stream only while it is delivered. */
+		uint32_t want = cfg->max_streams ? cfg->max_streams
+						 : VG_MAX(sw->cap / PDU_STREAMS_DIVISOR, 256u);
 
 		if (stream_pool_init(sw, k, stream_cap_for(db, k, want)) != 0)
 			goto fail;

@@ -8,7 +8,8 @@
 # an ICMP echo request appended here): exactly the expected signatures fire,
 # each on its connection and from the side whose data matched, and the
 # framework's Multiple_Signatures summaries come as main.zeek's thresholds
-# say. Everything named "must not match" must not appear.
+# say, and notice.log has the notices these raise. Everything named "must
+# not match" must not appear.
 #
 # Two differ from the comments in the .sig file, as Zeek's per-direction
 # header tests make them: cond-src-ip-ne also fires on T1's and T2's replies
@@ -123,4 +124,23 @@ if grep -q 'must not match' "$work/out/signatures.log"; then
 	echo "all-conditions: a 'must not match' signature fired"
 	exit 1
 fi
-echo "all-conditions: $(grep -c . "$work/want") rows as expected"
+# notice.log: a Sensitive_Signature notice per match and one per summary,
+# filled as NOTICE and Notice::apply_policy fill them.
+awk -F'\t' '/^#fields/ { for (i = 2; i <= NF; i++) col[$i] = i - 1; next }
+	/^#/ { next }
+	{ n[$col["note"]]++
+	  bad = $col["actions"] != "Notice::ACTION_LOG" || $col["email_dest"] != "(empty)" ||
+		$col["suppress_for"] != "3600.000000"
+	  if ($col["note"] == "Signatures::Sensitive_Signature")
+		bad = bad || $col["p"] != $col["id.resp_p"] || $col["uid"] == "-" ||
+			index($col["msg"], $col["src"] ": ") != 1 ||
+			($col["proto"] != "tcp" && $col["proto"] != "udp" && $col["proto"] != "icmp")
+	  if (bad) print "bad notice:", $0 }
+	END { for (k in n) print k, n[k] }' "$work/out/notice.log" | sort > "$work/notices"
+printf '%s\n' "Signatures::Multiple_Signatures 7" "Signatures::Sensitive_Signature 46" > "$work/want_notices"
+if ! cmp -s "$work/want_notices" "$work/notices"; then
+	echo "all-conditions: notice.log differs (< expected, > logged):"
+	diff "$work/want_notices" "$work/notices" || true
+	exit 1
+fi
+echo "all-conditions: $(grep -c . "$work/want") rows and 53 notices as expected"
