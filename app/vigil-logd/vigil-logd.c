@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "vg_analyzer.h"
+#include "vg_logd_metrics.h"
 #include "vg_logfmt.h"
 #include "vg_logring.h"
 #include "vg_schema.h"
@@ -41,6 +42,7 @@ struct logd_opts {
 	uint64_t wait_secs;    /* --wait */
 	bool quiet;            /* -q */
 	bool stats;            /* --stats */
+	const char *metrics;   /* --metrics-listen ADDR:PORT */
 };
 
 struct logd {
@@ -49,11 +51,10 @@ struct logd {
 	struct vg_logwriter *w; /* NULL until the first record */
 	uint32_t w_features;    /* what w was made with */
 	bool w_json;
-	uint64_t gen;       /* producer generation last seen */
-	uint64_t records;   /* records written */
-	uint64_t malformed; /* records skipped as malformed */
-	uint64_t old_drops; /* drop counters of segments read before this one */
-	bool *corrupt;      /* per ring: already reported as corrupt */
+	uint64_t gen;               /* producer generation last seen */
+	struct vg_logd_figures fig; /* records written and more, for --metrics-listen */
+	uint64_t old_drops;         /* drop counters of segments read before this one */
+	bool *corrupt;              /* per ring: already reported as corrupt */
 };
 
 /* Set by the signal handlers; the only state they touch. */
@@ -95,6 +96,8 @@ usage(FILE *f)
 		"      --wait S              wait up to S seconds for the segment (default 10)\n"
 		"  -q, --quiet               only errors on stderr\n"
 		"      --stats               print counters at exit\n"
+		"      --metrics-listen ADDR:PORT  serve Prometheus metrics at /metrics\n"
+		"                            (e.g. 127.0.0.1:9101; doc/metrics.md)\n"
 		"  -h, --help                this text\n"
 		"Signals: SIGTERM/SIGINT drain the rings, close the files and exit; SIGHUP\n"
 		"rotates every open file now.\n");
@@ -166,6 +169,7 @@ enum {
 	OPT_EXIT_WHEN_DONE,
 	OPT_WAIT,
 	OPT_STATS,
+	OPT_METRICS_LISTEN,
 };
 
 static const struct option long_opts[] = {
@@ -178,6 +182,7 @@ static const struct option long_opts[] = {
 	{"wait", required_argument, NULL, OPT_WAIT},
 	{"quiet", no_argument, NULL, 'q'},
 	{"stats", no_argument, NULL, OPT_STATS},
+	{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -225,6 +230,9 @@ parse_opts(struct logd_opts *o, int argc, char **argv)
 			break;
 		case OPT_STATS:
 			o->stats = true;
+			break;
+		case OPT_METRICS_LISTEN:
+			o->metrics = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -394,6 +402,7 @@ use_segment(struct logd *d, struct vg_logshm *shm)
 	d->corrupt = c;
 	d->shm = shm;
 	d->gen = vg_logshm_generation(shm);
+	vg_logd_figures_rings(&d->fig, shm);
 	if (!d->o.quiet)
 		say("reading %s: %u rings of %" PRIu64 " bytes, producer %" PRIu64
 		    " (generation %" PRIu64 "), logs in %s",
@@ -444,6 +453,7 @@ ensure_writer(struct logd *d)
 		.rotate_bytes = d->o.rotate_bytes,
 		.keep_old = true,
 		.write_through = true,
+		.tally = &d->fig.written,
 	};
 
 	d->w = vg_logwriter_create(&cfg);
@@ -480,9 +490,9 @@ drain_ring(struct logd *d, uint32_t i, unsigned int max, const uint64_t *stop_at
 		uint64_t bad = vg_logwriter_bad(d->w);
 
 		if (vg_logwriter_write(d->w, rec, len) == 0) {
-			d->records++;
+			vg_logd_bump(&d->fig.records, 1);
 		} else if (vg_logwriter_bad(d->w) != bad) {
-			d->malformed++;
+			vg_logd_bump(&d->fig.malformed, 1);
 		} else {
 			return report_write_error(d);
 		}
@@ -530,6 +540,7 @@ housekeeping(struct logd *d)
 	if (d->w != NULL &&
 		(vg_logwriter_flush(d->w) != 0 || vg_logwriter_tick(d->w, wall_now()) != 0))
 		return report_write_error(d);
+	vg_logd_figures_rings(&d->fig, d->shm);
 	if (vg_logshm_replaced(d->shm) && !vg_logshm_producer_alive(d->shm) && all_empty(d)) {
 		struct vg_logshm *n = vg_logshm_attach(d->o.shm);
 
@@ -620,6 +631,8 @@ run(struct logd *d)
 			idle = 0;
 			continue;
 		}
+		/* Every ring drained: vigil-logd is caught up (its lag metric). */
+		__atomic_store_n(&d->fig.caught_up_ns, now, __ATOMIC_RELAXED);
 		if (d->o.exit_when_done && all_done(d)) {
 			int removed = vg_logshm_remove_if_done(d->shm);
 
@@ -677,7 +690,7 @@ main(int argc, char **argv)
 		return 0;
 	if (rc != 0)
 		return 2;
-	if (check_dir(d.o.dir) != 0)
+	if (check_dir(d.o.dir) != 0 || vg_logd_metrics_start(d.o.metrics, &d.fig) != 0)
 		return 1;
 	set_signals();
 	shm = attach_wait(&d.o);
@@ -698,7 +711,8 @@ main(int argc, char **argv)
 	if (d.o.stats)
 		fprintf(stderr,
 			"vigil-logd: records %" PRIu64 " malformed %" PRIu64 " drops %" PRIu64 "\n",
-			d.records, d.malformed, d.old_drops + sum_drops(d.shm));
+			d.fig.records, d.fig.malformed, d.old_drops + sum_drops(d.shm));
+	vg_logd_metrics_stop();
 	vg_logshm_close(d.shm, true);
 	free(d.corrupt);
 	return rc;

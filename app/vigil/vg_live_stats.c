@@ -13,7 +13,10 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
+#include "vg_live_figures.h"
+#include "vg_live_metrics.h"
 #include "vg_live_stats.h"
+#include "vg_schema.h"
 
 void
 vg_live_totals(const struct vg_live *live, const struct vg_logshm *shm, struct vg_live_totals *t)
@@ -152,9 +155,75 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static void
+tel_add_kinds(struct rte_tel_data *d, const struct vg_live_worker_figures *f)
+{
+	char name[32];
+
+	for (unsigned k = 0; k < 4; k++) {
+		snprintf(name, sizeof(name), "active_%s_conns", vg_live_kind_name(k));
+		rte_tel_data_add_dict_u64(d, name, f->active[k]);
+		snprintf(name, sizeof(name), "%s_conns", vg_live_kind_name(k));
+		rte_tel_data_add_dict_u64(d, name, f->created[k]);
+	}
+}
+
+/* The figures the Prometheus series show too (vg_live_figures.h). */
+static void
+tel_add_worker(struct rte_tel_data *d, const struct vg_live_worker_figures *f)
+{
+	uint64_t active = 0, created = 0;
+
+	for (unsigned k = 0; k < 4; k++) {
+		active += f->active[k];
+		created += f->created[k];
+	}
+	rte_tel_data_add_dict_u64(d, "lcore", f->lcore);
+	rte_tel_data_add_dict_u64(d, "rx", f->rx);
+	rte_tel_data_add_dict_u64(d, "dispatched", f->dispatched);
+	rte_tel_data_add_dict_u64(d, "dispatch_drops", f->dispatch_drops);
+	/* Software dispatch: RX queues polled, packets read from them, and packets
+	 * the pollers dropped because this worker's rings were full. */
+	rte_tel_data_add_dict_u64(d, "rx_queues", f->rx_queues);
+	rte_tel_data_add_dict_u64(d, "port_rx", f->port_rx);
+	rte_tel_data_add_dict_u64(d, "dispatch_ring_full", f->drops[VG_DROP_RING_FULL]);
+	rte_tel_data_add_dict_u64(d, "idle_polls", f->idle_polls);
+	rte_tel_data_add_dict_u64(d, "packets", f->packets);
+	rte_tel_data_add_dict_u64(d, "bytes", f->bytes);
+	rte_tel_data_add_dict_u64(d, "decode_drops", f->drops[VG_DROP_DECODE]);
+	rte_tel_data_add_dict_u64(d, "filtered", f->filtered);
+	rte_tel_data_add_dict_u64(d, "fragments", f->fragments);
+	rte_tel_data_add_dict_u64(d, "reassembled", f->reassembled);
+	rte_tel_data_add_dict_u64(d, "frag_timeouts", f->frag_timeouts);
+	rte_tel_data_add_dict_u64(d, "frag_evicted", f->frag_evicted);
+	rte_tel_data_add_dict_u64(d, "frag_active", f->frag_active);
+	rte_tel_data_add_dict_u64(d, "mirror_packets", f->mirror_packets);
+	rte_tel_data_add_dict_u64(d, "nic_checksums", f->nic_checksums);
+	rte_tel_data_add_dict_u64(d, "active_conns", active);
+	rte_tel_data_add_dict_u64(d, "conns", created);
+	tel_add_kinds(d, f);
+	rte_tel_data_add_dict_u64(d, "flow_evictions", f->evicted);
+	rte_tel_data_add_dict_u64(d, "flow_time_outside", f->time_outside);
+	rte_tel_data_add_dict_u64(d, "flow_time_jumps", f->time_jumps);
+	rte_tel_data_add_dict_u64(d, "flow_untracked", f->drops[VG_DROP_UNTRACKED]);
+	rte_tel_data_add_dict_u64(d, "flow_timers_late", f->timers_late);
+	rte_tel_data_add_dict_u64(d, "acks", f->acks);
+	rte_tel_data_add_dict_u64(d, "gap_acks", f->gap_acks);
+	rte_tel_data_add_dict_u64(d, "log_records", f->records);
+	rte_tel_data_add_dict_u64(d, "ring_drops", f->ring_drops);
+	rte_tel_data_add_dict_u64(d, "log_ring_used", f->ring_used);
+	rte_tel_data_add_dict_u64(d, "log_ring_size", f->ring_size);
+	rte_tel_data_add_dict_u64(d, "dispatch_ring_used", f->dispatch_used);
+	rte_tel_data_add_dict_u64(d, "dispatch_ring_size", f->dispatch_size);
+	rte_tel_data_add_dict_u64(d, "flush_waits", f->flush_waits);
+	for (uint32_t k = 0, n = vg_an_counter_count(); k < n; k++)
+		rte_tel_data_add_dict_u64(d, vg_an_counter_name(k), f->an[k]);
+}
+
 static int
 tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	static struct vg_live_worker_figures f; /* one telemetry thread */
 	char *end;
 	unsigned long i;
 
@@ -164,50 +233,71 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	i = strtoul(params, &end, 10);
 	if (*end != '\0' || i >= tel_live->nworkers)
 		return -1;
-
-	const struct vg_live_worker *lw = tel_live->workers[i];
-	const struct vg_decode_stats *ds = &lw->w.dec.stats;
-	const struct vg_decode_stats *pd = &lw->poll_dec.stats; /* as a poller */
-	const struct vg_flow_stats *f = vg_flow_stats(lw->w.flows);
-
+	vg_live_worker_figures(tel_live, (uint16_t)i, &tel_shm->rings[i], &f);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "lcore", lw->lcore);
-	rte_tel_data_add_dict_u64(d, "rx", lw->cnt.rx);
-	rte_tel_data_add_dict_u64(d, "dispatched", lw->cnt.dispatched);
-	rte_tel_data_add_dict_u64(d, "dispatch_drops", lw->cnt.dispatch_drops);
-	/* Software dispatch: RX queues polled, packets read from them, and packets
-	 * the pollers dropped because this worker's rings were full. */
-	uint64_t full = 0;
+	tel_add_worker(d, &f);
+	return 0;
+}
 
-	for (uint16_t p = 0; p < tel_live->nworkers; p++)
-		full += tel_live->workers[p]->cnt.ring_full_to[i];
-	rte_tel_data_add_dict_u64(d, "rx_queues", lw->nrxq);
-	rte_tel_data_add_dict_u64(d, "port_rx", lw->cnt.port_rx);
-	rte_tel_data_add_dict_u64(d, "dispatch_ring_full", full);
-	rte_tel_data_add_dict_u64(d, "idle_polls", lw->cnt.idle_polls);
-	rte_tel_data_add_dict_u64(d, "packets", ds->packets);
-	rte_tel_data_add_dict_u64(d, "bytes", ds->bytes);
-	rte_tel_data_add_dict_u64(d, "decode_drops", ds->dropped + pd->dropped);
-	rte_tel_data_add_dict_u64(d, "fragments", ds->fragments);
-	rte_tel_data_add_dict_u64(d, "frag_timeouts", ds->frag_timeouts);
-	rte_tel_data_add_dict_u64(d, "frag_evicted", ds->frag_evicted);
-	rte_tel_data_add_dict_u64(d, "frag_active", ds->frag_active);
-	rte_tel_data_add_dict_u64(d, "mirror_packets", ds->mirror_packets + pd->mirror_packets);
-	rte_tel_data_add_dict_u64(d, "nic_checksums", ds->nic_cksum + pd->nic_cksum);
-	rte_tel_data_add_dict_u64(d, "active_conns", f->active);
-	rte_tel_data_add_dict_u64(d, "conns", f->created);
-	rte_tel_data_add_dict_u64(d, "flow_evictions", f->evicted);
-	rte_tel_data_add_dict_u64(d, "flow_time_outside", f->time_outside);
-	rte_tel_data_add_dict_u64(d, "flow_untracked", f->untracked);
-	rte_tel_data_add_dict_u64(d, "flow_timers_late", f->timers_late);
-	rte_tel_data_add_dict_u64(d, "ring_drops", lw->w.ring ? lw->w.ring->hdr->drops : 0);
-	rte_tel_data_add_dict_u64(d, "flush_waits", lw->cnt.flush_waits);
-	uint64_t an[VG_REC_MAX_FIELDS] = {0};
+/* Every port by its DPDK id: name, driver, link, RX counters. */
+static int
+tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	if (!__atomic_load_n(&tel_open, __ATOMIC_ACQUIRE))
+		return -1;
+	rte_tel_data_start_dict(d);
+	for (uint16_t i = 0; i < tel_live->ports->n; i++) {
+		const struct vg_port *p = &tel_live->ports->port[i];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		struct vg_live_port_figures f;
+		char id[8];
 
-	if (lw->w.an != NULL)
-		vg_an_worker_counters_add(lw->w.an, an);
-	for (uint32_t k = 0, n = vg_an_counter_count(); k < n; k++)
-		rte_tel_data_add_dict_u64(d, vg_an_counter_name(k), an[k]);
+		if (c == NULL)
+			return -1;
+		vg_live_port_figures(tel_live, i, &f);
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "name", p->name);
+		rte_tel_data_add_dict_string(c, "driver", p->driver);
+		rte_tel_data_add_dict_u64(c, "link_up", f.link_up && !f.gone);
+		rte_tel_data_add_dict_u64(c, "rx_packets", f.packets);
+		rte_tel_data_add_dict_u64(c, "rx_bytes", f.bytes);
+		rte_tel_data_add_dict_u64(c, "rx_missed", f.missed);
+		rte_tel_data_add_dict_u64(c, "rx_nombuf", f.nombuf);
+		rte_tel_data_add_dict_u64(c, "rx_errors", f.errors);
+		snprintf(id, sizeof(id), "%u", p->id);
+		rte_tel_data_add_dict_container(d, id, c, 0);
+	}
+	return 0;
+}
+
+/* Every log: records the workers made and dropped, and what the in-process writer wrote. */
+static int
+tel_logs(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	if (!__atomic_load_n(&tel_open, __ATOMIC_ACQUIRE))
+		return -1;
+	rte_tel_data_start_dict(d);
+	for (uint16_t id = 0; id < VG_LOG_MAX; id++) {
+		const struct vg_schema *s = vg_schema_get(id);
+		struct vg_live_log_figures f;
+		struct rte_tel_data *c;
+
+		if (s == NULL)
+			continue;
+		if ((c = rte_tel_data_alloc()) == NULL)
+			return -1;
+		vg_live_log_figures(tel_live, vg_live_metrics_tally(), id, &f);
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "records", f.records);
+		rte_tel_data_add_dict_u64(c, "dropped", f.dropped);
+		rte_tel_data_add_dict_u64(c, "written", f.written);
+		rte_tel_data_add_dict_u64(c, "bytes", f.bytes);
+		rte_tel_data_add_dict_container(d, s->path, c, 0);
+	}
 	return 0;
 }
 
@@ -230,6 +320,10 @@ vg_telemetry_open(const struct vg_live *live, const struct vg_logshm *shm)
 		"/vigil/workers", tel_workers, "The worker indexes. Takes no parameters");
 	rte_telemetry_register_cmd(
 		"/vigil/worker", tel_worker, "One worker's counters. Parameter: the worker index");
+	rte_telemetry_register_cmd("/vigil/ports", tel_ports,
+		"Every port's name, driver, link and RX counters. Takes no parameters");
+	rte_telemetry_register_cmd("/vigil/logs", tel_logs,
+		"Every log's records made, dropped and written. Takes no parameters");
 }
 
 void

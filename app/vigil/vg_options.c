@@ -15,6 +15,7 @@
 #include "vg_config.h"
 #include "vg_flow.h"
 #include "vg_hash.h"
+#include "vg_metrics_http.h"
 #include "vg_options.h"
 #include "vg_schema.h"
 
@@ -57,6 +58,7 @@ enum {
 	OPT_TIME_WINDOW,
 	OPT_SIG_CHECK,
 	OPT_SIG_DEPTH,
+	OPT_METRICS_LISTEN,
 };
 
 static const struct option long_opts[] = {
@@ -103,6 +105,7 @@ static const struct option long_opts[] = {
 	{"logd-wait", required_argument, NULL, OPT_LOGD_WAIT},
 	{"sig-check", no_argument, NULL, OPT_SIG_CHECK},
 	{"sig-depth", required_argument, NULL, OPT_SIG_DEPTH},
+	{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
 	{NULL, 0, NULL, 0},
 };
 
@@ -182,6 +185,8 @@ usage(FILE *fp)
 		"                         or the port's limit)\n"
 		"      --no-nic-checksum  verify every checksum in software, even where the\n"
 		"                         NIC offers RX checksum offload\n"
+		"      --metrics-listen ADDR:PORT  serve Prometheus metrics at /metrics\n"
+		"                         (e.g. 127.0.0.1:9100; doc/metrics.md)\n"
 		"  -c, --config FILE      read options from a YAML file (keys: the long options;\n"
 		"                         see config/vigil.conf); a value on the command line\n"
 		"                         wins, lists (--port, --mirror-collector,\n"
@@ -471,6 +476,7 @@ static const struct {
 	  {'r', OFF(read_file)},
 	  {'o', OFF(out_dir)},
 	  {OPT_LOGD, OFF(logd)},
+	  {OPT_METRICS_LISTEN, OFF(metrics)},
 };
 
 /* Options that take a number in a range, stored in a field of `size` bytes. */
@@ -751,11 +757,11 @@ check_combinations(const struct vg_options *o, bool live)
 	}
 	if (!live && o->iface == NULL &&
 		(o->workers || o->nports || o->dispatch || o->exit_idle || o->duration ||
-			o->mbufs || o->mtu)) {
+			o->mbufs || o->mtu || o->metrics)) {
 		fprintf(stderr,
 			"vigil: --workers, --port, --dispatch, --exit-idle, --duration, "
-			"--mbufs and --mtu are for live capture (-i IFACE, or EAL options and "
-			"--)\n");
+			"--mbufs, --mtu and --metrics-listen are for live capture (-i IFACE, or "
+			"EAL options and --)\n");
 		return 2;
 	}
 	/* The flow hash key, for every flow table and software dispatch alike. */
@@ -767,6 +773,20 @@ check_combinations(const struct vg_options *o, bool live)
 		return 2;
 	}
 	return 0;
+}
+
+/* --metrics-listen's ADDR:PORT parses (-T; binding comes later, in live runs). */
+static int
+check_metrics_listen(const char *spec)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char err[300];
+
+	if (vg_metrics_parse_listen(spec, &ss, &len, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "vigil: --metrics-listen %s\n", err);
+	return 1;
 }
 
 int
@@ -799,6 +819,8 @@ vg_options_check(const struct vg_options *o, int link)
 			return 1;
 		}
 	}
+	if (o->metrics != NULL && check_metrics_listen(o->metrics) != 0)
+		return 1;
 	if (o->filter != NULL) {
 		struct vg_bpf f;
 

@@ -57,6 +57,7 @@ struct vg_options {
 	uint16_t ports[16];
 	int dispatch;            /* enum vg_dispatch */
 	const char *logd;        /* --logd NAME: records go to vigil-logd */
+	const char *metrics;     /* --metrics-listen ADDR:PORT: Prometheus metrics */
 	uint32_t logd_wait;      /* -r --logd: seconds to wait for vigil-logd to make room */
 	uint32_t stats_interval; /* seconds between stats.log records */
 	uint32_t exit_idle;      /* stop after this many seconds without packets */

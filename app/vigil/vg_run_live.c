@@ -28,6 +28,7 @@
 #include "vg_common.h"
 #include "vg_dpdk_port.h"
 #include "vg_live.h"
+#include "vg_live_metrics.h"
 #include "vg_live_stats.h"
 #include "vg_logfmt.h"
 #include "vg_record.h"
@@ -530,8 +531,10 @@ open_logs(struct live_run *lr)
 	if (lr->shm == NULL)
 		return live_fail(lr, NULL, NULL);
 	if (lr->o.logd == NULL) {
-		struct vg_logwriter_cfg lc = {
-			.dir = lr->dir, .json = lr->o.json, .features = features};
+		struct vg_logwriter_cfg lc = {.dir = lr->dir,
+			.json = lr->o.json,
+			.features = features,
+			.tally = vg_live_metrics_tally()};
 
 		lr->writer = vg_logwriter_create(&lc);
 		if (lr->writer == NULL || access(lr->dir, W_OK) != 0)
@@ -599,6 +602,7 @@ launch_workers(struct live_run *lr)
 	for (uint16_t i = 0; i < lr->nworkers; i++)
 		rte_eal_remote_launch(vg_live_worker_main, live.workers[i], live.workers[i]->lcore);
 	vg_telemetry_open(&live, lr->shm);
+	vg_live_metrics_start(&live, lr->shm, lr->writer != NULL);
 	if (!lr->o.quiet) {
 		fprintf(stderr, "vigil: %u port(s), %u worker(s), %s dispatch\n", lr->ports.n,
 			lr->nworkers,
@@ -774,8 +778,9 @@ live_main(struct vg_options *op, int argc, char **argv)
 	memset(&lr, 0, sizeof(lr));
 	lr.o = *op;
 	lr.dir = lr.o.out_dir ? lr.o.out_dir : ".";
-	if (start_eal(&lr, argc, argv) != 0 || pick_workers(&lr) != 0 || open_ports(&lr) != 0 ||
-		open_logs(&lr) != 0 || init_workers(&lr) != 0)
+	if (vg_live_metrics_bind(lr.o.metrics) != 0 || start_eal(&lr, argc, argv) != 0 ||
+		pick_workers(&lr) != 0 || open_ports(&lr) != 0 || open_logs(&lr) != 0 ||
+		init_workers(&lr) != 0)
 		return 1;
 	launch_workers(&lr);
 
@@ -786,6 +791,7 @@ live_main(struct vg_options *op, int argc, char **argv)
 		print_stats(&lr, run_secs);
 	drops_said_last(&live, lr.shm, lr.o.logd);
 	vg_telemetry_close();
+	vg_live_metrics_stop();
 	live_teardown(&lr, lr.o.logd != NULL);
 	return rc;
 }

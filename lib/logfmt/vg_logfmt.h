@@ -41,14 +41,25 @@ struct vg_logwriter;
  * rotate_secs have passed on the wall clock since it was opened (checked on
  * write and by vg_logwriter_tick); the next record starts a new <path>.log.
  */
+/*
+ * Records and bytes written per log (by log id), kept where another thread
+ * can read them while the writer runs (relaxed loads; one writer at a time
+ * adds to a tally). It belongs to the caller and may outlive writers.
+ */
+struct vg_log_tally {
+	uint64_t records[VG_LOG_MAX];
+	uint64_t bytes[VG_LOG_MAX];
+};
+
 struct vg_logwriter_cfg {
-	const char *dir;       /* directory for the log files */
-	bool json;             /* JSON lines instead of TSV */
-	uint32_t features;     /* optional columns */
-	uint64_t rotate_secs;  /* rotate files this old; 0 never */
-	uint64_t rotate_bytes; /* rotate files this large; 0 never */
-	bool keep_old;         /* a <path>.log found on opening is renamed, not overwritten */
-	bool write_through;    /* each record reaches the kernel before write returns */
+	const char *dir;            /* directory for the log files */
+	bool json;                  /* JSON lines instead of TSV */
+	uint32_t features;          /* optional columns */
+	uint64_t rotate_secs;       /* rotate files this old; 0 never */
+	uint64_t rotate_bytes;      /* rotate files this large; 0 never */
+	bool keep_old;              /* a <path>.log found on opening is renamed, not overwritten */
+	bool write_through;         /* each record reaches the kernel before write returns */
+	struct vg_log_tally *tally; /* also counted here when not NULL (metrics) */
 };
 
 /* Opens a writer; files are created on their first record. NULL + errno. */

@@ -197,6 +197,15 @@ close_log(struct vg_logwriter *w, uint16_t id, double now, bool rotate)
 	return rc;
 }
 
+static void
+tally_add(struct vg_log_tally *t, uint16_t id, size_t bytes)
+{
+	if (t == NULL)
+		return;
+	__atomic_store_n(&t->records[id], t->records[id] + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->bytes[id], t->bytes[id] + bytes, __ATOMIC_RELAXED);
+}
+
 static bool
 too_old(const struct vg_logwriter *w, const struct log_file *lf, double now)
 {
@@ -240,6 +249,7 @@ vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 	}
 	lf->count++;
 	lf->bytes += w->line.len;
+	tally_add(w->cfg.tally, s->id, w->line.len);
 	/* The record is written; a failed rotation shows in vg_logwriter_error(). */
 	if (w->cfg.rotate_bytes != 0 && lf->bytes >= w->cfg.rotate_bytes)
 		close_log(w, s->id, wall_now(), true);

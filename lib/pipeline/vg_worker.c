@@ -2,12 +2,15 @@
 #include <errno.h>
 #include <string.h>
 
+#include "vg_record.h"
 #include "vg_worker.h"
 
 static bool
 sink_write(void *ctx, const uint8_t *rec, uint32_t len)
 {
 	struct vg_worker *w = ctx;
+	uint16_t id = vg_rec_log_id(rec);
+	bool written;
 
 	w->stats.records++;
 	if (w->ring_full != NULL && !vg_ring_has_room(w->ring, len)) {
@@ -15,7 +18,13 @@ sink_write(void *ctx, const uint8_t *rec, uint32_t len)
 		w->stats.ring_waits++;
 		w->ring_full(w->ring_full_ctx);
 	}
-	return vg_ring_write(w->ring, rec, len);
+	written = vg_ring_write(w->ring, rec, len);
+	/* Per log, for metrics and telemetry: once per record, not per packet. */
+	if (id < VG_LOG_MAX) {
+		w->stats.log_records[id]++;
+		w->stats.log_drops[id] += !written;
+	}
+	return written;
 }
 
 int

@@ -17,6 +17,7 @@
 #include "vg_flow.h"
 #include "vg_logring.h"
 #include "vg_pcap_source.h"
+#include "vg_schema.h"
 
 struct vg_worker_cfg {
 	struct vg_decode_cfg decode;
@@ -34,6 +35,8 @@ struct vg_worker_stats {
 	uint64_t records;
 	uint64_t ring_waits; /* times the in-process writer had to drain a full ring */
 	uint64_t predecoded; /* of the packets, decoded elsewhere (vg_worker_burst_decoded) */
+	uint64_t log_records[VG_LOG_MAX]; /* records made, by log id */
+	uint64_t log_drops[VG_LOG_MAX];   /* of those, dropped: the ring was full (live) */
 };
 
 struct vg_worker {

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "vg_logd_metrics.h"
+#include "vg_metrics_http.h"
+#include "vg_schema.h"
+
+#define RD(x)    __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WR(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+static struct vg_metrics_server *server;
+static double started;
+
+void
+vg_logd_figures_rings(struct vg_logd_figures *f, const struct vg_logshm *shm)
+{
+	uint32_t n = shm->nrings < VG_LOGD_MAX_RINGS ? shm->nrings : VG_LOGD_MAX_RINGS;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct vg_ring *r = &shm->rings[i];
+
+		WR(f->ring[i].used, vg_ring_used(r));
+		WR(f->ring[i].size, r->size);
+		WR(f->ring[i].records, __atomic_load_n(&r->hdr->records, __ATOMIC_RELAXED));
+		WR(f->ring[i].drops, __atomic_load_n(&r->hdr->drops, __ATOMIC_RELAXED));
+	}
+	WR(f->nrings, n);
+	WR(f->attached, 1);
+	WR(f->producer_alive, vg_logshm_producer_alive(shm) ? 1 : 0);
+}
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void
+emit_logs(struct vg_prom *p, struct vg_logd_figures *f, bool bytes)
+{
+	if (bytes)
+		vg_prom_family(p, "vigil_logd_written_bytes_total", VG_PROM_COUNTER,
+			"Bytes vigil-logd wrote, by log.");
+	else
+		vg_prom_family(p, "vigil_logd_written_records_total", VG_PROM_COUNTER,
+			"Records vigil-logd wrote, by log.");
+	for (uint16_t id = 0; id < VG_LOG_MAX; id++) {
+		const struct vg_schema *s = vg_schema_get(id);
+		struct vg_prom_label l = {"log", s ? s->path : ""};
+
+		if (s != NULL)
+			vg_prom_u64(p, &l, 1,
+				bytes ? RD(f->written.bytes[id]) : RD(f->written.records[id]));
+	}
+}
+
+static void
+emit_rings(struct vg_prom *p, struct vg_logd_figures *f)
+{
+	static const struct {
+		const char *name, *help;
+		enum vg_prom_type type;
+		size_t off;
+	} rs[] = {
+		{"vigil_logd_ring_backlog_bytes", "Bytes waiting in the ring for vigil-logd.",
+			VG_PROM_GAUGE, offsetof(struct vg_logd_ring_figures, used)},
+		{"vigil_logd_ring_size_bytes", "The ring's size.", VG_PROM_GAUGE,
+			offsetof(struct vg_logd_ring_figures, size)},
+		{"vigil_logd_ring_records_total",
+			"Records the sensor put into the ring (kept in the segment across "
+			"restarts).",
+			VG_PROM_COUNTER, offsetof(struct vg_logd_ring_figures, records)},
+		{"vigil_logd_ring_dropped_records_total",
+			"Records the sensor dropped because the ring was full.", VG_PROM_COUNTER,
+			offsetof(struct vg_logd_ring_figures, drops)},
+	};
+	uint32_t n = RD(f->nrings);
+	char idx[12];
+
+	for (size_t k = 0; k < sizeof(rs) / sizeof(rs[0]); k++) {
+		vg_prom_family(p, rs[k].name, rs[k].type, rs[k].help);
+		for (uint32_t i = 0; i < n; i++) {
+			struct vg_prom_label l = {"ring", idx};
+			uint64_t v;
+
+			snprintf(idx, sizeof(idx), "%u", i);
+			v = __atomic_load_n(
+				(const uint64_t *)((const char *)&f->ring[i] + rs[k].off),
+				__ATOMIC_RELAXED);
+			vg_prom_u64(p, &l, 1, v);
+		}
+	}
+}
+
+/* Seconds since vigil-logd last had every ring drained; 0 while it keeps up. */
+static double
+lag_seconds(struct vg_logd_figures *f)
+{
+	uint64_t at = RD(f->caught_up_ns), now = mono_ns();
+
+	/* The main loop marks it on each idle turn (at most 50 ms apart). */
+	if (at == 0 || now - at < 200000000ULL)
+		return 0.0;
+	return (double)(now - at) / 1e9;
+}
+
+static void
+fill(struct vg_prom *p, void *ctx)
+{
+	struct vg_logd_figures *f = ctx;
+
+	vg_prom_family(p, "vigil_logd_start_time_seconds", VG_PROM_GAUGE,
+		"When vigil-logd started, seconds since the epoch.");
+	vg_prom_double(p, NULL, 0, started);
+	vg_prom_family(p, "vigil_logd_attached", VG_PROM_GAUGE,
+		"1 once vigil-logd reads the sensor's segment.");
+	vg_prom_u64(p, NULL, 0, RD(f->attached));
+	vg_prom_family(p, "vigil_logd_producer_up", VG_PROM_GAUGE,
+		"1 while the sensor is attached to the segment.");
+	vg_prom_u64(p, NULL, 0, RD(f->producer_alive));
+	vg_prom_family(p, "vigil_logd_records_total", VG_PROM_COUNTER,
+		"Records vigil-logd wrote, all logs.");
+	vg_prom_u64(p, NULL, 0, RD(f->records));
+	vg_prom_family(p, "vigil_logd_malformed_records_total", VG_PROM_COUNTER,
+		"Records skipped as malformed.");
+	vg_prom_u64(p, NULL, 0, RD(f->malformed));
+	vg_prom_family(p, "vigil_logd_lag_seconds", VG_PROM_GAUGE,
+		"Seconds since every ring was last drained (0 while vigil-logd keeps up).");
+	vg_prom_double(p, NULL, 0, lag_seconds(f));
+	emit_logs(p, f, false);
+	emit_logs(p, f, true);
+	emit_rings(p, f);
+}
+
+int
+vg_logd_metrics_start(const char *listen, struct vg_logd_figures *f)
+{
+	char err[512];
+	struct timespec ts;
+	int fd;
+
+	if (listen == NULL)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	started = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	fd = vg_metrics_listen("--metrics-listen", listen, err, sizeof(err));
+	if (fd >= 0)
+		server = vg_metrics_start(fd, fill, f, err, sizeof(err));
+	if (fd < 0 || server == NULL) {
+		fprintf(stderr, "vigil-logd: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+void
+vg_logd_metrics_stop(void)
+{
+	vg_metrics_stop(server);
+	server = NULL;
+}
