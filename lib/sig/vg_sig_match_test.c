@@ -363,6 +363,10 @@ test_udp(const struct vg_sig_db *db)
 	const struct row *r = find_row("udp-xx");
 
 	CHECK(r != NULL && r->src_port == 5001 && strcmp(r->sub, "XXb") == 0);
+	/* Once per connection, both directions together. */
+	mk_pkt(&p, T0, 17, 1, 5000, 2, 5001, "XXc");
+	vg_sig_packet(sw, ft, c, &p, true);
+	CHECK(count_rows("udp-xx") == 1);
 	mk_pkt(&p, T0, 17, 1, 5000, 2, 5001, "ab");
 	vg_sig_packet(sw, ft, c, &p, true);
 	CHECK(count_rows("udp-small") == 1); /* the size of this packet */
