@@ -55,7 +55,9 @@ size_t vg_sig_db_bytes(const struct vg_sig_db *db);
 size_t vg_sig_db_stream_bytes(const struct vg_sig_db *db);
 
 struct vg_sig_worker_cfg {
-	/* Connections with match state at once (0: 65536). */
+	/* Connections with match state at once (0: 65536), at most what 1 GiB
+	 * of states holds (a state is 64 bytes and, per direction, 3 bits per
+	 * rule and 1 per pattern, rounded up to 64-bit words). */
 	uint32_t max_conns;
 	/* Hyperscan streams at once, two per TCP connection while it is
 	 * matched (0: 2 * max_conns, at most 65536 or what 64 MiB of stream

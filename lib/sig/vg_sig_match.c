@@ -18,6 +18,7 @@
 
 #define DEFAULT_MAX_CONNS   65536
 #define STREAM_POOL_BYTES   (64ULL << 20)
+#define STATE_POOL_BYTES    (1ULL << 30)
 #define PDU_STREAMS_DIVISOR 16
 
 const char *const vg_sig_counter_names[VG_SIG_NCOUNTERS] = {
@@ -98,6 +99,10 @@ vg_sig_worker_create(const struct vg_sig_db *db, const struct vg_sig_worker_cfg 
 	sw->slot = (uint32_t)(sizeof(struct vg_sig_cstate) +
 		2 * (3 * db->words_r + db->words_p) * sizeof(uint64_t));
 	sw->slot = (sw->slot + 63) & ~63u;
+	/* The mapping stays within STATE_POOL_BYTES (pages are backed when used):
+	 * a large rule set gets fewer states, and a full pool is counted. */
+	if ((uint64_t)sw->slot * sw->cap > STATE_POOL_BYTES)
+		sw->cap = (uint32_t)VG_MAX(STATE_POOL_BYTES / sw->slot, 1024ULL);
 	sw->states_bytes = (size_t)sw->slot * sw->cap;
 	sw->states = vg_bigmem_alloc(sw->states_bytes);
 	sw->free_head = UINT32_MAX;
