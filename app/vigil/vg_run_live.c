@@ -25,6 +25,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 
+#include "vg_sig_reload.h"
 #include "vg_common.h"
 #include "vg_dpdk_port.h"
 #include "vg_live.h"
@@ -37,6 +38,8 @@
 
 static struct vg_live live;
 static volatile sig_atomic_t reopen_logs; /* SIGHUP: logrotate moved the files */
+static volatile sig_atomic_t reload_sigs;  /* SIGHUP: and the -s files may have changed */
+static struct vg_sig_reload *sig_reload;   /* NULL: no signatures */
 
 static void
 on_signal(int sig)
@@ -50,6 +53,7 @@ on_hup(int sig)
 {
 	(void)sig;
 	reopen_logs = 1;
+	reload_sigs = 1;
 }
 
 /*
@@ -597,8 +601,10 @@ launch_workers(struct live_run *lr)
 {
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	/* SIGHUP reopens the logs logrotate moved; a closed terminal must not kill the sensor. */
+	/* SIGHUP reopens the logs logrotate moved and reloads the signatures (-s); a
+	 * closed terminal must not kill the sensor. */
 	signal(SIGHUP, on_hup);
+	sig_reload = vg_sig_reload_create(&live, &lr->o);
 	for (uint16_t i = 0; i < lr->nworkers; i++)
 		rte_eal_remote_launch(vg_live_worker_main, live.workers[i], live.workers[i]->lcore);
 	vg_telemetry_open(&live, lr->shm);
@@ -663,6 +669,12 @@ run_until_stop(struct live_run *lr, struct live_loop *lp)
 			if (lr->writer != NULL)
 				vg_logwriter_reopen(lr->writer);
 		}
+		if (reload_sigs) {
+			reload_sigs = 0;
+			if (sig_reload != NULL)
+				vg_sig_reload_request(sig_reload);
+		}
+		vg_sig_reload_tick(sig_reload);
 		uint64_t now = rte_rdtsc();
 
 		if (now - lp->last_sec >= lp->hz)
@@ -787,6 +799,8 @@ live_main(struct vg_options *op, int argc, char **argv)
 	double run_secs = run_until_stop(&lr, &lp);
 
 	rc = stop_and_flush(&lr, &lp);
+	vg_sig_reload_free(sig_reload);
+	sig_reload = NULL;
 	if (lr.o.stats)
 		print_stats(&lr, run_secs);
 	drops_said_last(&live, lr.shm, lr.o.logd);

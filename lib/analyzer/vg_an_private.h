@@ -109,6 +109,18 @@ struct vg_an_pool {
 	uint32_t used;
 };
 
+/* Signature matchers of earlier reloads still draining, at most; and
+ * finished ones a worker can hold for the main lcore to free. */
+#define VG_AN_SIG_GENS    8
+#define VG_AN_SIG_RETIRED 8
+
+/*
+ * The matcher that holds connection c's signature state: the generation
+ * before a reload while c began under it, else the current one.
+ */
+static inline struct vg_sig_worker *vg_an_sig_for(
+	const struct vg_an_worker *w, const struct vg_flow_table *ft, const struct vg_conn *c);
+
 struct vg_an_worker {
 	const struct vg_analyzer *const *ans;
 	uint32_t nan;
@@ -129,10 +141,19 @@ struct vg_an_worker {
 	int bound;
 	const uint64_t *set_vals[VG_AN_COUNTER_SETS];
 	struct vg_sig_worker *sig; /* signature matching; NULL: no signatures */
-	uint32_t idle_an;          /* vg_conn.an of a connection without analyzers */
-	struct vg_an_bus *bus;     /* NULL: the only worker */
-	uint32_t index;            /* this worker's number on the bus */
-	uint32_t exp_used;         /* slots of exp[] in use */
+	/* Reload (vg_an_sig_reload.c): the generations before, oldest first,
+	 * each still matching the connections it began; the next one, handed
+	 * in by the main lcore; finished ones for the main lcore to free. */
+	struct vg_sig_worker *sig_old[VG_AN_SIG_GENS];
+	uint32_t sig_nold;
+	struct vg_sig_worker *sig_pending;
+	struct vg_sig_worker *sig_retired[VG_AN_SIG_RETIRED];
+	struct vg_sig_worker_cfg sig_cfg;
+	struct vg_sig_stats sig_stats; /* every generation counts here */
+	uint32_t idle_an;              /* vg_conn.an of a connection without analyzers */
+	struct vg_an_bus *bus;         /* NULL: the only worker */
+	uint32_t index;                /* this worker's number on the bus */
+	uint32_t exp_used;             /* slots of exp[] in use */
 	struct vg_an_expect_stats exp_stats;
 	struct vg_an_expect exp[VG_AN_EXPECT_SLOTS];
 	uint8_t rec[VG_REC_MAX_LEN];
@@ -178,5 +199,17 @@ vg_an_state(struct vg_an_worker *w, const struct vg_an_att *a)
  */
 const struct vg_analyzer *vg_an_expect_find(struct vg_an_worker *w, const struct vg_addr *orig_h,
 	const struct vg_addr *resp_h, uint16_t resp_p, uint64_t now, struct vg_an_expect *out);
+
+static inline struct vg_sig_worker *
+vg_an_sig_for(const struct vg_an_worker *w, const struct vg_flow_table *ft, const struct vg_conn *c)
+{
+	for (uint32_t i = w->sig_nold; i-- > 0;)
+		if (vg_sig_worker_has_conn(w->sig_old[i], ft, c))
+			return w->sig_old[i];
+	return w->sig;
+}
+
+/* After a connection of an earlier generation ended: frees those that hold no more. */
+void vg_an_sig_retire_if_done(struct vg_an_worker *w);
 
 #endif /* VG_AN_PRIVATE_H */

@@ -106,7 +106,9 @@ vg_an_worker_create(const struct vg_an_worker_cfg *cfg)
 	w->index = cfg->index;
 	w->conn_cap = cfg->max_conns ? VG_MIN(cfg->max_conns, SIG_ONLY - 1) : DEFAULT_MAX_CONNS;
 	if (cfg->sig_db != NULL) {
-		w->sig = vg_sig_worker_create(cfg->sig_db, &cfg->sig);
+		w->sig_cfg = cfg->sig;
+		w->sig_cfg.stats = &w->sig_stats;
+		w->sig = vg_sig_worker_create(cfg->sig_db, &w->sig_cfg);
 		if (w->sig == NULL) {
 			free(w);
 			errno = ENOMEM;
@@ -170,6 +172,11 @@ vg_an_worker_free(struct vg_an_worker *w)
 	vg_bigmem_free(w->conns, w->conns_bytes);
 	vg_bigmem_free(w->probes, w->probes_bytes);
 	vg_sig_worker_free(w->sig);
+	for (uint32_t i = 0; i < w->sig_nold; i++)
+		vg_sig_worker_free(w->sig_old[i]);
+	vg_sig_worker_free(w->sig_pending);
+	for (int i = 0; i < VG_AN_SIG_RETIRED; i++)
+		vg_sig_worker_free(w->sig_retired[i]);
 	free(w);
 }
 
@@ -711,7 +718,7 @@ hook_tcp_data(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 	struct vg_an_worker *w = ctx;
 
 	if (w->sig != NULL)
-		vg_sig_stream(w->sig, ft, c, ts, is_orig, data, len);
+		vg_sig_stream(vg_an_sig_for(w, ft, c), ft, c, ts, is_orig, data, len);
 	struct vg_an_conn *ac = conn_rec_content(w, ft, c, ts);
 
 	if (ac == NULL)
@@ -735,7 +742,7 @@ hook_tcp_gap(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts
 	struct vg_an_worker *w = ctx;
 
 	if (w->sig != NULL)
-		vg_sig_gap(w->sig, ft, c, is_orig);
+		vg_sig_gap(vg_an_sig_for(w, ft, c), ft, c, is_orig);
 	struct vg_an_conn *ac = conn_rec_content(w, ft, c, ts);
 
 	if (ac == NULL)
@@ -836,7 +843,7 @@ hook_flip(void *ctx, struct vg_flow_table *ft, struct vg_conn *c)
 	struct vg_an_worker *w = ctx;
 
 	if (w->sig != NULL)
-		vg_sig_flip(w->sig, ft, c);
+		vg_sig_flip(vg_an_sig_for(w, ft, c), ft, c);
 	if (c->an & PENDING) {
 		/* No state yet: only the ended directions swap (the port stays the
 		 * creation's, as the analyzers attached by it would have). */
@@ -885,8 +892,13 @@ hook_conn_end(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, enum vg_co
 	struct vg_an_worker *w = ctx;
 
 	/* The signatures' end-of-connection rules (Zeek's PIA_Done) come first. */
-	if (w->sig != NULL)
-		vg_sig_conn_end(w->sig, ft, c, VG_MAX(vg_flow_now(ft), c->last_ns));
+	if (w->sig != NULL) {
+		struct vg_sig_worker *sw = vg_an_sig_for(w, ft, c);
+
+		vg_sig_conn_end(sw, ft, c, VG_MAX(vg_flow_now(ft), c->last_ns));
+		if (sw != w->sig)
+			vg_an_sig_retire_if_done(w);
+	}
 	struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
 
 	if (ac == NULL) {
@@ -921,7 +933,7 @@ hook_packet(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, const struct
 {
 	struct vg_an_worker *w = ctx;
 
-	vg_sig_packet(w->sig, ft, c, pkt, is_orig);
+	vg_sig_packet(vg_an_sig_for(w, ft, c), ft, c, pkt, is_orig);
 }
 
 bool
@@ -933,7 +945,7 @@ vg_an_worker_has_sig(const struct vg_an_worker *w)
 const struct vg_sig_stats *
 vg_an_worker_sig_stats(const struct vg_an_worker *w)
 {
-	return w->sig != NULL ? vg_sig_worker_stats(w->sig) : NULL;
+	return w->sig != NULL ? &w->sig_stats : NULL;
 }
 
 const struct vg_flow_hooks vg_an_flow_hooks_sig = {

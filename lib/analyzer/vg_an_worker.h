@@ -106,7 +106,20 @@ extern const struct vg_flow_hooks vg_an_flow_hooks;
 extern const struct vg_flow_hooks vg_an_flow_hooks_sig;
 /* The worker matches signatures (and needs vg_an_flow_hooks_sig). */
 bool vg_an_worker_has_sig(const struct vg_an_worker *w);
-/* Its signature counters; NULL without signatures. */
+/*
+ * Signature reload (vg_an_sig_reload.c). Main lcore: make a matcher on the
+ * new database for this worker (NULL: no memory, or the worker runs without
+ * signatures), offer it (false: the last offer is not taken yet), see
+ * whether it was taken, and collect finished matchers to free
+ * (vg_sig_worker_free), until NULL. Worker, between bursts: poll.
+ */
+struct vg_sig_worker *vg_an_worker_sig_make(
+	const struct vg_an_worker *w, const struct vg_sig_db *db);
+bool vg_an_worker_sig_offer(struct vg_an_worker *w, struct vg_sig_worker *sw);
+bool vg_an_worker_sig_taken(const struct vg_an_worker *w);
+struct vg_sig_worker *vg_an_worker_sig_collect(struct vg_an_worker *w);
+void vg_an_worker_sig_poll(struct vg_an_worker *w);
+/* Its signature counters (every generation's); NULL without signatures. */
 const struct vg_sig_stats *vg_an_worker_sig_stats(const struct vg_an_worker *w);
 
 /*

@@ -12,6 +12,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "vg_hash.h"
@@ -540,8 +541,15 @@ vg_live_worker_main(void *arg)
 	uint64_t last_advance = 0;
 	bool timers_left = false; /* the flow table has due timer work left over */
 
+	if (live->sig_qsbr != NULL)
+		rte_rcu_qsbr_thread_online(live->sig_qsbr, lw->index);
 	while (!__atomic_load_n(&live->stop, __ATOMIC_RELAXED)) {
 		uint16_t got = 0;
+
+		if (live->sig_qsbr != NULL) {
+			rte_rcu_qsbr_quiescent(live->sig_qsbr, lw->index);
+			vg_an_worker_sig_poll(lw->w.an);
+		}
 
 		for (uint16_t r = 0; r < lw->nrxq; r++) {
 			const struct vg_port *pt = &ps->port[lw->rxq[r].port];
@@ -587,6 +595,8 @@ vg_live_worker_main(void *arg)
 			rte_pause();
 		}
 	}
+	if (live->sig_qsbr != NULL)
+		rte_rcu_qsbr_thread_offline(live->sig_qsbr, lw->index);
 	if (lw->dispatching)
 		stop_dispatch(lw);
 	vg_live_worker_flush(lw);

@@ -20,6 +20,8 @@
 #include "vg_bpf.h"
 #include "vg_worker.h"
 
+struct rte_rcu_qsbr;
+
 #define VG_LIVE_MAX_WORKERS 64 /* a bit each in vg_live_worker.staged */
 
 /* Packets per receive burst (64 measured a few per cent faster than 32: the
@@ -104,6 +106,12 @@ struct vg_live {
 	uint64_t tsc_mult;         /* ns per TSC tick for intervals (VG_CLOCK_SHIFT bits) */
 	struct vg_clock tsc_clock; /* the TSC pinned to the wall clock, re-pinned by main */
 	uint64_t stop_drops;       /* software dispatch: packets left in a dispatch ring at stop */
+	/* Signature reload: the workers' quiescent-state variable (DPDK RCU),
+	 * NULL without signatures. Each worker reports a quiescent state after
+	 * every poll-loop pass, which begins by taking a new matcher if one
+	 * was offered (vg_an_worker_sig_poll); a grace period that starts after
+	 * the offers therefore ends once every worker runs the new set. */
+	struct rte_rcu_qsbr *sig_qsbr;
 	/* Tests only (VIGIL_TEST_DISPATCH_DELAY_US): a pause before every hand-over
 	 * to another worker, which widens the window a stop can fall into. */
 	uint32_t test_dispatch_delay_us;

@@ -69,30 +69,36 @@ struct vg_sig_worker_cfg {
 	uint32_t depth;
 	/* Flow table slots (connection indexes) the worker may see. */
 	uint32_t max_flows;
+	/* Where the matcher counts; NULL: its own. The matchers a reload makes
+	 * for one worker share the worker's, so its counters run on across
+	 * reloads and the gauges cover every generation. */
+	struct vg_sig_stats *stats;
 };
 
 /* Per worker. Gauges say so; the rest count since the start. */
 struct vg_sig_stats {
-	uint64_t matches;         /* signatures that fired (signature_match events and silent) */
-	uint64_t logged;          /* signatures.log rows written */
-	uint64_t notices;         /* notice.log rows written */
-	uint64_t log_dropped;     /* rows the log ring refused */
-	uint64_t rules_evaluated; /* rules whose conditions were evaluated */
-	uint64_t bytes_scanned;   /* payload bytes given to Hyperscan */
-	uint64_t conns;           /* connections that got match state */
-	uint64_t conns_full;      /* connections not matched: the state pool was full */
-	uint64_t streams_opened;  /* Hyperscan streams taken for a TCP direction */
-	uint64_t streams_full;    /* TCP directions not matched: no free stream */
-	uint64_t skipped;         /* connections past the depth (no more payload matched) */
-	uint64_t scan_errors;     /* Hyperscan scans that failed (a bug when not 0) */
-	uint64_t summaries;       /* Multiple_Signatures / Multiple_Sig_Responders rows */
-	uint64_t summary_full;    /* matches not counted for summaries: table full */
+	uint64_t matches;          /* signatures that fired (signature_match events and silent) */
+	uint64_t logged;           /* signatures.log rows written */
+	uint64_t notices;          /* notice.log rows written */
+	uint64_t log_dropped;      /* rows the log ring refused */
+	uint64_t rules_evaluated;  /* rules whose conditions were evaluated */
+	uint64_t bytes_scanned;    /* payload bytes given to Hyperscan */
+	uint64_t conns;            /* connections that got match state */
+	uint64_t conns_full;       /* connections not matched: the state pool was full */
+	uint64_t streams_opened;   /* Hyperscan streams taken for a TCP direction */
+	uint64_t streams_full;     /* TCP directions not matched: no free stream */
+	uint64_t skipped;          /* connections past the depth (no more payload matched) */
+	uint64_t scan_errors;      /* Hyperscan scans that failed (a bug when not 0) */
+	uint64_t summaries;        /* Multiple_Signatures / Multiple_Sig_Responders rows */
+	uint64_t summary_full;     /* matches not counted for summaries: table full */
+	uint64_t reloads;          /* new signature sets this worker switched to */
+	uint64_t reload_abandoned; /* connections whose matching a reload gave up */
 	uint64_t conns_used, conns_high;     /* gauges: match states in use, most at once */
 	uint64_t streams_used, streams_high; /* gauges: streams in use, most at once */
 };
 
 /* Counter names in struct order, for --stats and telemetry. */
-#define VG_SIG_NCOUNTERS 18
+#define VG_SIG_NCOUNTERS 20
 extern const char *const vg_sig_counter_names[VG_SIG_NCOUNTERS];
 bool vg_sig_counter_is_gauge(uint32_t i);
 
@@ -129,5 +135,23 @@ void vg_sig_flip(struct vg_sig_worker *sw, struct vg_flow_table *ft, struct vg_c
 /* The connection ends: end-of-stream rules run, the state is released. */
 void vg_sig_conn_end(
 	struct vg_sig_worker *sw, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts);
+
+/*
+ * Generations. A reload (SIGHUP, doc/signatures.md) gives each worker a new
+ * matcher on the new database; connections whose match state the old one
+ * holds stay with it until they end (no match in progress is lost), new
+ * connections go to the new one. These let the owner route and retire.
+ */
+/* The matcher holds state for connection c. */
+bool vg_sig_worker_has_conn(
+	const struct vg_sig_worker *sw, const struct vg_flow_table *ft, const struct vg_conn *c);
+/* Connections it holds state for now. */
+uint32_t vg_sig_worker_conns(const struct vg_sig_worker *sw);
+/*
+ * Gives up every connection's state without running end-of-connection rules
+ * (a reload while the generation before is still draining); returns how
+ * many connections lost their matching.
+ */
+uint32_t vg_sig_worker_abandon(struct vg_sig_worker *sw);
 
 #endif /* VG_SIG_H */

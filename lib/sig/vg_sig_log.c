@@ -157,9 +157,9 @@ notice_row(struct vg_sig_worker *sw, struct vg_flow_table *ft, const struct noti
 	for (int i = 0; i < 5; i++) /* remote_location */
 		vg_rec_unset(&r);
 	if (vg_flow_emit(ft, r.buf, vg_rec_end(&r)))
-		sw->stats.notices++;
+		sw->stats->notices++;
 	else
-		sw->stats.log_dropped++;
+		sw->stats->log_dropped++;
 }
 
 /* main.zeek trims the data to 140 bytes and appends "...". */
@@ -191,9 +191,9 @@ static void
 emit(struct vg_sig_worker *sw, struct vg_flow_table *ft, struct vg_rec *r)
 {
 	if (vg_flow_emit(ft, r->buf, vg_rec_end(r)))
-		sw->stats.logged++;
+		sw->stats->logged++;
 	else
-		sw->stats.log_dropped++;
+		sw->stats->log_dropped++;
 }
 
 /* ---- the summaries ------------------------------------------------------- */
@@ -324,7 +324,7 @@ summary_row(struct vg_sig_worker *sw, struct vg_flow_table *ft, uint64_t ts, con
 		vg_rec_count(&r, host_count);
 	else
 		vg_rec_unset(&r);
-	sw->stats.summaries++;
+	sw->stats->summaries++;
 	emit(sw, ft, &r);
 }
 
@@ -344,7 +344,7 @@ summaries(struct vg_sig_worker *sw, struct vg_flow_table *ft, const struct vg_co
 	struct vg_sig_sum_count *lv = count_get(sw, key_of('V', orig, NULL, NULL), ts);
 
 	if (full || h == NULL || v == NULL || lh == NULL || lv == NULL) {
-		sw->stats.summary_full++;
+		sw->stats->summary_full++;
 		return;
 	}
 	h->n += new_h;

@@ -36,6 +36,8 @@ const char *const vg_sig_counter_names[VG_SIG_NCOUNTERS] = {
 	"sig_scan_errors",
 	"sig_summaries",
 	"sig_summary_full",
+	"sig_reloads",
+	"sig_reload_abandoned",
 	"sig_conns_used",
 	"sig_conns_high",
 	"sig_streams_used",
@@ -47,7 +49,7 @@ _Static_assert(sizeof(struct vg_sig_stats) == VG_SIG_NCOUNTERS * sizeof(uint64_t
 bool
 vg_sig_counter_is_gauge(uint32_t i)
 {
-	return i >= 14;
+	return i >= 16;
 }
 
 /* ---- pools ------------------------------------------------------------- */
@@ -93,6 +95,7 @@ vg_sig_worker_create(const struct vg_sig_db *db, const struct vg_sig_worker_cfg 
 	if (sw == NULL)
 		return NULL;
 	sw->db = vg_sig_db_ref(db);
+	sw->stats = cfg->stats != NULL ? cfg->stats : &sw->own_stats;
 	sw->depth = cfg->depth ? cfg->depth : VG_SIG_DEPTH_DEFAULT;
 	sw->max_chunks = VG_SIG_CHUNKS_DEFAULT;
 	sw->cap = cfg->max_conns ? cfg->max_conns : DEFAULT_MAX_CONNS;
@@ -155,7 +158,7 @@ vg_sig_worker_free(struct vg_sig_worker *sw)
 const struct vg_sig_stats *
 vg_sig_worker_stats(const struct vg_sig_worker *sw)
 {
-	return &sw->stats;
+	return sw->stats;
 }
 
 static struct vg_sig_cstate *
@@ -193,7 +196,7 @@ state_new(struct vg_sig_worker *sw, struct vg_flow_table *ft, const struct vg_co
 	} else if (sw->high < sw->cap) {
 		s = sw->high++;
 	} else {
-		sw->stats.conns_full++;
+		sw->stats->conns_full++;
 		return NULL;
 	}
 	struct vg_sig_cstate *st = state_at(sw, s);
@@ -205,9 +208,10 @@ state_new(struct vg_sig_worker *sw, struct vg_flow_table *ft, const struct vg_co
 	st->db = sw->db;
 	st->dir[0].payload_size = st->dir[1].payload_size = -1;
 	sw->by_conn[idx] = s + 1;
-	sw->stats.conns++;
-	if (++sw->stats.conns_used > sw->stats.conns_high)
-		sw->stats.conns_high = sw->stats.conns_used;
+	sw->used++;
+	sw->stats->conns++;
+	if (++sw->stats->conns_used > sw->stats->conns_high)
+		sw->stats->conns_high = sw->stats->conns_used;
 	return st;
 }
 
@@ -222,14 +226,14 @@ static uint32_t
 stream_take(struct vg_sig_worker *sw, int k)
 {
 	if (sw->stream_nfree[k] == 0) {
-		sw->stats.streams_full++;
+		sw->stats->streams_full++;
 		return 0;
 	}
 	uint32_t s = sw->stream_free[k][--sw->stream_nfree[k]];
 
-	sw->stats.streams_opened++;
-	if (++sw->stats.streams_used > sw->stats.streams_high)
-		sw->stats.streams_high = sw->stats.streams_used;
+	sw->stats->streams_opened++;
+	if (++sw->stats->streams_used > sw->stats->streams_high)
+		sw->stats->streams_high = sw->stats->streams_used;
 	return s + 1;
 }
 
@@ -241,7 +245,7 @@ stream_put(struct vg_sig_worker *sw, int k, uint32_t *h)
 		return;
 	hs_reset_stream(stream_of(sw, k, *h), 0, NULL, NULL, NULL);
 	sw->stream_free[k][sw->stream_nfree[k]++] = *h - 1;
-	sw->stats.streams_used--;
+	sw->stats->streams_used--;
 	*h = 0;
 }
 
@@ -343,7 +347,7 @@ eval_conditions(struct mctx *m, const struct vg_sig_crule *r, int d, bool eos)
 {
 	const struct vg_conn *c = m->c;
 
-	m->sw->stats.rules_evaluated++;
+	m->sw->stats->rules_evaluated++;
 	if (!preconds_hold(m, r, d, eos))
 		return false;
 	if (r->has_psize) {
@@ -376,7 +380,7 @@ exec_actions(struct mctx *m, uint32_t ri, int d, const uint8_t *data, uint32_t l
 	if (vg_bit(o.fired, ri))
 		return; /* fired in the other direction already */
 	vg_bit_set(b.fired, ri);
-	m->sw->stats.matches++;
+	m->sw->stats->matches++;
 	if (r->has_event)
 		vg_sig_log_match(m->sw, m->ft, m->c, m->ts, r, d == 0, data, len);
 	for (uint32_t k = 0; k < r->ndeps; k++) {
@@ -512,7 +516,7 @@ scan(struct mctx *m, int d, int k, uint32_t h, const uint8_t *data, uint32_t len
 	bits_of(sw, m->st, d, &b);
 	sw->cb_hit = b.hit;
 	sw->cb_new = 0;
-	sw->stats.bytes_scanned += len;
+	sw->stats->bytes_scanned += len;
 	if (h != 0)
 		rc = hs_scan_stream(
 			stream_of(sw, k, h), (const char *)data, len, 0, sw->scratch, on_match, sw);
@@ -520,7 +524,7 @@ scan(struct mctx *m, int d, int k, uint32_t h, const uint8_t *data, uint32_t len
 		rc = hs_scan(
 			m->st->db->hs[k], (const char *)data, len, 0, sw->scratch, on_match, sw);
 	if (rc != HS_SUCCESS)
-		sw->stats.scan_errors++;
+		sw->stats->scan_errors++;
 	if (sw->cb_new > 0)
 		check_patterns(m, d, data, len);
 }
@@ -538,9 +542,9 @@ scan_end(struct mctx *m, int d, int k, uint32_t *h)
 	sw->cb_hit = b.hit;
 	sw->cb_new = 0;
 	if (hs_reset_stream(stream_of(sw, k, *h), 0, sw->scratch, on_match, sw) != HS_SUCCESS)
-		sw->stats.scan_errors++;
+		sw->stats->scan_errors++;
 	sw->stream_free[k][sw->stream_nfree[k]++] = *h - 1;
-	sw->stats.streams_used--;
+	sw->stats->streams_used--;
 	*h = 0;
 	if (sw->cb_new > 0)
 		check_patterns(m, d, (const uint8_t *)"", 0);
@@ -596,7 +600,7 @@ static void
 pia_skip(struct vg_sig_worker *sw, struct vg_sig_cstate *st)
 {
 	st->skipping = 1;
-	sw->stats.skipped++;
+	sw->stats->skipped++;
 	stream_put(sw, VG_SIG_DB_TCP, &st->dir[0].stream);
 	stream_put(sw, VG_SIG_DB_TCP, &st->dir[1].stream);
 }
@@ -631,7 +635,7 @@ packet_payload(struct mctx *m, int d, const uint8_t *data, uint32_t len, bool pi
 	memset(b.hit, 0, st->db->words_p * sizeof(uint64_t));
 	if (skip_after) {
 		st->skipping = 1;
-		m->sw->stats.skipped++;
+		m->sw->stats->skipped++;
 	}
 }
 
@@ -811,5 +815,53 @@ vg_sig_conn_end(struct vg_sig_worker *sw, struct vg_flow_table *ft, struct vg_co
 	st->gen = ~st->gen;
 	st->next_free = sw->free_head;
 	sw->free_head = s;
-	sw->stats.conns_used--;
+	sw->stats->conns_used--;
+	sw->used--;
+}
+
+/* ---- Generations (a reload, doc/signatures.md) ---------------------------- */
+
+bool
+vg_sig_worker_has_conn(
+	const struct vg_sig_worker *sw, const struct vg_flow_table *ft, const struct vg_conn *c)
+{
+	uint32_t idx = vg_flow_conn_index(ft, c);
+
+	if (idx >= sw->nconn || sw->by_conn[idx] == 0)
+		return false;
+	const struct vg_sig_cstate *st = state_at(sw, sw->by_conn[idx] - 1);
+
+	return st->conn == idx && st->gen == c->gen;
+}
+
+uint32_t
+vg_sig_worker_conns(const struct vg_sig_worker *sw)
+{
+	return sw->used;
+}
+
+uint32_t
+vg_sig_worker_abandon(struct vg_sig_worker *sw)
+{
+	uint32_t n = 0;
+
+	for (uint32_t s = 0; s < sw->high; s++) {
+		struct vg_sig_cstate *st = state_at(sw, s);
+
+		if (st->conn >= sw->nconn || sw->by_conn[st->conn] != s + 1)
+			continue;
+		for (int d = 0; d < 2; d++) {
+			stream_put(sw, VG_SIG_DB_TCP, &st->dir[d].stream);
+			if (st->dir[d].pdu != 0)
+				stream_put(sw, st->dir[d].pdu_kind, &st->dir[d].pdu);
+		}
+		sw->by_conn[st->conn] = 0;
+		st->gen = ~st->gen;
+		st->next_free = sw->free_head;
+		sw->free_head = s;
+		sw->stats->conns_used--;
+		sw->used--;
+		n++;
+	}
+	return n;
 }

@@ -144,12 +144,16 @@ struct vg_sig_sum_count {
 struct vg_sig_worker {
 	const struct vg_sig_db *db;
 	hs_scratch_t *scratch;
-	struct vg_sig_stats stats;
+	/* Where it counts: cfg.stats (shared by the generations a reload makes
+	 * of one worker's matcher), or own_stats. */
+	struct vg_sig_stats *stats;
+	struct vg_sig_stats own_stats;
 	uint32_t depth, max_chunks;
 	/* Match states: fixed slots in one mapping. */
 	uint8_t *states;
 	size_t states_bytes;
 	uint32_t slot, cap, high, free_head;
+	uint32_t used; /* states in use (stats->conns_used counts every generation's) */
 	/* Connection index → state slot + 1 (0 none). */
 	uint32_t *by_conn;
 	uint32_t nconn;
