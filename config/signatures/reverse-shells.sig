@@ -15,7 +15,7 @@ signature vigil-revshell-devtcp-body {
 
 signature vigil-revshell-nc-exec {
 	ip-proto == tcp
-	http-request-body /.*(nc|ncat|netcat)([[:space:]]|\+)+(-[a-z]+([[:space:]]|\+)+)*-e([[:space:]]|\+)+\/bin\/(ba)?sh/
+	http-request-body /.*(nc|ncat|netcat)([[:space:]]|\+)[^\r\n]{0,80}-e([[:space:]]|\+)+\/bin\/(ba)?sh/
 	event "netcat reverse shell in a request body"
 }
 

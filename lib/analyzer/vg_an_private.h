@@ -150,10 +150,14 @@ struct vg_an_worker {
 	struct vg_sig_worker *sig_retired[VG_AN_SIG_RETIRED];
 	struct vg_sig_worker_cfg sig_cfg;
 	struct vg_sig_stats sig_stats; /* every generation counts here */
-	uint32_t idle_an;              /* vg_conn.an of a connection without analyzers */
-	struct vg_an_bus *bus;         /* NULL: the only worker */
-	uint32_t index;                /* this worker's number on the bus */
-	uint32_t exp_used;             /* slots of exp[] in use */
+	/* `enable` actions of the signature call in progress: analyzers (bits)
+	 * for connection en_conn, taken by the hook that made the call. */
+	const struct vg_conn *en_conn;
+	uint32_t en_bits;
+	uint32_t idle_an;      /* vg_conn.an of a connection without analyzers */
+	struct vg_an_bus *bus; /* NULL: the only worker */
+	uint32_t index;        /* this worker's number on the bus */
+	uint32_t exp_used;     /* slots of exp[] in use */
 	struct vg_an_expect_stats exp_stats;
 	struct vg_an_expect exp[VG_AN_EXPECT_SLOTS];
 	uint8_t rec[VG_REC_MAX_LEN];

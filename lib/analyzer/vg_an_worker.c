@@ -84,6 +84,28 @@ add_ports(uint64_t *bits, const uint16_t *ports)
 		bits[*ports / 64] |= 1ULL << (*ports % 64);
 }
 
+/*
+ * A signature's `enable "name"` (Zeek's RuleActionEnable): the analyzer of
+ * that name, if this run loads it, is attached to the connection by the hook
+ * that made the signature call (enable_take). Names are compared without
+ * case, as Zeek's analyzer tags are.
+ */
+static void
+sig_enable(void *arg, const struct vg_conn *c, const char *name)
+{
+	struct vg_an_worker *w = arg;
+
+	for (uint32_t i = 0; i < w->nan; i++) {
+		if (strcasecmp(w->ans[i]->name, name) != 0)
+			continue;
+		if (w->en_conn != c)
+			w->en_bits = 0;
+		w->en_conn = c;
+		w->en_bits |= 1u << i;
+		return;
+	}
+}
+
 struct vg_an_worker *
 vg_an_worker_create(const struct vg_an_worker_cfg *cfg)
 {
@@ -108,6 +130,8 @@ vg_an_worker_create(const struct vg_an_worker_cfg *cfg)
 	if (cfg->sig_db != NULL) {
 		w->sig_cfg = cfg->sig;
 		w->sig_cfg.stats = &w->sig_stats;
+		w->sig_cfg.enable = sig_enable;
+		w->sig_cfg.enable_arg = w;
 		w->sig = vg_sig_worker_create(cfg->sig_db, &w->sig_cfg);
 		if (w->sig == NULL) {
 			free(w);
@@ -503,6 +527,61 @@ tcp_probe(struct vg_an_worker *w, struct vg_an_ctx *cx, bool is_orig, const uint
 	probe_check_done(w, cx->c, ac);
 }
 
+/* ---- DPD by signature (`enable` actions) --------------------------------- */
+
+/* The analyzers signatures enabled for c in the call just made. */
+static uint32_t
+enable_take(struct vg_an_worker *w, const struct vg_conn *c)
+{
+	if (w->en_bits == 0 || w->en_conn != c)
+		return 0;
+	uint32_t bits = w->en_bits;
+
+	w->en_bits = 0;
+	w->en_conn = NULL;
+	return bits;
+}
+
+/* The analyzer record of a connection that has none yet (nothing attached by port or probe). */
+static struct vg_an_conn *
+enable_rec(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c)
+{
+	if (c->an != w->idle_an)
+		return NULL;
+	return conn_rec_new(w, ft, c);
+}
+
+/*
+ * Attaches the enabled analyzers not attached yet (PIA's ActivateAnalyzer):
+ * each first gets what the content probes buffered of both directions, in
+ * the order it came; the bytes of the current call come after, as to every
+ * analyzer. Content detection ends here: a signature decided.
+ */
+static void
+enable_attach(struct vg_an_worker *w, struct vg_an_ctx *cx, uint32_t en)
+{
+	struct vg_an_conn *ac = cx->ac;
+	uint8_t first = ac->natt;
+
+	for (uint8_t i = 0; i < ac->natt; i++)
+		en &= ~(1u << ac->att[i].an);
+	if (en == 0 || !attach_set(w, cx, en))
+		return;
+	w->sig_stats.enabled++;
+	if (ac->probe != 0) {
+		struct vg_an_probebuf *pb = &w->probes[ac->probe - 1];
+		uint32_t off[2] = {0, 0};
+
+		for (uint8_t k = 0; k < pb->nseg; k++) {
+			uint8_t sd = pb->seg[k].dir;
+
+			stream_from(w, cx, first, sd == 0, pb->buf[sd] + off[sd], pb->seg[k].len);
+			off[sd] += pb->seg[k].len;
+		}
+	}
+	probe_release(w, ac);
+}
+
 /* UDP: each datagram is whole, so MAYBE counts as no. */
 static bool
 udp_probe(struct vg_an_worker *w, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data,
@@ -717,15 +796,23 @@ hook_tcp_data(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, uint64_t t
 {
 	struct vg_an_worker *w = ctx;
 
-	if (w->sig != NULL)
+	uint32_t en = 0;
+
+	if (w->sig != NULL) {
 		vg_sig_stream(vg_an_sig_for(w, ft, c), ft, c, ts, is_orig, data, len);
+		en = enable_take(w, c);
+	}
 	struct vg_an_conn *ac = conn_rec_content(w, ft, c, ts);
 
+	if (ac == NULL && en != 0)
+		ac = enable_rec(w, ft, c);
 	if (ac == NULL)
 		return;
 	struct vg_an_ctx cx;
 
 	ctx_init(&cx, w, ft, c, ac, ts);
+	if (en != 0)
+		enable_attach(w, &cx, en);
 	/* After vg_an_redetect the analyzers above the probes get the bytes first. */
 	if (ac->natt > 0)
 		stream_to_all(w, &cx, is_orig, data, len);
@@ -816,14 +903,20 @@ hook_udp_payload(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, const s
 	bool is_orig)
 {
 	struct vg_an_worker *w = ctx;
+	/* The packet hook matched this datagram's signatures before. */
+	uint32_t en = enable_take(w, c);
 	struct vg_an_conn *ac = conn_rec_content(w, ft, c, pkt->ts_ns);
 
+	if (ac == NULL && en != 0)
+		ac = enable_rec(w, ft, c);
 	if (ac == NULL)
 		return;
 	uint32_t len = pkt->payload_len < pkt->payload_cap ? pkt->payload_len : pkt->payload_cap;
 	struct vg_an_ctx cx;
 
 	ctx_init(&cx, w, ft, c, ac, pkt->ts_ns);
+	if (en != 0)
+		enable_attach(w, &cx, en);
 	if (ac->probing != 0 && !udp_probe(w, &cx, is_orig, pkt->payload, len))
 		return;
 	for (uint8_t i = 0; i < ac->natt; i++) {

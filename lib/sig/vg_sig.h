@@ -73,6 +73,13 @@ struct vg_sig_worker_cfg {
 	 * for one worker share the worker's, so its counters run on across
 	 * reloads and the gauges cover every generation. */
 	struct vg_sig_stats *stats;
+	/*
+	 * A fired rule's `enable "analyzer"` actions (Zeek's RuleActionEnable,
+	 * DPD by signature), one call each, during the vg_sig_* call that fired
+	 * it; NULL: ignored.
+	 */
+	void (*enable)(void *arg, const struct vg_conn *c, const char *analyzer);
+	void *enable_arg;
 };
 
 /* Per worker. Gauges say so; the rest count since the start. */
@@ -93,12 +100,13 @@ struct vg_sig_stats {
 	uint64_t summary_full;     /* matches not counted for summaries: table full */
 	uint64_t reloads;          /* new signature sets this worker switched to */
 	uint64_t reload_abandoned; /* connections whose matching a reload gave up */
+	uint64_t enabled;          /* connections an `enable` action gave an analyzer */
 	uint64_t conns_used, conns_high;     /* gauges: match states in use, most at once */
 	uint64_t streams_used, streams_high; /* gauges: streams in use, most at once */
 };
 
 /* Counter names in struct order, for --stats and telemetry. */
-#define VG_SIG_NCOUNTERS 20
+#define VG_SIG_NCOUNTERS 21
 extern const char *const vg_sig_counter_names[VG_SIG_NCOUNTERS];
 bool vg_sig_counter_is_gauge(uint32_t i);
 

@@ -42,6 +42,16 @@ dup_str(const char *s)
 	return s == NULL ? NULL : strdup(s);
 }
 
+static void
+free_enable(struct vg_sig_crule *r)
+{
+	for (uint32_t k = 0; k < r->nenable; k++)
+		free(r->enable[k]);
+	free(r->enable);
+	r->enable = NULL;
+	r->nenable = 0;
+}
+
 static int
 copy_hdrs(struct vg_sig_crule *cr, const struct vg_sig_rule *r)
 {
@@ -134,6 +144,14 @@ take_rules(struct build *b)
 			copy_hdrs(cr, r) != 0)
 			return -1;
 		cr->has_event = r->has_event;
+		if (r->nenable > 0) {
+			cr->enable = calloc(r->nenable, sizeof(*cr->enable));
+			if (cr->enable == NULL)
+				return -1;
+			for (uint32_t k = 0; k < r->nenable; k++)
+				if ((cr->enable[cr->nenable++] = dup_str(r->enable[k])) == NULL)
+					return -1;
+		}
 		cr->same_ip = r->same_ip;
 		cr->has_psize = r->has_payload_size;
 		cr->psize_cmp = r->payload_size_cmp;
@@ -176,6 +194,7 @@ resolve_requires(struct build *b)
 					free(gone.hdrs[h].prefixes);
 				}
 				free(gone.hdrs);
+				free_enable(&gone);
 				memmove(&db->rules[i], &db->rules[i + 1],
 					(db->nrules - i - 1) * sizeof(*db->rules));
 				memmove(&b->src[i], &b->src[i + 1],
@@ -380,6 +399,7 @@ db_free(struct vg_sig_db *db)
 			free(r->hdrs[h].prefixes);
 		}
 		free(r->hdrs);
+		free_enable(r);
 		free(r->reqs);
 		free(r->deps);
 	}

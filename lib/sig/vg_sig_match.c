@@ -38,6 +38,7 @@ const char *const vg_sig_counter_names[VG_SIG_NCOUNTERS] = {
 	"sig_summary_full",
 	"sig_reloads",
 	"sig_reload_abandoned",
+	"sig_enabled",
 	"sig_conns_used",
 	"sig_conns_high",
 	"sig_streams_used",
@@ -49,7 +50,7 @@ _Static_assert(sizeof(struct vg_sig_stats) == VG_SIG_NCOUNTERS * sizeof(uint64_t
 bool
 vg_sig_counter_is_gauge(uint32_t i)
 {
-	return i >= 16;
+	return i >= 17;
 }
 
 /* ---- pools ------------------------------------------------------------- */
@@ -96,6 +97,8 @@ vg_sig_worker_create(const struct vg_sig_db *db, const struct vg_sig_worker_cfg 
 		return NULL;
 	sw->db = vg_sig_db_ref(db);
 	sw->stats = cfg->stats != NULL ? cfg->stats : &sw->own_stats;
+	sw->enable = cfg->enable;
+	sw->enable_arg = cfg->enable_arg;
 	sw->depth = cfg->depth ? cfg->depth : VG_SIG_DEPTH_DEFAULT;
 	sw->max_chunks = VG_SIG_CHUNKS_DEFAULT;
 	sw->cap = cfg->max_conns ? cfg->max_conns : DEFAULT_MAX_CONNS;
@@ -383,6 +386,8 @@ exec_actions(struct mctx *m, uint32_t ri, int d, const uint8_t *data, uint32_t l
 	m->sw->stats->matches++;
 	if (r->has_event)
 		vg_sig_log_match(m->sw, m->ft, m->c, m->ts, r, d == 0, data, len);
+	for (uint32_t k = 0; k < r->nenable && m->sw->enable != NULL; k++)
+		m->sw->enable(m->sw->enable_arg, m->c, r->enable[k]);
 	for (uint32_t k = 0; k < r->ndeps; k++) {
 		exec_rule(m, r->deps[k], d, eos);
 		if (m->st->dir[!d].init)

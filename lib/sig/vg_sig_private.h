@@ -34,6 +34,8 @@ struct vg_sig_crule {
 	uint32_t psize;
 	uint8_t tcp_state;
 	uint8_t udp_state;
+	char **enable; /* `enable "analyzer"` actions: names, as written */
+	uint32_t nenable;
 };
 
 /* What a Hyperscan database scans: the stream of a TCP direction, a packet. */
@@ -148,6 +150,9 @@ struct vg_sig_worker {
 	 * of one worker's matcher), or own_stats. */
 	struct vg_sig_stats *stats;
 	struct vg_sig_stats own_stats;
+	/* `enable` actions go here (cfg.enable); NULL: nowhere. */
+	void (*enable)(void *arg, const struct vg_conn *c, const char *analyzer);
+	void *enable_arg;
 	uint32_t depth, max_chunks;
 	/* Match states: fixed slots in one mapping. */
 	uint8_t *states;
