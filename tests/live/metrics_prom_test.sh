@@ -13,8 +13,10 @@
 # at the end (packets in all and per worker, connections, decode drops,
 # an_attached, http_requests), DPDK telemetry (/vigil/ports,
 # /vigil/logs), and the logs vigil-logd wrote (rows per log, conn.log's
-# once vigil stopped). A bad ADDR:PORT and a port in use end vigil and
-# vigil-logd with one line and a non-zero exit.
+# once vigil stopped). Then vigil alone (in-process writer): its
+# written-records series equal the records made and the rows written. A bad
+# ADDR:PORT and a port in use end vigil and vigil-logd with one line and a
+# non-zero exit.
 # Needs root (EAL's files) and prometheus; exits 77 (skipped) without them,
 # and fails instead under CI=true.
 set -u
@@ -217,5 +219,32 @@ same "vigil-logd conn.log bytes (without the header)" \
 kill "$lpid" "$ppid_" 2> /dev/null
 wait "$lpid" "$ppid_" 2> /dev/null
 lpid= ppid_=
+
+# Without vigil-logd the in-process writer's series come too: what it wrote
+# (records, bytes) against what the workers made and the rows in the file.
+mkdir -p "$tmp/run2"
+(cd "$tmp/run2" && exec "$vigil" --no-huge -m 1024 --no-pci --file-prefix "${tag}w" \
+	--lcores '0@0,1@1' --log-level lib.eal:error \
+	--vdev "net_pcap0,rx_pcap=$here/../data/sample.pcap" -- -q -o . --duration 60 \
+	--metrics-listen "127.0.0.1:$pv") > "$tmp/vigil2.out" 2>&1 &
+vpid=$!
+scrape() { curl -s --max-time 2 "http://127.0.0.1:$pv/metrics"; }
+metric() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/scrape.txt"; }
+for _ in $(seq 60); do
+	scrape > "$tmp/scrape.txt"
+	made=$(metric 'vigil_log_records_total{log="dns"}')
+	[ -n "$made" ] && [ "$made" -gt 0 ] && [ "$made" = "$(metric 'vigil_log_written_records_total{log="dns"}')" ] && break
+	sleep 0.5
+done
+kill -TERM "$vpid"
+wait "$vpid"
+vpid=
+made=$(metric 'vigil_log_records_total{log="dns"}')
+written=$(metric 'vigil_log_written_records_total{log="dns"}')
+[ -n "$made" ] && [ "$made" -gt 0 ] && [ "$written" = "$made" ]
+check $? "in-process writer: dns records written $written, made ${made:-none}"
+[ "$(grep -vc '^#' "$tmp/run2/dns.log")" -ge "${written:-1}" ] &&
+	[ "$(metric 'vigil_log_written_bytes_total{log="dns"}')" -gt 0 ] 2> /dev/null
+check $? "in-process writer: dns.log has the rows, bytes counted"
 echo "metrics: $checks checks, $fails failed, $SECONDS s"
 [ "$fails" -eq 0 ]
