@@ -32,6 +32,7 @@ static const struct vg_field sig_fields[VG_SIG_LOG_NCOLS] = {
 	[VG_SIG_LOG_SUB_MSG] = F("sub_msg", STRING),
 	[VG_SIG_LOG_SIG_COUNT] = F("sig_count", COUNT),
 	[VG_SIG_LOG_HOST_COUNT] = F("host_count", COUNT),
+	[VG_SIG_LOG_MIRROR_SESSION] = {"mirror_session", VG_FT_COUNT, VG_FEAT_MIRROR},
 };
 static const struct vg_field notice_fields[VG_NOTICE_NCOLS] = {
 	[VG_NOTICE_TS] = F("ts", TIME),
@@ -324,6 +325,7 @@ summary_row(struct vg_sig_worker *sw, struct vg_flow_table *ft, uint64_t ts, con
 		vg_rec_count(&r, host_count);
 	else
 		vg_rec_unset(&r);
+	vg_rec_unset(&r); /* mirror_session: a summary spans connections */
 	sw->stats->summaries++;
 	emit(sw, ft, &r);
 }
@@ -426,6 +428,10 @@ vg_sig_log_match(struct vg_sig_worker *sw, struct vg_flow_table *ft, const struc
 	vg_rec_str(&rec, (const char *)sub, n);
 	vg_rec_unset(&rec);
 	vg_rec_unset(&rec);
+	if (c->mirrored)
+		vg_rec_count(&rec, c->session);
+	else
+		vg_rec_unset(&rec);
 	emit(sw, ft, &rec);
 	/* SIG_ALARM: a Sensitive_Signature notice with the trimmed data as sub. */
 	struct notice nt = {.ts = ts,

@@ -19,6 +19,7 @@ enum {
 	VG_SIG_LOG_SUB_MSG,
 	VG_SIG_LOG_SIG_COUNT,
 	VG_SIG_LOG_HOST_COUNT,
+	VG_SIG_LOG_MIRROR_SESSION, /* vigil: the mirror session (--mirror), as conn.log's */
 	VG_SIG_LOG_NCOLS,
 };
 

@@ -5,9 +5,12 @@
 # signature fires on the conversation its "expect" line names, once, and on
 # nothing else; the benign conversations fire nothing. Also checks that each
 # signature of the set is expected somewhere (a new rule needs a test).
-# Usage: default_set_test.sh VIGIL CONVO_PCAP SIGDIR CONVO
+# With VIGIL_GEN, the same trace wrapped as AWS VPC Traffic Mirroring sends
+# it (VXLAN, session 4242) and read with --mirror auto gives the same
+# matches, each with mirror_session 4242.
+# Usage: default_set_test.sh VIGIL CONVO_PCAP SIGDIR CONVO [VIGIL_GEN]
 set -eu
-vigil=$1 convo_pcap=$2 sigdir=$3 convo=$4
+vigil=$1 convo_pcap=$2 sigdir=$3 convo=$4 gen=${5:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -49,5 +52,23 @@ for id in $(sed -n 's/^signature[[:space:]]*\([^[:space:]{]*\).*/\1/p' "$sigdir"
 		status=1
 	fi
 done
+if [ -n "$gen" ]; then
+	"$gen" --wrap aws-vxlan --in "$work/t.pcap" -o "$work/vx.pcap" --session 4242 -q
+	mkdir "$work/vx"
+	set --
+	for f in "$sigdir"/*.sig; do set -- "$@" -s "$f"; done
+	"$vigil" -r "$work/vx.pcap" --mirror auto -o "$work/vx" "$@" >"$work/vx.txt" 2>&1 ||
+		{ cat "$work/vx.txt"; echo "FAIL: vigil --mirror auto"; exit 1; }
+	awk -F'\t' '/^#fields/ { for (i = 2; i <= NF; i++) col[$i] = i - 1; next } /^#/ { next }
+		$col["note"] == "Signatures::Sensitive_Signature" {
+			p = $col["src_port"] + 0 > 40000 ? $col["src_port"] : $col["dst_port"];
+			print p, $col["sig_id"], $col["mirror_session"] }' "$work/vx/signatures.log" |
+		sort >"$work/vx.got"
+	if ! sed 's/$/ 4242/' "$work/want" | cmp -s - "$work/vx.got"; then
+		echo "FAIL: mirrored: matches or mirror_session differ (< expected, > logged):"
+		sed 's/$/ 4242/' "$work/want" | diff - "$work/vx.got" || true
+		status=1
+	fi
+fi
 [ $status -eq 0 ] && echo "default set: $(wc -l <"$work/got") matches, as expected"
 exit $status
