@@ -223,7 +223,7 @@ tel_add_worker(struct rte_tel_data *d, const struct vg_live_worker_figures *f)
 static int
 tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static struct vg_live_worker_figures f; /* one telemetry thread */
+	struct vg_live_worker_figures f; /* a thread per telemetry client: on the stack */
 	char *end;
 	unsigned long i;
 
