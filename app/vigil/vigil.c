@@ -199,6 +199,13 @@ print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 		" probes-full %" PRIu64 " states-full %" PRIu64 "\n",
 		a->conns_used, a->conns_high, a->probes_used, a->probes_high, a->states_used,
 		a->states_high, a->conns_full, a->probes_full, a->states_full);
+	const struct vg_an_mem_stats *am = vg_an_worker_mem_stats(w->an);
+
+	fprintf(stderr,
+		"vigil: analyzer-memory bufs %" PRIu64 " (high %" PRIu64 ") bufs-full %" PRIu64
+		" state-bytes %" PRIu64 " per-conn %" PRIu64 "\n",
+		am->bufs_used, am->bufs_high, am->bufs_full, am->state_bytes,
+		a->conns_high ? am->state_bytes / a->conns_high : 0);
 	const struct vg_an_expect_stats *ex = vg_an_worker_expect_stats(w->an);
 
 	fprintf(stderr,

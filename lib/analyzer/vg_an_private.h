@@ -121,10 +121,16 @@ struct vg_an_pool {
 static inline struct vg_sig_worker *vg_an_sig_for(
 	const struct vg_an_worker *w, const struct vg_flow_table *ft, const struct vg_conn *c);
 
+/* Side buffers (vg_an_buf_get): 4 KiB and 16 KiB, address space per class. */
+#define VG_AN_BUF_CLASSES     2
+#define VG_AN_BUF_SMALL       4096
+#define VG_AN_BUF_CLASS_BYTES (256ULL << 20)
+
 struct vg_an_worker {
 	const struct vg_analyzer *const *ans;
 	uint32_t nan;
 	struct vg_an_pool states[VG_AN_MAX];
+	struct vg_an_pool bufs[VG_AN_BUF_CLASSES];
 	struct vg_an_conn *conns;
 	size_t conns_bytes;
 	uint32_t conn_cap, conn_high, conn_free;
@@ -137,6 +143,7 @@ struct vg_an_worker {
 	uint64_t tcp_ports[65536 / 64];
 	char source[VG_AN_MAX][24]; /* weird.log source: the name in upper case */
 	struct vg_an_stats stats;
+	struct vg_an_mem_stats mem;
 	/* Counters kept per thread: this worker's, bound on its thread. */
 	int bound;
 	const uint64_t *set_vals[VG_AN_COUNTER_SETS];

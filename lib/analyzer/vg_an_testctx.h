@@ -39,6 +39,10 @@ struct vg_an_ctx {
 	uint16_t expect_resp_p;
 	const struct vg_analyzer *expect_an;
 	void *origin;
+	/* vg_an_buf_get: buffers out now (malloc'd and filled with junk, so a
+	 * reader of bytes never written shows), and whether it refuses (a full pool). */
+	int bufs_out;
+	bool bufs_refuse;
 };
 
 static void
@@ -60,6 +64,31 @@ tc_put(struct vg_an_ctx *cx, const char *s, size_t n)
 	memcpy(cx->out + cx->out_len, s, n);
 	cx->out_len += n;
 	cx->out[cx->out_len] = '\0';
+}
+
+void *
+vg_an_buf_get(struct vg_an_ctx *cx, uint32_t size)
+{
+	void *b;
+
+	if (size > VG_AN_BUF_MAX || cx->bufs_refuse)
+		return NULL;
+	b = malloc(size);
+	if (b == NULL)
+		return NULL;
+	memset(b, 0xa5, size);
+	cx->bufs_out++;
+	return b;
+}
+
+void
+vg_an_buf_put(struct vg_an_ctx *cx, void *buf, uint32_t size)
+{
+	(void)size;
+	if (buf == NULL)
+		return;
+	cx->bufs_out--;
+	free(buf);
 }
 
 static void

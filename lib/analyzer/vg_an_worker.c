@@ -11,6 +11,8 @@
 
 #include "vg_an_private.h"
 
+_Static_assert(VG_AN_BUF_SMALL << 2 == VG_AN_BUF_MAX, "two side-buffer classes: 4 and 16 KiB");
+
 #define DEFAULT_MAX_CONNS 65536
 #define STATE_POOL_BYTES  (1ULL << 30)
 
@@ -48,20 +50,25 @@ pool_init(struct vg_an_pool *p, uint32_t size, uint32_t cap)
 	return p->mem == NULL ? -1 : 0;
 }
 
-/* A zeroed slot, or UINT32_MAX when the pool is full. */
+/*
+ * A slot, zeroed when `zero`, or UINT32_MAX when the pool is full. The
+ * slots first handed out now add to *touched (bytes of the pools in use so far).
+ */
 static uint32_t
-pool_get(struct vg_an_pool *p)
+pool_get(struct vg_an_pool *p, bool zero, uint64_t *touched)
 {
 	uint32_t s;
 
 	if (p->free_head != UINT32_MAX) {
 		s = p->free_head;
 		memcpy(&p->free_head, p->mem + (size_t)s * p->slot, sizeof(uint32_t));
-		memset(p->mem + (size_t)s * p->slot, 0, p->slot);
+		if (zero)
+			memset(p->mem + (size_t)s * p->slot, 0, p->slot);
 	} else if (p->high < p->cap) {
 		/* Never used: still the zero pages of the mapping (writing them now
 		 * would only fault them in early). */
 		s = p->high++;
+		*touched += p->slot;
 	} else {
 		return UINT32_MAX;
 	}
@@ -153,6 +160,12 @@ vg_an_worker_create(const struct vg_an_worker_cfg *cfg)
 	w->probe_free = UINT32_MAX;
 	if (w->conns == NULL || w->probes == NULL)
 		goto fail;
+	for (uint32_t c = 0; c < VG_AN_BUF_CLASSES; c++) {
+		uint32_t size = VG_AN_BUF_SMALL << (2 * c); /* 4 KiB, 16 KiB */
+
+		if (pool_init(&w->bufs[c], size, (uint32_t)(VG_AN_BUF_CLASS_BYTES / size)) != 0)
+			goto fail;
+	}
 	for (uint32_t i = 0; i < w->nan; i++) {
 		const struct vg_analyzer *a = w->ans[i];
 		uint32_t k = 0;
@@ -193,6 +206,8 @@ vg_an_worker_free(struct vg_an_worker *w)
 		return;
 	for (uint32_t i = 0; i < w->nan; i++)
 		vg_bigmem_free(w->states[i].mem, w->states[i].bytes);
+	for (uint32_t c = 0; c < VG_AN_BUF_CLASSES; c++)
+		vg_bigmem_free(w->bufs[c].mem, w->bufs[c].bytes);
 	vg_bigmem_free(w->conns, w->conns_bytes);
 	vg_bigmem_free(w->probes, w->probes_bytes);
 	vg_sig_worker_free(w->sig);
@@ -222,6 +237,45 @@ vg_an_worker_expect_stats(const struct vg_an_worker *w)
 	return &w->exp_stats;
 }
 
+const struct vg_an_mem_stats *
+vg_an_worker_mem_stats(const struct vg_an_worker *w)
+{
+	return &w->mem;
+}
+
+/* ---- side buffers --------------------------------------------------------- */
+
+void *
+vg_an_buf_get(struct vg_an_ctx *cx, uint32_t size)
+{
+	struct vg_an_worker *w = cx->w;
+	uint32_t c = size <= VG_AN_BUF_SMALL ? 0 : 1;
+
+	if (size > VG_AN_BUF_MAX)
+		return NULL;
+	uint32_t s = pool_get(&w->bufs[c], false, &w->mem.state_bytes);
+
+	if (s == UINT32_MAX) {
+		w->mem.bufs_full++;
+		return NULL;
+	}
+	if (++w->mem.bufs_used > w->mem.bufs_high)
+		w->mem.bufs_high = w->mem.bufs_used;
+	return w->bufs[c].mem + (size_t)s * w->bufs[c].slot;
+}
+
+void
+vg_an_buf_put(struct vg_an_ctx *cx, void *buf, uint32_t size)
+{
+	struct vg_an_worker *w = cx->w;
+	struct vg_an_pool *p = &w->bufs[size <= VG_AN_BUF_SMALL ? 0 : 1];
+
+	if (buf == NULL)
+		return;
+	pool_put(p, (uint32_t)(((uint8_t *)buf - p->mem) / p->slot));
+	w->mem.bufs_used--;
+}
+
 /* ---- connection records ------------------------------------------------ */
 
 static struct vg_an_conn *
@@ -234,6 +288,7 @@ conn_rec_new(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c
 		w->conn_free = w->conns[s].next_free;
 	} else if (w->conn_high < w->conn_cap) {
 		s = w->conn_high++;
+		w->mem.state_bytes += sizeof(*w->conns);
 	} else {
 		w->stats.conns_full++;
 		return NULL;
@@ -291,7 +346,7 @@ vg_an_attach(struct vg_an_worker *w, struct vg_an_ctx *cx, uint32_t i)
 
 	if (ac->natt >= VG_AN_PER_CONN)
 		return false;
-	uint32_t s = pool_get(&w->states[i]);
+	uint32_t s = pool_get(&w->states[i], true, &w->mem.state_bytes);
 
 	if (s == UINT32_MAX) {
 		w->stats.states_full++;
@@ -337,6 +392,7 @@ probe_get(struct vg_an_worker *w)
 		w->probe_free = w->probes[s].next_free;
 	} else if (w->probe_high < w->probe_cap) {
 		s = w->probe_high++;
+		w->mem.state_bytes += sizeof(*w->probes);
 	} else {
 		w->stats.probes_full++;
 		return NULL;

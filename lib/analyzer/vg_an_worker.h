@@ -55,6 +55,20 @@ struct vg_an_stats {
 };
 
 /*
+ * The analyzers' memory, per worker (vigil -r --stats prints it; stats.log
+ * has no room left for more columns).
+ */
+struct vg_an_mem_stats {
+	uint64_t bufs_used, bufs_high; /* side buffers (vg_an_buf_get) now, and the most at once */
+	uint64_t bufs_full;            /* side buffers refused: their pool was full */
+	/* Bytes of the pools touched so far: every connection record, probe
+	 * buffer, analyzer state and side buffer handed out at least once (the
+	 * pools' high-water marks). Pages are backed on first touch: this is
+	 * the memory the analyzers took. */
+	uint64_t state_bytes;
+};
+
+/*
  * Expected connections (vg_an_expect), per worker. Not in stats.log, whose
  * columns are full: vigil -r --stats prints them on a line of their own.
  */
@@ -73,6 +87,7 @@ struct vg_an_worker *vg_an_worker_create(const struct vg_an_worker_cfg *cfg);
 void vg_an_worker_free(struct vg_an_worker *w);
 const struct vg_an_stats *vg_an_worker_stats(const struct vg_an_worker *w);
 const struct vg_an_expect_stats *vg_an_worker_expect_stats(const struct vg_an_worker *w);
+const struct vg_an_mem_stats *vg_an_worker_mem_stats(const struct vg_an_worker *w);
 /* How many analyzers the worker runs (0: the flow table needs no hooks). */
 uint32_t vg_an_worker_count(const struct vg_an_worker *w);
 

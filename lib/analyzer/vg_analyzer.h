@@ -282,6 +282,25 @@ enum vg_an_sig_type {
 void vg_an_sig_pdu(struct vg_an_ctx *cx, enum vg_an_sig_type type, bool is_orig,
 	const uint8_t *data, uint32_t len, unsigned flags);
 
+/* ---- Side buffers ---- */
+
+/* The largest side buffer vg_an_buf_get gives. */
+#define VG_AN_BUF_MAX 16384
+
+/*
+ * A buffer of at least `size` bytes (at most VG_AN_BUF_MAX) from the
+ * worker's pools of side buffers, for what a connection needs only for a
+ * while (a certificate being assembled, a line that spans packets), so that
+ * it need not sit in every connection's state. Its contents are undefined
+ * (never zeroed); the last buffers given back are given out first, so they
+ * are warm. NULL when the pool of that size is full (the worker's
+ * bufs_full): the analyzer gives up what it wanted it for and counts that
+ * under its own name. Given back with vg_an_buf_put and the same size, at the
+ * latest in the analyzer's `end`.
+ */
+void *vg_an_buf_get(struct vg_an_ctx *cx, uint32_t size);
+void vg_an_buf_put(struct vg_an_ctx *cx, void *buf, uint32_t size);
+
 /* ---- Expected connections (Zeek's Analyzer::schedule_analyzer) ---- */
 
 /*

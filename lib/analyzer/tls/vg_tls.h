@@ -11,6 +11,13 @@
  * is skipped, and what was kept is parsed), a Certificate message up to
  * VG_TLS_CERT_KEEP bytes (certificates past that are not logged),
  * VG_TLS_MAX_CERTS fingerprints per side.
+ *
+ * Memory: a message that arrives whole in one delivery is parsed where it
+ * lies; only one that spans deliveries is assembled, in a side buffer of the
+ * worker's (vg_an_buf_get) held until the message is complete, and so are a
+ * CertificateRequest's authorities until ssl.log is written. The state
+ * itself keeps no message buffer. A direction that finds no buffer free
+ * gives that message up (counted in ssl_cert_msgs_busy).
  */
 #ifndef VG_TLS_H
 #define VG_TLS_H
@@ -34,8 +41,8 @@
 /* Where a handshake message's bytes go. */
 enum vg_tls_hs_mode {
 	VG_HS_HEADER, /* reading the 4-byte type and length */
-	VG_HS_BODY,   /* a message kept in hs_buf */
-	VG_HS_CERTS,  /* a Certificate message, kept in cert_buf */
+	VG_HS_BODY,   /* a message: parsed in place when whole, else kept in buf */
+	VG_HS_SKIP,   /* a message given up (no side buffer): only its end counts */
 };
 
 struct vg_tls_dir {
@@ -52,12 +59,13 @@ struct vg_tls_dir {
 	uint8_t hs_hdr_have;
 	uint8_t hs_type;
 	uint32_t hs_left; /* bytes of the message still to come */
-	uint32_t hs_have; /* bytes of it in hs_buf (or cert_buf) */
+	uint32_t hs_have; /* bytes of it in buf */
 	uint32_t hs_len;  /* its length */
+	uint32_t hs_keep; /* bytes of it kept at most (VG_TLS_HS_KEEP or VG_TLS_CERT_KEEP) */
+	uint8_t *buf;     /* side buffer of hs_keep bytes while a message spans deliveries */
 	uint8_t ncerts;
 	uint8_t ncerts_cut;                /* certificates past VG_TLS_CERT_KEEP, not parsed */
 	uint8_t fps[VG_TLS_MAX_CERTS][32]; /* SHA-256 of each certificate */
-	uint8_t hs_buf[VG_TLS_HS_KEEP];
 };
 
 struct vg_tls {
@@ -77,17 +85,21 @@ struct vg_tls {
 	char alpn[VG_TLS_ALPN_MAX];
 	bool cert_request_seen;
 	uint8_t ncas;
-	char cas[VG_TLS_MAX_CAS][VG_TLS_CA_MAX];
-	uint8_t cert_owner; /* 1 + the direction whose Certificate is in cert_buf, 0 none */
-	uint8_t cert_buf[VG_TLS_CERT_KEEP];
+	/* the CertificateRequest's authorities: a side buffer until ssl.log is written */
+	char (*cas)[VG_TLS_CA_MAX];
 };
+
+/* The side buffer of the authorities. */
+#define VG_TLS_CAS_BYTES (VG_TLS_MAX_CAS * VG_TLS_CA_MAX)
 
 extern const struct vg_analyzer vg_tls_analyzer;
 
 /* What was cut or not parsed (this worker; ssl_* in --stats, stats.log, telemetry). */
 struct vg_tls_stats {
 	uint64_t certs_cut; /* certificates past VG_TLS_CERT_KEEP of their message: not parsed */
-	uint64_t cert_msgs_busy; /* Certificate messages not parsed: the buffer held the peer's */
+	/* Certificate messages (and any other handshake message, or a
+	 * CertificateRequest's authorities) given up: no side buffer was free */
+	uint64_t cert_msgs_busy;
 	uint64_t handshakes_cut; /* handshake messages past VG_TLS_HS_KEEP: parsed as far as kept */
 	uint64_t chain_fps_cut;  /* certificates past VG_TLS_MAX_CERTS: not in cert_chain_fps */
 };
@@ -103,7 +115,8 @@ const char *vg_tls_alert_name(uint8_t v, char *buf);
 void vg_tls_feed(
 	struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, const uint8_t *data, uint32_t len);
 
-/* vg_tls_hello.c: a whole handshake message (as much as was kept). */
+/* vg_tls_hello.c: a whole handshake message (as much as was kept; body NULL:
+ * none was, the message only counts in the history). */
 void vg_tls_handshake(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint8_t type,
 	const uint8_t *body, uint32_t len);
 
@@ -119,5 +132,7 @@ extern const struct vg_schema vg_x509_schema;
 void vg_tls_set_session(struct vg_tls *t, struct vg_an_ctx *cx);
 void vg_tls_history(struct vg_tls *t, bool is_client, char letter);
 void vg_tls_established(struct vg_tls *t, struct vg_an_ctx *cx);
+/* Gives the side buffers back (the connection ends). */
+void vg_tls_release(struct vg_tls *t, struct vg_an_ctx *cx);
 
 #endif /* VG_TLS_H */

@@ -147,13 +147,20 @@ write_log(struct vg_tls *t, struct vg_an_ctx *cx)
 	else
 		vg_rec_unset(&r);
 	if (t->cert_request_seen) {
-		vg_rec_set_begin(&r, t->ncas);
-		for (uint8_t i = 0; i < t->ncas; i++)
+		uint8_t n = t->cas != NULL ? t->ncas : 0;
+
+		vg_rec_set_begin(&r, n);
+		for (uint8_t i = 0; i < n; i++)
 			vg_rec_cstr(&r, t->cas[i]);
 	} else {
 		vg_rec_unset(&r);
 	}
 	vg_an_rec_write(cx, &r);
+	/* Written once: the authorities are not needed any more. */
+	if (t->cas != NULL) {
+		vg_an_buf_put(cx, t->cas, VG_TLS_CAS_BYTES);
+		t->cas = NULL;
+	}
 }
 
 void
@@ -206,6 +213,7 @@ tls_end(void *st, struct vg_an_ctx *cx, enum vg_an_end why)
 	(void)why;
 	if (t->session && !t->logged)
 		write_log(t, cx);
+	vg_tls_release(t, cx);
 }
 
 /*

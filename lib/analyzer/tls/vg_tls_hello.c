@@ -324,12 +324,18 @@ server_key_exchange(struct vg_tls *t, const uint8_t *b, uint32_t len)
  * authorities (policy/protocols/ssl/certificate-request-info).
  */
 static void
-certificate_request(struct vg_tls *t, const uint8_t *b, uint32_t len)
+certificate_request(struct vg_tls *t, struct vg_an_ctx *cx, const uint8_t *b, uint32_t len)
 {
 	struct rd r = {b, len, 0, false};
 
 	t->cert_request_seen = true;
 	t->ncas = 0;
+	if (t->cas == NULL)
+		t->cas = vg_an_buf_get(cx, VG_TLS_CAS_BYTES);
+	if (t->cas == NULL) {
+		vg_tls_stats.cert_msgs_busy++;
+		return;
+	}
 	take(&r, get(&r, 1));
 	if (t->has_version && t->version >= 0x0303 && (t->version >> 8) != 0x7f)
 		take(&r, get(&r, 2));
@@ -366,14 +372,16 @@ vg_tls_handshake(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, uint8_t t
 	bool is_client = t->flipped ? !is_orig : is_orig;
 
 	vg_tls_set_session(t, cx);
-	if (type == HS_CLIENT_HELLO && is_client)
+	if (body == NULL)
+		; /* given up: no side buffer was free (vg_tls_record.c) */
+	else if (type == HS_CLIENT_HELLO && is_client)
 		client_hello(t, cx, body, len);
 	else if (type == HS_SERVER_HELLO && !is_client)
 		server_hello(t, cx, body, len);
 	else if (type == HS_SERVER_KEY_EXCHANGE && !is_client)
 		server_key_exchange(t, body, len);
 	else if (type == HS_CERTIFICATE_REQUEST && !is_client)
-		certificate_request(t, body, len);
+		certificate_request(t, cx, body, len);
 	if (is_client && type == HS_CLIENT_KEY_EXCHANGE)
 		t->client_key_exchange_seen = true;
 	vg_tls_history(t, is_client, letter(t, type));

@@ -72,20 +72,81 @@ certificates(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, const uint8_t
 
 /* ---- handshake messages ---- */
 
+/* A message with no body, still handed over as one (a length of 0 is parsed). */
+static const uint8_t empty_body[1];
+
 static void
-hs_message_done(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, struct vg_tls_dir *d)
+hs_release(struct vg_an_ctx *cx, struct vg_tls_dir *d)
 {
-	if (d->hs_mode == VG_HS_CERTS) {
-		vg_tls_handshake(t, cx, is_orig, d->hs_type, NULL, 0);
-		if (t->cert_owner == 1u + !is_orig) {
-			certificates(t, cx, is_orig, t->cert_buf, d->hs_have, d->hs_len);
-			t->cert_owner = 0;
-		}
-	} else {
-		vg_tls_handshake(t, cx, is_orig, d->hs_type, d->hs_buf, d->hs_have);
+	if (d->buf != NULL) {
+		vg_an_buf_put(cx, d->buf, d->hs_keep);
+		d->buf = NULL;
 	}
+}
+
+/* A whole message (body: as much as was kept, NULL when it was given up). */
+static void
+hs_message_done(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, struct vg_tls_dir *d,
+	const uint8_t *body, uint32_t len)
+{
+	if (d->hs_type == HS_CERTIFICATE) {
+		vg_tls_handshake(t, cx, is_orig, d->hs_type, NULL, 0);
+		if (body != NULL)
+			certificates(t, cx, is_orig, body, len, d->hs_len);
+	} else {
+		vg_tls_handshake(t, cx, is_orig, d->hs_type, body, len);
+	}
+	hs_release(cx, d);
 	d->hs_mode = VG_HS_HEADER;
 	d->hs_hdr_have = 0;
+}
+
+static void
+hs_header(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, struct vg_tls_dir *d)
+{
+	d->hs_type = d->hs_hdr[0];
+	d->hs_left = be24(d->hs_hdr + 1);
+	d->hs_len = d->hs_left;
+	d->hs_have = 0;
+	d->hs_mode = VG_HS_BODY;
+	d->hs_keep = d->hs_type == HS_CERTIFICATE ? VG_TLS_CERT_KEEP : VG_TLS_HS_KEEP;
+	if (d->hs_type != HS_CERTIFICATE && d->hs_left > VG_TLS_HS_KEEP)
+		vg_tls_stats.handshakes_cut++;
+	if (d->hs_left == 0)
+		hs_message_done(t, cx, is_orig, d, empty_body, 0);
+}
+
+/*
+ * n bytes of the message body at p, hs_left before them. A message whole in
+ * this delivery is parsed in place; one that spans deliveries is kept in a
+ * side buffer (up to hs_keep bytes) until its end.
+ */
+static void
+hs_body(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, struct vg_tls_dir *d,
+	const uint8_t *p, uint32_t n)
+{
+	if (d->hs_mode == VG_HS_BODY && d->buf == NULL && d->hs_have == 0 && n == d->hs_left) {
+		d->hs_left = 0;
+		hs_message_done(t, cx, is_orig, d, p, min32(n, d->hs_keep));
+		return;
+	}
+	if (d->hs_mode == VG_HS_BODY && d->buf == NULL) {
+		d->buf = vg_an_buf_get(cx, d->hs_keep);
+		if (d->buf == NULL) {
+			vg_tls_stats.cert_msgs_busy++;
+			d->hs_mode = VG_HS_SKIP;
+		}
+	}
+	if (d->hs_mode == VG_HS_BODY && d->hs_have < d->hs_keep) {
+		uint32_t keep = min32(n, d->hs_keep - d->hs_have);
+
+		memcpy(d->buf + d->hs_have, p, keep);
+		d->hs_have += keep;
+	}
+	d->hs_left -= n;
+	if (d->hs_left == 0)
+		hs_message_done(
+			t, cx, is_orig, d, d->hs_mode == VG_HS_BODY ? d->buf : NULL, d->hs_have);
 }
 
 static void
@@ -101,44 +162,25 @@ feed_handshake(struct vg_tls *t, struct vg_an_ctx *cx, bool is_orig, const uint8
 			memcpy(d->hs_hdr + d->hs_hdr_have, p + used, n);
 			d->hs_hdr_have = (uint8_t)(d->hs_hdr_have + n);
 			used += n;
-			if (d->hs_hdr_have < 4)
-				return;
-			d->hs_type = d->hs_hdr[0];
-			d->hs_left = be24(d->hs_hdr + 1);
-			d->hs_len = d->hs_left;
-			d->hs_have = 0;
-			d->hs_mode = VG_HS_BODY;
-			/* A Certificate message goes to the (one) certificate buffer. */
-			if (d->hs_type == HS_CERTIFICATE && t->cert_owner == 0) {
-				t->cert_owner = (uint8_t)(1u + !is_orig);
-				d->hs_mode = VG_HS_CERTS;
-			} else if (d->hs_type == HS_CERTIFICATE) {
-				vg_tls_stats.cert_msgs_busy++;
-			} else if (d->hs_left > VG_TLS_HS_KEEP) {
-				vg_tls_stats.handshakes_cut++;
-			}
-			if (d->hs_left == 0)
-				hs_message_done(t, cx, is_orig, d);
+			if (d->hs_hdr_have == 4)
+				hs_header(t, cx, is_orig, d);
 			continue;
 		}
 		uint32_t n = min32(d->hs_left, len - used);
 
-		if (d->hs_mode == VG_HS_CERTS) {
-			uint32_t keep =
-				min32(n, VG_TLS_CERT_KEEP - min32(d->hs_have, VG_TLS_CERT_KEEP));
-
-			memcpy(t->cert_buf + d->hs_have, p + used, keep);
-			d->hs_have += keep;
-		} else if (d->hs_have < VG_TLS_HS_KEEP) {
-			uint32_t keep = min32(n, VG_TLS_HS_KEEP - d->hs_have);
-
-			memcpy(d->hs_buf + d->hs_have, p + used, keep);
-			d->hs_have += keep;
-		}
-		d->hs_left -= n;
+		hs_body(t, cx, is_orig, d, p + used, n);
 		used += n;
-		if (d->hs_left == 0)
-			hs_message_done(t, cx, is_orig, d);
+	}
+}
+
+void
+vg_tls_release(struct vg_tls *t, struct vg_an_ctx *cx)
+{
+	hs_release(cx, &t->dir[0]);
+	hs_release(cx, &t->dir[1]);
+	if (t->cas != NULL) {
+		vg_an_buf_put(cx, t->cas, VG_TLS_CAS_BYTES);
+		t->cas = NULL;
 	}
 }
 

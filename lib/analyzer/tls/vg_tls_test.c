@@ -195,7 +195,22 @@ test_tls12(void)
 		tc_reset(&cx);
 		session(t, chunk);
 		CHECK(cx.out && ssl_line && strcmp(cx.out, ssl_line) == 0);
+		CHECK_EQ(cx.bufs_out, 0); /* every side buffer given back */
 	}
+
+	/*
+	 * No side buffer free: the messages that span deliveries are given up
+	 * (counted), the session is still logged, nothing is held.
+	 */
+	uint64_t busy0 = vg_tls_stats.cert_msgs_busy;
+
+	tc_reset(&cx);
+	cx.bufs_refuse = true;
+	session(t, 50);
+	cx.bufs_refuse = false;
+	CHECK(vg_tls_stats.cert_msgs_busy - busy0 >= 2); /* the hellos and the chain at least */
+	CHECK(cx.out && strstr(cx.out, "ssl\t") != NULL && strstr(cx.out, "x509\t") == NULL);
+	CHECK_EQ(cx.bufs_out, 0);
 	free(whole);
 	free(t);
 }
@@ -266,6 +281,7 @@ test_chain_cut(void)
 	CHECK_EQ(vg_tls_stats.certs_cut - cut0, 1);
 	CHECK(cx.out && strstr(cx.out, "x509\t") != NULL); /* the first one is logged */
 	vg_tls_analyzer.end(t, &cx, VG_AN_END_FLUSH);
+	CHECK_EQ(cx.bufs_out, 0);
 	free(m);
 	free(t);
 }
