@@ -20,6 +20,12 @@
  * that, counted); each transaction keeps VG_HTTP_ARENA bytes of strings, a
  * URI at most VG_HTTP_URI_MAX and any other value VG_HTTP_STR_MAX (longer
  * values are cut, counted in strings_cut).
+ *
+ * What only some connections need for a while is not in the state but in
+ * the worker's side buffers (vg_an_buf_get): a transaction's strings while
+ * it waits to be logged, and a line that spans deliveries
+ * (vg_http_line.c). When none is free the strings are lost (strings_cut)
+ * or the line keeps only its tail (lines_cut).
  */
 #ifndef VG_HTTP_H
 #define VG_HTTP_H
@@ -89,6 +95,11 @@ struct vg_http_tx {
 	uint64_t resp_body_len;
 	struct vg_http_sref str[VG_HTTP_S_N];
 	uint8_t nvec[VG_HTTP_V_N];
+	struct vg_http_txmem *m; /* its strings: a side buffer while it is in use */
+};
+
+/* A transaction's strings, in a side buffer of the worker's (vg_an_buf_get). */
+struct vg_http_txmem {
 	struct vg_http_sref vec[VG_HTTP_V_N][VG_HTTP_VEC_MAX];
 	char arena[VG_HTTP_ARENA];
 };
@@ -178,7 +189,7 @@ struct vg_http_dir {
 	char boundary[VG_HTTP_BOUNDARY];
 	char fname[VG_HTTP_FNAME_MAX];
 	uint8_t tail[VG_HTTP_TAIL];
-	char line[VG_HTTP_LINE_MAX];
+	char *line; /* side buffer of VG_HTTP_LINE_MAX bytes while a line spans deliveries */
 };
 
 struct vg_http {
@@ -224,6 +235,7 @@ extern struct vg_schema vg_http_schema;
 void vg_http_deliver(
 	struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const uint8_t *d, uint32_t len);
 void vg_http_eof_line(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig);
+void vg_http_line_release(struct vg_an_ctx *cx, struct vg_http_dir *d);
 
 /* vg_http_msg.c */
 void vg_http_line(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const char *line,

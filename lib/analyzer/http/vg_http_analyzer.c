@@ -133,6 +133,10 @@ http_end(void *st, struct vg_an_ctx *cx, enum vg_an_end why)
 		vg_http_inflate_end(&h->dir[i]);
 	}
 	vg_http_finalize(h, cx);
+	for (int i = 0; i < 2; i++) {
+		h->dir[i].line_len = h->dir[i].over = 0; /* a line left unfinished */
+		vg_http_line_release(cx, &h->dir[i]);
+	}
 }
 
 static const struct vg_an_log http_logs[] = {

@@ -8,17 +8,37 @@
  * VG_HTTP_TAIL (so a long URI keeps its " HTTP/1.1"), with Zeek's weird
  * contentline_size_exceeded; Zeek's own limit is far larger. Each line goes to
  * vg_http_line(), which may switch the mode for the bytes after it.
+ *
+ * A line that ends in the delivery it began in goes to vg_http_line() where
+ * it lies. Only one that spans deliveries (or runs long) is gathered in a
+ * side buffer of the worker's (vg_an_buf_get, VG_HTTP_LINE_MAX bytes), held
+ * until a delivery ends with no line begun. When none is free the line keeps
+ * only its last VG_HTTP_TAIL bytes, as an over-long line does (counted in
+ * http_lines_cut).
  */
 #include "vg_http.h"
+
+/* Gives the line buffer back when no line is begun in it. */
+void
+vg_http_line_release(struct vg_an_ctx *cx, struct vg_http_dir *d)
+{
+	if (d->line != NULL && d->line_len == 0 && d->over == 0) {
+		vg_an_buf_put(cx, d->line, VG_HTTP_LINE_MAX);
+		d->line = NULL;
+	}
+}
 
 static void
 emit(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_http_dir *d)
 {
+	char tail_only[VG_HTTP_TAIL];
+	char *line = d->line != NULL ? d->line : tail_only; /* no buffer: line_len is 0 */
+
 	if (d->over > 0) {
 		/* The line was too long: its head and its last bytes are kept. */
 		uint32_t n = VG_MIN(d->over, (uint32_t)VG_HTTP_TAIL);
 		for (uint32_t i = 0; i < n; i++)
-			d->line[d->line_len++] = d->tail[(d->tail_pos - n + i) % VG_HTTP_TAIL];
+			line[d->line_len++] = (char)d->tail[(d->tail_pos - n + i) % VG_HTTP_TAIL];
 		vg_an_weird_src(cx, "contentline_size_exceeded", NULL, "CONTENTLINE");
 		vg_http_stats.lines_cut++;
 		d->over = 0;
@@ -28,7 +48,7 @@ emit(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_http_dir *
 	d->line_len = 0;
 	d->piece_cont = d->frag_cont;
 	d->frag_cont = 0;
-	vg_http_line(h, cx, is_orig, d->line, n, true);
+	vg_http_line(h, cx, is_orig, line, n, true);
 }
 
 /*
@@ -55,11 +75,13 @@ emit_piece(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_http
 static void
 push(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_http_dir *d, uint8_t c)
 {
-	if (d->over == 0 && d->line_len < VG_HTTP_LINE_MAX - VG_HTTP_TAIL) {
+	if (d->over == 0 && d->line == NULL)
+		d->line = vg_an_buf_get(cx, VG_HTTP_LINE_MAX); /* NULL: only the tail is kept */
+	if (d->over == 0 && d->line_len < VG_HTTP_LINE_MAX - VG_HTTP_TAIL && d->line != NULL) {
 		d->line[d->line_len++] = (char)c;
 		return;
 	}
-	if (d->crlf_only && d->over == 0) {
+	if (d->crlf_only && d->over == 0 && d->line != NULL) {
 		emit_piece(h, cx, is_orig, d);
 		d->line[d->line_len++] = (char)c;
 		return;
@@ -78,6 +100,39 @@ unpush(struct vg_http_dir *d)
 	} else if (d->line_len > 0) {
 		d->line_len--;
 	}
+}
+
+/*
+ * A line that begins at p and ends within the delivery (and within the
+ * buffer's size) goes to vg_http_line() where it lies, as line_once would
+ * have handed it over; returns the bytes consumed, 0 when line_once must
+ * do it (a line begun before, only-CRLF mode, the LF of a CRLF split after
+ * the CR, or a line that does not end here).
+ */
+static uint32_t
+line_whole(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, struct vg_http_dir *d,
+	const uint8_t *p, uint32_t len)
+{
+	uint32_t lim = VG_MIN(len, (uint32_t)(VG_HTTP_LINE_MAX - VG_HTTP_TAIL) + 1), i, used;
+
+	if (d->crlf_only || d->line_len != 0 || d->over != 0 ||
+		(d->last_char == '\r' && p[0] == '\n'))
+		return 0;
+	for (i = 0; i < lim && p[i] != '\r' && p[i] != '\n'; i++)
+		;
+	if (i == lim)
+		return 0;
+	if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n') {
+		d->last_char = '\n';
+		used = i + 2;
+	} else {
+		d->last_char = p[i];
+		used = i + 1;
+	}
+	d->piece_cont = d->frag_cont;
+	d->frag_cont = 0;
+	vg_http_line(h, cx, is_orig, (const char *)p, i, true);
+	return used;
 }
 
 /* Consumes bytes up to and including one line end; returns how many. */
@@ -189,7 +244,9 @@ deliver_run(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const uint8_t
 			d->plain -= n;
 			vg_http_plain(h, cx, is_orig, p, n);
 		} else {
-			n = line_once(h, cx, is_orig, d, p, len);
+			n = line_whole(h, cx, is_orig, d, p, len);
+			if (n == 0)
+				n = line_once(h, cx, is_orig, d, p, len);
 		}
 		p += n;
 		len -= n;
@@ -211,6 +268,7 @@ vg_http_deliver(
 		return;
 	}
 	deliver_run(h, cx, is_orig, p, len);
+	vg_http_line_release(cx, d);
 }
 
 void

@@ -960,4 +960,5 @@ vg_http_gap(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, uint64_t len)
 	vg_http_made(h, cx, false, true);
 	d->skip = 1;
 	d->line_len = 0;
+	vg_http_line_release(cx, d);
 }

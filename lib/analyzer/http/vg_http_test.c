@@ -148,8 +148,23 @@ test_exchange(void)
 		if (strcmp(o, whole) != 0 && bad++ == 0)
 			fprintf(stderr, "cut %zu differs:\n%s\nvs\n%s\n", cut, o, whole);
 		free(o);
+		if (cx.bufs_out != 0 && bad++ == 0) /* every side buffer given back */
+			fprintf(stderr, "cut %zu: %d side buffers held\n", cut, cx.bufs_out);
 	}
 	CHECK_EQ(bad, 0);
+	/*
+	 * No side buffer free: the transactions lose their strings and the lines
+	 * cut in two keep their tails (counted), the records are still written,
+	 * nothing is held.
+	 */
+	uint64_t cut0 = vg_http_stats.strings_cut, lines0 = vg_http_stats.lines_cut;
+	cx.bufs_refuse = true;
+	char *none = run(req_buf, req_len, rsp_buf, rsp_len, 20);
+	cx.bufs_refuse = false;
+	CHECK_EQ(count_lines(none, "http\t"), 3);
+	CHECK(vg_http_stats.strings_cut > cut0 && vg_http_stats.lines_cut > lines0);
+	CHECK_EQ(cx.bufs_out, 0);
+	free(none);
 	/* One byte at a time. */
 	conn_begin();
 	cx.with_weirds = getenv("HTTP_TEST_DEBUG") != NULL;
@@ -158,6 +173,7 @@ test_exchange(void)
 	for (size_t i = 0; i < rsp_len; i++)
 		feed(false, rsp_buf + i, 1);
 	conn_end();
+	CHECK_EQ(cx.bufs_out, 0);
 	CHECK(strcmp(cx.out, whole) == 0);
 	if (strcmp(cx.out, whole) != 0)
 		fprintf(stderr, "bytewise:\n%s\nwhole:\n%s\n", cx.out, whole);

@@ -72,6 +72,8 @@ static const struct vg_field http_fields[C_NCOLS] = {
 
 struct vg_schema vg_http_schema = {0, "http", C_NCOLS, http_fields};
 
+_Static_assert(sizeof(struct vg_http_txmem) <= VG_AN_BUF_MAX, "a side buffer holds the strings");
+
 /* ---- strings in a transaction's arena ---- */
 
 void
@@ -80,11 +82,15 @@ vg_http_tx_set(struct vg_http_tx *t, enum vg_http_sfield f, const char *s, uint3
 	uint32_t room = VG_HTTP_ARENA - t->used;
 	uint32_t cap = f == VG_HTTP_S_URI ? VG_HTTP_URI_MAX : VG_HTTP_STR_MAX;
 
+	if (t->m == NULL) {
+		vg_http_stats.strings_cut++; /* no side buffer was free */
+		return;
+	}
 	if (len > room || len > cap) {
 		vg_http_stats.strings_cut++;
 		len = VG_MIN(room, cap);
 	}
-	memcpy(t->arena + t->used, s, len);
+	memcpy(t->m->arena + t->used, s, len);
 	t->str[f].off = t->used;
 	t->str[f].len = (uint16_t)len;
 	t->used = (uint16_t)(t->used + len);
@@ -99,18 +105,22 @@ vg_http_tx_push(struct vg_http_tx *t, enum vg_http_vfield f, const char *s, uint
 	t->vec_set |= (uint8_t)(1u << f);
 	if (t->nvec[f] >= VG_HTTP_VEC_MAX)
 		return;
+	if (t->m == NULL) {
+		vg_http_stats.strings_cut++; /* no side buffer was free */
+		return;
+	}
 	if (f == VG_HTTP_V_PROXIED) /* a set: no duplicates */
 		for (uint8_t i = 0; i < t->nvec[f]; i++)
-			if (t->vec[f][i].len == len &&
-				memcmp(t->arena + t->vec[f][i].off, s, len) == 0)
+			if (t->m->vec[f][i].len == len &&
+				memcmp(t->m->arena + t->m->vec[f][i].off, s, len) == 0)
 				return;
 	if (len > room || len > VG_HTTP_STR_MAX) {
 		vg_http_stats.strings_cut++;
 		len = VG_MIN(room, (uint32_t)VG_HTTP_STR_MAX);
 	}
-	memcpy(t->arena + t->used, s, len);
-	t->vec[f][t->nvec[f]].off = t->used;
-	t->vec[f][t->nvec[f]].len = (uint16_t)len;
+	memcpy(t->m->arena + t->used, s, len);
+	t->m->vec[f][t->nvec[f]].off = t->used;
+	t->m->vec[f][t->nvec[f]].len = (uint16_t)len;
 	t->nvec[f]++;
 	t->used = (uint16_t)(t->used + len);
 }
@@ -121,7 +131,7 @@ static void
 rec_str(struct vg_rec *r, const struct vg_http_tx *t, enum vg_http_sfield f)
 {
 	if (t->str_set & (1u << f))
-		vg_rec_str(r, t->arena + t->str[f].off, t->str[f].len);
+		vg_rec_str(r, t->m->arena + t->str[f].off, t->str[f].len);
 	else
 		vg_rec_unset(r);
 }
@@ -133,9 +143,11 @@ rec_vec(struct vg_rec *r, const struct vg_http_tx *t, enum vg_http_vfield f)
 		vg_rec_unset(r);
 		return;
 	}
-	vg_rec_set_begin(r, t->nvec[f]);
-	for (uint8_t i = 0; i < t->nvec[f]; i++)
-		vg_rec_str(r, t->arena + t->vec[f][i].off, t->vec[f][i].len);
+	uint8_t n = t->m != NULL ? t->nvec[f] : 0;
+
+	vg_rec_set_begin(r, n);
+	for (uint8_t i = 0; i < n; i++)
+		vg_rec_str(r, t->m->arena + t->m->vec[f][i].off, t->m->vec[f][i].len);
 }
 
 static void
@@ -196,11 +208,12 @@ vg_http_cur(struct vg_http *h)
 }
 
 static void
-tx_delete(struct vg_http *h, struct vg_http_tx *t)
+tx_delete(struct vg_an_ctx *cx, struct vg_http_tx *t)
 {
-	(void)h;
 	t->in_use = 0;
 	/* c$http still names the logged record; writes to it are lost. */
+	vg_an_buf_put(cx, t->m, sizeof(*t->m));
+	t->m = NULL;
 }
 
 /* A free slot; when all are taken the oldest is logged now (counted). */
@@ -218,7 +231,7 @@ tx_slot(struct vg_http *h, struct vg_an_ctx *cx)
 	vg_http_stats.pending_flushed++;
 	if (old->idx != 0)
 		tx_log(cx, old);
-	tx_delete(h, old);
+	tx_delete(cx, old);
 	return old;
 }
 
@@ -231,7 +244,8 @@ vg_http_set_state(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig)
 
 	if (!t) {
 		t = tx_slot(h, cx);
-		memset(t, 0, offsetof(struct vg_http_tx, arena));
+		memset(t, 0, sizeof(*t));
+		t->m = vg_an_buf_get(cx, sizeof(*t->m));
 		t->in_use = 1;
 		t->idx = idx;
 		t->ts = vg_an_now(cx);
@@ -309,7 +323,7 @@ vg_http_ev_reply(
 	 */
 	if (code == 200 && (t->str_set & (1u << VG_HTTP_S_METHOD)) &&
 		t->str[VG_HTTP_S_METHOD].len == 7 &&
-		memcmp(t->arena + t->str[VG_HTTP_S_METHOD].off, "CONNECT", 7) == 0) {
+		memcmp(t->m->arena + t->str[VG_HTTP_S_METHOD].off, "CONNECT", 7) == 0) {
 		struct vg_addr oh, rh;
 		uint16_t rp;
 
@@ -405,7 +419,7 @@ vg_http_ev_message_done(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, u
 		t->resp_body_len = body_len;
 	if (!is_orig && !(t->has_status && informational(t->status_code))) {
 		tx_log(cx, t);
-		tx_delete(h, t);
+		tx_delete(cx, t);
 	}
 }
 
@@ -454,6 +468,6 @@ vg_http_finalize(struct vg_http *h, struct vg_an_ctx *cx)
 			return;
 		if (next->idx != 0)
 			tx_log(cx, next);
-		tx_delete(h, next);
+		tx_delete(cx, next);
 	}
 }
