@@ -98,5 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (an->end != NULL)
 		an->end(state, &cx, VG_AN_END_FLUSH);
+	if (cx.bufs_out != 0)
+		abort(); /* a side buffer the analyzer did not give back */
 	return 0;
 }

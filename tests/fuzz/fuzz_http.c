@@ -64,5 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			tc_reset(&cx); /* keep the rendered text small */
 	}
 	vg_http_analyzer.end(h, &cx, VG_AN_END_FLUSH);
+	if (cx.bufs_out != 0)
+		abort(); /* a side buffer the analyzer did not give back */
 	return 0;
 }
