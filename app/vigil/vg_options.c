@@ -59,6 +59,8 @@ enum {
 	OPT_SIG_CHECK,
 	OPT_SIG_DEPTH,
 	OPT_METRICS_LISTEN,
+	OPT_CONSOLE_SOCKET,
+	OPT_CMDFILE,
 };
 
 static const struct option long_opts[] = {
@@ -106,6 +108,8 @@ static const struct option long_opts[] = {
 	{"sig-check", no_argument, NULL, OPT_SIG_CHECK},
 	{"sig-depth", required_argument, NULL, OPT_SIG_DEPTH},
 	{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+	{"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
+	{"cmdfile", required_argument, NULL, OPT_CMDFILE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -117,6 +121,8 @@ usage(FILE *fp)
 		"       vigil -i IFACE [options]           capture a kernel interface "
 		"(net_af_packet)\n"
 		"       vigil [EAL options] -- [options]   capture live from DPDK ports\n"
+		"       vigil -i [EAL options] -- [options] the same, with a console on the "
+		"terminal\n"
 		"Reads a pcap or pcapng file and writes Zeek logs (conn.log, weird.log,\n"
 		"tunnel.log).\n"
 		"\n"
@@ -187,6 +193,9 @@ usage(FILE *fp)
 		"                         NIC offers RX checksum offload\n"
 		"      --metrics-listen ADDR:PORT  serve Prometheus metrics at /metrics\n"
 		"                         (e.g. 127.0.0.1:9100; doc/metrics.md)\n"
+		"      --console-socket PATH  the console's unix socket, for vigil-ctl (default\n"
+		"                         /run/vigil/<EAL file prefix, or vigil>.sock)\n"
+		"      --cmdfile FILE     run the console commands in FILE at start\n"
 		"  -c, --config FILE      read options from a YAML file (keys: the long options;\n"
 		"                         see config/vigil.conf); a value on the command line\n"
 		"                         wins, lists (--port, --mirror-collector,\n"
@@ -477,6 +486,8 @@ static const struct {
 	  {'o', OFF(out_dir)},
 	  {OPT_LOGD, OFF(logd)},
 	  {OPT_METRICS_LISTEN, OFF(metrics)},
+	  {OPT_CONSOLE_SOCKET, OFF(console_socket)},
+	  {OPT_CMDFILE, OFF(cmdfile)},
 };
 
 /* Options that take a number in a range, stored in a field of `size` bytes. */
@@ -757,11 +768,11 @@ check_combinations(const struct vg_options *o, bool live)
 	}
 	if (!live && o->iface == NULL &&
 		(o->workers || o->nports || o->dispatch || o->exit_idle || o->duration ||
-			o->mbufs || o->mtu || o->metrics)) {
+			o->mbufs || o->mtu || o->metrics || o->console_socket || o->cmdfile)) {
 		fprintf(stderr,
 			"vigil: --workers, --port, --dispatch, --exit-idle, --duration, "
-			"--mbufs, --mtu and --metrics-listen are for live capture (-i IFACE, or "
-			"EAL options and --)\n");
+			"--mbufs, --mtu, --metrics-listen, --console-socket and --cmdfile are for "
+			"live capture (-i IFACE, or EAL options and --)\n");
 		return 2;
 	}
 	/* The flow hash key, for every flow table and software dispatch alike. */

@@ -67,6 +67,9 @@ struct vg_options {
 	uint8_t mirror;          /* VG_MIRROR_* bits */
 	uint16_t mirror_port;
 	uint8_t ncollectors;
+	const char *console_socket; /* --console-socket: NULL = the default path */
+	const char *cmdfile;        /* --cmdfile: console commands run at start */
+	bool interactive;           /* vigil -i [EAL] --: the console on the terminal */
 	struct vg_addr collectors[VG_MIRROR_MAX_COLLECTORS];
 };
 

@@ -27,9 +27,11 @@
 
 #include "vg_sig_reload.h"
 #include "vg_common.h"
+#include "vg_console.h"
 #include "vg_dpdk_port.h"
 #include "vg_live.h"
 #include "vg_live_metrics.h"
+#include "vg_live_console.h"
 #include "vg_live_stats.h"
 #include "vg_logfmt.h"
 #include "vg_record.h"
@@ -38,8 +40,8 @@
 
 static struct vg_live live;
 static volatile sig_atomic_t reopen_logs; /* SIGHUP: logrotate moved the files */
-static volatile sig_atomic_t reload_sigs;  /* SIGHUP: and the -s files may have changed */
-static struct vg_sig_reload *sig_reload;   /* NULL: no signatures */
+static volatile sig_atomic_t reload_sigs; /* SIGHUP: and the -s files may have changed */
+static struct vg_sig_reload *sig_reload;  /* NULL: no signatures */
 
 static void
 on_signal(int sig)
@@ -142,7 +144,9 @@ drain_all(struct vg_logshm *shm, struct vg_logwriter *writer)
 		uint32_t len;
 
 		while ((rec = vg_ring_peek(&shm->rings[i], &len)) != NULL) {
-			vg_logwriter_write(writer, rec, len);
+			/* A log the console turned off is not written. */
+			if (vg_console_log_on(vg_rec_log_id(rec)))
+				vg_logwriter_write(writer, rec, len);
 			vg_ring_release(&shm->rings[i], len);
 		}
 	}
@@ -658,12 +662,14 @@ run_until_stop(struct live_run *lr, struct live_loop *lp)
 	lp->hz = rte_get_tsc_hz();
 	lp->started = lp->last_sec = lp->last_stats = lp->last_pin = lp->idle_since = rte_rdtsc();
 	lp->stats_prev_ns = vg_live_now_ns(&live);
-	lp->pg.show = !lr->o.quiet && isatty(STDERR_FILENO);
+	/* The console (-i) has the terminal: no progress line there. */
+	lp->pg.show = !lr->o.quiet && !lr->o.interactive && isatty(STDERR_FILENO);
 	lp->pg.quiet = lr->o.quiet;
 	lp->pg.last = lp->last_sec;
 	while (!__atomic_load_n(&live.stop, __ATOMIC_RELAXED)) {
 		if (lr->writer != NULL)
 			drain_all(lr->shm, lr->writer);
+		vg_console_poll();
 		if (reopen_logs) {
 			reopen_logs = 0;
 			if (lr->writer != NULL)
@@ -795,10 +801,16 @@ live_main(struct vg_options *op, int argc, char **argv)
 		init_workers(&lr) != 0)
 		return 1;
 	launch_workers(&lr);
+	/* A console that cannot start stops the sensor at once, cleanly. */
+	int rc_console = vg_live_console_open(&lr.o, &live, lr.shm, lr.nworkers, argc, argv);
+
+	if (rc_console != 0)
+		__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
 
 	double run_secs = run_until_stop(&lr, &lp);
 
-	rc = stop_and_flush(&lr, &lp);
+	vg_console_close();
+	rc = stop_and_flush(&lr, &lp) | rc_console;
 	vg_sig_reload_free(sig_reload);
 	sig_reload = NULL;
 	if (lr.o.stats)
@@ -831,6 +843,7 @@ vg_run_live(int argc, char **argv)
 {
 	struct vg_options o;
 	int dd = 1, rc;
+	bool interactive = vg_live_console_take_i(&argc, &argv);
 
 	while (dd < argc && strcmp(argv[dd], "--") != 0)
 		dd++;
@@ -857,7 +870,8 @@ vg_run_live(int argc, char **argv)
 				"DPDK starts)\n");
 		return 0;
 	}
-	if (check_before_eal(&o, dd, argv) != 0)
+	o.interactive = interactive;
+	if (check_before_eal(&o, dd, argv) != 0 || vg_live_console_check(&o, dd, argv) != 0)
 		return 1;
 	if (vg_sig_setup(&o) != 0)
 		return 1;

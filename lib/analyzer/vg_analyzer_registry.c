@@ -18,6 +18,7 @@
 #include "vg_sig_log.h"
 #include "vg_ftp.h"
 #include "vg_http.h"
+#include "vg_reporter.h"
 #include "vg_smtp.h"
 #include "vg_socks.h"
 #include "vg_ssh.h"
@@ -47,6 +48,12 @@ static const struct vg_an_log framework_logs[] = {
 	 * without -s writes neither. */
 	{&vg_sig_log_schema, &vg_sig_log_schema.id},
 	{&vg_sig_notice_schema, &vg_sig_notice_schema.id},
+	{NULL, NULL},
+};
+
+/* The sensor's own logs that are not core logs: after every analyzer's. */
+static const struct vg_an_log sensor_logs[] = {
+	{&vg_reporter_schema, &vg_reporter_schema.id},
 	{NULL, NULL},
 };
 
@@ -134,6 +141,7 @@ vg_analyzers_register_logs(void)
 	register_list(framework_logs);
 	for (const struct vg_analyzer *const *a = registry; *a != NULL; a++)
 		register_list((*a)->logs);
+	register_list(sensor_logs);
 
 	/* stats.log: every analyzer and files counter, after the sensor's own. */
 	static struct vg_field cols[VG_REC_MAX_FIELDS];

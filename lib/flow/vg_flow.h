@@ -278,4 +278,25 @@ bool vg_addr_local(const struct vg_flow_cfg *cfg, const struct vg_addr *a, bool 
 /* ICMP type to its counterpart (Zeek's ICMP4/6_counterpart); sets one_way. */
 uint16_t vg_icmp_counterpart(bool v6, uint8_t type, uint8_t code, bool *one_way);
 
+/* What the console shows of a live connection (vg_flow_scan). */
+struct vg_flow_view {
+	struct vg_addr orig_h, resp_h;
+	uint16_t orig_p, resp_p;
+	uint8_t ip_proto;
+	uint8_t is_v4;
+	uint64_t session;     /* mirror session (0: none) */
+	uint64_t pkts, bytes; /* both directions: packets and IP bytes */
+	uint64_t start_ns, last_ns;
+	uint64_t uid_hi, uid_lo;
+	const char *tunnel; /* the tunnel it carries (vxlan, geneve, ...), else NULL */
+};
+
+/*
+ * For the table's owner only: calls fn for each connection in use among at
+ * most `budget` slots from slot `from`; returns the slot to go on from, or 0
+ * once the walk reached the end (a walk starts at 0).
+ */
+uint32_t vg_flow_scan(const struct vg_flow_table *ft, uint32_t from, uint32_t budget,
+	void (*fn)(void *ctx, const struct vg_flow_view *v), void *ctx);
+
 #endif /* VG_FLOW_H */

@@ -387,6 +387,7 @@ process(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 		lw->first_rx_tsc = lw->last_rx_tsc;
 	vg_worker_burst_decoded(&lw->w, 1, raw, pre, n);
 	lw->done_rx_tsc = rte_rdtsc();
+	lw->cnt.work_tsc += lw->done_rx_tsc - lw->last_rx_tsc;
 	/* Network time as the flow table took it (a stray stamp does not move it). */
 	__atomic_store_n(&lw->last_ts_ns, vg_flow_clock(lw->w.flows),
 		__ATOMIC_RELAXED); /* read by stats.log */
@@ -545,13 +546,17 @@ vg_live_worker_main(void *arg)
 		rte_rcu_qsbr_thread_online(live->sig_qsbr, lw->index);
 	while (!__atomic_load_n(&live->stop, __ATOMIC_RELAXED)) {
 		uint16_t got = 0;
+		/* The console's `stop`: no port is read (the rings still are). */
+		uint16_t nrxq = __atomic_load_n(&live->paused, __ATOMIC_RELAXED) ? 0 : lw->nrxq;
 
 		if (live->sig_qsbr != NULL) {
 			rte_rcu_qsbr_quiescent(live->sig_qsbr, lw->index);
 			vg_an_worker_sig_poll(lw->w.an);
 		}
-
-		for (uint16_t r = 0; r < lw->nrxq; r++) {
+		if (vg_unlikely(
+			    __atomic_load_n(&lw->query.req, __ATOMIC_ACQUIRE) != lw->query.done))
+			vg_live_query_step(lw->w.flows, &lw->query);
+		for (uint16_t r = 0; r < nrxq; r++) {
 			const struct vg_port *pt = &ps->port[lw->rxq[r].port];
 			uint16_t n;
 

@@ -40,6 +40,7 @@ struct vg_live_counters {
 	uint64_t receive_tsc;  /* TSC ticks spent taking packets from dispatch rings */
 	uint64_t flush_waits;  /* at stop: times the log ring was full and the worker waited */
 	uint64_t filtered;     /* not passed by the capture filter (-f) */
+	uint64_t work_tsc;     /* TSC ticks spent on bursts (decode, flows, analyzers) */
 	/* dispatch_drops by the worker whose ring was full */
 	uint64_t ring_full_to[VG_LIVE_MAX_WORKERS];
 };
@@ -64,6 +65,53 @@ struct vg_live_rxq {
  */
 #define VG_LIVE_MBUF_PRIV ((sizeof(struct vg_decoded) + 7) & ~(size_t)7)
 
+/*
+ * The console's `show flows`: the main lcore fills the filter, then bumps
+ * req (release); the worker notices at the end of a loop, walks its own
+ * table VG_LIVE_QUERY_BUDGET slots per loop keeping the top entries, and
+ * publishes them by setting done to req (release). No other thread ever
+ * reads the flow table.
+ */
+#define VG_LIVE_QUERY_TOP    100
+#define VG_LIVE_QUERY_BUDGET 256
+
+enum vg_flow_order { VG_ORDER_BYTES, VG_ORDER_PACKETS, VG_ORDER_DURATION };
+
+/* Filter bits (vg_flow_filter.have). */
+#define VG_FF_HOST   1u
+#define VG_FF_NET    2u
+#define VG_FF_PORT   4u
+#define VG_FF_PROTO  8u
+#define VG_FF_TUNNEL 16u
+
+struct vg_flow_filter {
+	uint32_t have; /* VG_FF_* */
+	struct vg_addr host, net;
+	uint8_t net_bits; /* prefix over the 16-byte form (IPv4: 96 + len) */
+	uint8_t proto;
+	uint16_t port;
+	char tunnel[16]; /* the tunnel service it carries (vxlan, geneve, ...) */
+};
+
+struct vg_live_query {
+	struct vg_flow_filter filter; /* main: set before req */
+	uint8_t order;                /* enum vg_flow_order */
+	uint16_t top;                 /* entries wanted, at most VG_LIVE_QUERY_TOP */
+	uint32_t req;                 /* main: the request's number */
+	uint32_t seen;                /* worker: the request it is walking for */
+	uint32_t cursor;              /* worker: the next slot */
+	uint32_t done;                /* worker: the request answered */
+	uint32_t n;                   /* entries in view[] */
+	uint64_t matched;             /* connections that passed the filter */
+	uint64_t walked;              /* connections looked at */
+	struct vg_flow_view view[VG_LIVE_QUERY_TOP];
+};
+
+/* Worker side, at the end of a loop: one step of a pending request. */
+void vg_live_query_step(struct vg_flow_table *ft, struct vg_live_query *q);
+/* True when the flow passes the filter. */
+bool vg_flow_filter_match(const struct vg_flow_filter *f, const struct vg_flow_view *v);
+
 struct vg_live_worker {
 	uint16_t index;
 	unsigned lcore;
@@ -81,13 +129,14 @@ struct vg_live_worker {
 	uint16_t nstage[VG_LIVE_MAX_WORKERS];      /* packets waiting for worker w */
 	struct rte_mbuf *stage[VG_LIVE_MAX_WORKERS][2 * VG_LIVE_BURST];
 	struct vg_live_counters cnt;
-	uint64_t last_rx_tsc;   /* TSC when the last packet was processed */
-	uint64_t first_rx_tsc;  /* TSC before the first burst processed (0 before any) */
-	uint64_t done_rx_tsc;   /* and after the last: the time packets flowed (--stats) */
-	uint64_t last_ts_ns;    /* and its network time */
-	uint64_t last_clock_ns; /* the last NIC- or TSC-clock stamp handed out */
-	int flushed;            /* set (release) once its connections are all in its ring */
-	bool flush_gave_up;     /* at stop: the ring's reader made no progress in time */
+	struct vg_live_query query; /* the console's show flows */
+	uint64_t last_rx_tsc;       /* TSC when the last packet was processed */
+	uint64_t first_rx_tsc;      /* TSC before the first burst processed (0 before any) */
+	uint64_t done_rx_tsc;       /* and after the last: the time packets flowed (--stats) */
+	uint64_t last_ts_ns;        /* and its network time */
+	uint64_t last_clock_ns;     /* the last NIC- or TSC-clock stamp handed out */
+	int flushed;                /* set (release) once its connections are all in its ring */
+	bool flush_gave_up;         /* at stop: the ring's reader made no progress in time */
 	uint8_t linear[VG_LIVE_BURST * 16384]; /* multi-segment frames of one burst, copied flat */
 };
 
@@ -97,6 +146,7 @@ struct vg_live {
 	struct vg_live_worker *workers[VG_LIVE_MAX_WORKERS];
 	const struct vg_bpf *filter; /* -f: capture filter, NULL when none */
 	volatile int stop;
+	volatile int paused; /* the console's `stop`: workers read no packets */
 	/* Software dispatch stops in order: each poller hands over its last
 	 * packets and counts itself here; workers do their final drain only once
 	 * every poller has. */

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The console's one command table: every command, by area, as `help` lists them. */
+#include "vg_con.h"
+
+cmdline_parse_ctx_t vg_con_table[] = {
+	/* ports (vg_cmd_ports.c) */
+	&vg_cmd_show_port_all,
+	&vg_cmd_show_port_one,
+	&vg_cmd_clear_port_stats,
+	&vg_cmd_show_port_rss,
+	/* workers, rings, memory (vg_cmd_workers.c) */
+	&vg_cmd_show_workers,
+	&vg_cmd_show_worker,
+	&vg_cmd_show_rings,
+	&vg_cmd_show_memory,
+	/* flows (vg_cmd_flows.c) */
+	&vg_cmd_show_flows,
+	&vg_cmd_show_flows_args,
+	/* logs and configuration (vg_cmd_logs.c) */
+	&vg_cmd_show_logs,
+	&vg_cmd_set_log,
+	&vg_cmd_set_stats_interval,
+	&vg_cmd_show_config,
+	/* running the sensor (vg_cmd_run.c) */
+	&vg_cmd_stop,
+	&vg_cmd_start,
+	&vg_cmd_quit,
+	&vg_cmd_help,
+	&vg_cmd_help_on,
+	NULL,
+};
