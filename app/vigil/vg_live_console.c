@@ -106,6 +106,7 @@ vg_live_console_open(struct vg_options *o, struct vg_live *live, struct vg_logsh
 	cc.stats_interval = &o->stats_interval;
 	config_text(o, nworkers, cc.socket_path, text, sizeof(text));
 	cc.config_text = text;
+	cc.eal = true;
 	if (vg_console_open(&cc, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vigil: %s\n", err);
 		return 1;

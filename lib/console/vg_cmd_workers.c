@@ -267,7 +267,7 @@ show_memory_parsed(void *res, struct cmdline *cl, void *data)
 	(void)cl;
 	(void)data;
 	vg_con_printf("resident %" PRIu64 " MiB\n", vg_rss_mb());
-	for (int s = 0; live != NULL && s < RTE_MAX_NUMA_NODES; s++) {
+	for (int s = 0; vg_con.cfg.eal && s < RTE_MAX_NUMA_NODES; s++) {
 		struct rte_malloc_socket_stats ms;
 
 		if (rte_malloc_get_socket_stats(s, &ms) != 0 || ms.heap_totalsz_bytes == 0)

@@ -29,6 +29,7 @@ struct vg_console_cfg {
 	bool logs_in_process;        /* false with --logd: `set log` is vigil-logd's */
 	uint32_t *stats_interval;    /* `set stats-interval` writes here */
 	const char *config_text;     /* `show config`: the options the sensor runs with */
+	bool eal;                    /* DPDK's EAL runs: its heaps can be asked about */
 };
 
 /*

@@ -51,6 +51,16 @@ check $? "a missing socket directory: one line and exit 1 (status $rc: $out)"
 grep -q "does not exist" <<< "$out"
 check $? "the line says the directory does not exist ($out)"
 
+# A refused --cmdfile command stops the sensor with one line naming its line.
+printf 'show workers\nbogus\n' > "$tmp/bad.cmds"
+mkdir -p "$tmp/b"
+"$vigil" "${eal[@]}" --file-prefix "${tag}b" -- -o "$tmp/b" --mbufs 65535 --duration 60 -q \
+	--console-socket "$tmp/b.sock" --cmdfile "$tmp/bad.cmds" > /dev/null 2> "$tmp/b.err"
+rc=$?
+line=$(grep -- '--cmdfile' "$tmp/b.err")
+[ $rc -eq 1 ] && grep -q "line 2 refused: unknown command 'bogus'" <<< "$line"
+check $? "a refused --cmdfile command: exit 1 naming line 2 (status $rc: $line)"
+
 echo "console: ${SECONDS}s: vigil-ctl"
 # ---- a sensor for vigil-ctl ------------------------------------------------
 mkdir -p "$tmp/o"
