@@ -1076,6 +1076,16 @@ hook_conn_end(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, enum vg_co
 	return n;
 }
 
+/* The console's show flows: the services confirmed so far. */
+static uint32_t
+hook_services(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, char *svc, uint32_t cap)
+{
+	struct vg_an_worker *w = ctx;
+	const struct vg_an_conn *ac = vg_an_conn_get(w, ft, c);
+
+	return ac != NULL ? service_list(w, ac, svc, cap) : 0;
+}
+
 static void
 hook_packet(void *ctx, struct vg_flow_table *ft, struct vg_conn *c, const struct vg_pkt *pkt,
 	bool is_orig)
@@ -1106,6 +1116,7 @@ const struct vg_flow_hooks vg_an_flow_hooks_sig = {
 	.tcp_eof = hook_tcp_eof,
 	.flip = hook_flip,
 	.conn_end = hook_conn_end,
+	.services = hook_services,
 };
 
 const struct vg_flow_hooks vg_an_flow_hooks = {
@@ -1116,4 +1127,5 @@ const struct vg_flow_hooks vg_an_flow_hooks = {
 	.tcp_eof = hook_tcp_eof,
 	.flip = hook_flip,
 	.conn_end = hook_conn_end,
+	.services = hook_services,
 };

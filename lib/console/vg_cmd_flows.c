@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * show flows [top N] [by bytes|packets|duration] [host A] [net A/LEN]
- * [port P] [proto tcp|udp|icmp|N] [tunnel NAME]: the largest live
+ * [port P] [proto tcp|udp|icmp|N] [service NAME]: the largest live
  * connections. No thread reads another's flow table: each worker gets the
  * request in its query block and walks its own table a bounded number of
  * slots per loop (vg_live_query_step); the main lcore merges the answers
@@ -19,7 +19,7 @@
 
 #define FLOWS_USAGE                                                                                \
 	"show flows [top N] [by bytes|packets|duration] [host ADDR] [net ADDR/LEN] [port P] "      \
-	"[proto tcp|udp|icmp|N] [tunnel NAME]: the largest live connections"
+	"[proto tcp|udp|icmp|N] [service NAME]: the largest live connections"
 
 /* Seconds a worker has to answer. */
 #define FLOWS_WAIT_S 2
@@ -133,9 +133,9 @@ parse_pair(const char *key, char *val, struct vg_flow_filter *f, struct vg_con_f
 	}
 	if (strcmp(key, "proto") == 0)
 		return parse_proto(val, f);
-	if (strcmp(key, "tunnel") == 0 && strlen(val) < sizeof(f->tunnel)) {
-		strcpy(f->tunnel, val);
-		f->have |= VG_FF_TUNNEL;
+	if (strcmp(key, "service") == 0 && strlen(val) < sizeof(f->service)) {
+		strcpy(f->service, val);
+		f->have |= VG_FF_SERVICE;
 		return true;
 	}
 	return false;
@@ -245,10 +245,10 @@ print_flow(const struct vg_flow_view *v, uint16_t worker)
 	vg_addr_format(&v->resp_h, r, sizeof(r));
 	uid[vg_uid_format(v->uid_hi, v->uid_lo, uid)] = '\0';
 	vg_con_printf("%-20s %6u %-5s %s:%u -> %s:%u packets %" PRIu64 " bytes %" PRIu64
-		      " duration %.3f%s%s\n",
+		      " duration %.3f service %s\n",
 		uid, worker, proto_name(v->ip_proto, pn), o, v->orig_p, r, v->resp_p, v->pkts,
-		v->bytes, (double)key_of(v, VG_ORDER_DURATION) / 1e9, v->tunnel ? " tunnel " : "",
-		v->tunnel ? v->tunnel : "");
+		v->bytes, (double)key_of(v, VG_ORDER_DURATION) / 1e9,
+		v->service[0] ? v->service : "-");
 }
 
 /* Every worker answered: the top entries over all of them. */

@@ -93,6 +93,10 @@ struct vg_flow_hooks {
 	 */
 	uint32_t (*conn_end)(void *ctx, struct vg_flow_table *ft, struct vg_conn *c,
 		enum vg_conn_end why, char *svc, uint32_t cap);
+	/* The services confirmed so far, as conn_end gives them (the console's
+	 * show flows, called by the table's owner only); NULL: none. */
+	uint32_t (*services)(
+		void *ctx, struct vg_flow_table *ft, struct vg_conn *c, char *svc, uint32_t cap);
 };
 
 /*
@@ -288,7 +292,9 @@ struct vg_flow_view {
 	uint64_t pkts, bytes; /* both directions: packets and IP bytes */
 	uint64_t start_ns, last_ns;
 	uint64_t uid_hi, uid_lo;
-	const char *tunnel; /* the tunnel it carries (vxlan, geneve, ...), else NULL */
+	/* conn.log's service so far: the tunnel it carries, then the analyzers'
+	 * confirmations, comma-separated ("" when none). */
+	char service[48];
 };
 
 /*
@@ -296,7 +302,7 @@ struct vg_flow_view {
  * most `budget` slots from slot `from`; returns the slot to go on from, or 0
  * once the walk reached the end (a walk starts at 0).
  */
-uint32_t vg_flow_scan(const struct vg_flow_table *ft, uint32_t from, uint32_t budget,
+uint32_t vg_flow_scan(struct vg_flow_table *ft, uint32_t from, uint32_t budget,
 	void (*fn)(void *ctx, const struct vg_flow_view *v), void *ctx);
 
 #endif /* VG_FLOW_H */

@@ -78,11 +78,11 @@ struct vg_live_rxq {
 enum vg_flow_order { VG_ORDER_BYTES, VG_ORDER_PACKETS, VG_ORDER_DURATION };
 
 /* Filter bits (vg_flow_filter.have). */
-#define VG_FF_HOST   1u
-#define VG_FF_NET    2u
-#define VG_FF_PORT   4u
-#define VG_FF_PROTO  8u
-#define VG_FF_TUNNEL 16u
+#define VG_FF_HOST    1u
+#define VG_FF_NET     2u
+#define VG_FF_PORT    4u
+#define VG_FF_PROTO   8u
+#define VG_FF_SERVICE 16u
 
 struct vg_flow_filter {
 	uint32_t have; /* VG_FF_* */
@@ -90,7 +90,7 @@ struct vg_flow_filter {
 	uint8_t net_bits; /* prefix over the 16-byte form (IPv4: 96 + len) */
 	uint8_t proto;
 	uint16_t port;
-	char tunnel[16]; /* the tunnel service it carries (vxlan, geneve, ...) */
+	char service[16]; /* one of conn.log's services so far (http, ssl, vxlan, ...) */
 };
 
 struct vg_live_query {

@@ -5,6 +5,7 @@
  * block; the main lcore reads them once the worker publishes `done`.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "vg_live.h"
 
@@ -22,6 +23,22 @@ prefix_match(const struct vg_addr *a, const struct vg_addr *net, uint8_t bits)
 	return (a->b[whole] & mask) == (net->b[whole] & mask);
 }
 
+/* name is one of the comma-separated list's entries. */
+static bool
+has_service(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (*list != '\0') {
+		size_t l = strcspn(list, ",");
+
+		if (l == n && strncasecmp(list, name, n) == 0)
+			return true;
+		list += l + (list[l] == ',');
+	}
+	return false;
+}
+
 bool
 vg_flow_filter_match(const struct vg_flow_filter *f, const struct vg_flow_view *v)
 {
@@ -35,7 +52,7 @@ vg_flow_filter_match(const struct vg_flow_filter *f, const struct vg_flow_view *
 		return false;
 	if ((f->have & VG_FF_PROTO) && v->ip_proto != f->proto)
 		return false;
-	if ((f->have & VG_FF_TUNNEL) && (v->tunnel == NULL || strcmp(v->tunnel, f->tunnel) != 0))
+	if ((f->have & VG_FF_SERVICE) && !has_service(v->service, f->service))
 		return false;
 	return true;
 }

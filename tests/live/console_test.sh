@@ -113,6 +113,9 @@ check $? "show flows net 10.1.0.0/16: every row has an address in it"
 pk=$(grep -o 'packets [0-9]*' <<< "$rows" | awk '{print $2}')
 [ "$pk" = "$(sort -rn <<< "$pk")" ]
 check $? "show flows by packets: largest first"
+rows=$(c show flows top 20 service http | grep ' -> ')
+[ -n "$rows" ] && ! grep -v ' service \([a-z0-9]*,\)*http\(,[a-z0-9]*\)*$' <<< "$rows" | grep -q .
+check $? "show flows service http: every row's service has http"
 n=$(c show flows host 203.0.113.99 | grep -c ' -> ')
 check $((n != 0)) "show flows host of no connection lists none (got $n)"
 
