@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -20,7 +21,9 @@
 #define LINE_MAX_BYTES 512
 #define ANSWER_WAIT_MS 10000
 
-static const char *sock_path = DEFAULT_SOCKET;
+#define SOCKET_DIR "/run/vigil"
+
+static const char *sock_path; /* --socket; NULL: found in SOCKET_DIR */
 
 static void
 usage(FILE *fp)
@@ -33,6 +36,43 @@ usage(FILE *fp)
 		"sensor refuses it. Without COMMAND, reads commands from the terminal\n"
 		"('exit' or Ctrl-D ends vigil-ctl; 'quit' stops the sensor). 'help' lists\n"
 		"the commands.\n");
+}
+
+/*
+ * Without --socket: /run/vigil/vigil.sock when it is there, else the one
+ * socket in /run/vigil (a sensor with its own EAL --file-prefix); NULL
+ * after a one-line error when there is none or more than one.
+ */
+static const char *
+find_socket(void)
+{
+	static char found[512];
+	char names[256] = "";
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	if (access(DEFAULT_SOCKET, F_OK) == 0 || (d = opendir(SOCKET_DIR)) == NULL)
+		return DEFAULT_SOCKET;
+	while ((e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name);
+
+		if (l < 6 || strcmp(e->d_name + l - 5, ".sock") != 0)
+			continue;
+		if (n++ == 0)
+			snprintf(found, sizeof(found), "%s/%s", SOCKET_DIR, e->d_name);
+		if (strlen(names) + l + 3 < sizeof(names))
+			strcat(strcat(names, n > 1 ? ", " : ""), e->d_name);
+	}
+	closedir(d);
+	if (n == 1)
+		return found;
+	if (n > 1)
+		fprintf(stderr,
+			"vigil-ctl: several sensors listen in " SOCKET_DIR " (%s); pick one with "
+			"--socket PATH\n",
+			names);
+	return n > 1 ? NULL : DEFAULT_SOCKET;
 }
 
 static int
@@ -218,6 +258,8 @@ main(int argc, char **argv)
 		}
 		used += (size_t)n;
 	}
+	if (sock_path == NULL && (sock_path = find_socket()) == NULL)
+		return 2;
 	if ((fd = connect_to(sock_path)) < 0)
 		return 2;
 	rc = optind < argc ? run_one(fd, line) : interactive(fd);

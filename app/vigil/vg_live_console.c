@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vg_console.h"
 #include "vg_live_console.h"
@@ -35,10 +36,27 @@ file_prefix(int argc, char **argv)
 	return NULL;
 }
 
+/* True when a sensor listens at path. */
+static bool
+taken(const char *path)
+{
+	char err[256];
+
+	return vg_console_socket_check(path, true, err, sizeof(err)) != 0 &&
+		strstr(err, "another sensor listens") != NULL;
+}
+
+/*
+ * The default is /run/vigil/<prefix>.sock; when another sensor listens there
+ * (several vigil -i IFACE at once, none with a prefix), this one takes
+ * <prefix>-<pid>.sock and says so. Decided again when the socket is made
+ * (another sensor may have started meanwhile).
+ */
 const char *
 vg_live_console_path(const struct vg_options *o, int eal_argc, char **eal_argv)
 {
-	static char path[128];
+	static char path[160];
+	static bool said;
 	const char *prefix = file_prefix(eal_argc, eal_argv);
 
 	if (o->console_socket != NULL)
@@ -47,6 +65,18 @@ vg_live_console_path(const struct vg_options *o, int eal_argc, char **eal_argv)
 		strlen(prefix) > 64)
 		prefix = "vigil";
 	snprintf(path, sizeof(path), "%s/%s.sock", VG_CONSOLE_SOCKET_DIR, prefix);
+	if (taken(path)) {
+		char first[160];
+
+		memcpy(first, path, sizeof(first));
+		snprintf(path, sizeof(path), "%s/%s-%ld.sock", VG_CONSOLE_SOCKET_DIR, prefix,
+			(long)getpid());
+		if (!o->quiet && !said)
+			fprintf(stderr,
+				"vigil: another sensor listens on %s; this one's console is %s\n",
+				first, path);
+		said = true;
+	}
 	return path;
 }
 
