@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * show flows [top N] [by bytes|packets|duration] [host A] [net A/LEN]
- * [port P] [proto tcp|udp|icmp|N] [service NAME]: the largest live
+ * [port P] [proto tcp|udp|icmp|N] [service NAME] [session ID]: the largest live
  * connections. No thread reads another's flow table: each worker gets the
  * request in its query block and walks its own table a bounded number of
  * slots per loop (vg_live_query_step); the main lcore merges the answers
@@ -19,7 +19,7 @@
 
 #define FLOWS_USAGE                                                                                \
 	"show flows [top N] [by bytes|packets|duration] [host ADDR] [net ADDR/LEN] [port P] "      \
-	"[proto tcp|udp|icmp|N] [service NAME]: the largest live connections"
+	"[proto tcp|udp|icmp|N] [service NAME] [session ID]: the largest live connections"
 
 /* Seconds a worker has to answer. */
 #define FLOWS_WAIT_S 2
@@ -133,6 +133,11 @@ parse_pair(const char *key, char *val, struct vg_flow_filter *f, struct vg_con_f
 	}
 	if (strcmp(key, "proto") == 0)
 		return parse_proto(val, f);
+	if (strcmp(key, "session") == 0 && parse_uint(val, 0, UINT32_MAX, &v)) {
+		f->session = v;
+		f->have |= VG_FF_SESSION;
+		return true;
+	}
 	if (strcmp(key, "service") == 0 && strlen(val) < sizeof(f->service)) {
 		strcpy(f->service, val);
 		f->have |= VG_FF_SERVICE;
@@ -245,10 +250,10 @@ print_flow(const struct vg_flow_view *v, uint16_t worker)
 	vg_addr_format(&v->resp_h, r, sizeof(r));
 	uid[vg_uid_format(v->uid_hi, v->uid_lo, uid)] = '\0';
 	vg_con_printf("%-20s %6u %-5s %s:%u -> %s:%u packets %" PRIu64 " bytes %" PRIu64
-		      " duration %.3f service %s\n",
+		      " duration %.3f service %s session %" PRIu64 "\n",
 		uid, worker, proto_name(v->ip_proto, pn), o, v->orig_p, r, v->resp_p, v->pkts,
 		v->bytes, (double)key_of(v, VG_ORDER_DURATION) / 1e9,
-		v->service[0] ? v->service : "-");
+		v->service[0] ? v->service : "-", v->session);
 }
 
 /* Every worker answered: the top entries over all of them. */

@@ -83,6 +83,7 @@ enum vg_flow_order { VG_ORDER_BYTES, VG_ORDER_PACKETS, VG_ORDER_DURATION };
 #define VG_FF_PORT    4u
 #define VG_FF_PROTO   8u
 #define VG_FF_SERVICE 16u
+#define VG_FF_SESSION 32u
 
 struct vg_flow_filter {
 	uint32_t have; /* VG_FF_* */
@@ -91,6 +92,7 @@ struct vg_flow_filter {
 	uint8_t proto;
 	uint16_t port;
 	char service[16]; /* one of conn.log's services so far (http, ssl, vxlan, ...) */
+	uint64_t session; /* the mirror session (VNI, GENEVE network id, ERSPAN session) */
 };
 
 struct vg_live_query {

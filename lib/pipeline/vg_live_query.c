@@ -54,6 +54,8 @@ vg_flow_filter_match(const struct vg_flow_filter *f, const struct vg_flow_view *
 		return false;
 	if ((f->have & VG_FF_SERVICE) && !has_service(v->service, f->service))
 		return false;
+	if ((f->have & VG_FF_SESSION) && v->session != f->session)
+		return false;
 	return true;
 }
 

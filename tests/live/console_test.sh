@@ -114,8 +114,12 @@ pk=$(grep -o 'packets [0-9]*' <<< "$rows" | awk '{print $2}')
 [ "$pk" = "$(sort -rn <<< "$pk")" ]
 check $? "show flows by packets: largest first"
 rows=$(c show flows top 20 service http | grep ' -> ')
-[ -n "$rows" ] && ! grep -v ' service \([a-z0-9]*,\)*http\(,[a-z0-9]*\)*$' <<< "$rows" | grep -q .
+[ -n "$rows" ] && ! grep -v ' service \([a-z0-9]*,\)*http\(,[a-z0-9]*\)* session ' <<< "$rows" | grep -q .
 check $? "show flows service http: every row's service has http"
+n=$(c show flows top 100 session 4242 | grep -c ' -> ')
+check $((n != 0)) "show flows session 4242 (no mirror transport here) lists none (got $n)"
+n=$(c show flows top 100 session 0 | grep -c ' -> ')
+check $((n == 0)) "show flows session 0 lists the connections without mirror transport (got $n)"
 n=$(c show flows host 203.0.113.99 | grep -c ' -> ')
 check $((n != 0)) "show flows host of no connection lists none (got $n)"
 
