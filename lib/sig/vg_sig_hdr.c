@@ -37,20 +37,31 @@ vg_sig_cmp_list(const struct vg_sig_hdr *h, uint32_t v)
 	return h->cmp == VG_SIG_NE ? !any : any;
 }
 
+/* The 16 bytes as two big-endian halves. */
+static inline void
+halves(const uint8_t *b, uint64_t *hi, uint64_t *lo)
+{
+	memcpy(hi, b, 8);
+	memcpy(lo, b + 8, 8);
+	*hi = __builtin_bswap64(*hi);
+	*lo = __builtin_bswap64(*lo);
+}
+
+/* The first len bits agree: two masked 64-bit compares, no byte loop. */
 static bool
 in_prefix(const struct vg_sig_prefix *p, const struct vg_addr *a)
 {
-	uint32_t full = p->len / 8, rest = p->len % 8;
+	uint32_t len = p->len;
+	uint64_t ph, pl, ah, al;
 
-	if (full > 16)
+	if (len > 128)
 		return false;
-	if (memcmp(p->addr, a->b, full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	uint64_t mh = len >= 64 ? ~0ULL : len == 0 ? 0 : ~0ULL << (64 - len);
+	uint64_t ml = len <= 64 ? 0 : len >= 128 ? ~0ULL : ~0ULL << (128 - len);
 
-	return (p->addr[full] & mask) == (a->b[full] & mask);
+	halves(p->addr, &ph, &pl);
+	halves(a->b, &ah, &al);
+	return ((ph ^ ah) & mh) == 0 && ((pl ^ al) & ml) == 0;
 }
 
 /* Zeek compares prefixes with == and != only; other comparisons never hold. */
@@ -119,8 +130,8 @@ port_test(const struct vg_sig_hdr *h, const struct vg_pkt *pkt, uint32_t off)
 	return read_be(pkt->l4, pkt->l4_cap, off, 2, &v) && vg_sig_cmp_list(h, v);
 }
 
-static bool
-hdr_test(const struct vg_sig_hdr *h, const struct vg_pkt *pkt)
+bool
+vg_sig_hdr_test(const struct vg_sig_hdr *h, const struct vg_pkt *pkt)
 {
 	switch (h->kind) {
 	case VG_SIG_H_SRC_IP:
@@ -143,44 +154,192 @@ bool
 vg_sig_hdr_match(const struct vg_sig_crule *r, const struct vg_pkt *pkt)
 {
 	for (uint32_t i = 0; i < r->nhdrs; i++)
-		if (!hdr_test(&r->hdrs[i], pkt))
+		if (!vg_sig_hdr_test(&r->hdrs[i], pkt))
 			return false;
 	return true;
 }
 
 bool
+vg_sig_hdr_test_conn(const struct vg_sig_hdr *h, const struct vg_conn *c, bool is_orig)
+{
+	switch (h->kind) {
+	case VG_SIG_H_SRC_IP:
+		return addr_test(h, is_orig ? &c->orig_h : &c->resp_h);
+	case VG_SIG_H_DST_IP:
+		return addr_test(h, is_orig ? &c->resp_h : &c->orig_h);
+	case VG_SIG_H_SRC_PORT:
+		return vg_sig_cmp_list(h, is_orig ? c->orig_p : c->resp_p);
+	case VG_SIG_H_DST_PORT:
+		return vg_sig_cmp_list(h, is_orig ? c->resp_p : c->orig_p);
+	case VG_SIG_H_IP_PROTO:
+		return vg_sig_cmp_list(h, c->ip_proto);
+	default:
+		return false;
+	}
+}
+
+bool
 vg_sig_hdr_match_conn(const struct vg_sig_crule *r, const struct vg_conn *c, bool is_orig)
 {
-	const struct vg_addr *src = is_orig ? &c->orig_h : &c->resp_h;
-	const struct vg_addr *dst = is_orig ? &c->resp_h : &c->orig_h;
-	uint16_t sp = is_orig ? c->orig_p : c->resp_p, dp = is_orig ? c->resp_p : c->orig_p;
-
-	for (uint32_t i = 0; i < r->nhdrs; i++) {
-		const struct vg_sig_hdr *h = &r->hdrs[i];
-		bool ok;
-
-		switch (h->kind) {
-		case VG_SIG_H_SRC_IP:
-			ok = addr_test(h, src);
-			break;
-		case VG_SIG_H_DST_IP:
-			ok = addr_test(h, dst);
-			break;
-		case VG_SIG_H_SRC_PORT:
-			ok = vg_sig_cmp_list(h, sp);
-			break;
-		case VG_SIG_H_DST_PORT:
-			ok = vg_sig_cmp_list(h, dp);
-			break;
-		case VG_SIG_H_IP_PROTO:
-			ok = vg_sig_cmp_list(h, c->ip_proto);
-			break;
-		default:
-			ok = false;
-			break;
-		}
-		if (!ok)
+	for (uint32_t i = 0; i < r->nhdrs; i++)
+		if (!vg_sig_hdr_test_conn(&r->hdrs[i], c, is_orig))
 			return false;
-	}
 	return true;
+}
+
+/* ---- distinct tests ------------------------------------------------------ */
+
+static bool
+same_test(const struct vg_sig_hdr *a, const struct vg_sig_hdr *b)
+{
+	if (a->kind != b->kind || a->cmp != b->cmp || a->proto != b->proto || a->size != b->size ||
+		a->offset != b->offset || a->nvals != b->nvals ||
+		(a->vals == NULL) != (b->vals == NULL) ||
+		(a->prefixes == NULL) != (b->prefixes == NULL))
+		return false;
+	if (a->vals != NULL && memcmp(a->vals, b->vals, a->nvals * sizeof(*a->vals)) != 0)
+		return false;
+	return a->prefixes == NULL ||
+		memcmp(a->prefixes, b->prefixes, a->nvals * sizeof(*a->prefixes)) == 0;
+}
+
+static uint64_t
+test_hash(const struct vg_sig_hdr *h)
+{
+	uint64_t x = (uint64_t)h->kind << 56 ^ (uint64_t)h->cmp << 48 ^ (uint64_t)h->proto << 40 ^
+		(uint64_t)h->size << 32 ^ h->offset ^ (uint64_t)h->nvals << 20;
+
+	if (h->nvals > 0 && h->vals != NULL)
+		x ^= (uint64_t)h->vals[0].val * 0x9e3779b97f4a7c15ULL ^ h->vals[0].mask;
+	if (h->nvals > 0 && h->prefixes != NULL) {
+		uint64_t a;
+
+		memcpy(&a, h->prefixes[0].addr + 8, sizeof(a));
+		x ^= a * 0xff51afd7ed558ccdULL ^ h->prefixes[0].len;
+	}
+	x ^= x >> 29;
+	return x * 0xbf58476d1ce4e5b9ULL;
+}
+
+int
+vg_sig_tests_index(struct vg_sig_db *db)
+{
+	uint32_t total = 0;
+
+	for (uint32_t i = 0; i < db->nrules; i++)
+		total += db->rules[i].nhdrs;
+	uint32_t cap = 16;
+
+	while (cap < 2 * total)
+		cap *= 2;
+	uint32_t *slot = calloc(cap, sizeof(*slot)); /* test index + 1, 0 empty */
+
+	db->tests = calloc(total ? total : 1, sizeof(*db->tests));
+	if (slot == NULL || db->tests == NULL) {
+		free(slot);
+		return -1;
+	}
+	db->ntests = 0;
+	for (uint32_t i = 0; i < db->nrules; i++) {
+		struct vg_sig_crule *r = &db->rules[i];
+
+		r->tests = calloc(r->nhdrs ? r->nhdrs : 1, sizeof(*r->tests));
+		if (r->tests == NULL) {
+			free(slot);
+			return -1;
+		}
+		for (uint32_t k = 0; k < r->nhdrs; k++) {
+			const struct vg_sig_hdr *h = &r->hdrs[k];
+			uint32_t s = (uint32_t)(test_hash(h) & (cap - 1));
+
+			while (slot[s] != 0 && !same_test(db->tests[slot[s] - 1], h))
+				s = (s + 1) & (cap - 1);
+			if (slot[s] == 0) {
+				db->tests[db->ntests++] = h;
+				slot[s] = db->ntests;
+			}
+			r->tests[k] = slot[s] - 1;
+		}
+	}
+	free(slot);
+	db->words_t = (db->ntests + 63) / 64;
+	return 0;
+}
+
+/* ---- classes of rules with the same tests --------------------------------- */
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts a rule's test indexes and drops repeats: its class key. */
+static uint32_t
+rule_key(struct vg_sig_crule *r)
+{
+	uint32_t n = 0;
+
+	qsort(r->tests, r->nhdrs, sizeof(*r->tests), cmp_u32);
+	for (uint32_t k = 0; k < r->nhdrs; k++)
+		if (n == 0 || r->tests[n - 1] != r->tests[k])
+			r->tests[n++] = r->tests[k];
+	return n;
+}
+
+static uint64_t
+key_hash(const uint32_t *t, uint32_t n)
+{
+	uint64_t x = n * 0x9e3779b97f4a7c15ULL;
+
+	for (uint32_t k = 0; k < n; k++)
+		x = (x ^ t[k]) * 0xff51afd7ed558ccdULL;
+	return x ^ x >> 31;
+}
+
+int
+vg_sig_classes_index(struct vg_sig_db *db)
+{
+	uint32_t cap = 16;
+
+	while (cap < 2 * db->nrules)
+		cap *= 2;
+	uint32_t *slot = calloc(cap, sizeof(*slot));
+
+	db->classes = calloc(db->nrules ? db->nrules : 1, sizeof(*db->classes));
+	if (slot == NULL || db->classes == NULL) {
+		free(slot);
+		return -1;
+	}
+	for (uint32_t i = 0; i < db->nrules; i++) {
+		struct vg_sig_crule *r = &db->rules[i];
+		uint32_t n = rule_key(r);
+		uint32_t s = (uint32_t)(key_hash(r->tests, n) & (cap - 1));
+
+		while (slot[s] != 0) {
+			struct vg_sig_class *c = &db->classes[slot[s] - 1];
+
+			if (c->ntests == n &&
+				memcmp(c->tests, r->tests, n * sizeof(*r->tests)) == 0)
+				break;
+			s = (s + 1) & (cap - 1);
+		}
+		if (slot[s] == 0) {
+			struct vg_sig_class *c = &db->classes[db->nclasses];
+
+			c->tests = r->tests;
+			c->ntests = n;
+			c->rules = calloc(db->words_r ? db->words_r : 1, sizeof(uint64_t));
+			if (c->rules == NULL) {
+				free(slot);
+				return -1;
+			}
+			slot[s] = ++db->nclasses;
+		}
+		vg_bit_set(db->classes[slot[s] - 1].rules, i);
+	}
+	free(slot);
+	return 0;
 }

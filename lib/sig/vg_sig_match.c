@@ -98,6 +98,12 @@ vg_sig_worker_create(const struct vg_sig_db *db, const struct vg_sig_worker_cfg 
 	sw->db = vg_sig_db_ref(db);
 	sw->stats = cfg->stats != NULL ? cfg->stats : &sw->own_stats;
 	sw->enable = cfg->enable;
+	sw->test_ok = calloc(db->words_t ? db->words_t : 1, sizeof(uint64_t));
+	if (sw->test_ok == NULL) {
+		vg_sig_db_unref(sw->db);
+		free(sw);
+		return NULL;
+	}
 	sw->enable_arg = cfg->enable_arg;
 	sw->depth = cfg->depth ? cfg->depth : VG_SIG_DEPTH_DEFAULT;
 	sw->max_chunks = VG_SIG_CHUNKS_DEFAULT;
@@ -151,6 +157,7 @@ vg_sig_worker_free(struct vg_sig_worker *sw)
 		free(sw->stream_free[k]);
 	}
 	hs_free_scratch(sw->scratch);
+	free(sw->test_ok);
 	vg_bigmem_free(sw->states, sw->states_bytes);
 	vg_bigmem_free(sw->by_conn, (size_t)sw->nconn * sizeof(uint32_t) + 64);
 	vg_sig_summary_free(sw);
@@ -571,13 +578,27 @@ dir_init(struct mctx *m, int d, const struct vg_pkt *pkt)
 
 	dir->init = 1;
 	bits_of(m->sw, m->st, d, &b);
-	for (uint32_t i = 0; i < db->nrules; i++) {
-		const struct vg_sig_crule *r = &db->rules[i];
-		bool ok = pkt != NULL ? vg_sig_hdr_match(r, pkt)
-				      : vg_sig_hdr_match_conn(r, m->c, d == 0);
+	/* Each distinct header test once, then each rule from those bits. */
+	uint64_t *tok = m->sw->test_ok;
+
+	memset(tok, 0, db->words_t * sizeof(uint64_t));
+	for (uint32_t t = 0; t < db->ntests; t++) {
+		bool ok = pkt != NULL ? vg_sig_hdr_test(db->tests[t], pkt)
+				      : vg_sig_hdr_test_conn(db->tests[t], m->c, d == 0);
 
 		if (ok)
-			vg_bit_set(b.hdr_ok, i);
+			vg_bit_set(tok, t);
+	}
+	for (uint32_t i = 0; i < db->nclasses; i++) {
+		const struct vg_sig_class *c = &db->classes[i];
+		uint32_t k = 0;
+
+		while (k < c->ntests && vg_bit(tok, c->tests[k]))
+			k++;
+		if (k < c->ntests)
+			continue;
+		for (uint32_t w = 0; w < db->words_r; w++)
+			b.hdr_ok[w] |= c->rules[w];
 	}
 	for (uint32_t k = 0; k < db->npure; k++) {
 		uint32_t ri = db->pure[k];

@@ -34,7 +34,8 @@ struct vg_sig_crule {
 	uint32_t psize;
 	uint8_t tcp_state;
 	uint8_t udp_state;
-	char **enable; /* `enable "analyzer"` actions: names, as written */
+	uint32_t *tests; /* its header tests as indexes into the database's distinct ones */
+	char **enable;   /* `enable "analyzer"` actions: names, as written */
 	uint32_t nenable;
 };
 
@@ -48,6 +49,12 @@ enum vg_sig_dbkind {
 	VG_SIG_DB_N = VG_SIG_DB_PDU + VG_SIG_PAT_TYPES,
 };
 
+struct vg_sig_class {
+	uint32_t *tests; /* the tests that must all hold (indexes, ascending) */
+	uint32_t ntests;
+	uint64_t *rules; /* its rules: a bit set of words_r words */
+};
+
 struct vg_sig_db {
 	atomic_uint refs;
 	struct vg_sig_crule *rules;
@@ -57,8 +64,15 @@ struct vg_sig_db {
 	uint8_t *pat_type;  /* pattern id → enum vg_sig_pat_type */
 	uint32_t *pure;     /* rules without patterns */
 	uint32_t npure;
-	uint32_t words_r; /* 64-bit words of a bit set over the rules */
-	uint32_t words_p; /* ... over the patterns */
+	uint32_t words_r;                /* 64-bit words of a bit set over the rules */
+	uint32_t words_p;                /* ... over the patterns */
+	const struct vg_sig_hdr **tests; /* distinct header tests (in the rules' hdrs) */
+	uint32_t ntests;
+	uint32_t words_t; /* 64-bit words of a bit set over them */
+	/* Rules with the same header tests form a class: a direction's first
+	 * packet checks each class once and ORs its rule mask into hdr_ok. */
+	struct vg_sig_class *classes;
+	uint32_t nclasses;
 	hs_database_t *hs[VG_SIG_DB_N];
 	hs_scratch_t *scratch;            /* a prototype, cloned per worker */
 	size_t stream_bytes[VG_SIG_DB_N]; /* one stream of each streaming database */
@@ -117,6 +131,17 @@ bool vg_sig_hdr_match(const struct vg_sig_crule *r, const struct vg_pkt *pkt);
 /* The same without a packet (a direction that started mid-stream): the
  * connection's addresses, ports and protocol; byte tests fail. */
 bool vg_sig_hdr_match_conn(const struct vg_sig_crule *r, const struct vg_conn *c, bool is_orig);
+/* One header test, on a packet or (no packet) on the connection's 5-tuple. */
+bool vg_sig_hdr_test(const struct vg_sig_hdr *h, const struct vg_pkt *pkt);
+bool vg_sig_hdr_test_conn(const struct vg_sig_hdr *h, const struct vg_conn *c, bool is_orig);
+/*
+ * The database's distinct header tests (vg_sig_hdr.c): equal tests of
+ * different rules become one, which a direction's first packet evaluates
+ * once (vg_sig_tests_eval); each rule names its tests by index.
+ */
+int vg_sig_tests_index(struct vg_sig_db *db);
+/* Then the classes of rules (after words_r is known). */
+int vg_sig_classes_index(struct vg_sig_db *db);
 /* Zeek's compare() over a list of masked values. */
 bool vg_sig_cmp_list(const struct vg_sig_hdr *h, uint32_t v);
 
@@ -150,6 +175,7 @@ struct vg_sig_worker {
 	 * of one worker's matcher), or own_stats. */
 	struct vg_sig_stats *stats;
 	struct vg_sig_stats own_stats;
+	uint64_t *test_ok; /* the distinct header tests that held (db->words_t words) */
 	/* `enable` actions go here (cfg.enable); NULL: nowhere. */
 	void (*enable)(void *arg, const struct vg_conn *c, const char *analyzer);
 	void *enable_arg;
