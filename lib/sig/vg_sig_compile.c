@@ -412,6 +412,7 @@ db_free(struct vg_sig_db *db)
 	for (uint32_t i = 0; i < db->nclasses; i++)
 		free(db->classes[i].rules);
 	free(db->classes);
+	vg_sig_pfx_index_free(&db->pfx);
 	for (int k = 0; k < VG_SIG_DB_N; k++)
 		hs_free_database(db->hs[k]);
 	hs_free_scratch(db->scratch);
@@ -486,7 +487,8 @@ vg_sig_db_build(
 	} else if (resolve_requires(&b) != 0 || number_patterns(&b) != 0) {
 		goto nomem;
 	}
-	if (vg_sig_tests_index(b.db) != 0 || vg_sig_classes_index(b.db) != 0)
+	if (vg_sig_tests_index(b.db) != 0 || vg_sig_classes_index(b.db) != 0 ||
+		vg_sig_pfx_index_build(b.db) != 0)
 		goto nomem;
 	for (int k = 0; k < VG_SIG_DB_N; k++)
 		if (compile_kind(&b, (enum vg_sig_dbkind)k, err, errlen) != 0)

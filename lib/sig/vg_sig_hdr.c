@@ -343,3 +343,124 @@ vg_sig_classes_index(struct vg_sig_db *db)
 	free(slot);
 	return 0;
 }
+
+/* ---- the prefix index of `==` address tests ----------------------------- */
+
+static void
+prefix_masks(uint32_t len, uint64_t *mh, uint64_t *ml)
+{
+	*mh = len >= 64 ? ~0ULL : len == 0 ? 0 : ~0ULL << (64 - len);
+	*ml = len <= 64 ? 0 : len >= 128 ? ~0ULL : ~0ULL << (128 - len);
+}
+
+static uint32_t
+pfx_hash(uint8_t side, uint8_t len, uint64_t hi, uint64_t lo, uint32_t cap)
+{
+	uint64_t x = (hi * 0x9e3779b97f4a7c15ULL) ^ (lo * 0xc2b2ae3d27d4eb4fULL) ^
+		((uint64_t)side << 8 | len) * 0x165667b19e3779f9ULL;
+
+	x ^= x >> 29;
+	return (uint32_t)(x & (cap - 1));
+}
+
+static bool
+pfx_eligible(const struct vg_sig_hdr *h)
+{
+	return (h->kind == VG_SIG_H_SRC_IP || h->kind == VG_SIG_H_DST_IP) && h->cmp == VG_SIG_EQ &&
+		h->prefixes != NULL;
+}
+
+static void
+pfx_add(struct vg_sig_pfx_index *x, uint32_t test, uint8_t side, const struct vg_sig_prefix *p)
+{
+	struct vg_sig_pfx *e = &x->e[x->n];
+	uint64_t mh, ml;
+
+	halves(p->addr, &e->hi, &e->lo);
+	prefix_masks(p->len, &mh, &ml);
+	e->hi &= mh;
+	e->lo &= ml;
+	e->test = test;
+	e->side = side;
+	e->len = p->len;
+	uint32_t b = pfx_hash(side, e->len, e->hi, e->lo, x->cap);
+
+	e->next = x->bucket[b];
+	x->bucket[b] = ++x->n;
+	bool have = false;
+
+	for (uint32_t k = 0; k < x->nlens[side]; k++)
+		have |= x->lens[side][k] == e->len;
+	if (!have)
+		x->lens[side][x->nlens[side]++] = e->len;
+}
+
+int
+vg_sig_pfx_index_build(struct vg_sig_db *db)
+{
+	struct vg_sig_pfx_index *x = &db->pfx;
+	uint32_t total = 0;
+
+	x->hashed = calloc(db->ntests ? db->ntests : 1, 1);
+	if (x->hashed == NULL)
+		return -1;
+	for (uint32_t t = 0; t < db->ntests; t++) {
+		const struct vg_sig_hdr *h = db->tests[t];
+		bool ok = pfx_eligible(h);
+
+		for (uint32_t i = 0; ok && i < h->nvals; i++)
+			ok = h->prefixes[i].len <= 128;
+		if (ok) {
+			x->hashed[t] = 1;
+			total += h->nvals;
+		}
+	}
+	x->cap = 16;
+	while (x->cap < 2 * total)
+		x->cap *= 2;
+	x->e = calloc(total ? total : 1, sizeof(*x->e));
+	x->bucket = calloc(x->cap, sizeof(*x->bucket));
+	if (x->e == NULL || x->bucket == NULL)
+		return -1;
+	for (uint32_t t = 0; t < db->ntests; t++) {
+		const struct vg_sig_hdr *h = db->tests[t];
+
+		for (uint32_t i = 0; x->hashed[t] && i < h->nvals; i++)
+			pfx_add(x, t, h->kind == VG_SIG_H_DST_IP, &h->prefixes[i]);
+	}
+	return 0;
+}
+
+void
+vg_sig_pfx_index_free(struct vg_sig_pfx_index *x)
+{
+	free(x->e);
+	free(x->bucket);
+	free(x->hashed);
+}
+
+void
+vg_sig_pfx_eval(const struct vg_sig_pfx_index *x, const struct vg_addr *src,
+	const struct vg_addr *dst, uint64_t *tok)
+{
+	for (uint8_t side = 0; side < 2; side++) {
+		uint64_t ah, al;
+
+		halves((side ? dst : src)->b, &ah, &al);
+		for (uint32_t k = 0; k < x->nlens[side]; k++) {
+			uint8_t len = x->lens[side][k];
+			uint64_t mh, ml;
+
+			prefix_masks(len, &mh, &ml);
+			uint64_t hi = ah & mh, lo = al & ml;
+
+			for (uint32_t i = x->bucket[pfx_hash(side, len, hi, lo, x->cap)]; i != 0;) {
+				const struct vg_sig_pfx *e = &x->e[i - 1];
+
+				if (e->side == side && e->len == len && e->hi == hi && e->lo == lo)
+					vg_bit_set(tok, e->test);
+				i = e->next;
+			}
+		}
+	}
+}

@@ -582,7 +582,19 @@ dir_init(struct mctx *m, int d, const struct vg_pkt *pkt)
 	uint64_t *tok = m->sw->test_ok;
 
 	memset(tok, 0, db->words_t * sizeof(uint64_t));
+	if (db->pfx.n > 0) {
+		const struct vg_conn *c = m->c;
+
+		if (pkt != NULL)
+			vg_sig_pfx_eval(&db->pfx, &pkt->src, &pkt->dst, tok);
+		else if (d == 0)
+			vg_sig_pfx_eval(&db->pfx, &c->orig_h, &c->resp_h, tok);
+		else
+			vg_sig_pfx_eval(&db->pfx, &c->resp_h, &c->orig_h, tok);
+	}
 	for (uint32_t t = 0; t < db->ntests; t++) {
+		if (db->pfx.hashed[t])
+			continue;
 		bool ok = pkt != NULL ? vg_sig_hdr_test(db->tests[t], pkt)
 				      : vg_sig_hdr_test_conn(db->tests[t], m->c, d == 0);
 

@@ -49,6 +49,30 @@ enum vg_sig_dbkind {
 	VG_SIG_DB_N = VG_SIG_DB_PDU + VG_SIG_PAT_TYPES,
 };
 
+/*
+ * `src-ip ==` / `dst-ip ==` tests by hash: every prefix of such a test,
+ * masked to its length, keyed by (side, length, bits). A direction's
+ * address is masked once per distinct length and looked up, so many such
+ * tests cost a few lookups, not one compare each.
+ */
+struct vg_sig_pfx {
+	uint64_t hi, lo;
+	uint32_t test;
+	uint32_t next; /* entry index + 1 in the same bucket, 0 none */
+	uint8_t side;  /* 0 src, 1 dst */
+	uint8_t len;
+};
+
+struct vg_sig_pfx_index {
+	struct vg_sig_pfx *e;
+	uint32_t n;
+	uint32_t *bucket; /* entry index + 1, 0 empty; cap entries */
+	uint32_t cap;
+	uint8_t lens[2][129]; /* distinct lengths per side */
+	uint32_t nlens[2];
+	uint8_t *hashed; /* per test: 1 when the index answers it */
+};
+
 struct vg_sig_class {
 	uint32_t *tests; /* the tests that must all hold (indexes, ascending) */
 	uint32_t ntests;
@@ -73,6 +97,7 @@ struct vg_sig_db {
 	 * packet checks each class once and ORs its rule mask into hdr_ok. */
 	struct vg_sig_class *classes;
 	uint32_t nclasses;
+	struct vg_sig_pfx_index pfx;
 	hs_database_t *hs[VG_SIG_DB_N];
 	hs_scratch_t *scratch;            /* a prototype, cloned per worker */
 	size_t stream_bytes[VG_SIG_DB_N]; /* one stream of each streaming database */
@@ -142,6 +167,12 @@ bool vg_sig_hdr_test_conn(const struct vg_sig_hdr *h, const struct vg_conn *c, b
 int vg_sig_tests_index(struct vg_sig_db *db);
 /* Then the classes of rules (after words_r is known). */
 int vg_sig_classes_index(struct vg_sig_db *db);
+/* And the prefix index of the `==` address tests; its free. */
+int vg_sig_pfx_index_build(struct vg_sig_db *db);
+void vg_sig_pfx_index_free(struct vg_sig_pfx_index *x);
+/* Sets in tok the bits of the `==` address tests that src and dst pass. */
+void vg_sig_pfx_eval(const struct vg_sig_pfx_index *x, const struct vg_addr *src,
+	const struct vg_addr *dst, uint64_t *tok);
 /* Zeek's compare() over a list of masked values. */
 bool vg_sig_cmp_list(const struct vg_sig_hdr *h, uint32_t v);
 
