@@ -10,6 +10,7 @@
 
 #include "vg_console.h"
 #include "vg_live_console.h"
+#include "vg_run.h"
 
 bool
 vg_live_console_take_i(int *argc, char ***argv)
@@ -134,6 +135,7 @@ vg_live_console_open(struct vg_options *o, struct vg_live *live, struct vg_logsh
 	cc.cmdfile = o->cmdfile;
 	cc.logs_in_process = o->logd == NULL;
 	cc.stats_interval = &o->stats_interval;
+	cc.reload_sig = o->nsig_load > 0 ? vg_live_ask_sig_reload : NULL;
 	config_text(o, nworkers, cc.socket_path, text, sizeof(text));
 	cc.config_text = text;
 	cc.eal = true;

@@ -39,4 +39,7 @@ uint32_t vg_options_features(const struct vg_options *o);
 void vg_options_worker_cfg(const struct vg_options *o, const struct vg_port_set *ports,
 	uint32_t features, struct vg_worker_cfg *wc);
 
+/* Live: asks the main loop to reload the -s signature files (as SIGHUP). */
+void vg_live_ask_sig_reload(void);
+
 #endif /* VG_RUN_H */

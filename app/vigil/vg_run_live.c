@@ -50,6 +50,12 @@ on_signal(int sig)
 	__atomic_store_n(&live.stop, 1, __ATOMIC_RELAXED);
 }
 
+void
+vg_live_ask_sig_reload(void)
+{
+	reload_sigs = 1;
+}
+
 static void
 on_hup(int sig)
 {

@@ -149,6 +149,40 @@ cmdline_parse_inst_t vg_cmd_set_stats_interval = {
 	.tokens = {(void *)&tk_iset, (void *)&tk_iwhat, (void *)&tk_isecs, NULL},
 };
 
+/* ---- reload sig ---- */
+
+struct reload_res {
+	cmdline_fixed_string_t reload, what;
+};
+
+static void
+reload_parsed(void *res, struct cmdline *cl, void *data)
+{
+	(void)res;
+	(void)cl;
+	(void)data;
+	if (vg_con.cfg.reload_sig == NULL) {
+		vg_con_fail("this sensor runs without signatures: start it with -s FILE to reload "
+			    "them");
+		return;
+	}
+	vg_con.cfg.reload_sig();
+	vg_con_change(
+		"reload sig (asked: vigil says on stderr when every worker runs the new set)");
+}
+
+static cmdline_parse_token_string_t tk_reload =
+	TOKEN_STRING_INITIALIZER(struct reload_res, reload, "reload");
+static cmdline_parse_token_string_t tk_rwhat =
+	TOKEN_STRING_INITIALIZER(struct reload_res, what, "sig");
+
+cmdline_parse_inst_t vg_cmd_reload_sig = {
+	.f = reload_parsed,
+	.help_str = "reload sig: read and compile the -s signature files again and switch to them "
+		    "under traffic, as SIGHUP does",
+	.tokens = {(void *)&tk_reload, (void *)&tk_rwhat, NULL},
+};
+
 /* ---- show config ---- */
 
 struct show_config_res {

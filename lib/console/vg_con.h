@@ -115,6 +115,7 @@ VG_CON_INST(vg_cmd_show_config);
 VG_CON_INST(vg_cmd_show_logs);
 VG_CON_INST(vg_cmd_set_log);
 VG_CON_INST(vg_cmd_set_stats_interval);
+VG_CON_INST(vg_cmd_reload_sig);
 VG_CON_INST(vg_cmd_stop);
 VG_CON_INST(vg_cmd_start);
 VG_CON_INST(vg_cmd_quit);

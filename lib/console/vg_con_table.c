@@ -20,6 +20,7 @@ cmdline_parse_ctx_t vg_con_table[] = {
 	&vg_cmd_show_logs,
 	&vg_cmd_set_log,
 	&vg_cmd_set_stats_interval,
+	&vg_cmd_reload_sig,
 	&vg_cmd_show_config,
 	/* running the sensor (vg_cmd_run.c) */
 	&vg_cmd_stop,

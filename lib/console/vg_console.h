@@ -28,8 +28,11 @@ struct vg_console_cfg {
 	const char *cmdfile;         /* commands run once at start, or NULL */
 	bool logs_in_process;        /* false with --logd: `set log` is vigil-logd's */
 	uint32_t *stats_interval;    /* `set stats-interval` writes here */
-	const char *config_text;     /* `show config`: the options the sensor runs with */
-	bool eal;                    /* DPDK's EAL runs: its heaps can be asked about */
+	/* `reload sig`: asks the main loop to reload the -s files, as SIGHUP
+	 * does (doc/signatures.md); NULL: the sensor runs without signatures. */
+	void (*reload_sig)(void);
+	const char *config_text; /* `show config`: the options the sensor runs with */
+	bool eal;                /* DPDK's EAL runs: its heaps can be asked about */
 };
 
 /*

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# sig_reload_test.sh VIGIL VIGIL_GEN
+# sig_reload_test.sh VIGIL VIGIL_GEN VIGIL_CTL
 #
 # A signature reload under traffic loses no packet and no match. A vigil-gen
 # --apps trace (HTTP, TLS, SSH among 10k concurrent flows) is replayed
 # through net_pcap into live vigil with three signatures; while it runs,
-# SIGHUP reloads the signature file four times, once from a broken copy
-# (that reload must fail and leave the running set in place). Then:
+# SIGHUP reloads the signature file four times (the second time through
+# the console: vigil-ctl reload sig), once from a broken copy (that reload
+# must fail and leave the running set in place). Then:
 #   - every packet was processed (the worker's count is the trace's);
 #   - signatures.log holds exactly the matches of vigil -r on the same trace
 #     (sig_id and endpoints, sorted), though connections began under
@@ -19,6 +20,7 @@
 set -u
 vigil=$1
 gen=$2
+ctl=$3
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 tag=vgsigrl$$
 tmp=$(mktemp -d)
@@ -33,7 +35,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	[ "${CI:-}" = true ] && exit 1
 	exit 77
 fi
-npkts=400000
+npkts=600000
 "$gen" -o "$tmp/t.pcap" -n $npkts -f 10000 --sizes 64-600 -s 7 --apps -q ||
 	{ echo "FAIL: vigil-gen"; exit 1; }
 cat > "$tmp/good.sig" <<'SIG'
@@ -71,7 +73,7 @@ want=$(matches "$tmp/off")
 
 "$vigil" --no-huge -m 1024 --no-pci --file-prefix "$tag" --lcores 0@0,1@1 \
 	--log-level lib.eal:error --vdev "net_pcap0,rx_pcap=$tmp/t.pcap" -- \
-	-o "$tmp/live" --exit-idle 2 -s "$tmp/live.sig" --stats > "$tmp/live.out" 2>&1 &
+	-o "$tmp/live" --exit-idle 2 -s "$tmp/live.sig" --stats --console-socket "$tmp/c.sock" > "$tmp/live.out" 2>&1 &
 vpid=$!
 # Reload while the packets flow: wait for the first ones, then four SIGHUPs
 # (the third from the broken file), each once the one before has finished.
@@ -79,8 +81,14 @@ for _ in $(seq 1 100); do
 	grep -q 'vigil: [0-9]* port' "$tmp/live.out" 2> /dev/null && break
 	sleep 0.1
 done
-hup() { # sends SIGHUP and waits for vigil's answer (the n-th such line)
-	kill -HUP "$vpid"
+hup() { # sends SIGHUP (or, with a third argument, vigil-ctl reload sig) and
+	# waits for vigil's answer (the n-th such line)
+	if [ -n "${3:-}" ]; then
+		"$ctl" --socket "$tmp/c.sock" reload sig > "$tmp/ctl.out" 2>&1
+		check $? "vigil-ctl reload sig: $(cat "$tmp/ctl.out")"
+	else
+		kill -HUP "$vpid"
+	fi
 	for _ in $(seq 1 100); do
 		[ "$(grep -c "$1" "$tmp/live.out")" -ge "$2" ] && return 0
 		sleep 0.1
@@ -89,7 +97,7 @@ hup() { # sends SIGHUP and waits for vigil's answer (the n-th such line)
 }
 sleep 0.3
 hup 'signatures reloaded' 1 || echo "note: reload 1 not confirmed in time"
-hup 'signatures reloaded' 2 || echo "note: reload 2 not confirmed in time"
+hup 'signatures reloaded' 2 ctl || echo "note: reload 2 (vigil-ctl) not confirmed in time"
 cp "$tmp/bad.sig" "$tmp/live.sig"
 hup 'signature reload failed' 1 || echo "note: the failed reload was not reported in time"
 cp "$tmp/good.sig" "$tmp/live.sig"
