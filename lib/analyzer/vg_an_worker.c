@@ -505,6 +505,21 @@ attach_set(struct vg_an_worker *w, struct vg_an_ctx *cx, uint32_t yes)
 	return any;
 }
 
+/* What the probes buffered, in the order it came, to the analyzers attached at `first` on. */
+static void
+probe_replay(struct vg_an_worker *w, struct vg_an_ctx *cx, uint8_t first,
+	const struct vg_an_probebuf *pb)
+{
+	uint32_t off[2] = {0, 0};
+
+	for (uint8_t k = 0; k < pb->nseg; k++) {
+		uint8_t sd = pb->seg[k].dir;
+
+		stream_from(w, cx, first, sd == 0, pb->buf[sd] + off[sd], pb->seg[k].len);
+		off[sd] += pb->seg[k].len;
+	}
+}
+
 /*
  * TCP: the direction's first bytes (up to VG_AN_PROBE_BYTES, Zeek's
  * dpd_buffer_size) go to every probe still undecided. YES attaches the
@@ -568,14 +583,7 @@ tcp_probe(struct vg_an_worker *w, struct vg_an_ctx *cx, bool is_orig, const uint
 	uint8_t first = ac->natt;
 
 	if (yes != 0 && attach_set(w, cx, yes)) {
-		uint32_t off[2] = {0, 0};
-
-		for (uint8_t k = 0; k < pb->nseg; k++) {
-			uint8_t sd = pb->seg[k].dir;
-
-			stream_from(w, cx, first, sd == 0, pb->buf[sd] + off[sd], pb->seg[k].len);
-			off[sd] += pb->seg[k].len;
-		}
+		probe_replay(w, cx, first, pb);
 		stream_from(w, cx, first, is_orig, data + take, len - take);
 		probe_release(w, ac);
 		return;
@@ -624,17 +632,8 @@ enable_attach(struct vg_an_worker *w, struct vg_an_ctx *cx, uint32_t en)
 	if (en == 0 || !attach_set(w, cx, en))
 		return;
 	w->sig_stats.enabled++;
-	if (ac->probe != 0) {
-		struct vg_an_probebuf *pb = &w->probes[ac->probe - 1];
-		uint32_t off[2] = {0, 0};
-
-		for (uint8_t k = 0; k < pb->nseg; k++) {
-			uint8_t sd = pb->seg[k].dir;
-
-			stream_from(w, cx, first, sd == 0, pb->buf[sd] + off[sd], pb->seg[k].len);
-			off[sd] += pb->seg[k].len;
-		}
-	}
+	if (ac->probe != 0)
+		probe_replay(w, cx, first, &w->probes[ac->probe - 1]);
 	probe_release(w, ac);
 }
 

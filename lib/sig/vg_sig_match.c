@@ -830,18 +830,10 @@ dir_finish(struct mctx *m, int d)
 	}
 }
 
-void
-vg_sig_conn_end(struct vg_sig_worker *sw, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts)
+/* Its streams back to their pools, the slot to the free list. */
+static void
+state_release(struct vg_sig_worker *sw, struct vg_sig_cstate *st)
 {
-	struct vg_sig_cstate *st = state_get(sw, ft, c);
-	struct mctx m;
-
-	if (st == NULL)
-		return;
-	mctx_init(&m, sw, ft, c, st, ts);
-	for (int d = 0; d < 2; d++)
-		if (st->dir[d].init)
-			dir_finish(&m, d);
 	for (int d = 0; d < 2; d++) {
 		stream_put(sw, VG_SIG_DB_TCP, &st->dir[d].stream);
 		if (st->dir[d].pdu != 0)
@@ -855,6 +847,21 @@ vg_sig_conn_end(struct vg_sig_worker *sw, struct vg_flow_table *ft, struct vg_co
 	sw->free_head = s;
 	sw->stats->conns_used--;
 	sw->used--;
+}
+
+void
+vg_sig_conn_end(struct vg_sig_worker *sw, struct vg_flow_table *ft, struct vg_conn *c, uint64_t ts)
+{
+	struct vg_sig_cstate *st = state_get(sw, ft, c);
+	struct mctx m;
+
+	if (st == NULL)
+		return;
+	mctx_init(&m, sw, ft, c, st, ts);
+	for (int d = 0; d < 2; d++)
+		if (st->dir[d].init)
+			dir_finish(&m, d);
+	state_release(sw, st);
 }
 
 /* ---- Generations (a reload, doc/signatures.md) ---------------------------- */
@@ -888,17 +895,7 @@ vg_sig_worker_abandon(struct vg_sig_worker *sw)
 
 		if (st->conn >= sw->nconn || sw->by_conn[st->conn] != s + 1)
 			continue;
-		for (int d = 0; d < 2; d++) {
-			stream_put(sw, VG_SIG_DB_TCP, &st->dir[d].stream);
-			if (st->dir[d].pdu != 0)
-				stream_put(sw, st->dir[d].pdu_kind, &st->dir[d].pdu);
-		}
-		sw->by_conn[st->conn] = 0;
-		st->gen = ~st->gen;
-		st->next_free = sw->free_head;
-		sw->free_head = s;
-		sw->stats->conns_used--;
-		sw->used--;
+		state_release(sw, st);
 		n++;
 	}
 	return n;
