@@ -230,6 +230,6 @@ vg_an_sig_pdu(struct vg_an_ctx *cx, enum vg_an_sig_type type, bool is_orig, cons
 	uint32_t len, unsigned flags)
 {
 	if (cx->w->sig != NULL)
-		vg_sig_pdu(vg_an_sig_for(cx->w, cx->ft, cx->c), cx->ft, cx->c, cx->now, (uint8_t)type, is_orig, data, len,
-			flags);
+		vg_sig_pdu(vg_an_sig_for(cx->w, cx->ft, cx->c), cx->ft, cx->c, cx->now,
+			(uint8_t)type, is_orig, data, len, flags);
 }

@@ -115,7 +115,8 @@ load_payloads(const char *path, struct payloads *pl)
 		die("out of memory");
 	while (pcap_next_ex(p, &h, &data) == 1) {
 		struct vg_pkt pkt;
-		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec * 1000u;
+		uint64_t ts =
+			(uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec * 1000u;
 
 		if (vg_decode(&d, pcap_datalink(p), data, h->caplen, h->len, ts, &pkt) !=
 			VG_DECODE_IP)
@@ -140,9 +141,10 @@ collect_patterns(const struct vg_sig_ruleset *rs, struct patterns *pt)
 		for (uint32_t j = 0; r->active && j < r->npats; j++) {
 			unsigned flags = 0;
 
-			if (!vg_sig_regex_to_hs(&r->pats[j], expr, sizeof(expr), &flags, why,
-				    sizeof(why))) {
-				fprintf(stderr, "%s:%u: pattern left out: %s\n", r->file, r->line, why);
+			if (!vg_sig_regex_to_hs(
+				    &r->pats[j], expr, sizeof(expr), &flags, why, sizeof(why))) {
+				fprintf(stderr, "%s:%u: pattern left out: %s\n", r->file, r->line,
+					why);
 				continue;
 			}
 			pt->expr = xrealloc(pt->expr, (pt->n + 1) * sizeof(*pt->expr));
@@ -209,9 +211,10 @@ cmp_double(const void *a, const void *b)
 static void
 usage(FILE *out)
 {
-	fprintf(out, "Usage: " VG_PROG " [-r RUNS] PCAP SIGFILE...\n"
-		     "Compile the signature files' patterns with Hyperscan and scan every TCP/UDP\n"
-		     "payload of PCAP with them (block mode), RUNS times (default 3, median).\n");
+	fprintf(out,
+		"Usage: " VG_PROG " [-r RUNS] PCAP SIGFILE...\n"
+		"Compile the signature files' patterns with Hyperscan and scan every TCP/UDP\n"
+		"payload of PCAP with them (block mode), RUNS times (default 3, median).\n");
 }
 
 int
@@ -266,8 +269,8 @@ main(int argc, char **argv)
 	double med = secs[runs / 2] > 0 ? secs[runs / 2] : 1e-9;
 	printf("sig-rate: %u rules %u patterns, compile block %.1f ms stream %.1f ms, "
 	       "db block %zu bytes stream %zu bytes, stream state %zu bytes, "
-	       "scan %.1f MB/s %.3f Mpps (%" PRIu64 " payloads, %" PRIu64 " bytes), matches %" PRIu64
-	       "\n",
+	       "scan %.1f MB/s %.3f Mpps (%" PRIu64 " payloads, %" PRIu64
+	       " bytes), matches %" PRIu64 "\n",
 		rs.n, pt.n, ms_block, ms_stream, blk_bytes, str_bytes, state, pl.len / med / 1e6,
 		pl.n / med / 1e6, pl.n, pl.len, matches);
 	hs_free_scratch(s);
