@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The in-cluster API client against recorded API transcripts.
+
+No API server runs here: this test makes a CA and a server certificate with
+openssl, serves the transcripts of this directory over HTTPS on loopback as
+scenario.json says (each request must carry exactly the query and the bearer
+token the scenario expects: pages with their continue token, watches from
+the right resourceVersion), runs k8s_api_probe against it and checks the
+state it ends with: the objects per kind (a relist after an ERROR event and
+after 410 Gone drops the pods that vanished), resourceVersions (a BOOKMARK
+advances it), the counters (stream cut mid-object, HTTP 500, an object
+without a name, a line that is not JSON, relists, retries) and one stderr
+line per problem. Then a CA that does not match (a TLS failure, said once,
+retried) and configuration errors.
+
+usage: k8s_api_test.py PROBE   (exit 77: skipped, a tool is missing; under
+CI=true that is a failure)
+"""
+import http.server
+import json
+import os
+import shutil
+import signal
+import socketserver
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from urllib.parse import parse_qsl, urlsplit
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL:", msg, file=sys.stderr)
+
+
+def need_tools():
+    if shutil.which("openssl") is None:
+        print("k8s-api: openssl is missing (apt-get install openssl)", file=sys.stderr)
+        sys.exit(1 if os.environ.get("CI") == "true" else 77)
+
+
+def make_certs(d):
+    def run(*a):
+        subprocess.run(a, check=True, capture_output=True, cwd=d)
+    for ca in ("ca", "other-ca"):
+        run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-keyout", ca + ".key", "-out", ca + ".crt", "-days", "1",
+            "-subj", "/CN=vigil test " + ca)
+    run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=kubernetes")
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:kubernetes.default.svc\n")
+    run("openssl", "x509", "-req", "-in", "srv.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "srv.crt", "-days", "1", "-extfile", "san.ext")
+
+
+class State:
+    def __init__(self, scenario, token_file):
+        self.scenario = {k: v for k, v in scenario.items() if k.startswith("/")}
+        self.pos = {k: 0 for k in self.scenario}
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.token_file = token_file
+        self.requests = 0
+
+    def finished(self):
+        with self.lock:
+            return all(self.pos[k] == len(v) for k, v in self.scenario.items())
+
+
+def write_token(path, value):
+    # As the kubelet does: a new file renamed over the old one.
+    with open(path + ".new", "w") as f:
+        f.write(value + "\n")
+    os.rename(path + ".new", path)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    st = None
+
+    def log_message(self, *a):
+        pass
+
+    def chunk(self, data):
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def do_GET(self):
+        st = Handler.st
+        u = urlsplit(self.path)
+        q = dict(parse_qsl(u.query, keep_blank_values=True))
+        with st.lock:
+            st.requests += 1
+            steps = st.scenario.get(u.path)
+            i = st.pos.get(u.path, 0)
+            if steps is None or i >= len(steps):
+                fail("unexpected request %s" % self.path)
+                self.send_error(404)
+                return
+            step = steps[i]
+            st.pos[u.path] = i + 1
+        where = "%s step %d" % (u.path, i + 1)
+        if q != step["query"]:
+            fail("%s: query %s, expected %s" % (where, q, step["query"]))
+        auth = self.headers.get("Authorization")
+        want = "Bearer " + step.get("token", "token-1")
+        if auth != want:
+            fail("%s: Authorization %r, expected %r" % (where, auth, want))
+        if "rotate_token" in step:
+            write_token(st.token_file, step["rotate_token"])
+        status = step.get("status", 200)
+        watch = q.get("watch") == "1" and status == 200
+        if step.get("hold"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.flush()
+            while not st.done.wait(0.1):
+                pass
+            self.close_connection = True
+            return
+        with open(os.path.join(HERE, step["file"]), "rb") as f:
+            body = f.read()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        if not watch:
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        # A watch: one chunk per event line, as the API server flushes them.
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for line in body.splitlines(keepends=True):
+            self.chunk(line)
+            time.sleep(0.01)
+        if step.get("cut"):
+            # The connection dies inside an object: no last chunk.
+            self.close_connection = True
+            return
+        self.wfile.write(b"0\r\n\r\n")  # the server's timeoutSeconds: a clean end
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # TLS handshakes the client refuses are expected in the second part
+
+
+def start_server(d, st):
+    Handler.st = st
+    srv = Server(("127.0.0.1", 0), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(d, "srv.crt"), os.path.join(d, "srv.key"))
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def parse_output(out):
+    objects, kinds, other = set(), {}, {}
+    for line in out.splitlines():
+        w = line.split()
+        if not w:
+            continue
+        if w[0] == "object":
+            objects.add(" ".join(w[1:]))
+        elif w[0] == "kind":
+            kinds[w[1]] = dict(zip(w[2::2], w[3::2]))
+        elif w[0] == "token":
+            other["token_reloads"], other["token_errors"] = w[2], w[4]
+        elif w[0] == "messages":
+            other["messages"] = w[1]
+    return objects, kinds, other
+
+
+def check_counts(kinds, kind, want):
+    got = kinds.get(kind, {})
+    for k, v in want.items():
+        if got.get(k) != str(v):
+            fail("%s: %s is %s, expected %s" % (kind, k, got.get(k), v))
+
+
+def scenario_part(probe, d, url):
+    token = os.path.join(d, "token")
+    write_token(token, "token-1")
+    with open(os.path.join(HERE, "scenario.json")) as f:
+        st = State(json.load(f), token)
+    srv = start_server(d, st)
+    port = srv.server_address[1]
+    p = subprocess.Popen([probe, "--url", "https://127.0.0.1:%d/" % port, "--token", token,
+                          "--ca", os.path.join(d, "ca.crt"), "--page-limit", "2",
+                          "--watch-timeout", "30", "--backoff-min", "20", "--backoff-max", "200"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 20
+    while time.time() < deadline and not st.finished() and p.poll() is None:
+        time.sleep(0.05)
+    if not st.finished():
+        fail("the client did not go through the scenario within 20 s: %s" % st.pos)
+    time.sleep(0.3)  # the last answers drained
+    p.send_signal(signal.SIGTERM)
+    try:
+        out, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        fail("the client did not stop within 10 s of SIGTERM")
+    st.done.set()
+    srv.shutdown()
+    if p.returncode != 0:
+        fail("probe exit status %d" % p.returncode)
+    sys.stderr.write(err)
+    objects, kinds, other = parse_output(out)
+    want = {
+        "pods shop/web-5d9c7b8f6-a7x2m 112",  # listed, then MODIFIED
+        "pods shop/web-5d9c7b8f6-d4xzr 111",  # ADDED by the watch
+        "pods shop/web-5d9c7b8f6-e9lfs 140",  # new in the relist after 410
+        # web-...-b2kpq: its DELETED was cut short; gone after the relist (ERROR)
+        # db-0: gone after the relist that answered 410 Gone
+        "services default/kubernetes 5",
+        "services shop/api 57",  # frontend DELETED, api ADDED
+        "nodes /node-1 190", "nodes /node-2 195",
+        "endpointslices shop/api-x8k2p 299",
+        "replicasets shop/web-5d9c7b8f6 398",
+        "jobs ops/backup-29410560 497",
+    }
+    for o in sorted(want - objects):
+        fail("missing object: " + o)
+    for o in sorted(objects - want):
+        fail("unexpected object: " + o)
+    check_counts(kinds, "pods", {
+        "rv": 141, "lists": 3, "list_pages": 6, "relists": 2, "watches": 3, "retries": 3,
+        "events": 3, "bookmarks": 1, "error_events": 1, "gone": 1, "http_errors": 1,
+        "tls_errors": 0, "net_errors": 0, "stream_cuts": 1, "bad_lines": 1, "bad_objects": 1,
+        "drops": 0, "begins": 3, "ends": 3})
+    check_counts(kinds, "services", {
+        "rv": 60, "lists": 1, "list_pages": 1, "relists": 0, "watches": 2, "retries": 0,
+        "events": 2, "bookmarks": 1, "begins": 1, "ends": 1})
+    for kind, rv in (("nodes", 200), ("endpointslices", 300), ("replicasets", 400),
+                     ("jobs", 500)):
+        check_counts(kinds, kind, {"rv": rv, "lists": 1, "watches": 1, "retries": 0,
+                                   "events": 0, "begins": 1, "ends": 1})
+    if other.get("token_reloads") != "1" or other.get("token_errors") != "0":
+        fail("token reloads %s errors %s, expected 1 and 0" %
+             (other.get("token_reloads"), other.get("token_errors")))
+    lines = [l for l in err.splitlines() if "k8s-api: pods:" in l]
+    for what in ("ended inside an object", "HTTP 500 (etcdserver: request timed out)",
+                 "no metadata.name", "not JSON", "ERROR (410 Expired", "410 Gone"):
+        if sum(what in l for l in lines) != 1:
+            fail("stderr should say '%s' once: %s" % (what, lines))
+    n_lines = sum("k8s-api:" in l for l in err.splitlines())
+    if other.get("messages") != str(n_lines):
+        fail("the sink got %s messages, stderr has %d lines" % (other.get("messages"), n_lines))
+
+
+def tls_part(probe, d):
+    token = os.path.join(d, "token")
+    write_token(token, "token-1")
+    st = State({"/api/v1/pods": []}, token)
+    srv = start_server(d, st)
+    port = srv.server_address[1]
+    p = subprocess.run([probe, "--url", "https://127.0.0.1:%d" % port, "--token", token,
+                        "--ca", os.path.join(d, "other-ca.crt"), "--kinds", "pods",
+                        "--backoff-min", "50", "--backoff-max", "200", "--run-secs", "1.5"],
+                       capture_output=True, text=True, timeout=20)
+    srv.shutdown()
+    _, kinds, _ = parse_output(p.stdout)
+    pods = kinds.get("pods", {})
+    if int(pods.get("tls_errors", 0)) < 2 or int(pods.get("retries", 0)) < 2:
+        fail("wrong CA: tls_errors %s retries %s, expected at least 2 each" %
+             (pods.get("tls_errors"), pods.get("retries")))
+    check_counts(kinds, "pods", {"lists": 0, "events": 0, "rv": "-"})
+    tls_lines = [l for l in p.stderr.splitlines() if "TLS failed" in l]
+    if len(tls_lines) != 1:
+        fail("wrong CA: expected one stderr line about TLS, got %s" % p.stderr.splitlines())
+    if st.requests != 0:
+        fail("wrong CA: %d requests reached the server" % st.requests)
+
+
+def config_part(probe, d):
+    ca = os.path.join(d, "ca.crt")
+    cases = [
+        (["--url", "https://127.0.0.1:1", "--token", os.path.join(d, "nope"), "--ca", ca],
+         "--k8s-token"),
+        (["--url", "http://127.0.0.1:1", "--token", os.path.join(d, "token"), "--ca", ca],
+         "must start with https://"),
+        (["--url", "https://127.0.0.1:1", "--token", os.path.join(d, "token"), "--ca",
+          os.path.join(d, "nope.crt")], "--k8s-ca"),
+    ]
+    for args, says in cases:
+        p = subprocess.run([probe] + args, capture_output=True, text=True, timeout=10)
+        if p.returncode != 1 or says not in p.stderr or len(p.stderr.splitlines()) != 1:
+            fail("%s: exit %d, stderr %r; expected 1 and one line with %r" %
+                 (args, p.returncode, p.stderr, says))
+    env = dict(os.environ)
+    env.pop("KUBERNETES_SERVICE_HOST", None)
+    p = subprocess.run([probe], capture_output=True, text=True, timeout=10, env=env)
+    if p.returncode != 1 or "KUBERNETES_SERVICE_HOST" not in p.stderr:
+        fail("in-cluster defaults outside a pod: exit %d, stderr %r" % (p.returncode, p.stderr))
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    need_tools()
+    probe = sys.argv[1]
+    t0 = time.time()
+    with tempfile.TemporaryDirectory() as d:
+        make_certs(d)
+        scenario_part(probe, d, None)
+        tls_part(probe, d)
+        config_part(probe, d)
+    print("k8s-api: %d failures, %.1f s" % (len(failures), time.time() - t0))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
