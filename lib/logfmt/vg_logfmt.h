@@ -32,7 +32,37 @@ int vg_logfmt_json(struct vg_buf *out, uint32_t features, const uint8_t *rec, ui
 void vg_logfmt_tsv_header(
 	struct vg_buf *out, const struct vg_schema *s, uint32_t features, double open_time);
 
+/*
+ * The same with a drop mask (schema column i is left out when bit i is set;
+ * a record has at most 64 columns) and columns appended after the log's own.
+ */
+int vg_logfmt_tsv_drop(
+	struct vg_buf *out, uint32_t features, uint64_t drop, const uint8_t *rec, uint32_t len);
+int vg_logfmt_json_drop(
+	struct vg_buf *out, uint32_t features, uint64_t drop, const uint8_t *rec, uint32_t len);
+void vg_logfmt_tsv_header_cols(struct vg_buf *out, const struct vg_schema *s, uint32_t features,
+	uint64_t drop, const struct vg_field *extra, uint16_t nextra, double open_time);
+
+/* The value of an appended column: a string or enum, a bool, or a set of strings. */
+struct vg_logfmt_val {
+	bool unset;
+	bool b;
+	uint16_t n;               /* set: item count */
+	const char *s;            /* string, enum (NUL-terminated) */
+	const char *const *items; /* set: n NUL-terminated strings */
+};
+
+/*
+ * Appends n columns (names and types in cols) to a line vg_logfmt_tsv_drop or
+ * vg_logfmt_json_drop just wrote into out, keeping the line's end.
+ */
+void vg_logfmt_tsv_append(struct vg_buf *out, const struct vg_field *cols, uint16_t n,
+	const struct vg_logfmt_val *vals);
+void vg_logfmt_json_append(struct vg_buf *out, const struct vg_field *cols, uint16_t n,
+	const struct vg_logfmt_val *vals);
+
 struct vg_logwriter;
+struct vg_k8s_inv;
 
 /*
  * Rotation: a file is ended (#close) and renamed to Zeek's rotated name
@@ -60,6 +90,11 @@ struct vg_logwriter_cfg {
 	bool keep_old;              /* a <path>.log found on opening is renamed, not overwritten */
 	bool write_through;         /* each record reaches the kernel before write returns */
 	struct vg_log_tally *tally; /* also counted here when not NULL (metrics) */
+	/*
+	 * Kubernetes inventory (lib/enrich): when not NULL, every log with ts,
+	 * id.orig_h and id.resp_h gets the k8s columns (vg_logfmt_k8s.h).
+	 */
+	const struct vg_k8s_inv *k8s;
 };
 
 /* Opens a writer; files are created on their first record. NULL + errno. */
@@ -83,6 +118,12 @@ int vg_logwriter_rotate(struct vg_logwriter *w);
 int vg_logwriter_reopen(struct vg_logwriter *w);
 /* Hands everything buffered to the kernel; -1 after an I/O error. */
 int vg_logwriter_flush(struct vg_logwriter *w);
+/*
+ * Leaves out a log's columns: bit i of mask drops schema column i (the k8s
+ * columns stay). A change of mask ends that log's open file (#close, rotated
+ * name) so that the next file's #fields is true; 0 keeps every column.
+ */
+int vg_logwriter_set_drop(struct vg_logwriter *w, uint16_t log_id, uint64_t mask);
 /* Records written per log, and malformed records seen. */
 uint64_t vg_logwriter_count(const struct vg_logwriter *w, uint16_t log_id);
 uint64_t vg_logwriter_bad(const struct vg_logwriter *w);

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "vg_test.h"
+#include "vg_k8s.h"
 #include "vg_logfmt.h"
+#include "vg_logfmt_k8s.h"
 #include "vg_record.h"
 #include "vg_schema.h"
 
@@ -532,9 +534,173 @@ test_logwriter(void)
 	rmdir(dir);
 }
 
+/* The drop mask leaves columns out of lines and of the header, first column included. */
+static void
+test_drop(void)
+{
+	uint8_t rec[1024];
+	uint32_t len = conn_a(rec, sizeof(rec));
+	struct vg_buf b = {0};
+	uint64_t mask = 1ull << VG_CONN_UID | 1ull << VG_CONN_PROTO;
+
+	CHECK_EQ(vg_logfmt_tsv_drop(&b, 0, mask, rec, len), 0);
+	CHECK_STR(&b,
+		"1300475167.096535\t141.142.220.202\t5353\t224.0.0.251\t5353\t-\t"
+		"2.500000\t0\t-\tS0\tT\tF\t0\tDd\t1\t73\t0\t0\ta,b\t17\n");
+	vg_buf_reset(&b);
+	CHECK_EQ(vg_logfmt_tsv_drop(&b, 0, 1ull << VG_CONN_TS, rec, len), 0);
+	CHECK(strncmp(b.p, "CHhAvVGS1DHFjwGM9\t141.", 22) == 0);
+	vg_buf_reset(&b);
+	CHECK_EQ(vg_logfmt_json_drop(&b, 0, mask | 1ull << VG_CONN_TS, rec, len), 0);
+	CHECK_STR(&b,
+		"{\"id.orig_h\":\"141.142.220.202\",\"id.orig_p\":5353,"
+		"\"id.resp_h\":\"224.0.0.251\",\"id.resp_p\":5353,\"duration\":2.5,"
+		"\"orig_bytes\":0,\"conn_state\":\"S0\",\"local_orig\":true,"
+		"\"local_resp\":false,\"missed_bytes\":0,\"history\":\"Dd\",\"orig_pkts\":1,"
+		"\"orig_ip_bytes\":73,\"resp_pkts\":0,\"resp_ip_bytes\":0,"
+		"\"tunnel_parents\":[\"a\",\"b\"],\"ip_proto\":17}\n");
+	vg_buf_reset(&b);
+	vg_logfmt_tsv_header_cols(&b, vg_schema_get(VG_LOG_WEIRD), 0, 1ull << VG_WEIRD_COL_UID,
+		vg_logfmt_k8s_cols, 2, 0);
+	CHECK(strstr(b.p,
+		      "\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tname\t"
+		      "addl\tnotice\tpeer\tsource\torig_k8s.namespace\torig_k8s.pod\n"
+		      "#types\ttime\taddr\tport\taddr\tport\tstring\tstring\tbool\tstring\t"
+		      "string\tstring\tstring\n") != NULL);
+	vg_buf_free(&b);
+}
+
+/* The k8s columns after Zeek's: TSV and JSON, a known and an unknown address. */
+static void
+test_k8s_columns(void)
+{
+	uint8_t rec[1024];
+	uint32_t len = conn_a(rec, sizeof(rec));
+	struct vg_buf b = {0};
+	struct vg_k8s_who who[2];
+	struct vg_logfmt_val vals[VG_K8S_COLS];
+	struct vg_logfmt_idcols ic;
+
+	vg_logfmt_idcols_find(vg_schema_get(VG_LOG_CONN), &ic);
+	CHECK(ic.has_id);
+	CHECK_EQ(ic.ts, VG_CONN_TS);
+	CHECK_EQ(ic.resp_p, VG_CONN_RESP_P);
+	vg_logfmt_idcols_find(vg_schema_get(VG_LOG_STATS), &ic);
+	CHECK(!ic.has_id);
+
+	memset(who, 0, sizeof(who));
+	who[0].ns = "shop";
+	who[0].pod = "web-1";
+	who[0].workload = "web";
+	who[0].workload_kind = "Deployment";
+	who[0].node = "n1";
+	who[0].services[0] = "web";
+	who[0].services[1] = "a,b";
+	who[0].nservices = 2;
+	who[0].labels[0] = "app=web";
+	who[0].nlabels = 1;
+	vg_logfmt_k8s_vals(who, vals);
+	CHECK_EQ(vg_logfmt_tsv(&b, 0, rec, len), 0);
+	vg_logfmt_tsv_append(&b, vg_logfmt_k8s_cols, VG_K8S_COLS, vals);
+	CHECK_STR(&b,
+		"1300475167.096535\tCHhAvVGS1DHFjwGM9\t141.142.220.202\t5353\t"
+		"224.0.0.251\t5353\tudp\t-\t2.500000\t0\t-\tS0\tT\tF\t0\tDd\t1\t73\t"
+		"0\t0\ta,b\t17\tshop\tweb-1\tweb\tDeployment\tn1\tweb,a\\x2cb\tapp=web\tF\tpod\t"
+		"-\t-\t-\t-\t-\t-\t-\t-\t-\n");
+	vg_buf_reset(&b);
+	CHECK_EQ(vg_logfmt_json(&b, 0, rec, len), 0);
+	vg_logfmt_json_append(&b, vg_logfmt_k8s_cols, VG_K8S_COLS, vals);
+	CHECK(strstr(b.p,
+		      "\"tunnel_parents\":[\"a\",\"b\"],\"ip_proto\":17,"
+		      "\"orig_k8s.namespace\":\"shop\",\"orig_k8s.pod\":\"web-1\","
+		      "\"orig_k8s.workload\":\"web\",\"orig_k8s.workload_kind\":\"Deployment\","
+		      "\"orig_k8s.node\":\"n1\",\"orig_k8s.services\":[\"web\",\"a,b\"],"
+		      "\"orig_k8s.labels\":[\"app=web\"],\"orig_k8s.host_network\":false,"
+		      "\"orig_k8s.type\":\"pod\"}\n") != NULL);
+
+	/* A Service address: no pod, so no host_network; the type says service. */
+	memset(who, 0, sizeof(who));
+	who[1].ns = "kube-system";
+	who[1].services[0] = "kube-dns";
+	who[1].nservices = 1;
+	who[1].is_service = true;
+	vg_logfmt_k8s_vals(who, vals);
+	vg_buf_reset(&b);
+	CHECK_EQ(vg_logfmt_tsv_drop(&b, 0, ~0ull, rec, len), 0);
+	vg_logfmt_tsv_append(&b, vg_logfmt_k8s_cols, VG_K8S_COLS, vals);
+	CHECK_STR(&b,
+		"-\t-\t-\t-\t-\t-\t-\t-\t-\tkube-system\t-\t-\t-\t-\tkube-dns\t-\t-\t"
+		"service\n");
+	vg_buf_free(&b);
+}
+
+/* Counts the files of a directory whose names start with prefix. */
+static int
+count_files(const char *dir, const char *prefix)
+{
+	char cmd[512];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls -1 %s | grep -c '^%s'", dir, prefix);
+	p = popen(cmd, "r");
+	if (p == NULL)
+		return -1;
+	if (fscanf(p, "%d", &n) != 1)
+		n = -1;
+	pclose(p);
+	return n;
+}
+
+/* vg_logwriter_set_drop rotates the log so #fields stays true; k8s columns in the header. */
+static void
+test_writer_drop_k8s(void)
+{
+	char dir[] = "/tmp/vg_logfmt_drop.XXXXXX";
+	char path[256], cmd[300];
+	uint8_t rec[1024];
+	uint32_t len = conn_a(rec, sizeof(rec));
+	struct vg_k8s_inv *inv = vg_k8s_inv_create(NULL);
+
+	if (mkdtemp(dir) == NULL || inv == NULL) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	struct vg_logwriter_cfg cfg = {.dir = dir, .k8s = inv};
+	struct vg_logwriter *w = vg_logwriter_create(&cfg);
+
+	CHECK_EQ(vg_logwriter_write(w, rec, len), 0);
+	CHECK_EQ(vg_logwriter_set_drop(w, VG_LOG_CONN, 0), 0); /* unchanged: no rotation */
+	CHECK_EQ(count_files(dir, "conn\\."), 1);
+	CHECK_EQ(vg_logwriter_set_drop(w, VG_LOG_CONN, 1ull << VG_CONN_UID), 0);
+	CHECK_EQ(count_files(dir, "conn\\."), 1); /* conn.log rotated, not yet reopened */
+	CHECK_EQ(vg_logwriter_write(w, rec, len), 0);
+	CHECK_EQ(count_files(dir, "conn\\."), 2);
+	CHECK_EQ(vg_logwriter_set_drop(w, VG_LOG_MAX, 0), -1);
+	CHECK_EQ(vg_logwriter_close(w), 0);
+
+	snprintf(path, sizeof(path), "%s/conn.log", dir);
+	char *s = slurp(path);
+
+	CHECK(s != NULL && strstr(s, "#fields\tts\tid.orig_h\t") != NULL);
+	CHECK(s != NULL && strstr(s, "\tmirror_session\t") == NULL);
+	CHECK(s != NULL && strstr(s, "\tip_proto\torig_k8s.namespace\torig_k8s.pod\t") != NULL);
+	CHECK(s != NULL && strstr(s, "\tresp_k8s.host_network\tresp_k8s.type\n#types\t") != NULL);
+	CHECK(s != NULL &&
+		strstr(s, "\ta,b\t17\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\n") !=
+			NULL);
+	free(s);
+	vg_k8s_inv_free(inv);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK_EQ(system(cmd), 0);
+}
+
 int
 main(void)
 {
+	test_drop();
+	test_k8s_columns();
+	test_writer_drop_k8s();
 	test_conn_tsv_json();
 	test_weird_strings();
 	test_sets();

@@ -193,6 +193,13 @@ fmt_addr(struct vg_buf *b, const struct vg_addr *a)
 int
 vg_logfmt_tsv(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32_t len)
 {
+	return vg_logfmt_tsv_drop(out, features, 0, rec, len);
+}
+
+int
+vg_logfmt_tsv_drop(
+	struct vg_buf *out, uint32_t features, uint64_t drop, const uint8_t *rec, uint32_t len)
+{
 	struct vg_rec_reader rd;
 	struct vg_rec_value v;
 	bool first = true;
@@ -204,7 +211,7 @@ vg_logfmt_tsv(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32_
 
 		if (vg_rec_read_next(&rd, &v) != 0)
 			return -1;
-		if (!vg_field_enabled(f, features))
+		if (!vg_field_enabled(f, features) || (drop >> i & 1))
 			continue;
 		if (!first)
 			buf_ch(out, '\t');
@@ -355,6 +362,13 @@ json_string(struct vg_buf *b, const uint8_t *s, size_t n)
 int
 vg_logfmt_json(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32_t len)
 {
+	return vg_logfmt_json_drop(out, features, 0, rec, len);
+}
+
+int
+vg_logfmt_json_drop(
+	struct vg_buf *out, uint32_t features, uint64_t drop, const uint8_t *rec, uint32_t len)
+{
 	struct vg_rec_reader rd;
 	struct vg_rec_value v;
 	bool first = true;
@@ -367,7 +381,7 @@ vg_logfmt_json(struct vg_buf *out, uint32_t features, const uint8_t *rec, uint32
 
 		if (vg_rec_read_next(&rd, &v) != 0)
 			return -1;
-		if (!vg_field_enabled(f, features) || v.unset)
+		if (!vg_field_enabled(f, features) || (drop >> i & 1) || v.unset)
 			continue;
 		if (!first)
 			buf_ch(out, ',');
@@ -441,6 +455,13 @@ void
 vg_logfmt_tsv_header(
 	struct vg_buf *out, const struct vg_schema *s, uint32_t features, double open_time)
 {
+	vg_logfmt_tsv_header_cols(out, s, features, 0, NULL, 0, open_time);
+}
+
+void
+vg_logfmt_tsv_header_cols(struct vg_buf *out, const struct vg_schema *s, uint32_t features,
+	uint64_t drop, const struct vg_field *extra, uint16_t nextra, double open_time)
+{
 	char stamp[32];
 	time_t t = (time_t)open_time;
 	struct tm tm;
@@ -455,17 +476,108 @@ vg_logfmt_tsv_header(
 	buf_str(out, stamp);
 	buf_str(out, "\n#fields");
 	for (uint16_t i = 0; i < s->nfields; i++) {
-		if (!vg_field_enabled(&s->fields[i], features))
+		if (!vg_field_enabled(&s->fields[i], features) || (drop >> i & 1))
 			continue;
 		buf_ch(out, '\t');
 		buf_str(out, s->fields[i].name);
 	}
+	for (uint16_t i = 0; i < nextra; i++) {
+		buf_ch(out, '\t');
+		buf_str(out, extra[i].name);
+	}
 	buf_str(out, "\n#types");
 	for (uint16_t i = 0; i < s->nfields; i++) {
-		if (!vg_field_enabled(&s->fields[i], features))
+		if (!vg_field_enabled(&s->fields[i], features) || (drop >> i & 1))
 			continue;
 		buf_ch(out, '\t');
 		buf_str(out, vg_ftype_name((enum vg_ftype)s->fields[i].type));
 	}
+	for (uint16_t i = 0; i < nextra; i++) {
+		buf_ch(out, '\t');
+		buf_str(out, vg_ftype_name((enum vg_ftype)extra[i].type));
+	}
 	buf_ch(out, '\n');
+}
+
+/*
+ * Appended columns: the line's end ("\n", or "}\n" for JSON) is taken off,
+ * the values added, and the end put back.
+ */
+void
+vg_logfmt_tsv_append(struct vg_buf *out, const struct vg_field *cols, uint16_t n,
+	const struct vg_logfmt_val *vals)
+{
+	if (out->len > 0 && out->p[out->len - 1] == '\n')
+		out->len--;
+	for (uint16_t i = 0; i < n; i++) {
+		const struct vg_logfmt_val *v = &vals[i];
+
+		if (out->len > 0 || i > 0)
+			buf_ch(out, '\t');
+		if (v->unset) {
+			buf_ch(out, '-');
+			continue;
+		}
+		switch ((enum vg_ftype)cols[i].type) {
+		case VG_FT_BOOL:
+			buf_ch(out, v->b ? 'T' : 'F');
+			break;
+		case VG_FT_SET_STRING:
+		case VG_FT_VECTOR_STRING:
+			if (v->n == 0)
+				buf_str(out, "(empty)");
+			for (uint16_t k = 0; k < v->n; k++) {
+				if (k)
+					buf_ch(out, ',');
+				tsv_string(out, (const uint8_t *)v->items[k], strlen(v->items[k]),
+					true);
+			}
+			break;
+		default: /* string, enum */
+			tsv_string(out, (const uint8_t *)v->s, strlen(v->s), false);
+			break;
+		}
+	}
+	buf_ch(out, '\n');
+}
+
+void
+vg_logfmt_json_append(struct vg_buf *out, const struct vg_field *cols, uint16_t n,
+	const struct vg_logfmt_val *vals)
+{
+	bool empty;
+
+	if (out->len >= 2 && out->p[out->len - 1] == '\n' && out->p[out->len - 2] == '}')
+		out->len -= 2;
+	empty = out->len > 0 && out->p[out->len - 1] == '{';
+	for (uint16_t i = 0; i < n; i++) {
+		const struct vg_logfmt_val *v = &vals[i];
+
+		if (v->unset)
+			continue;
+		if (!empty)
+			buf_ch(out, ',');
+		empty = false;
+		json_string(out, (const uint8_t *)cols[i].name, strlen(cols[i].name));
+		buf_ch(out, ':');
+		switch ((enum vg_ftype)cols[i].type) {
+		case VG_FT_BOOL:
+			buf_str(out, v->b ? "true" : "false");
+			break;
+		case VG_FT_SET_STRING:
+		case VG_FT_VECTOR_STRING:
+			buf_ch(out, '[');
+			for (uint16_t k = 0; k < v->n; k++) {
+				if (k)
+					buf_ch(out, ',');
+				json_string(out, (const uint8_t *)v->items[k], strlen(v->items[k]));
+			}
+			buf_ch(out, ']');
+			break;
+		default:
+			json_string(out, (const uint8_t *)v->s, strlen(v->s));
+			break;
+		}
+	}
+	buf_str(out, "}\n");
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "vg_logfmt.h"
+#include "vg_logfmt_k8s.h"
 #include "vg_record.h"
 
 #define WRITER_BUF (1u << 20)
@@ -29,6 +30,8 @@ struct vg_logwriter {
 	struct vg_logwriter_cfg cfg;
 	char dir[PATH_MAX];
 	struct log_file files[VG_LOG_MAX];
+	uint64_t drop[VG_LOG_MAX];                  /* columns left out, per log */
+	struct vg_logfmt_idcols idcols[VG_LOG_MAX]; /* where ts and id are, per log */
 	struct vg_buf line;
 	uint64_t bad;
 	int err;
@@ -138,6 +141,16 @@ leftover_open_time(const char *path, const struct stat *st)
 	return (double)st->st_mtime;
 }
 
+static const struct vg_logfmt_idcols *
+log_idcols(struct vg_logwriter *w, const struct vg_schema *s)
+{
+	struct vg_logfmt_idcols *ic = &w->idcols[s->id];
+
+	if (!ic->found)
+		vg_logfmt_idcols_find(s, ic);
+	return ic;
+}
+
 static FILE *
 open_log(struct vg_logwriter *w, const struct vg_schema *s)
 {
@@ -161,7 +174,10 @@ open_log(struct vg_logwriter *w, const struct vg_schema *s)
 	if (!w->cfg.json) {
 		struct vg_buf hdr = {0};
 
-		vg_logfmt_tsv_header(&hdr, s, w->cfg.features, lf->open_time);
+		bool k8s = w->cfg.k8s != NULL && log_idcols(w, s)->has_id;
+
+		vg_logfmt_tsv_header_cols(&hdr, s, w->cfg.features, w->drop[s->id],
+			k8s ? vg_logfmt_k8s_cols : NULL, k8s ? VG_K8S_COLS : 0, lf->open_time);
 		if (fwrite(hdr.p, 1, hdr.len, lf->fp) != hdr.len)
 			note_error(w);
 		lf->bytes = hdr.len;
@@ -213,11 +229,26 @@ too_old(const struct vg_logwriter *w, const struct log_file *lf, double now)
 		now - lf->open_time >= (double)w->cfg.rotate_secs;
 }
 
+static void
+append_k8s(struct vg_logwriter *w, const struct vg_k8s_who who[2])
+{
+	struct vg_logfmt_val vals[VG_K8S_COLS];
+
+	vg_logfmt_k8s_vals(who, vals);
+	if (w->cfg.json)
+		vg_logfmt_json_append(&w->line, vg_logfmt_k8s_cols, VG_K8S_COLS, vals);
+	else
+		vg_logfmt_tsv_append(&w->line, vg_logfmt_k8s_cols, VG_K8S_COLS, vals);
+}
+
 int
 vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 {
 	const struct vg_schema *s;
+	const struct vg_logfmt_idcols *ic;
+	struct vg_k8s_who who[2];
 	struct log_file *lf;
+	bool k8s;
 	FILE *fp;
 	int rc;
 
@@ -225,15 +256,23 @@ vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 		w->bad++;
 		return -1;
 	}
+	ic = log_idcols(w, s);
+	/* 1. enrich: what both addresses were at the record's ts. */
+	k8s = w->cfg.k8s != NULL && ic->has_id;
+	if (k8s)
+		vg_logfmt_k8s_who(w->cfg.k8s, ic, rec, len, who);
+	/* 3. format: the log's columns minus its drop mask, then the k8s columns. */
 	vg_buf_reset(&w->line);
 	if (w->cfg.json)
-		rc = vg_logfmt_json(&w->line, w->cfg.features, rec, len);
+		rc = vg_logfmt_json_drop(&w->line, w->cfg.features, w->drop[s->id], rec, len);
 	else
-		rc = vg_logfmt_tsv(&w->line, w->cfg.features, rec, len);
+		rc = vg_logfmt_tsv_drop(&w->line, w->cfg.features, w->drop[s->id], rec, len);
 	if (rc != 0) {
 		w->bad++;
 		return -1;
 	}
+	if (k8s)
+		append_k8s(w, who);
 	lf = &w->files[s->id];
 	if (w->cfg.rotate_secs != 0) {
 		double now = wall_now();
@@ -306,6 +345,19 @@ vg_logwriter_flush(struct vg_logwriter *w)
 		if (w->files[i].fp != NULL && fflush(w->files[i].fp) != 0)
 			note_error(w);
 	return w->err ? -1 : 0;
+}
+
+int
+vg_logwriter_set_drop(struct vg_logwriter *w, uint16_t log_id, uint64_t mask)
+{
+	if (log_id >= VG_LOG_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (w->drop[log_id] == mask)
+		return 0;
+	w->drop[log_id] = mask;
+	return close_log(w, log_id, wall_now(), true);
 }
 
 uint64_t

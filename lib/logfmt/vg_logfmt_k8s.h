@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Kubernetes columns appended to every log that has ts, id.orig_h and
+ * id.resp_h: what each address was at the record's ts (lib/enrich). Names
+ * and meanings in doc/logs.md.
+ */
+#ifndef VG_LOGFMT_K8S_H
+#define VG_LOGFMT_K8S_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vg_k8s.h"
+#include "vg_logfmt.h"
+#include "vg_schema.h"
+
+/* Where a log's ts and id columns are (schema indexes; -1 none), found once. */
+struct vg_logfmt_idcols {
+	bool found;  /* filled for this schema */
+	bool has_id; /* ts, id.orig_h and id.resp_h are all there */
+	int8_t ts, orig_h, orig_p, resp_h, resp_p;
+};
+
+void vg_logfmt_idcols_find(const struct vg_schema *s, struct vg_logfmt_idcols *ic);
+
+/*
+ * Looks up both addresses of a record of a log with id at its ts: who[0] the
+ * originator, who[1] the responder. -1 (both unset) when the record is
+ * malformed or its ts or an address is unset.
+ */
+int vg_logfmt_k8s_who(const struct vg_k8s_inv *inv, const struct vg_logfmt_idcols *ic,
+	const uint8_t *rec, uint32_t len, struct vg_k8s_who who[2]);
+
+#define VG_K8S_SIDE_COLS 9
+#define VG_K8S_COLS      (2 * VG_K8S_SIDE_COLS)
+
+/* The appended columns, orig_k8s.* then resp_k8s.*. */
+extern const struct vg_field vg_logfmt_k8s_cols[VG_K8S_COLS];
+
+/* Their values for a record (pointers into who). */
+void vg_logfmt_k8s_vals(const struct vg_k8s_who who[2], struct vg_logfmt_val vals[VG_K8S_COLS]);
+
+#endif /* VG_LOGFMT_K8S_H */
