@@ -3,7 +3,8 @@
  * The API client (lib/enrich/api) against a server, for k8s_api_test.py: it
  * runs until SIGTERM (or --run-secs), drains the events into a small store
  * (what an inventory keeps: objects per kind by namespace/name, list_end
- * deleting what a LIST did not bring back), then prints the store and the
+ * deleting what a LIST did not bring back; --drain-pause S: not for the
+ * first S seconds, as a writer that is behind), then prints the store and the
  * counters:
  *   object KIND NAMESPACE/NAME RV
  *   kind KIND rv RV lists N list_pages N ... begins N ends N
@@ -185,14 +186,14 @@ main(int argc, char **argv)
 	struct vg_k8s_api_sink sink = {&s, on_begin, on_event, on_end, on_message};
 	struct vg_k8s_api_stats st;
 	struct vg_k8s_api *api;
-	double run_secs = 0;
+	double run_secs = 0, pause_secs = 0;
 	char err[512];
 	int c;
 	static const struct option opts[] = {{"url", 1, NULL, 'u'}, {"token", 1, NULL, 't'},
 		{"ca", 1, NULL, 'c'}, {"kinds", 1, NULL, 'k'}, {"page-limit", 1, NULL, 'l'},
 		{"watch-timeout", 1, NULL, 'w'}, {"backoff-min", 1, NULL, 'b'},
 		{"backoff-max", 1, NULL, 'B'}, {"queue-cap", 1, NULL, 'q'},
-		{"run-secs", 1, NULL, 'r'}, {NULL, 0, NULL, 0}};
+		{"run-secs", 1, NULL, 'r'}, {"drain-pause", 1, NULL, 'p'}, {NULL, 0, NULL, 0}};
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -229,6 +230,9 @@ main(int argc, char **argv)
 		case 'r':
 			run_secs = atof(optarg);
 			break;
+		case 'p':
+			pause_secs = atof(optarg);
+			break;
 		default:
 			return 2;
 		}
@@ -246,11 +250,14 @@ main(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop) {
-		vg_k8s_api_drain(api, &sink, 1024);
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (run_secs > 0 &&
-			(t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 >= run_secs)
+		double el = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
+
+		if (run_secs > 0 && el >= run_secs)
 			break;
+		/* --drain-pause: a writer that is behind, so the queue fills. */
+		if (el >= pause_secs)
+			vg_k8s_api_drain(api, &sink, 1024);
 		nanosleep(&nap, NULL);
 	}
 	/* The counters once the threads are done; then what they queued last. */
