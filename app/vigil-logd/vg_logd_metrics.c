@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "vg_logd_k8s.h"
 #include "vg_logd_metrics.h"
 #include "vg_metrics_http.h"
 #include "vg_schema.h"
@@ -136,6 +137,8 @@ fill(struct vg_prom *p, void *ctx)
 	emit_logs(p, f, false);
 	emit_logs(p, f, true);
 	emit_rings(p, f);
+	if (f->k8s_api != NULL)
+		vg_logd_k8s_prom(p, f->k8s_api);
 }
 
 int

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vg_k8s_api.h"
 #include "vg_logfmt.h"
 #include "vg_logring.h"
 
@@ -31,6 +32,7 @@ struct vg_logd_figures {
 	uint32_t attached;       /* 1 once a segment is read */
 	uint32_t producer_alive; /* 1 while the sensor is attached to it */
 	struct vg_logd_ring_figures ring[VG_LOGD_MAX_RINGS];
+	struct vg_k8s_api *k8s_api; /* --k8s-api: its counters too (set before the server starts) */
 };
 
 /* Adds one to a figure the server thread reads. */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "vg_analyzer.h"
+#include "vg_logd_k8s.h"
 #include "vg_logd_metrics.h"
 #include "vg_logfmt.h"
 #include "vg_logring.h"
@@ -31,18 +32,20 @@
 #define IDLE_MAX_NS  50000000      /* doubling up to 50 ms */
 #define ATTACH_NS    50000000      /* retry attaching every 50 ms */
 #define HALF_MADE_NS 1000000000ULL /* how long a segment may lack its version */
+#define K8S_BATCH    4096          /* Kubernetes API events per turn */
 
 struct logd_opts {
-	const char *shm;       /* --shm NAME */
-	const char *dir;       /* -o DIR */
-	bool json;             /* --json: JSON whatever the segment says */
-	uint64_t rotate_secs;  /* --rotate-interval */
-	uint64_t rotate_bytes; /* --rotate-size */
-	bool exit_when_done;   /* --exit-when-done */
-	uint64_t wait_secs;    /* --wait */
-	bool quiet;            /* -q */
-	bool stats;            /* --stats */
-	const char *metrics;   /* --metrics-listen ADDR:PORT */
+	const char *shm;             /* --shm NAME */
+	const char *dir;             /* -o DIR */
+	bool json;                   /* --json: JSON whatever the segment says */
+	uint64_t rotate_secs;        /* --rotate-interval */
+	uint64_t rotate_bytes;       /* --rotate-size */
+	bool exit_when_done;         /* --exit-when-done */
+	uint64_t wait_secs;          /* --wait */
+	bool quiet;                  /* -q */
+	bool stats;                  /* --stats */
+	const char *metrics;         /* --metrics-listen ADDR:PORT */
+	struct vg_logd_k8s_opts k8s; /* --k8s-api and its options */
 };
 
 struct logd {
@@ -55,6 +58,8 @@ struct logd {
 	struct vg_logd_figures fig; /* records written and more, for --metrics-listen */
 	uint64_t old_drops;         /* drop counters of segments read before this one */
 	bool *corrupt;              /* per ring: already reported as corrupt */
+	struct vg_k8s_inv *inv;     /* the Kubernetes inventory, with --k8s-api */
+	struct vg_logd_k8s k8s;     /* the API client feeding it */
 };
 
 /* Set by the signal handlers; the only state they touch. */
@@ -98,6 +103,11 @@ usage(FILE *f)
 		"      --stats               print counters at exit\n"
 		"      --metrics-listen ADDR:PORT  serve Prometheus metrics at /metrics\n"
 		"                            (e.g. 127.0.0.1:9101; doc/metrics.md)\n"
+		"      --k8s-api             enrich the logs from the Kubernetes API, in-cluster\n"
+		"                            (the service account's token and CA; doc/k8s-api.md)\n"
+		"      --k8s-api-url URL     the API server (default: the in-cluster one)\n"
+		"      --k8s-token FILE      the bearer token, re-read when it changes\n"
+		"      --k8s-ca FILE         the CA of the API server's certificate\n"
 		"  -h, --help                this text\n"
 		"Signals: SIGTERM/SIGINT drain the rings, close the files and exit; SIGHUP\n"
 		"rotates every open file now.\n");
@@ -170,6 +180,10 @@ enum {
 	OPT_WAIT,
 	OPT_STATS,
 	OPT_METRICS_LISTEN,
+	OPT_K8S_API,
+	OPT_K8S_API_URL,
+	OPT_K8S_TOKEN,
+	OPT_K8S_CA,
 };
 
 static const struct option long_opts[] = {
@@ -183,6 +197,10 @@ static const struct option long_opts[] = {
 	{"quiet", no_argument, NULL, 'q'},
 	{"stats", no_argument, NULL, OPT_STATS},
 	{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+	{"k8s-api", no_argument, NULL, OPT_K8S_API},
+	{"k8s-api-url", required_argument, NULL, OPT_K8S_API_URL},
+	{"k8s-token", required_argument, NULL, OPT_K8S_TOKEN},
+	{"k8s-ca", required_argument, NULL, OPT_K8S_CA},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -233,6 +251,19 @@ parse_opts(struct logd_opts *o, int argc, char **argv)
 			break;
 		case OPT_METRICS_LISTEN:
 			o->metrics = optarg;
+			break;
+		case OPT_K8S_API:
+		case OPT_K8S_API_URL:
+		case OPT_K8S_TOKEN:
+		case OPT_K8S_CA:
+			/* Any of them asks for the API; the others keep their defaults. */
+			o->k8s.api = true;
+			if (c == OPT_K8S_API_URL)
+				o->k8s.url = optarg;
+			else if (c == OPT_K8S_TOKEN)
+				o->k8s.token = optarg;
+			else if (c == OPT_K8S_CA)
+				o->k8s.ca = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -312,7 +343,7 @@ check_dir(const char *dir)
 
 /* Waits up to --wait seconds for the segment; NULL after reporting why not. */
 static struct vg_logshm *
-attach_wait(const struct logd_opts *o)
+attach_wait(const struct logd_opts *o, struct vg_logd_k8s *k8s)
 {
 	uint64_t start = mono_ns(), deadline = start + o->wait_secs * 1000000000ULL;
 	uint64_t first_bad = 0;
@@ -352,6 +383,7 @@ attach_wait(const struct logd_opts *o)
 					o->shm, o->wait_secs, o->shm);
 			return NULL;
 		}
+		vg_logd_k8s_pump(k8s, NULL, SIZE_MAX);
 		sleep_ns(ATTACH_NS);
 	}
 }
@@ -454,6 +486,7 @@ ensure_writer(struct logd *d)
 		.keep_old = true,
 		.write_through = true,
 		.tally = &d->fig.written,
+		.k8s = d->inv,
 	};
 
 	d->w = vg_logwriter_create(&cfg);
@@ -606,6 +639,8 @@ run(struct logd *d)
 				return -1;
 			total += n;
 		}
+		/* Kubernetes API events into the inventory, between batches. */
+		total += (int)vg_logd_k8s_pump(&d->k8s, d->w, K8S_BATCH);
 		uint64_t gen = vg_logshm_generation(d->shm);
 
 		if (gen != d->gen) {
@@ -658,6 +693,35 @@ run(struct logd *d)
 	}
 }
 
+/* --k8s-api: an inventory for the writer and the client that feeds it. */
+static int
+k8s_start(struct logd *d)
+{
+	struct vg_k8s_cfg cfg = {0};
+
+	if (!d->o.k8s.api)
+		return 0;
+	d->inv = vg_k8s_inv_create(&cfg);
+	if (d->inv == NULL) {
+		say("out of memory");
+		return -1;
+	}
+	if (vg_logd_k8s_start(&d->k8s, &d->o.k8s, d->inv, d->o.quiet) != 0)
+		return -1;
+	d->fig.k8s_api = d->k8s.api;
+	return 0;
+}
+
+/* After the metrics server, which reads the client's counters, stopped. */
+static void
+k8s_stop(struct logd *d)
+{
+	vg_logd_k8s_stop(&d->k8s);
+	d->fig.k8s_api = NULL;
+	vg_k8s_inv_free(d->inv);
+	d->inv = NULL;
+}
+
 static void
 set_signals(void)
 {
@@ -690,14 +754,22 @@ main(int argc, char **argv)
 		return 0;
 	if (rc != 0)
 		return 2;
-	if (check_dir(d.o.dir) != 0 || vg_logd_metrics_start(d.o.metrics, &d.fig) != 0)
+	if (check_dir(d.o.dir) != 0 || k8s_start(&d) != 0 ||
+		vg_logd_metrics_start(d.o.metrics, &d.fig) != 0) {
+		k8s_stop(&d);
 		return 1;
+	}
 	set_signals();
-	shm = attach_wait(&d.o);
-	if (shm == NULL)
+	shm = attach_wait(&d.o, &d.k8s);
+	if (shm == NULL) {
+		vg_logd_metrics_stop();
+		k8s_stop(&d);
 		return stop_requested ? 0 : 1;
+	}
 	if (use_segment(&d, shm) != 0) {
 		vg_logshm_close(shm, true);
+		vg_logd_metrics_stop();
+		k8s_stop(&d);
 		return 1;
 	}
 	rc = run(&d) == 0 ? 0 : 1;
@@ -712,7 +784,10 @@ main(int argc, char **argv)
 		fprintf(stderr,
 			"vigil-logd: records %" PRIu64 " malformed %" PRIu64 " drops %" PRIu64 "\n",
 			d.fig.records, d.fig.malformed, d.old_drops + sum_drops(d.shm));
+	if (d.o.stats)
+		vg_logd_k8s_stats(&d.k8s, stderr);
 	vg_logd_metrics_stop();
+	k8s_stop(&d);
 	vg_logshm_close(d.shm, true);
 	free(d.corrupt);
 	return rc;

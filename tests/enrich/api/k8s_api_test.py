@@ -15,8 +15,12 @@ line per problem. Then a CA that does not match (a TLS failure, said once,
 retried), a writer that falls behind (a full queue: the drop is counted and
 the kind lists again) and configuration errors.
 
-usage: k8s_api_test.py PROBE   (exit 77: skipped, a tool is missing; under
-CI=true that is a failure)
+Given vigil, vigil-logd and sample.pcap too, vigil-logd --k8s-api end to
+end: conn.log's k8s columns from the transcripts' pod and Service, the
+client's problem line in reporter.log, its counters in --stats.
+
+usage: k8s_api_test.py PROBE [VIGIL VIGIL-LOGD SAMPLE.PCAP]
+(exit 77: skipped, a tool is missing; under CI=true that is a failure)
 """
 import http.server
 import json
@@ -63,8 +67,10 @@ def make_certs(d):
 
 
 class State:
-    def __init__(self, scenario, token_file):
+    def __init__(self, scenario, token_file, empty_elsewhere=False):
         self.scenario = {k: v for k, v in scenario.items() if k.startswith("/")}
+        # Other paths: an empty List, then a watch that says nothing.
+        self.empty_elsewhere = empty_elsewhere
         self.pos = {k: 0 for k in self.scenario}
         self.lock = threading.Lock()
         self.done = threading.Event()
@@ -98,21 +104,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         st = Handler.st
         u = urlsplit(self.path)
         q = dict(parse_qsl(u.query, keep_blank_values=True))
-        with st.lock:
-            st.requests += 1
-            steps = st.scenario.get(u.path)
-            i = st.pos.get(u.path, 0)
-            if steps is None or i >= len(steps):
-                fail("unexpected request %s" % self.path)
-                self.send_error(404)
-                return
-            step = steps[i]
-            # A repeated step answers as long as its query comes back.
-            if step.get("repeat") and q != step["query"] and i + 1 < len(steps):
-                i += 1
-                step = steps[i]
-            st.pos[u.path] = i if step.get("repeat") else i + 1
-        where = "%s step %d" % (u.path, i + 1)
+        step, where = self.next_step(st, u.path, q)
+        if step is None:
+            self.send_error(404)
+            return
         if q != step["query"]:
             fail("%s: query %s, expected %s" % (where, q, step["query"]))
         auth = self.headers.get("Authorization")
@@ -121,23 +116,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             fail("%s: Authorization %r, expected %r" % (where, auth, want))
         if "rotate_token" in step:
             write_token(st.token_file, step["rotate_token"])
+        body = step.get("body", b"")
+        if "file" in step:
+            with open(os.path.join(HERE, step["file"]), "rb") as f:
+                body = f.read()
         status = step.get("status", 200)
-        watch = q.get("watch") == "1" and status == 200
-        if step.get("hold"):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            self.wfile.flush()
-            while not st.done.wait(0.1):
-                pass
-            self.close_connection = True
-            return
-        with open(os.path.join(HERE, step["file"]), "rb") as f:
-            body = f.read()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
-        if not watch:
+        if not (q.get("watch") == "1" and status == 200):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -145,14 +131,43 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # A watch: one chunk per event line, as the API server flushes them.
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        self.wfile.flush()
         for line in body.splitlines(keepends=True):
             self.chunk(line)
             time.sleep(0.01)
+        if step.get("hold"):
+            # A watch with nothing more to say, open until the test ends.
+            while not st.done.wait(0.1):
+                pass
+            self.close_connection = True
+            return
         if step.get("cut"):
             # The connection dies inside an object: no last chunk.
             self.close_connection = True
             return
         self.wfile.write(b"0\r\n\r\n")  # the server's timeoutSeconds: a clean end
+
+    @staticmethod
+    def next_step(st, path, q):
+        """The scenario's answer to this request, and where it stands."""
+        with st.lock:
+            st.requests += 1
+            steps = st.scenario.get(path)
+            if steps is None and st.empty_elsewhere:
+                return {"query": q, "hold": True} if q.get("watch") == "1" else {
+                    "query": q, "body": b'{"kind":"List","apiVersion":"v1","metadata":'
+                                        b'{"resourceVersion":"1"},"items":[]}'}, path
+            i = st.pos.get(path, 0)
+            if steps is None or i >= len(steps):
+                fail("unexpected request %s?%s" % (path, q))
+                return None, path
+            step = steps[i]
+            # A repeated step answers as long as its query comes back.
+            if step.get("repeat") and q != step["query"] and i + 1 < len(steps):
+                i += 1
+                step = steps[i]
+            st.pos[path] = i if step.get("repeat") else i + 1
+            return step, "%s step %d" % (path, i + 1)
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -330,6 +345,113 @@ def drop_part(probe, d):
         fail("queue drop: expected one line about the full queue: %s" % p.stderr)
 
 
+def logd_part(d, vigil, logd, pcap):
+    """vigil-logd --k8s-api end to end: the client fills the inventory while
+    vigil-logd waits for the sensor, then vigil -r writes sample.pcap through
+    it; conn.log's k8s columns name the pod (workload through its
+    ReplicaSet's Deployment) and the Service of the transcripts, the watch's
+    bad line is in reporter.log, --stats has the client's counters."""
+    token = os.path.join(d, "token")
+    write_token(token, "token-1")
+
+    def w(rv):
+        return {"watch": "1", "resourceVersion": rv, "allowWatchBookmarks": "true",
+                "timeoutSeconds": "300"}
+    lst = {"limit": "500"}
+    st = State({
+        "/api/v1/pods": [{"query": lst, "file": "logd-pods-list.json"},
+                         {"query": w("1000"), "file": "logd-pods-watch.jsonl", "hold": True}],
+        "/api/v1/services": [{"query": lst, "file": "logd-services-list.json"},
+                             {"query": w("1000"), "hold": True}],
+        "/apis/apps/v1/replicasets": [{"query": lst, "file": "logd-replicasets-list.json"},
+                                      {"query": w("1000"), "hold": True}],
+    }, token, empty_elsewhere=True)
+    srv = start_server(d, st)
+    port = srv.server_address[1]
+    out = os.path.join(d, "logs")
+    os.mkdir(out)
+    shm = "vgk8s%d" % os.getpid()
+    lp = subprocess.Popen([logd, "--shm", shm, "-o", out, "--exit-when-done", "--wait", "30",
+                           "--stats", "--k8s-api-url", "https://127.0.0.1:%d" % port,
+                           "--k8s-token", token, "--k8s-ca", os.path.join(d, "ca.crt")],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 15
+    while time.time() < deadline and not st.finished() and lp.poll() is None:
+        time.sleep(0.05)
+    if not st.finished():
+        fail("vigil-logd --k8s-api did not list and watch within 15 s: %s" % st.pos)
+    time.sleep(0.5)  # the events pumped into the inventory (every 50 ms)
+    vr = subprocess.run([vigil, "-q", "-r", pcap, "--logd", shm], capture_output=True, text=True,
+                        timeout=60)
+    if vr.returncode != 0:
+        fail("vigil -r --logd: exit %d: %s" % (vr.returncode, vr.stderr))
+    try:
+        _, err = lp.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        lp.kill()
+        _, err = lp.communicate()
+        fail("vigil-logd did not exit when the sensor was done")
+    st.done.set()
+    srv.shutdown()
+    if lp.returncode != 0:
+        fail("vigil-logd --k8s-api: exit %d: %s" % (lp.returncode, err))
+    rows = read_tsv(os.path.join(out, "conn.log"))
+    pod = [r for r in rows if r.get("id.orig_h") == "10.1.0.19"]
+    svc = [r for r in rows if r.get("id.resp_h") == "10.100.0.190"]
+    other = [r for r in rows if r.get("id.orig_h") != "10.1.0.19"]
+    if not pod or not svc or not other:
+        fail("conn.log: %d rows from the pod, %d to the Service, %d others; expected some of each"
+             % (len(pod), len(svc), len(other)))
+    want = {"orig_k8s.namespace": "shop", "orig_k8s.pod": "checkout-6f7d8c9b5-xk2lp",
+            "orig_k8s.workload": "checkout", "orig_k8s.workload_kind": "Deployment",
+            "orig_k8s.node": "node-1", "orig_k8s.type": "pod"}
+    for r in pod:
+        bad = {k: r.get(k) for k, v in want.items() if r.get(k) != v}
+        if bad:
+            fail("conn.log row %s from the pod: %s, expected %s" % (r.get("uid"), bad, want))
+            break
+    for r in svc:
+        if r.get("resp_k8s.type") != "service" or r.get("resp_k8s.services") != "payments" \
+                or r.get("resp_k8s.namespace") != "shop":
+            fail("conn.log row %s to the Service: type %s services %s namespace %s" %
+                 (r.get("uid"), r.get("resp_k8s.type"), r.get("resp_k8s.services"),
+                  r.get("resp_k8s.namespace")))
+            break
+    for r in other:
+        if r.get("orig_k8s.pod") != "-" or r.get("orig_k8s.type") != "-":
+            fail("conn.log row %s from %s: orig_k8s.pod %s type %s, expected unset" %
+                 (r.get("uid"), r.get("id.orig_h"), r.get("orig_k8s.pod"), r.get("orig_k8s.type")))
+            break
+    rep = os.path.join(out, "reporter.log")
+    text = open(rep).read() if os.path.exists(rep) else ""
+    if text.count("k8s-api: pods: skipped a watch line") != 1:
+        fail("reporter.log should hold the watch's bad line once: %r" % text[-500:])
+    stats = [l for l in err.splitlines() if l.startswith("vigil-logd: k8s-api lists")]
+    if len(stats) != 1:
+        fail("vigil-logd --stats: no k8s-api line: %r" % err)
+    else:
+        f = stats[0].split()
+        c = dict(zip(f[2::2], f[3::2]))
+        for k, v in (("lists", "6"), ("events", "0"), ("bad-lines", "1"), ("reported", "1"),
+                     ("refused", "0"), ("drops", "0"), ("retries", "0")):
+            if c.get(k) != v:
+                fail("vigil-logd --stats: %s is %s, expected %s (%s)" % (k, c.get(k), v, stats[0]))
+
+
+def read_tsv(path):
+    rows, fields = [], None
+    if not os.path.exists(path):
+        fail("%s is missing" % path)
+        return rows
+    for line in open(path):
+        line = line.rstrip("\n")
+        if line.startswith("#fields\t"):
+            fields = line.split("\t")[1:]
+        elif not line.startswith("#") and fields:
+            rows.append(dict(zip(fields, line.split("\t"))))
+    return rows
+
+
 def config_part(probe, d):
     ca = os.path.join(d, "ca.crt")
     cases = [
@@ -353,7 +475,7 @@ def config_part(probe, d):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 5):
         print(__doc__, file=sys.stderr)
         return 2
     need_tools()
@@ -365,6 +487,8 @@ def main():
         tls_part(probe, d)
         drop_part(probe, d)
         config_part(probe, d)
+        if len(sys.argv) == 5:
+            logd_part(d, *sys.argv[2:5])
     print("k8s-api: %d failures, %.1f s" % (len(failures), time.time() - t0))
     return 1 if failures else 0
 
