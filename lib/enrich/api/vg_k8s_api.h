@@ -74,7 +74,7 @@ struct vg_k8s_api_kind_stats {
 	uint64_t lists;            /* LISTs completed (every page read) */
 	uint64_t list_pages;       /* pages read */
 	uint64_t relists;          /* LISTs forced by 410 Gone, an ERROR event or a queue drop */
-	uint64_t watches;          /* WATCH requests answered 200 */
+	uint64_t watches;          /* WATCH requests answered 200 (as the answer comes) */
 	uint64_t retries;          /* waits (backoff) after a failure */
 	uint64_t events;           /* ADDED, MODIFIED, DELETED queued */
 	uint64_t bookmarks;        /* BOOKMARK events */

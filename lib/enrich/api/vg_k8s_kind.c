@@ -51,6 +51,7 @@ struct xfer {
 	struct vg_k8s_split split; /* WATCH */
 	enum { X_GOING, X_ERROR_EVENT, X_DROPPED, X_TOO_LONG } stop;
 	uint64_t seen; /* WATCH: events and bookmarks */
+	bool counted;  /* WATCH: counted in watches (once its 200 came) */
 	int err_code;
 	char err_reason[48], err_msg[VG_K8S_MSG_MAX];
 };
@@ -133,6 +134,16 @@ on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
 	struct xfer *x = ud;
 
 	(void)a, (void)b, (void)c, (void)d;
+	/* A watch is counted once its answer is 200, not when it ends. */
+	if (x->watch && !x->counted) {
+		long code = 0;
+
+		curl_easy_getinfo(x->k->curl, CURLINFO_RESPONSE_CODE, &code);
+		if (code == 200) {
+			x->counted = true;
+			bump(&x->k->st.watches);
+		}
+	}
 	return stopping(x->k->api) ? 1 : 0;
 }
 
@@ -477,7 +488,7 @@ do_watch(struct kind_state *k, uint64_t *seen)
 	rc = perform(k, url, &x);
 	free(url);
 	*seen = x.seen;
-	if (x.status == 200)
+	if (x.status == 200 && !x.counted)
 		bump(&k->st.watches);
 	if (x.seen > 0)
 		working(k);

@@ -17,7 +17,8 @@ the kind lists again) and configuration errors.
 
 Given vigil, vigil-logd and sample.pcap too, vigil-logd --k8s-api end to
 end: conn.log's k8s columns from the transcripts' pod and Service, the
-client's problem line in reporter.log, its counters in --stats.
+client's problem line in reporter.log, its counters in --stats and in the
+metrics.
 
 usage: k8s_api_test.py PROBE [VIGIL VIGIL-LOGD SAMPLE.PCAP]
 (exit 77: skipped, a tool is missing; under CI=true that is a failure)
@@ -27,6 +28,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import socketserver
 import ssl
 import subprocess
@@ -34,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from urllib.parse import parse_qsl, urlsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -371,8 +374,10 @@ def logd_part(d, vigil, logd, pcap):
     out = os.path.join(d, "logs")
     os.mkdir(out)
     shm = "vgk8s%d" % os.getpid()
+    mport = free_port()
     lp = subprocess.Popen([logd, "--shm", shm, "-o", out, "--exit-when-done", "--wait", "30",
-                           "--stats", "--k8s-api-url", "https://127.0.0.1:%d" % port,
+                           "--stats", "--metrics-listen", "127.0.0.1:%d" % mport,
+                           "--k8s-api-url", "https://127.0.0.1:%d" % port,
                            "--k8s-token", token, "--k8s-ca", os.path.join(d, "ca.crt")],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 15
@@ -381,6 +386,7 @@ def logd_part(d, vigil, logd, pcap):
     if not st.finished():
         fail("vigil-logd --k8s-api did not list and watch within 15 s: %s" % st.pos)
     time.sleep(0.5)  # the events pumped into the inventory (every 50 ms)
+    check_metrics(mport)
     vr = subprocess.run([vigil, "-q", "-r", pcap, "--logd", shm], capture_output=True, text=True,
                         timeout=60)
     if vr.returncode != 0:
@@ -436,6 +442,45 @@ def logd_part(d, vigil, logd, pcap):
                      ("refused", "0"), ("drops", "0"), ("retries", "0")):
             if c.get(k) != v:
                 fail("vigil-logd --stats: %s is %s, expected %s (%s)" % (k, c.get(k), v, stats[0]))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def check_metrics(port):
+    """The client's counters per kind in vigil-logd's metrics; a watch is
+    counted as soon as its 200 comes (libcurl's progress callback, about once
+    a second on a quiet stream)."""
+    want = {'vigil_logd_k8s_api_lists_total{kind="pods"}': "1",
+            'vigil_logd_k8s_api_lists_total{kind="jobs"}': "1",
+            'vigil_logd_k8s_api_bad_lines_total{kind="pods"}': "1",
+            'vigil_logd_k8s_api_http_errors_total{kind="pods"}': "0",
+            "vigil_logd_k8s_api_token_reloads_total": "0"}
+    for kind in ("pods", "services", "nodes", "endpointslices", "replicasets", "jobs"):
+        want['vigil_logd_k8s_api_watches_total{kind="%s"}' % kind] = "1"
+    got = {}
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        try:
+            text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                          timeout=5).read().decode()
+        except OSError as e:
+            text = ""
+            got = {"error": str(e)}
+        for line in text.splitlines():
+            if line.startswith("vigil_logd_k8s_api"):
+                k, _, v = line.rpartition(" ")
+                got[k] = v
+        if all(got.get(k) == v for k, v in want.items()):
+            return
+        time.sleep(0.2)
+    fail("vigil-logd metrics: %s, expected %s" %
+         ({k: got.get(k) for k in want}, want))
 
 
 def read_tsv(path):
