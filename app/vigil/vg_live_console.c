@@ -10,6 +10,7 @@
 
 #include "vg_console.h"
 #include "vg_live_console.h"
+#include "vg_live_reload.h"
 #include "vg_run.h"
 
 bool
@@ -115,11 +116,26 @@ config_text(const struct vg_options *o, uint16_t nworkers, const char *sock, cha
 		(unsigned long long)o->ring_size, mtu, mbufs, o->duration, o->exit_idle, sock);
 }
 
+/* reload config writes the live keys here; show config's text follows. */
+static struct vg_options *run_opts;
+static uint16_t run_workers;
+static const char *run_sock;
+static char text[2048];
+
+static int
+reload_config(char *msg, size_t len)
+{
+	int rc = vg_live_reload_config(run_opts, msg, len);
+
+	if (rc > 0)
+		config_text(run_opts, run_workers, run_sock, text, sizeof(text));
+	return rc;
+}
+
 int
 vg_live_console_open(struct vg_options *o, struct vg_live *live, struct vg_logshm *shm,
 	uint16_t nworkers, int eal_argc, char **eal_argv)
 {
-	static char text[2048];
 	char err[512];
 	struct vg_console_cfg cc;
 
@@ -136,6 +152,10 @@ vg_live_console_open(struct vg_options *o, struct vg_live *live, struct vg_logsh
 	cc.logs_in_process = o->logd == NULL;
 	cc.stats_interval = &o->stats_interval;
 	cc.reload_sig = o->nsig_load > 0 ? vg_live_ask_sig_reload : NULL;
+	run_opts = o;
+	run_workers = nworkers;
+	run_sock = cc.socket_path;
+	cc.reload_config = o->config_file != NULL ? reload_config : NULL;
 	config_text(o, nworkers, cc.socket_path, text, sizeof(text));
 	cc.config_text = text;
 	cc.eal = true;

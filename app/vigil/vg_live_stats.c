@@ -15,6 +15,7 @@
 #include "vg_live_figures.h"
 #include "vg_live_metrics.h"
 #include "vg_live_stats.h"
+#include "vg_live_status.h"
 #include "vg_schema.h"
 
 /* ---- telemetry ---------------------------------------------------------- */
@@ -232,6 +233,79 @@ tel_logs(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* The signature set (the console's show sig): empty without signatures. */
+static int
+tel_sig(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vg_live_sig_figures f;
+	struct rte_tel_data *files;
+
+	(void)cmd;
+	(void)params;
+	if (!__atomic_load_n(&tel_open, __ATOMIC_ACQUIRE))
+		return -1;
+	rte_tel_data_start_dict(d);
+	if (!vg_live_sig_figures(tel_live, &f))
+		return 0;
+	if ((files = rte_tel_data_alloc()) == NULL)
+		return -1;
+	rte_tel_data_start_array(files, RTE_TEL_STRING_VAL);
+	for (uint32_t i = 0; i < f.st.nfiles; i++)
+		rte_tel_data_add_array_string(files, f.st.files[i]);
+	rte_tel_data_add_dict_container(d, "files", files, 0);
+	rte_tel_data_add_dict_u64(d, "rules", f.st.rules);
+	rte_tel_data_add_dict_u64(d, "refused", f.st.refused);
+	rte_tel_data_add_dict_u64(d, "generation", f.st.generation);
+	rte_tel_data_add_dict_u64(d, "reloads", f.st.asked);
+	rte_tel_data_add_dict_u64(d, "reloads_failed", f.st.failed);
+	rte_tel_data_add_dict_string(d, "state",
+		f.st.state == VG_LIVE_SIG_LOADING             ? "loading"
+			: f.st.state == VG_LIVE_SIG_SWITCHING ? "switching"
+							      : "idle");
+	rte_tel_data_add_dict_u64(d, "load_us", f.st.load_us);
+	rte_tel_data_add_dict_u64(d, "draining", f.draining);
+	for (uint32_t k = 0; k < VG_SIG_NCOUNTERS; k++)
+		rte_tel_data_add_dict_u64(d, vg_sig_counter_names[k], f.c[k]);
+	return 0;
+}
+
+/* vigil-logd's rings (the console's show logd): empty without --logd. */
+static int
+tel_logd(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vg_live_logd_figures f;
+
+	(void)cmd;
+	(void)params;
+	if (!__atomic_load_n(&tel_open, __ATOMIC_ACQUIRE))
+		return -1;
+	rte_tel_data_start_dict(d);
+	if (!vg_live_logd_figures(tel_live, tel_live->logd, &f))
+		return 0;
+	rte_tel_data_add_dict_string(d, "segment", f.name);
+	rte_tel_data_add_dict_u64(d, "generation", f.generation);
+	rte_tel_data_add_dict_u64(d, "reader", f.reader);
+	rte_tel_data_add_dict_u64(d, "lag_us", f.lag_us);
+	rte_tel_data_add_dict_u64(d, "rings", f.nrings);
+	/* Telemetry nests one level: each ring is a dict of its own, "ring0" ... */
+	for (uint32_t i = 0; i < f.nrings; i++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char id[16];
+
+		if (c == NULL)
+			return -1;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "used", f.ring[i].used);
+		rte_tel_data_add_dict_u64(c, "size", f.ring[i].size);
+		rte_tel_data_add_dict_u64(c, "records", f.ring[i].records);
+		rte_tel_data_add_dict_u64(c, "drops", f.ring[i].drops);
+		rte_tel_data_add_dict_u64(c, "lag_us", f.ring[i].lag_us);
+		snprintf(id, sizeof(id), "ring%u", i);
+		rte_tel_data_add_dict_container(d, id, c, 0);
+	}
+	return 0;
+}
+
 void
 vg_telemetry_open(const struct vg_live *live, const struct vg_logshm *shm)
 {
@@ -255,6 +329,12 @@ vg_telemetry_open(const struct vg_live *live, const struct vg_logshm *shm)
 		"Every port's name, driver, link and RX counters. Takes no parameters");
 	rte_telemetry_register_cmd("/vigil/logs", tel_logs,
 		"Every log's records made, dropped and written. Takes no parameters");
+	rte_telemetry_register_cmd("/vigil/sig", tel_sig,
+		"The running signature set: files, rules, generation, reloads, counters. Takes "
+		"no parameters");
+	rte_telemetry_register_cmd("/vigil/logd", tel_logd,
+		"vigil-logd's rings: segment, reader, lag, per ring fill, records, drops. Takes "
+		"no parameters");
 }
 
 void

@@ -355,6 +355,8 @@ config_path(int argc, char **argv)
 }
 
 static int parse_argv(struct vg_options *o, int argc, char **argv, bool live);
+/* True while reload config parses again: the flow hash key stays as it is. */
+static bool reparsing;
 static int check_combinations(const struct vg_options *o, bool live);
 
 /* EAL's options (DPDK 22.11) that vigil does not have itself. */
@@ -429,19 +431,12 @@ vg_options_check_eal_part(int argc, char **argv)
 	return 0;
 }
 
-int
-vg_options_parse(struct vg_options *o, int argc, char **argv, bool live)
+/* The file's tokens first, then the command line's: the last one wins. */
+static int
+parse_with_file(struct vg_options *o, int argc, char **argv, int cargc, char **cargv, bool live)
 {
-	const char *cfg = config_path(argc, argv);
-	int cargc = 0, rc;
-	char **cargv = NULL;
-
-	if (cfg == NULL)
-		return parse_argv(o, argc, argv, live);
-	if (vg_config_load(cfg, long_opts, &cargc, &cargv) != 0)
-		return 2;
-	/* The file's options first, then the command line's: the last one wins. */
 	char **all = calloc((size_t)(argc + cargc + 1), sizeof(*all));
+	int rc;
 
 	if (all == NULL)
 		return 2;
@@ -451,8 +446,52 @@ vg_options_parse(struct vg_options *o, int argc, char **argv, bool live)
 	for (int i = 1; i < argc; i++)
 		all[cargc + i] = argv[i];
 	rc = parse_argv(o, argc + cargc, all, live);
-	/* Option values point into these strings: they stay for the run. */
 	free(all);
+	return rc;
+}
+
+int
+vg_options_parse(struct vg_options *o, int argc, char **argv, bool live)
+{
+	const char *cfg = config_path(argc, argv);
+	int cargc = 0, rc;
+	char **cargv = NULL, **keep;
+
+	if (cfg == NULL)
+		return parse_argv(o, argc, argv, live);
+	if (vg_config_load(cfg, long_opts, &cargc, &cargv) != 0)
+		return 2;
+	rc = parse_with_file(o, argc, argv, cargc, cargv, live);
+	/* Option values point into the file's tokens: they stay for the run, and
+	 * so does the command line, for reload config. */
+	keep = calloc((size_t)argc + 1, sizeof(*keep));
+	if (rc == 0 && keep != NULL) {
+		memcpy(keep, argv, (size_t)argc * sizeof(*keep));
+		o->config_file = cfg;
+		o->config_ntok = cargc;
+		o->config_tok = cargv;
+		o->cmd_argc = argc;
+		o->cmd_argv = keep;
+	} else {
+		free(keep);
+	}
+	return rc;
+}
+
+int
+vg_options_config_tokens(const char *file, int *ntok, char ***tok)
+{
+	return vg_config_load(file, long_opts, ntok, tok);
+}
+
+int
+vg_options_reparse(struct vg_options *o, const struct vg_options *run, int ntok, char **tok)
+{
+	int rc;
+
+	reparsing = true;
+	rc = parse_with_file(o, run->cmd_argc, run->cmd_argv, ntok, tok, run->live);
+	reparsing = false;
 	return rc;
 }
 
@@ -776,7 +815,7 @@ check_combinations(const struct vg_options *o, bool live)
 		return 2;
 	}
 	/* The flow hash key, for every flow table and software dispatch alike. */
-	if (vg_hash_key_init(o->hash_seed_set, o->hash_seed) != 0) {
+	if (!reparsing && vg_hash_key_init(o->hash_seed_set, o->hash_seed) != 0) {
 		fprintf(stderr,
 			"vigil: no random hash key (getrandom: %s); pass a fixed one with "
 			"--hash-seed N\n",

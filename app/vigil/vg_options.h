@@ -50,6 +50,7 @@ struct vg_options {
 	bool sig_depth_set;
 	/* The compiled signatures (set by the run after loading them; NULL none). */
 	const struct vg_sig_db *sig_db;
+	uint32_t sig_refused; /* signatures of the -s files left out (warnings) */
 	/* Live capture (DPDK). */
 	bool live;
 	uint16_t workers; /* 0 = one per worker lcore */
@@ -71,6 +72,13 @@ struct vg_options {
 	const char *cmdfile;        /* --cmdfile: console commands run at start */
 	bool interactive;           /* vigil -i [EAL] --: the console on the terminal */
 	struct vg_addr collectors[VG_MIRROR_MAX_COLLECTORS];
+	/* -c FILE: the file, its tokens ("--workers=4") and vigil's command line,
+	 * kept for reload config (NULL/0 without -c). */
+	const char *config_file;
+	int config_ntok;
+	char **config_tok;
+	int cmd_argc;
+	char **cmd_argv;
 };
 
 /*
@@ -79,6 +87,15 @@ struct vg_options {
  * a one-line error.
  */
 int vg_options_parse(struct vg_options *o, int argc, char **argv, bool live);
+
+/* reload config: the -c file's tokens read again (-1 after a one-line error). */
+int vg_options_config_tokens(const char *file, int *ntok, char ***tok);
+/*
+ * reload config: the options with the file's new tokens in front of the
+ * command line of run, as at start (the flow hash key is left alone).
+ * 0, or 2 after a one-line error.
+ */
+int vg_options_reparse(struct vg_options *o, const struct vg_options *run, int ntok, char **tok);
 
 /*
  * The checks that need no packet source and no DPDK: the log directory, the

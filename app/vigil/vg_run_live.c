@@ -33,6 +33,7 @@
 #include "vg_live_metrics.h"
 #include "vg_live_console.h"
 #include "vg_live_stats.h"
+#include "vg_live_status.h"
 #include "vg_logfmt.h"
 #include "vg_record.h"
 #include "vg_run.h"
@@ -42,6 +43,7 @@ static struct vg_live live;
 static volatile sig_atomic_t reopen_logs; /* SIGHUP: logrotate moved the files */
 static volatile sig_atomic_t reload_sigs; /* SIGHUP: and the -s files may have changed */
 static struct vg_sig_reload *sig_reload;  /* NULL: no signatures */
+static struct vg_live_logd logd_watch;    /* --logd: show logd's view of the rings */
 
 static void
 on_signal(int sig)
@@ -142,20 +144,38 @@ has_arg(int argc, char **argv, const char *arg)
 	return false;
 }
 
-static void
-drain_all(struct vg_logshm *shm, struct vg_logwriter *writer)
+/*
+ * The bytes of records the main loop takes from one ring per pass, so that
+ * a long backlog does not keep the console, the stats rows and the reload
+ * steps waiting: the loop comes back at once while any ring has more.
+ */
+#define DRAIN_PASS_BYTES (256u << 10)
+
+/* Writes what the rings hold, at most budget bytes per ring (0: all);
+ * true when a ring was left with records. */
+static bool
+drain_all(struct vg_logshm *shm, struct vg_logwriter *writer, uint64_t budget)
 {
+	bool more = false;
+
 	for (uint32_t i = 0; i < shm->nrings; i++) {
 		const uint8_t *rec;
 		uint32_t len;
+		uint64_t taken = 0;
 
 		while ((rec = vg_ring_peek(&shm->rings[i], &len)) != NULL) {
+			if (budget != 0 && taken >= budget) {
+				more = true;
+				break;
+			}
 			/* A log the console turned off is not written. */
 			if (vg_console_log_on(vg_rec_log_id(rec)))
 				vg_logwriter_write(writer, rec, len);
 			vg_ring_release(&shm->rings[i], len);
+			taken += len;
 		}
 	}
+	return more;
 }
 
 /* stats.log and capture_loss.log rows for the interval that just ended. */
@@ -615,6 +635,12 @@ launch_workers(struct live_run *lr)
 	 * closed terminal must not kill the sensor. */
 	signal(SIGHUP, on_hup);
 	sig_reload = vg_sig_reload_create(&live, &lr->o);
+	if (lr->o.logd != NULL) {
+		memset(&logd_watch, 0, sizeof(logd_watch));
+		logd_watch.shm = lr->shm;
+		vg_live_logd_tick(&logd_watch, rte_rdtsc());
+		live.logd = &logd_watch;
+	}
 	for (uint16_t i = 0; i < lr->nworkers; i++)
 		rte_eal_remote_launch(vg_live_worker_main, live.workers[i], live.workers[i]->lcore);
 	vg_telemetry_open(&live, lr->shm);
@@ -673,8 +699,9 @@ run_until_stop(struct live_run *lr, struct live_loop *lp)
 	lp->pg.quiet = lr->o.quiet;
 	lp->pg.last = lp->last_sec;
 	while (!__atomic_load_n(&live.stop, __ATOMIC_RELAXED)) {
-		if (lr->writer != NULL)
-			drain_all(lr->shm, lr->writer);
+		bool more = lr->writer != NULL && drain_all(lr->shm, lr->writer, DRAIN_PASS_BYTES);
+
+		vg_live_logd_tick(live.logd, rte_rdtsc());
 		vg_console_poll();
 		if (reopen_logs) {
 			reopen_logs = 0;
@@ -699,7 +726,8 @@ run_until_stop(struct live_run *lr, struct live_loop *lp)
 			lp->stats_prev_ns = ns;
 			lp->last_stats = now;
 		}
-		usleep(1000);
+		if (!more)
+			usleep(1000);
 	}
 	return (double)(rte_rdtsc() - lp->started) / (double)lp->hz;
 }
@@ -717,7 +745,7 @@ stop_and_flush(struct live_run *lr, struct live_loop *lp)
 
 	while (!vg_live_flushed(&live)) {
 		if (lr->writer != NULL)
-			drain_all(lr->shm, lr->writer);
+			drain_all(lr->shm, lr->writer, 0);
 		uint64_t now = rte_rdtsc();
 
 		if (now - lp->last_sec >= lp->hz) {
@@ -735,7 +763,7 @@ stop_and_flush(struct live_run *lr, struct live_loop *lp)
 		fputc('\n', stderr);
 	}
 	if (lr->writer != NULL) {
-		drain_all(lr->shm, lr->writer);
+		drain_all(lr->shm, lr->writer, 0);
 		int closed = vg_logwriter_close(lr->writer);
 
 		lr->writer = NULL;

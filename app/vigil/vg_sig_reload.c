@@ -5,6 +5,7 @@
  * done (published with release); then the main loop offers each worker its
  * matcher (SWITCHING) and waits for the grace period to end.
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "vg_an_worker.h"
+#include "vg_live_status.h"
 #include "vg_sig.h"
 #include "vg_sig_load.h"
 #include "vg_sig_reload.h"
@@ -30,10 +32,17 @@ struct vg_sig_reload {
 	struct vg_sig_db *db; /* the loader's result */
 	uint32_t rules;
 	double load_secs;
-	uint16_t offered; /* workers that have their new matcher */
-	uint64_t token;   /* the grace period that began with the offers */
-	unsigned generation;
+	uint16_t offered;             /* workers that have their new matcher */
+	uint64_t token;               /* the grace period that began with the offers */
+	uint32_t refused;             /* the loader's: signatures left out of the new set */
+	struct vg_live_sig_status st; /* what show sig and /vigil/sig read */
 };
+
+static void
+set_state(struct vg_sig_reload *r, enum vg_live_sig_state s)
+{
+	__atomic_store_n(&r->st.state, (uint32_t)s, __ATOMIC_RELAXED);
+}
 
 static double
 mono_secs(void)
@@ -65,6 +74,7 @@ load_files(void *arg)
 		fprintf(stderr, "vigil: signature reload failed: %s; the running signatures stay\n",
 			err);
 	vg_sig_ruleset_free(&rs);
+	r->refused = rep.dropped;
 	r->load_secs = mono_secs() - t0;
 	__atomic_store_n(&r->state, r->db != NULL ? LOADED : FAILED, __ATOMIC_RELEASE);
 	return NULL;
@@ -91,7 +101,12 @@ vg_sig_reload_create(struct vg_live *live, const struct vg_options *o)
 	r->live = live;
 	r->files = (char **)o->sig_load;
 	r->nfiles = (int)o->nsig_load;
+	r->st.files = o->sig_load;
+	r->st.nfiles = o->nsig_load;
+	r->st.rules = vg_sig_db_rules(o->sig_db);
+	r->st.refused = o->sig_refused;
 	live->sig_qsbr = v;
+	live->sig_status = &r->st;
 	return r;
 }
 
@@ -118,6 +133,8 @@ vg_sig_reload_request(struct vg_sig_reload *r)
 		return;
 	}
 	r->joinable = true;
+	__atomic_store_n(&r->st.asked, r->st.asked + 1, __ATOMIC_RELAXED);
+	set_state(r, VG_LIVE_SIG_LOADING);
 }
 
 /* Each worker gets a matcher on the new set; the grace period starts after the last. */
@@ -146,6 +163,7 @@ offer_all(struct vg_sig_reload *r)
 	r->db = NULL;
 	r->token = rte_rcu_qsbr_start(live->sig_qsbr);
 	__atomic_store_n(&r->state, SWITCHING, __ATOMIC_RELEASE);
+	set_state(r, VG_LIVE_SIG_SWITCHING);
 }
 
 /* Matchers the workers are done with. */
@@ -168,20 +186,28 @@ vg_sig_reload_tick(struct vg_sig_reload *r)
 	switch (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE)) {
 	case FAILED:
 		__atomic_store_n(&r->state, IDLE, __ATOMIC_RELEASE);
+		__atomic_store_n(&r->st.failed, r->st.failed + 1, __ATOMIC_RELAXED);
+		set_state(r, VG_LIVE_SIG_IDLE);
 		break;
 	case LOADED:
 		offer_all(r);
 		break;
 	case SWITCHING:
 		if (rte_rcu_qsbr_check(r->live->sig_qsbr, r->token, false) == 1) {
-			r->generation++;
+			uint64_t gen = r->st.generation + 1;
+
 			fprintf(stderr,
-				"vigil: signatures reloaded (%u): %u rules, compiled in %.2f s; "
-				"every "
-				"worker runs them\n",
-				r->generation, r->rules, r->load_secs);
+				"vigil: signatures reloaded (%" PRIu64 "): %u rules, compiled in "
+				"%.2f s; every worker runs them\n",
+				gen, r->rules, r->load_secs);
+			__atomic_store_n(&r->st.rules, r->rules, __ATOMIC_RELAXED);
+			__atomic_store_n(&r->st.refused, r->refused, __ATOMIC_RELAXED);
+			__atomic_store_n(
+				&r->st.load_us, (uint64_t)(r->load_secs * 1e6), __ATOMIC_RELAXED);
+			__atomic_store_n(&r->st.generation, gen, __ATOMIC_RELAXED);
 			r->offered = 0;
 			__atomic_store_n(&r->state, IDLE, __ATOMIC_RELEASE);
+			set_state(r, VG_LIVE_SIG_IDLE);
 		}
 		break;
 	default:
@@ -201,5 +227,6 @@ vg_sig_reload_free(struct vg_sig_reload *r)
 	free_retired(r->live);
 	rte_free(r->live->sig_qsbr);
 	r->live->sig_qsbr = NULL;
+	r->live->sig_status = NULL;
 	free(r);
 }

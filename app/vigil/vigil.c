@@ -378,6 +378,7 @@ vg_sig_setup(struct vg_options *o)
 		return 1;
 	}
 	o->sig_db = vg_sig_db_build(&rs, vg_sig_diag_print, &rep, err, sizeof(err));
+	o->sig_refused = rep.dropped;
 	vg_sig_ruleset_free(&rs);
 	if (o->sig_db == NULL) {
 		fprintf(stderr, "vigil: %s\n", err);

@@ -112,3 +112,9 @@ vg_an_worker_sig_collect(struct vg_an_worker *w)
 	}
 	return NULL;
 }
+
+uint32_t
+vg_an_worker_sig_draining(const struct vg_an_worker *w)
+{
+	return __atomic_load_n(&w->sig_nold, __ATOMIC_RELAXED);
+}

@@ -136,6 +136,9 @@ struct vg_sig_worker *vg_an_worker_sig_collect(struct vg_an_worker *w);
 void vg_an_worker_sig_poll(struct vg_an_worker *w);
 /* Its signature counters (every generation's); NULL without signatures. */
 const struct vg_sig_stats *vg_an_worker_sig_stats(const struct vg_an_worker *w);
+/* Main lcore: earlier signature sets the worker still matches connections
+ * with (read relaxed: a burst apart from the truth). */
+uint32_t vg_an_worker_sig_draining(const struct vg_an_worker *w);
 
 /*
  * True when a connection record handle still belongs to the connection at

@@ -22,6 +22,10 @@ cmdline_parse_ctx_t vg_con_table[] = {
 	&vg_cmd_set_stats_interval,
 	&vg_cmd_reload_sig,
 	&vg_cmd_show_config,
+	/* signatures, vigil-logd, the config file (vg_cmd_status.c, vg_cmd_config.c) */
+	&vg_cmd_show_sig,
+	&vg_cmd_show_logd,
+	&vg_cmd_reload_config,
 	/* running the sensor (vg_cmd_run.c) */
 	&vg_cmd_stop,
 	&vg_cmd_start,

@@ -31,6 +31,9 @@ struct vg_console_cfg {
 	/* `reload sig`: asks the main loop to reload the -s files, as SIGHUP
 	 * does (doc/signatures.md); NULL: the sensor runs without signatures. */
 	void (*reload_sig)(void);
+	/* `reload config`: re-reads the -c file; 1 applied (msg says what), 0
+	 * nothing to apply, -1 refused (msg: one line why). NULL: no -c. */
+	int (*reload_config)(char *msg, size_t len);
 	const char *config_text; /* `show config`: the options the sensor runs with */
 	bool eal;                /* DPDK's EAL runs: its heaps can be asked about */
 };

@@ -629,6 +629,13 @@ vg_logshm_claim_consumer(struct vg_logshm *shm)
 	return 0;
 }
 
+bool
+vg_logshm_reader_attached(const struct vg_logshm *shm)
+{
+	/* The consumer's lock is on its own open file description: ours sees it. */
+	return shm->fd >= 0 && byte_locked(shm->fd, LOCK_READER);
+}
+
 uint64_t
 vg_logshm_generation(const struct vg_logshm *shm)
 {

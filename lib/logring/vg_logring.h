@@ -143,6 +143,8 @@ bool vg_logshm_done(const struct vg_logshm *shm);
  * made without one, its pid exists; false once it set producer_done.
  */
 bool vg_logshm_producer_alive(const struct vg_logshm *shm);
+/* Producer: a consumer (vigil-logd) has claimed the segment and holds it. */
+bool vg_logshm_reader_attached(const struct vg_logshm *shm);
 /* True when /dev/shm/NAME is gone or is now another object than the one mapped. */
 bool vg_logshm_replaced(const struct vg_logshm *shm);
 /*

@@ -164,6 +164,10 @@ struct vg_live {
 	 * was offered (vg_an_worker_sig_poll); a grace period that starts after
 	 * the offers therefore ends once every worker runs the new set. */
 	struct rte_rcu_qsbr *sig_qsbr;
+	/* What `show sig` and `show logd` read (vg_live_status.h); NULL: no
+	 * signatures, no --logd. */
+	struct vg_live_sig_status *sig_status;
+	struct vg_live_logd *logd;
 	/* Tests only (VIGIL_TEST_DISPATCH_DELAY_US): a pause before every hand-over
 	 * to another worker, which widens the window a stop can fall into. */
 	uint32_t test_dispatch_delay_us;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# console_test.sh VIGIL VIGIL_CTL
+# console_test.sh VIGIL VIGIL_CTL VIGIL_LOGD
 #
 # The operator's console (doc/console.md) on a sensor that replays
 # tests/data/sample.pcap endlessly through net_pcap:
@@ -11,6 +11,14 @@
 #   and `on` starts it again; `set stats-interval 1` brings stats.log rows
 #   within seconds; `show flows` filters hold for every row; each change is in
 #   reporter.log; a wrong command or argument gets one line and exit 1;
+#   `show sig` counts the rules loaded and refused, a reload's generation,
+#   and at stop its matches equal /vigil/sig and the final --stats;
+#   `reload config` applies stats_interval and exit_idle from the -c file
+#   (show config, reporter.log) and refuses a file that changes workers, a
+#   broken file and a bad value, one line each;
+# - show logd on a --logd sensor: no reader, then vigil-logd attached with
+#   no lag; at stop its ring figures equal /vigil/logd and its drops the
+#   final --stats ring-drops;
 # - the socket shrugs off silent, garbage-sending, departing and surplus
 #   clients (console_abuse.py);
 # - vigil -i in tmux: prompt, tab completion, history, help, stop, quit;
@@ -19,6 +27,7 @@
 set -u
 vigil=$1
 ctl=$2
+logd=$3
 . "$(dirname "$0")/../check.sh"
 [ "$(id -u)" -eq 0 ] || skip "console: needs root for EAL"
 command -v tmux > /dev/null || skip "console: no tmux"
@@ -32,7 +41,8 @@ cleanup() {
 	[ -n "${vpid:-}" ] && kill "$vpid" 2> /dev/null
 	tmux kill-session -t "$sess" 2> /dev/null
 	[ -n "${KEEP:-}" ] && cp -r "$tmp" "$KEEP"
-	rm -rf "$tmp" /var/run/dpdk/$tag* 2> /dev/null
+	[ -n "${lpid:-}" ] && kill "$lpid" 2> /dev/null
+	rm -rf "$tmp" /var/run/dpdk/$tag* /dev/shm/${tag}shm 2> /dev/null
 }
 trap cleanup EXIT
 eal=(--no-huge -m 1024 --no-pci -l 0-1 --log-level lib.eal:error
@@ -41,6 +51,13 @@ sock=$tmp/c.sock
 c() { "$ctl" --socket "$sock" "$@"; }
 # field NAME TEXT: the number after NAME in TEXT
 field() { grep -o "$1 [0-9]*" <<< "$2" | head -1 | awk '{print $2}'; }
+# tel PREFIX COMMAND KEY: a number from a DPDK telemetry reply
+tel() {
+	python3 "$here/telemetry_query.py" "$1" "$2" |
+		python3 -c 'import json,sys; d=json.load(sys.stdin); k=sys.argv[1].split("."); v=list(d.values())[0]
+for p in k: v=v[p]
+print(v)' "$3"
+}
 
 # ---- before EAL: the socket must be makeable --------------------------------
 out=$("$vigil" "${eal[@]}" --file-prefix "${tag}x" -- -o "$tmp" \
@@ -65,7 +82,13 @@ echo "console: ${SECONDS}s: vigil-ctl"
 # ---- a sensor for vigil-ctl ------------------------------------------------
 mkdir -p "$tmp/o"
 printf 'show config\nset stats-interval 300\n' > "$tmp/cmds"
+# Two signatures: one loads, one is refused (ip-options is not supported).
+printf 'signature c-http {\n\tip-proto == tcp\n\thttp-request /\\//\n\tevent "req"\n}\n' \
+	> "$tmp/c.sig"
+printf 'signature c-drop {\n\tip-options lsrr\n\tevent "never"\n}\n' >> "$tmp/c.sig"
+printf 'stats_interval: 300\nexit_idle: 100\n' > "$tmp/v.conf"
 "$vigil" "${eal[@]}" --file-prefix "${tag}a" -- -o "$tmp/o" --mbufs 65535 --duration 120 \
+	-s "$tmp/c.sig" -c "$tmp/v.conf" \
 	--stats --console-socket "$sock" --cmdfile "$tmp/cmds" -q > "$tmp/a.out" 2> "$tmp/a.err" &
 vpid=$!
 up=1
@@ -81,7 +104,7 @@ check $? "--cmdfile ran show config at start"
 # Every command answers with status 0.
 for cmd in "show workers" "show worker 0" "show port info all" "show port stats 0" \
 	"show port xstats all" "show port rss" "show rings" "show memory" "show config" \
-	"show logs" "show flows" "help" "help show port"; do
+	"show logs" "show flows" "show sig" "help" "help show port"; do
 	c $cmd > "$tmp/answer" 2>&1
 	check $? "'$cmd' answers ($(head -c 200 "$tmp/answer"))"
 	[ -s "$tmp/answer" ]
@@ -91,7 +114,8 @@ done
 # A wrong command or argument: one line on stderr, exit 1.
 for cmd in "bogus" "show port stats 9" "show port nosuch" "show worker 7" "set log nosuch off" \
 	"set stats-interval 0" "set stats-interval x" "show flows top 0" "show flows host 1.2.3" \
-	"show flows by weight" "show flows port" "show nonsense" "set log conn maybe"; do
+	"show flows by weight" "show flows port" "show nonsense" "set log conn maybe" \
+	"show logd" "reload nothing"; do
 	c $cmd > "$tmp/o1" 2> "$tmp/e1"
 	rc=$?
 	check $((rc != 1)) "'$cmd' fails with status 1 (got $rc)"
@@ -122,6 +146,50 @@ n=$(c show flows top 100 session 0 | grep -c ' -> ')
 check $((n == 0)) "show flows session 0 lists the connections without mirror transport (got $n)"
 n=$(c show flows host 203.0.113.99 | grep -c ' -> ')
 check $((n != 0)) "show flows host of no connection lists none (got $n)"
+
+echo "console: ${SECONDS}s: show sig, reload config"
+# show sig: the file's two signatures, one refused; a reload's generation.
+a=$(c show sig)
+grep -q "^files $tmp/c.sig$" <<< "$a" && [ "$(field rules "$a")" = 1 ] &&
+	[ "$(field refused "$a")" = 1 ] && [ "$(field generation "$a")" = 0 ]
+check $? "show sig: the file, rules 1, refused 1, generation 0 ($(head -2 <<< "$a" | tr '\n' ' '))"
+[ "$(field matches "$a")" -gt 0 ]
+check $? "show sig counts matches of the HTTP signature ($(field matches "$a"))"
+c reload sig > /dev/null
+gen=0
+for _ in $(seq 100); do
+	a=$(c show sig)
+	gen=$(field generation "$a")
+	[ "$gen" = 1 ] && break
+	sleep 0.1
+done
+[ "$gen" = 1 ] && [ "$(field reloads "$a")" = 1 ] && [ "$(field failed "$a")" = 0 ]
+check $? "show sig after reload sig: generation 1, reloads 1, failed 0 ($(sed -n 2p <<< "$a"))"
+
+# reload config: the same file changes nothing; stats_interval and exit_idle
+# apply; workers, broken YAML and a bad value are refused whole, one line each.
+grep -q "nothing changed" <(c reload config)
+check $? "reload config with the file unchanged: nothing changed"
+printf 'stats_interval: 200\nexit_idle: 90\n' > "$tmp/v.conf"
+a=$(c reload config 2>&1)
+check $? "reload config applies ($a)"
+grep -q "stats_interval 200, exit_idle 90" <<< "$a"
+check $? "reload config names what it applied ($a)"
+a=$(c show config)
+grep -q "^stats-interval 200$" <<< "$a" && grep -q "^exit-idle 90$" <<< "$a"
+check $? "show config after reload config: stats-interval 200, exit-idle 90"
+for bad in 'stats_interval: 100\nworkers: 1\n' 'stats_interval: [\n' 'stats_interval: 0\n'; do
+	printf "$bad" > "$tmp/v.conf"
+	c reload config > "$tmp/o1" 2> "$tmp/e1"
+	rc=$?
+	[ $rc -eq 1 ] && [ "$(wc -l < "$tmp/e1")" -eq 1 ] && grep -q "nothing applied" "$tmp/e1"
+	check $? "reload config refuses '$(printf "$bad" | tr '\n' ' ')' in one line ($rc: $(cat "$tmp/e1"))"
+done
+grep -q "workers changed" <(printf 'stats_interval: 100\nworkers: 1\n' > "$tmp/v.conf"
+	c reload config 2>&1)
+check $? "the refusal names workers"
+grep -q "^stats-interval 200$" <(c show config)
+check $? "a refused reload config leaves stats-interval at 200"
 
 # set stats-interval 1 (from 300): checked in stats.log once the sensor ends
 # (the writer buffers a file until then).
@@ -164,6 +232,9 @@ p2=$(field packets "$(c show worker 0)")
 check $((p1 != p2 || p1 == 0)) "stop freezes the packet count ($p1, then $p2)"
 r=$(field rx-packets "$(c show port stats 0)")
 check $((r != p1)) "show port stats 0 rx-packets $r equals the workers' packets $p1"
+sm=$(field matches "$(c show sig)")
+tm=$(tel "${tag}a" /vigil/sig sig_matches)
+check $((sm != tm || sm == 0)) "stopped: show sig matches $sm equal /vigil/sig's $tm"
 c clear port stats > /dev/null
 r=$(field rx-packets "$(c show port stats 0)")
 check $((r != 0)) "clear port stats: show port stats counts from 0 (got $r)"
@@ -176,7 +247,10 @@ vpid=
 check $rc "the sensor exits 0 after quit"
 final=$(grep -o '^vigil: packets [0-9]*' "$tmp/a.err" | awk '{print $3}')
 check $((final != p1)) "final --stats packets $final equals the count at stop $p1"
-for m in "set log conn off" "set log conn on" "set stats-interval 1" "stop: capture stopped" "quit:"; do
+fm=$(grep -o '^vigil: signatures matches [0-9]*' "$tmp/a.err" | awk '{print $4}')
+check $((fm != sm)) "final --stats signatures matches $fm equals show sig's at stop $sm"
+for m in "set log conn off" "set log conn on" "set stats-interval 1" "stop: capture stopped" "quit:" \
+	"reload config: stats_interval 200, exit_idle 90"; do
 	grep -q "Reporter::INFO	$m" "$tmp/o/reporter.log"
 	check $? "reporter.log has '$m'"
 	grep -q "vigil: console: $m" "$tmp/a.err"
@@ -191,6 +265,54 @@ awk -v d="${first:-99}" -v n="${rows:-0}" 'BEGIN {exit !(d >= 0 && d <= 1.0 && n
 check $? "stats.log: first row ${first:-?} s after set stats-interval 1, ${rows:-0} rows since"
 [ ! -e "$sock" ]
 check $? "the socket file is gone after the sensor"
+
+echo "console: ${SECONDS}s: show logd"
+# ---- show logd: a sensor handing its records to vigil-logd ------------------
+shm=${tag}shm
+lsock=$tmp/l.sock
+mkdir -p "$tmp/l"
+"$vigil" "${eal[@]}" --file-prefix "${tag}l" -- --logd "$shm" --mbufs 65535 --duration 60 \
+	--ring-size 1M --stats --console-socket "$lsock" -q > /dev/null 2> "$tmp/l.err" &
+vpid=$!
+a=
+for _ in $(seq 150); do
+	a=$("$ctl" --socket "$lsock" show logd 2> /dev/null) && [ "$(field drops "$a")" -gt 0 ] && break
+	sleep 0.1
+done
+grep -q "^segment /dev/shm/$shm .* rings 2 reader none " <<< "$a"
+check $? "show logd without vigil-logd: the segment, 2 rings, no reader ($(head -1 <<< "$a"))"
+sleep 0.5
+a=$("$ctl" --socket "$lsock" show logd)
+lag=$(grep -o 'lag-ms [0-9]*' <<< "$a" | head -1 | awk '{print $2}')
+[ "$(field drops "$a")" -gt 0 ] && [ "${lag:-0}" -gt 100 ]
+check $? "show logd: the full ring drops and lags (drops $(field drops "$a"), lag ${lag:-?} ms)"
+"$logd" --shm "$shm" -o "$tmp/l" -q --exit-when-done 2> "$tmp/logd.err" &
+lpid=$!
+for _ in $(seq 100); do
+	a=$("$ctl" --socket "$lsock" show logd)
+	grep -q "reader attached lag-ms 0.0" <<< "$a" && break
+	sleep 0.1
+done
+grep -q "reader attached lag-ms 0.0" <<< "$a"
+check $? "show logd once vigil-logd reads: reader attached, no lag ($(head -1 <<< "$a"))"
+"$ctl" --socket "$lsock" stop > /dev/null
+sleep 1
+# Stopped, no packet comes; a timer can still end a connection (a record).
+tr0=$(tel "${tag}l" /vigil/logd ring0.records)
+td0=$(tel "${tag}l" /vigil/logd ring0.drops)
+a=$("$ctl" --socket "$lsock" show logd)
+r0=$(grep '^ring 0 ' <<< "$a")
+sr0=$(field records "$r0")
+[ "$sr0" -ge "$tr0" ] && [ $((sr0 - tr0)) -lt 100 ] && [ "$(field drops "$r0")" = "$td0" ]
+check $? "stopped: show logd's ring 0 agrees with /vigil/logd's (records $tr0, drops $td0: $r0)"
+drops=$(grep -o 'drops [0-9]*' <<< "$a" | awk '{n += $2} END {print n + 0}')
+"$ctl" --socket "$lsock" quit > /dev/null
+wait "$vpid"
+vpid=
+fd=$(grep -o 'ring-drops [0-9]*' "$tmp/l.err" | head -1 | awk '{print $2}')
+check $((fd != drops || drops == 0)) "final --stats ring-drops $fd equals show logd's drops at stop $drops"
+kill "$lpid" 2> /dev/null
+wait "$lpid" 2> /dev/null
 
 echo "console: ${SECONDS}s: vigil -i"
 # ---- vigil -i in tmux -------------------------------------------------------
