@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# metrics_prom_test.sh VIGIL VIGIL_LOGD
+# metrics_prom_test.sh VIGIL VIGIL_LOGD VIGIL_CTL
 #
 # --metrics-listen, end to end, through Debian's real Prometheus server:
 # vigil (2 workers, software dispatch, net_pcap replaying tests/data/
@@ -9,8 +9,10 @@
 # loopback; prometheus (a plain process, a temporary config and data
 # directory, loopback ports) scrapes both every second. Through Prometheus's
 # HTTP API (/api/v1/query) the series must arrive (up == 1, one
-# vigil_worker_info per worker) and agree with vigil's own counters: --stats
-# at the end (packets in all and per worker, connections, decode drops,
+# vigil_worker_info per worker) and agree with vigil's own counters:
+# `vigil-ctl show workers` once the replay is over (per worker: packets,
+# connections active, drops by reason: decode, ring-full, log-ring, evicted,
+# untracked), --stats at the end (packets in all and per worker, connections, decode drops,
 # an_attached, http_requests), DPDK telemetry (/vigil/ports,
 # /vigil/logs), and the logs vigil-logd wrote (rows per log, conn.log's
 # once vigil stopped). Then vigil alone (in-process writer): its
@@ -22,6 +24,7 @@
 set -u
 vigil=$(readlink -f "$1")
 logd=$(readlink -f "$2")
+ctl=$(readlink -f "$3")
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 . "$here/../check.sh"
 tag=vgprom$$
@@ -93,7 +96,7 @@ lpid=$!
 	--lcores '0@0,1@1,2@0' --log-level lib.eal:error \
 	--vdev "net_pcap0,rx_pcap=$here/../data/sample.pcap" -- -q --workers 2 \
 	--dispatch software --logd "$tag" --duration 120 --stats \
-	--metrics-listen "127.0.0.1:$pv") > "$tmp/vigil.out" 2>&1 &
+	--console-socket "$tmp/c.sock" --metrics-listen "127.0.0.1:$pv") > "$tmp/vigil.out" 2>&1 &
 vpid=$!
 
 # query PROMQL: the value of a one-sample answer, or nothing.
@@ -137,6 +140,7 @@ check $? "vigil-logd's records_total reaches the records the workers made"
 # Two scrapes more, so every series is from after the replay.
 sleep 2.5
 tel /vigil/ports /vigil/logs > "$tmp/telemetry.txt"
+"$ctl" --socket "$tmp/c.sock" show workers > "$tmp/workers1.txt"
 
 # Each figure as Prometheus has it, into a file, while vigil still runs (one
 # process for every query: python's start-up is slow on a loaded machine).
@@ -148,7 +152,14 @@ for q in ['count(vigil_worker_info)', 'vigil_port_rx_packets_total{port="0"}',
           'count(vigil_worker_drops_total)', 'sum(vigil_an_attached_total)',
           'sum(vigil_http_requests_total)', 'sum(vigil_log_records_total{log="http"})',
           'sum(vigil_log_dropped_records_total)', 'sum(vigil_worker_dispatched_packets_total)',
-          'vigil_workers', 'vigil_logd_lag_seconds', 'vigil_logd_producer_up']:
+          'vigil_workers', 'vigil_logd_lag_seconds', 'vigil_logd_producer_up'] + [
+          q % w for w in (0, 1) for q in (
+              'sum(vigil_worker_flows_active{worker="%d"})',
+              'vigil_worker_drops_total{worker="%d",reason="decode"}',
+              'vigil_worker_drops_total{worker="%d",reason="ring_full"}',
+              'vigil_worker_drops_total{worker="%d",reason="untracked"}',
+              'vigil_worker_log_dropped_records_total{worker="%d"}',
+              'vigil_worker_flow_evictions_total{worker="%d"}')]:
     v = ""
     try:
         body = urllib.parse.urlencode({"query": q}).encode()
@@ -159,6 +170,7 @@ for q in ['count(vigil_worker_info)', 'vigil_port_rx_packets_total{port="0"}',
         pass
     print("%s\t%s" % (q, v))
 PY
+"$ctl" --socket "$tmp/c.sock" show workers > "$tmp/workers2.txt"
 
 kill -TERM "$vpid"
 wait "$vpid"
@@ -189,6 +201,37 @@ same "dispatched (software dispatch ran)" \
 same "log records dropped" "$(p 'sum(vigil_log_dropped_records_total)')" 0
 same "vigil-logd kept up" "$(p 'vigil_logd_lag_seconds')" 0
 same "vigil-logd saw the sensor" "$(p 'vigil_logd_producer_up')" 1
+
+# vigil-ctl show workers, row by row: the same figures as the series. The
+# counters stand still once the replay is over; the connections active are
+# taken before and after the queries (a timer may end one in between).
+wk() { # wk FILE WORKER COLUMN|NAME: a show workers figure
+	awk -v w="$2" -v c="$3" '$1 == w && $2 ~ /^[0-9]+$/ {
+		if (c ~ /^[0-9]+$/) { print $c; exit }
+		for (i = 1; i <= NF; i++) if (index($i, c "=") == 1) { print substr($i, length(c) + 2); exit } }' "$1"
+}
+[ "$(grep -c '^ *[01] ' "$tmp/workers1.txt")" -eq 2 ]
+check $? "show workers lists the 2 workers ($(tr '\n' '|' < "$tmp/workers1.txt" | head -c 300))"
+for w in 0 1; do
+	same "worker $w packets (show workers)" \
+		"$(p "vigil_worker_packets_total{worker=\"$w\"}")" "$(wk "$tmp/workers1.txt" $w 3)"
+	fa=$(p "sum(vigil_worker_flows_active{worker=\"$w\"})")
+	f1=$(wk "$tmp/workers1.txt" $w 7)
+	f2=$(wk "$tmp/workers2.txt" $w 7)
+	[ -n "$fa" ] && [ "$fa" -gt 0 ] && { [ "$fa" = "$f1" ] || [ "$fa" = "$f2" ]; }
+	check $? "worker $w connections active: Prometheus $fa, show workers $f1 then $f2"
+	for r in decode:decode ring_full:ring-full untracked:untracked; do
+		same "worker $w drops ${r%%:*} (show workers)" \
+			"$(p "vigil_worker_drops_total{worker=\"$w\",reason=\"${r%%:*}\"}")" \
+			"$(wk "$tmp/workers1.txt" $w "${r#*:}")"
+	done
+	same "worker $w log-ring drops (show workers)" \
+		"$(p "vigil_worker_log_dropped_records_total{worker=\"$w\"}")" \
+		"$(wk "$tmp/workers1.txt" $w log-ring)"
+	same "worker $w evicted (show workers)" \
+		"$(p "vigil_worker_flow_evictions_total{worker=\"$w\"}")" \
+		"$(wk "$tmp/workers1.txt" $w evicted)"
+done
 
 rows() { grep -vc '^#' "$tmp/logs/$1.log" 2> /dev/null || echo 0; }
 http_tel=$(python3 -c 'import json, sys
