@@ -13,8 +13,9 @@
 # mirror_session 4242; vigil-tap must report every packet captured and sent.
 # Then vigil-tap sniffs the interface it sends from: its own datagrams must
 # not come back to it (they would loop), while other packets are sent.
-# The sensor's af_packet ring is made large (framecnt): on a loaded 2-core
-# machine the worker can be descheduled long enough to overflow the default.
+# The sensor's af_packet ring (framecnt) and the tap's capture ring (--buffer)
+# are made large: on a loaded 2-core machine either process can be descheduled
+# long enough to overflow the defaults.
 # Needs root and tcpreplay; exits 77 (skipped) without them, fails under CI=true.
 set -u
 . "$(dirname "$0")/../check.sh"
@@ -64,7 +65,7 @@ ip netns exec "$sns" "$vigil" --no-huge -m 512 --no-pci --file-prefix "$tag" -l 
 	--vdev "net_af_packet0,iface=${tag}d,framecnt=8192" -- -q -C -o "$tmp/live" --mirror vxlan \
 	--exit-idle 3 --duration 60 --stats > "$tmp/vigil.out" 2>&1 &
 vpid=$!
-ip netns exec "$ns" "$tap" -i "${tag}b" --direction in --to 10.213.0.2 --vni 4242 --stats-interval 1 \
+ip netns exec "$ns" "$tap" -i "${tag}b" --direction in --to 10.213.0.2 --vni 4242 --stats-interval 1 --buffer 8192 \
 	> "$tmp/tap.out" 2>&1 &
 tpid=$!
 sleep 3
