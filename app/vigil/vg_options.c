@@ -110,6 +110,7 @@ static const struct option long_opts[] = {
 	{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
 	{"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
 	{"cmdfile", required_argument, NULL, OPT_CMDFILE},
+	VG_K8S_LONG_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -177,7 +178,7 @@ usage(FILE *fp)
 		"                         and is logged as conn.log's mirror_session\n"
 		"      --mirror-collector ADDR  only packets sent to ADDR (repeatable, up to 8)\n"
 		"      --mirror-port PORT only UDP packets to PORT (default 4789 / 6081)\n"
-		"      --stats            print counters when done\n"
+		"      --stats            print counters when done\n" VG_K8S_USAGE
 		"Live capture (after EAL's options and --):\n"
 		"      --workers N        worker lcores to use (default: every worker lcore)\n"
 		"      --port ID          capture on this port (repeatable; default: all)\n"
@@ -730,8 +731,11 @@ set_other_option(struct vg_options *o, int c, char **argv, bool live)
 		fprintf(stderr, "vigil: option '%s' needs a value; see 'vigil --help'\n",
 			argv[optind - 1]);
 		return 2;
-	default:
-		return unknown_option(argv[optind - 1], optopt, live);
+	default: {
+		int rc = vg_k8s_opt(&o->k8s, c, optarg, "vigil");
+
+		return rc != 1 ? rc : unknown_option(argv[optind - 1], optopt, live);
+	}
 	}
 }
 
@@ -797,6 +801,11 @@ check_combinations(const struct vg_options *o, bool live)
 		fprintf(stderr,
 			"vigil: -r reads a file and takes no EAL options; drop one or the "
 			"other\n");
+		return 2;
+	}
+	if (o->logd != NULL && vg_k8s_opts_set(&o->k8s)) {
+		fprintf(stderr, "vigil: with --logd, vigil-logd writes the logs: give it the --k8s "
+				"options instead\n");
 		return 2;
 	}
 	if (!live && o->read_file == NULL && o->iface == NULL) {

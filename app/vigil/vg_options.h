@@ -8,6 +8,7 @@
 
 #include "vg_decode.h"
 #include "vg_flow.h"
+#include "vg_k8s_opts.h"
 
 /* Signature files (-s) at most. */
 #define VG_SIG_FILES_MAX 64
@@ -79,6 +80,7 @@ struct vg_options {
 	char **config_tok;
 	int cmd_argc;
 	char **cmd_argv;
+	struct vg_k8s_opts k8s; /* --k8s...: the Kubernetes inventory (doc/k8s.md) */
 };
 
 /*

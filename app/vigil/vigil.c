@@ -22,6 +22,7 @@
 #include "vg_http.h"
 #include "vg_dns.h"
 #include "vg_logfmt.h"
+#include "vg_logfmt_k8s.h"
 #include "vg_logring.h"
 #include "vg_options.h"
 #include "vg_sig_check.h"
@@ -37,6 +38,7 @@
 
 struct offline {
 	struct vg_logwriter *writer;
+	struct vg_k8s_src *k8s; /* --k8s: files reloaded and streams read as records go */
 	struct vg_ring *ring;
 	int write_error;
 	uint32_t logd_wait; /* --logd-wait: seconds a full ring waits for vigil-logd */
@@ -90,6 +92,8 @@ drain(void *ctx)
 	const uint8_t *rec;
 	uint32_t len;
 
+	if (off->k8s != NULL)
+		vg_k8s_src_poll(off->k8s, false);
 	while ((rec = vg_ring_peek(off->ring, &len)) != NULL) {
 		vg_logwriter_write(off->writer, rec, len);
 		vg_ring_release(off->ring, len);
@@ -501,6 +505,27 @@ report_end(const struct vg_options *o, struct vg_pcap_source *src, const struct 
 	return rc;
 }
 
+/* --stats with --k8s: what the inventory held and how lookups went. */
+static void
+print_k8s_stats(const struct vg_k8s_run *k)
+{
+	struct vg_k8s_stats st;
+	struct vg_k8s_src_stats ss;
+
+	vg_k8s_inv_stats(k->inv, &st);
+	vg_k8s_src_stats(k->src, &ss);
+	fprintf(stderr,
+		"k8s: pods %" PRIu64 " services %" PRIu64 " nodes %" PRIu64
+		" endpointslices %" PRIu64 " replicasets %" PRIu64 " jobs %" PRIu64
+		" holders %" PRIu64 " history-evicted %" PRIu64 " lookups %" PRIu64
+		" lookup-hits %" PRIu64 " bad-objects %" PRIu64 " loads %" PRIu64
+		" load-errors %" PRIu64 " stream-errors %" PRIu64 "\n",
+		st.objects[VG_K8S_POD], st.objects[VG_K8S_SERVICE], st.objects[VG_K8S_NODE],
+		st.objects[VG_K8S_ENDPOINTSLICE], st.objects[VG_K8S_REPLICASET],
+		st.objects[VG_K8S_JOB], st.holders, st.history_evicted, st.lookups, st.lookup_hits,
+		st.bad_objects, ss.loads, ss.load_errors, ss.stream_errors);
+}
+
 /* -T: everything is loaded and checked; nothing is read or written. */
 static int
 check_offline(const struct vg_options *o)
@@ -511,6 +536,13 @@ check_offline(const struct vg_options *o)
 	if (src == NULL)
 		return 1;
 	vg_pcap_close(src);
+	if (vg_k8s_opts_set(&o->k8s)) {
+		struct vg_k8s_run k8s;
+
+		if (vg_k8s_run_start(&k8s, &o->k8s, NULL, NULL, "vigil") != 0)
+			return 1;
+		vg_k8s_run_stop(&k8s);
+	}
 	if (!o->quiet)
 		fprintf(stderr, "vigil: configuration OK\n");
 	return 0;
@@ -525,6 +557,8 @@ vg_run_offline(const struct vg_options *o)
 	struct vg_worker w;
 	struct vg_worker_cfg wc;
 	struct offline off = {.logd_wait = o->logd_wait};
+	struct vg_k8s_run k8s = {0};
+	struct vg_k8s_reporter k8s_rep = {.w = &off.writer, .prog = "vigil"};
 	uint32_t features = 0;
 	const char *dir = o->out_dir ? o->out_dir : ".";
 	int link, rc = 0;
@@ -540,9 +574,18 @@ vg_run_offline(const struct vg_options *o)
 		vg_pcap_close(src);
 		return 1;
 	}
+	/* --k8s: the inventory is read before the first record. */
+	if (vg_k8s_opts_set(&o->k8s) &&
+		vg_k8s_run_start(&k8s, &o->k8s, vg_k8s_report, &k8s_rep, "vigil") != 0) {
+		vg_log_segment_done(shm, false);
+		vg_pcap_close(src);
+		return 1;
+	}
+	off.k8s = k8s.src;
 	/* With --logd, vigil-logd writes the logs; else the writer runs in-process. */
 	if (o->logd == NULL) {
-		struct vg_logwriter_cfg lc = {.dir = dir, .json = o->json, .features = features};
+		struct vg_logwriter_cfg lc = {
+			.dir = dir, .json = o->json, .features = features, .k8s = k8s.inv};
 
 		off.writer = vg_logwriter_create(&lc);
 	}
@@ -559,6 +602,7 @@ vg_run_offline(const struct vg_options *o)
 			strerror(errno));
 		vg_logshm_close(shm, false);
 		vg_pcap_close(src);
+		vg_k8s_run_stop(&k8s);
 		return 1;
 	}
 
@@ -576,6 +620,10 @@ vg_run_offline(const struct vg_options *o)
 		print_stats(&w, off.ring, off.writer, secs);
 	if (off.writer != NULL && vg_logwriter_close(off.writer) != 0 && off.write_error == 0)
 		off.write_error = errno ? errno : EIO;
+	k8s_rep.w = NULL; /* the writer is closed: later lines only to stderr */
+	if (o->stats && k8s.inv != NULL)
+		print_k8s_stats(&k8s);
+	vg_k8s_run_stop(&k8s);
 	rc = report_end(o, src, &off, &w, dir);
 	vg_worker_fini(&w);
 	vg_log_segment_done(shm, o->logd != NULL);

@@ -700,6 +700,25 @@ obj_delete(struct vg_k8s_inv *inv, struct k8s_obj *ob, int64_t now)
 	k8s_obj_free(ob);
 }
 
+/*
+ * When a deleted object let go of its addresses: the event's time, or earlier
+ * when its last state says so (its containers' end, its deletion deadline).
+ * A recorded watch stream replayed later so keeps its own times.
+ */
+static int64_t
+deletion_end(const struct k8s_obj *ob, int64_t now)
+{
+	int64_t end = now;
+
+	if (ob->end != K8S_TIME_NONE && ob->end < end)
+		end = ob->end;
+	if (ob->finished != K8S_TIME_NONE && ob->finished < end)
+		end = ob->finished;
+	if (ob->deleted_at != K8S_TIME_NONE && ob->deleted_at < end)
+		end = ob->deleted_at;
+	return end;
+}
+
 static int
 refuse(struct vg_k8s_inv *inv, const char *why)
 {
@@ -719,8 +738,16 @@ vg_k8s_inv_apply(struct vg_k8s_inv *inv, enum vg_k8s_kind kind, enum vg_k8s_even
 		return refuse(inv, "unknown kind");
 	ob = k8s_obj_parse(kind, object, (const char *const *)inv->labels, inv->nlabels, inv->err,
 		sizeof(inv->err));
-	if (ob == NULL)
+	if (ob == NULL) {
+		/* The version it had stays, and counts as seen by a listing. */
+		const char *uid = json_string_value(
+			json_object_get(json_object_get(object, "metadata"), "uid"));
+
+		old = uid != NULL ? obj_find(inv, uid) : NULL;
+		if (old != NULL && old->kind == kind)
+			old->seen = true;
 		return refuse(inv, inv->err);
+	}
 	old = obj_find(inv, ob->uid);
 	if (old != NULL && old->kind != kind) {
 		k8s_obj_free(ob);
@@ -729,9 +756,7 @@ vg_k8s_inv_apply(struct vg_k8s_inv *inv, enum vg_k8s_kind kind, enum vg_k8s_even
 	inv->st.events++;
 	if (type == VG_K8S_DELETED) {
 		if (old != NULL) {
-			/* The last state may say when the pod finished. */
-			if (ob->end != K8S_TIME_NONE)
-				old->end = ob->end;
+			old->end = deletion_end(ob, now_ns);
 			obj_delete(inv, old, now_ns);
 		}
 		k8s_obj_free(ob);

@@ -190,6 +190,8 @@ parse_meta(struct parse *p, const json_t *o, bool namespaced)
 	p->ob->name = dup_str(p, name);
 	p->ob->ns = namespaced ? dup_str(p, ns) : NULL;
 	p->ob->start = get_time(p, md, "creationTimestamp", "metadata.creationTimestamp is bad");
+	p->ob->deleted_at =
+		get_time(p, md, "deletionTimestamp", "metadata.deletionTimestamp is bad");
 	refs = get_typed(p, md, "ownerReferences", JSON_ARRAY, "ownerReferences is not a list");
 	json_array_foreach(refs, i, ref)
 	{
@@ -251,9 +253,12 @@ parse_ports(struct parse *p, const json_t *spec)
 	}
 }
 
-/* The latest finishedAt of the terminated containers, or NONE. */
+/*
+ * The latest finishedAt of the terminated containers, or NONE; *all: every
+ * container listed has terminated.
+ */
 static int64_t
-last_finish(struct parse *p, const json_t *status)
+last_finish(struct parse *p, const json_t *status, bool *all)
 {
 	const json_t *cs = get_typed(
 		p, status, "containerStatuses", JSON_ARRAY, "status.containerStatuses is bad");
@@ -261,13 +266,16 @@ last_finish(struct parse *p, const json_t *status)
 	int64_t end = K8S_TIME_NONE;
 	size_t i;
 
+	*all = json_array_size(cs) > 0;
 	json_array_foreach(cs, i, c)
 	{
 		const json_t *t = json_object_get(json_object_get(c, "state"), "terminated");
 		int64_t f;
 
-		if (!json_is_object(t))
+		if (!json_is_object(t)) {
+			*all = false;
 			continue;
+		}
 		f = get_time(p, t, "finishedAt", "terminated.finishedAt is bad");
 		if (f != K8S_TIME_NONE && f > end)
 			end = f;
@@ -283,7 +291,8 @@ parse_pod(struct parse *p, const json_t *o, const json_t *md, const char *const 
 	const json_t *status = get_typed(p, o, "status", JSON_OBJECT, "status is not an object");
 	const json_t *ips, *ip;
 	const char *phase;
-	int64_t t;
+	int64_t t, fin;
+	bool all;
 	size_t i;
 
 	parse_labels(p, md, labels, nlabels);
@@ -304,10 +313,12 @@ parse_pod(struct parse *p, const json_t *o, const json_t *md, const char *const 
 	if (t != K8S_TIME_NONE)
 		p->ob->start = t;
 	phase = get_str(p, status, "phase", "status.phase is bad");
+	fin = last_finish(p, status, &all);
+	if (all)
+		p->ob->finished = fin;
+	/* A finished pod's IP is free again: its interval ends at its last container's end. */
 	if (phase != NULL && (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0)) {
-		/* A finished pod's IP is free again: its interval ends at its last container's end.
-		 */
-		p->ob->end = last_finish(p, status);
+		p->ob->end = fin;
 		if (p->ob->end == K8S_TIME_NONE)
 			p->ob->end = p->ob->start; /* no time known: it holds nothing from now on */
 	}
@@ -414,7 +425,7 @@ k8s_obj_parse(enum vg_k8s_kind kind, const json_t *o, const char *const *labels,
 		return NULL;
 	}
 	p.ob->kind = (uint8_t)kind;
-	p.ob->end = K8S_TIME_NONE;
+	p.ob->end = p.ob->finished = p.ob->deleted_at = K8S_TIME_NONE;
 	md = parse_meta(&p, o, kind != VG_K8S_NODE);
 	if (!p.bad) {
 		switch (kind) {

@@ -33,6 +33,8 @@ struct k8s_obj {
 	char *owner_kind, *owner_name, *owner_uid; /* the controller owner reference */
 	int64_t start;                             /* pod: startTime; else creationTimestamp */
 	int64_t end;                               /* pod: finished (terminal phase), else NONE */
+	int64_t finished;   /* pod: the last container's end when all have ended, else NONE */
+	int64_t deleted_at; /* metadata.deletionTimestamp, or NONE */
 	struct vg_addr addrs[K8S_MAX_ADDRS];
 	uint8_t naddrs;
 	/* pod */

@@ -3,10 +3,12 @@
  * The k8s columns: where a record's addresses and ts are, the lookups, and
  * the values as the formats take them.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "vg_logfmt_k8s.h"
 #include "vg_record.h"
+#include "vg_reporter.h"
 
 #define SIDE(p)                                                                                    \
 	{p "namespace", VG_FT_STRING, VG_FEAT_BASE}, {p "pod", VG_FT_STRING, VG_FEAT_BASE},        \
@@ -121,4 +123,19 @@ vg_logfmt_k8s_vals(const struct vg_k8s_who who[2], struct vg_logfmt_val vals[VG_
 {
 	side_vals(&who[0], vals);
 	side_vals(&who[1], vals + VG_K8S_SIDE_COLS);
+}
+
+void
+vg_k8s_report(void *reporter, const char *line)
+{
+	const struct vg_k8s_reporter *r = reporter;
+	uint8_t rec[1024];
+	uint32_t len;
+
+	fprintf(stderr, "%s: k8s: %s\n", r->prog, line);
+	if (r->w == NULL || *r->w == NULL)
+		return;
+	len = vg_reporter_record(rec, sizeof(rec), vg_wall_ns(), VG_REPORTER_WARNING, line, "k8s");
+	if (len != 0)
+		vg_logwriter_write(*r->w, rec, len);
 }

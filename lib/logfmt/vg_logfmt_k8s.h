@@ -40,4 +40,16 @@ extern const struct vg_field vg_logfmt_k8s_cols[VG_K8S_COLS];
 /* Their values for a record (pointers into who). */
 void vg_logfmt_k8s_vals(const struct vg_k8s_who who[2], struct vg_logfmt_val vals[VG_K8S_COLS]);
 
+/*
+ * Where the inventory's lines about bad input go (vg_k8s_src_cfg.report):
+ * stderr as "prog: k8s: line", and reporter.log (Reporter::WARNING, location
+ * "k8s") through *w once a writer exists.
+ */
+struct vg_k8s_reporter {
+	struct vg_logwriter **w;
+	const char *prog;
+};
+
+void vg_k8s_report(void *reporter, const char *line);
+
 #endif /* VG_LOGFMT_K8S_H */
