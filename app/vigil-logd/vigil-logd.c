@@ -21,9 +21,11 @@
 #include <unistd.h>
 
 #include "vg_analyzer.h"
+#include "vg_k8s_opts.h"
 #include "vg_logd_k8s.h"
 #include "vg_logd_metrics.h"
 #include "vg_logfmt.h"
+#include "vg_logfmt_k8s.h"
 #include "vg_logring.h"
 #include "vg_schema.h"
 
@@ -46,6 +48,7 @@ struct logd_opts {
 	bool stats;                  /* --stats */
 	const char *metrics;         /* --metrics-listen ADDR:PORT */
 	struct vg_logd_k8s_opts k8s; /* --k8s-api and its options */
+	struct vg_k8s_opts k8sf;     /* --k8s, --k8s-watch, --k8s-labels, --k8s-history */
 };
 
 struct logd {
@@ -58,8 +61,10 @@ struct logd {
 	struct vg_logd_figures fig; /* records written and more, for --metrics-listen */
 	uint64_t old_drops;         /* drop counters of segments read before this one */
 	bool *corrupt;              /* per ring: already reported as corrupt */
-	struct vg_k8s_inv *inv;     /* the Kubernetes inventory, with --k8s-api */
+	struct vg_k8s_inv *inv;     /* the Kubernetes inventory, with --k8s-api or --k8s... */
 	struct vg_logd_k8s k8s;     /* the API client feeding it */
+	struct vg_k8s_run k8sr;     /* the inventory, and its files and streams */
+	struct vg_k8s_reporter k8s_rep;
 };
 
 /* Set by the signal handlers; the only state they touch. */
@@ -107,7 +112,7 @@ usage(FILE *f)
 		"                            (the service account's token and CA; doc/k8s-api.md)\n"
 		"      --k8s-api-url URL     the API server (default: the in-cluster one)\n"
 		"      --k8s-token FILE      the bearer token, re-read when it changes\n"
-		"      --k8s-ca FILE         the CA of the API server's certificate\n"
+		"      --k8s-ca FILE         the CA of the API server's certificate\n" VG_K8S_USAGE
 		"  -h, --help                this text\n"
 		"Signals: SIGTERM/SIGINT drain the rings, close the files and exit; SIGHUP\n"
 		"rotates every open file now.\n");
@@ -201,6 +206,7 @@ static const struct option long_opts[] = {
 	{"k8s-api-url", required_argument, NULL, OPT_K8S_API_URL},
 	{"k8s-token", required_argument, NULL, OPT_K8S_TOKEN},
 	{"k8s-ca", required_argument, NULL, OPT_K8S_CA},
+	VG_K8S_LONG_OPTIONS,
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -272,6 +278,11 @@ parse_opts(struct logd_opts *o, int argc, char **argv)
 			say("option '%s' needs a value; see 'vigil-logd --help'", argv[optind - 1]);
 			return 2;
 		default:
+			c = vg_k8s_opt(&o->k8sf, c, optarg, "vigil-logd");
+			if (c == 0)
+				break;
+			if (c == 2)
+				return 2;
 			say("unknown option '%s'; see 'vigil-logd --help'", argv[optind - 1]);
 			return 2;
 		}
@@ -641,6 +652,9 @@ run(struct logd *d)
 		}
 		/* Kubernetes API events into the inventory, between batches. */
 		total += (int)vg_logd_k8s_pump(&d->k8s, d->w, K8S_BATCH);
+		/* --k8s files that changed, --k8s-watch streams (rate-limited inside). */
+		if (d->k8sr.src != NULL)
+			total += (int)vg_k8s_src_poll(d->k8sr.src, false);
 		uint64_t gen = vg_logshm_generation(d->shm);
 
 		if (gen != d->gen) {
@@ -693,19 +707,17 @@ run(struct logd *d)
 	}
 }
 
-/* --k8s-api: an inventory for the writer and the client that feeds it. */
+/* --k8s-api, --k8s...: an inventory for the writer and what feeds it. */
 static int
 k8s_start(struct logd *d)
 {
-	struct vg_k8s_cfg cfg = {0};
-
-	if (!d->o.k8s.api)
+	if (!d->o.k8s.api && !vg_k8s_opts_set(&d->o.k8sf))
 		return 0;
-	d->inv = vg_k8s_inv_create(&cfg);
-	if (d->inv == NULL) {
-		say("out of memory");
+	d->k8s_rep.w = &d->w;
+	d->k8s_rep.prog = "vigil-logd";
+	if (vg_k8s_run_start(&d->k8sr, &d->o.k8sf, vg_k8s_report, &d->k8s_rep, "vigil-logd") != 0)
 		return -1;
-	}
+	d->inv = d->k8sr.inv;
 	if (vg_logd_k8s_start(&d->k8s, &d->o.k8s, d->inv, d->o.quiet) != 0)
 		return -1;
 	d->fig.k8s_api = d->k8s.api;
@@ -718,7 +730,7 @@ k8s_stop(struct logd *d)
 {
 	vg_logd_k8s_stop(&d->k8s);
 	d->fig.k8s_api = NULL;
-	vg_k8s_inv_free(d->inv);
+	vg_k8s_run_stop(&d->k8sr);
 	d->inv = NULL;
 }
 
@@ -786,6 +798,8 @@ main(int argc, char **argv)
 			d.fig.records, d.fig.malformed, d.old_drops + sum_drops(d.shm));
 	if (d.o.stats)
 		vg_logd_k8s_stats(&d.k8s, stderr);
+	if (d.o.stats)
+		vg_k8s_run_print_stats(&d.k8sr, stderr, "vigil-logd");
 	vg_logd_metrics_stop();
 	k8s_stop(&d);
 	vg_logshm_close(d.shm, true);

@@ -804,8 +804,9 @@ check_combinations(const struct vg_options *o, bool live)
 		return 2;
 	}
 	if (o->logd != NULL && vg_k8s_opts_set(&o->k8s)) {
-		fprintf(stderr, "vigil: with --logd, vigil-logd writes the logs: give it the --k8s "
-				"options instead\n");
+		fprintf(stderr,
+			"vigil: with --logd, vigil-logd writes the logs: give it the --k8s "
+			"options instead\n");
 		return 2;
 	}
 	if (!live && o->read_file == NULL && o->iface == NULL) {

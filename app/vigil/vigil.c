@@ -505,27 +505,6 @@ report_end(const struct vg_options *o, struct vg_pcap_source *src, const struct 
 	return rc;
 }
 
-/* --stats with --k8s: what the inventory held and how lookups went. */
-static void
-print_k8s_stats(const struct vg_k8s_run *k)
-{
-	struct vg_k8s_stats st;
-	struct vg_k8s_src_stats ss;
-
-	vg_k8s_inv_stats(k->inv, &st);
-	vg_k8s_src_stats(k->src, &ss);
-	fprintf(stderr,
-		"k8s: pods %" PRIu64 " services %" PRIu64 " nodes %" PRIu64
-		" endpointslices %" PRIu64 " replicasets %" PRIu64 " jobs %" PRIu64
-		" holders %" PRIu64 " history-evicted %" PRIu64 " lookups %" PRIu64
-		" lookup-hits %" PRIu64 " bad-objects %" PRIu64 " loads %" PRIu64
-		" load-errors %" PRIu64 " stream-errors %" PRIu64 "\n",
-		st.objects[VG_K8S_POD], st.objects[VG_K8S_SERVICE], st.objects[VG_K8S_NODE],
-		st.objects[VG_K8S_ENDPOINTSLICE], st.objects[VG_K8S_REPLICASET],
-		st.objects[VG_K8S_JOB], st.holders, st.history_evicted, st.lookups, st.lookup_hits,
-		st.bad_objects, ss.loads, ss.load_errors, ss.stream_errors);
-}
-
 /* -T: everything is loaded and checked; nothing is read or written. */
 static int
 check_offline(const struct vg_options *o)
@@ -621,8 +600,8 @@ vg_run_offline(const struct vg_options *o)
 	if (off.writer != NULL && vg_logwriter_close(off.writer) != 0 && off.write_error == 0)
 		off.write_error = errno ? errno : EIO;
 	k8s_rep.w = NULL; /* the writer is closed: later lines only to stderr */
-	if (o->stats && k8s.inv != NULL)
-		print_k8s_stats(&k8s);
+	if (o->stats)
+		vg_k8s_run_print_stats(&k8s, stderr, "vigil");
 	vg_k8s_run_stop(&k8s);
 	rc = report_end(o, src, &off, &w, dir);
 	vg_worker_fini(&w);

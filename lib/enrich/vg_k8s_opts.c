@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The k8s options and their inventory (vg_k8s_opts.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,4 +131,26 @@ vg_k8s_run_stop(struct vg_k8s_run *r)
 	vg_k8s_inv_free(r->inv);
 	free(r->keys_buf);
 	memset(r, 0, sizeof(*r));
+}
+
+void
+vg_k8s_run_print_stats(const struct vg_k8s_run *r, FILE *f, const char *prog)
+{
+	struct vg_k8s_stats st;
+	struct vg_k8s_src_stats ss;
+
+	if (r->inv == NULL)
+		return;
+	vg_k8s_inv_stats(r->inv, &st);
+	vg_k8s_src_stats(r->src, &ss);
+	fprintf(f,
+		"%s: k8s: pods %" PRIu64 " services %" PRIu64 " nodes %" PRIu64
+		" endpointslices %" PRIu64 " replicasets %" PRIu64 " jobs %" PRIu64
+		" holders %" PRIu64 " history-evicted %" PRIu64 " lookups %" PRIu64
+		" lookup-hits %" PRIu64 " bad-objects %" PRIu64 " loads %" PRIu64
+		" load-errors %" PRIu64 " stream-errors %" PRIu64 "\n",
+		prog, st.objects[VG_K8S_POD], st.objects[VG_K8S_SERVICE], st.objects[VG_K8S_NODE],
+		st.objects[VG_K8S_ENDPOINTSLICE], st.objects[VG_K8S_REPLICASET],
+		st.objects[VG_K8S_JOB], st.holders, st.history_evicted, st.lookups, st.lookup_hits,
+		st.bad_objects + ss.bad_objects, ss.loads, ss.load_errors, ss.stream_errors);
 }

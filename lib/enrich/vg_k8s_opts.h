@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vg_k8s.h"
 #include "vg_k8s_src.h"
@@ -78,5 +79,7 @@ struct vg_k8s_run {
 int vg_k8s_run_start(struct vg_k8s_run *r, const struct vg_k8s_opts *o,
 	void (*report)(void *ctx, const char *line), void *ctx, const char *prog);
 void vg_k8s_run_stop(struct vg_k8s_run *r);
+/* The --stats line: "PROG: k8s: pods P services S ... stream-errors T". */
+void vg_k8s_run_print_stats(const struct vg_k8s_run *r, FILE *f, const char *prog);
 
 #endif /* VG_K8S_OPTS_H */

@@ -92,7 +92,6 @@ apply_one(
 	}
 	if (vg_k8s_inv_apply(s->inv, (enum vg_k8s_kind)kind, type, o, (int64_t)vg_wall_ns()) == 0)
 		return 1;
-	s->st.bad_objects++;
 	if (s->reports < REPORTS_MAX) {
 		s->reports++;
 		say(s, "%s: %s %s refused: %s; keeping its last good state", where,
