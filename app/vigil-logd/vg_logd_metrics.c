@@ -99,6 +99,66 @@ emit_rings(struct vg_prom *p, struct vg_logd_figures *f)
 	}
 }
 
+/* Per --sink: records offered, sent, dropped by reason, queued; connections. */
+static void
+emit_sinks(struct vg_prom *p, struct vg_logd_figures *f)
+{
+	static const struct {
+		const char *name, *help;
+		enum vg_prom_type type;
+		size_t off;
+	} fs[] = {
+		{"vigil_logd_sink_offered_records_total", "Records given to the sink.",
+			VG_PROM_COUNTER, offsetof(struct vg_sink_stats, offered)},
+		{"vigil_logd_sink_sent_records_total",
+			"Records the sink wrote to its connection (Kafka: delivered).",
+			VG_PROM_COUNTER, offsetof(struct vg_sink_stats, sent)},
+		{"vigil_logd_sink_sent_bytes_total", "Bytes of those records as sent.",
+			VG_PROM_COUNTER, offsetof(struct vg_sink_stats, sent_bytes)},
+		{"vigil_logd_sink_queued_records", "Records waiting in the sink's queue.",
+			VG_PROM_GAUGE, offsetof(struct vg_sink_stats, queued)},
+		{"vigil_logd_sink_connects_total", "Connections the sink made.", VG_PROM_COUNTER,
+			offsetof(struct vg_sink_stats, connects)},
+		{"vigil_logd_sink_connection_failures_total",
+			"Connection attempts that failed and connections lost.", VG_PROM_COUNTER,
+			offsetof(struct vg_sink_stats, conn_failures)},
+	};
+	unsigned int n = vg_sinks_count(f->sinks);
+	struct vg_sink_stats st[VG_SINK_MAX];
+
+	if (n == 0)
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		vg_sinks_stats(f->sinks, i, &st[i]);
+	for (size_t k = 0; k < sizeof(fs) / sizeof(fs[0]); k++) {
+		vg_prom_family(p, fs[k].name, fs[k].type, fs[k].help);
+		for (unsigned int i = 0; i < n; i++) {
+			struct vg_prom_label l = {"sink", vg_sinks_name(f->sinks, i)};
+			uint64_t v;
+
+			memcpy(&v, (const char *)&st[i] + fs[k].off, sizeof(v));
+			vg_prom_u64(p, &l, 1, v);
+		}
+	}
+	vg_prom_family(p, "vigil_logd_sink_dropped_records_total", VG_PROM_COUNTER,
+		"Records the sink dropped, by reason (queue_full, too_large, send_failed, "
+		"unsent_at_exit).");
+	for (unsigned int i = 0; i < n; i++)
+		for (int d = 0; d < VG_SINK_DROP_N; d++) {
+			struct vg_prom_label l[2] = {{"sink", vg_sinks_name(f->sinks, i)},
+				{"reason", vg_sink_drop_name((enum vg_sink_drop)d)}};
+
+			vg_prom_u64(p, l, 2, st[i].dropped[d]);
+		}
+	vg_prom_family(p, "vigil_logd_sink_up", VG_PROM_GAUGE,
+		"1 while the sink is connected (Kafka: a broker answered lately).");
+	for (unsigned int i = 0; i < n; i++) {
+		struct vg_prom_label l = {"sink", vg_sinks_name(f->sinks, i)};
+
+		vg_prom_u64(p, &l, 1, st[i].up ? 1 : 0);
+	}
+}
+
 /* Seconds since vigil-logd last had every ring drained; 0 while it keeps up. */
 static double
 lag_seconds(struct vg_logd_figures *f)
@@ -139,6 +199,7 @@ fill(struct vg_prom *p, void *ctx)
 	emit_rings(p, f);
 	if (f->k8s_api != NULL)
 		vg_logd_k8s_prom(p, f->k8s_api);
+	emit_sinks(p, f);
 }
 
 int

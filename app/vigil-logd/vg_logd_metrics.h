@@ -15,6 +15,7 @@
 #include "vg_k8s_api.h"
 #include "vg_logfmt.h"
 #include "vg_logring.h"
+#include "vg_sink.h"
 
 #define VG_LOGD_MAX_RINGS 128 /* rings shown; a segment has workers + 1 */
 
@@ -33,6 +34,7 @@ struct vg_logd_figures {
 	uint32_t producer_alive; /* 1 while the sensor is attached to it */
 	struct vg_logd_ring_figures ring[VG_LOGD_MAX_RINGS];
 	struct vg_k8s_api *k8s_api; /* --k8s-api: its counters too (set before the server starts) */
+	struct vg_sinks *sinks;     /* --sink, or NULL; set before the server starts */
 };
 
 /* Adds one to a figure the server thread reads. */

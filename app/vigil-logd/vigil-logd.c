@@ -28,6 +28,7 @@
 #include "vg_logfmt_k8s.h"
 #include "vg_logring.h"
 #include "vg_schema.h"
+#include "vg_sink.h"
 
 #define BATCH        64            /* records per ring per turn */
 #define IDLE_MIN_NS  1000000       /* first sleep when every ring is empty: 1 ms */
@@ -49,12 +50,16 @@ struct logd_opts {
 	const char *metrics;         /* --metrics-listen ADDR:PORT */
 	struct vg_logd_k8s_opts k8s; /* --k8s-api and its options */
 	struct vg_k8s_opts k8sf;     /* --k8s, --k8s-watch, --k8s-labels, --k8s-history */
+
+	struct vg_sink_url sinks[VG_SINK_MAX]; /* --sink URL, repeatable */
+	unsigned int nsinks;
 };
 
 struct logd {
 	struct logd_opts o;
 	struct vg_logshm *shm;
 	struct vg_logwriter *w; /* NULL until the first record */
+	struct vg_sinks *sinks; /* --sink: outlives the writers */
 	uint32_t w_features;    /* what w was made with */
 	bool w_json;
 	uint64_t gen;               /* producer generation last seen */
@@ -108,6 +113,11 @@ usage(FILE *f)
 		"      --stats               print counters at exit\n"
 		"      --metrics-listen ADDR:PORT  serve Prometheus metrics at /metrics\n"
 		"                            (e.g. 127.0.0.1:9101; doc/metrics.md)\n"
+		"      --sink URL            also send every record there (repeatable): stdout,\n"
+		"                            syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT,\n"
+		"                            syslog+tls://HOST:PORT?ca=FILE,\n"
+		"                            kafka://HOST:PORT?topic_prefix=vigil.\n"
+		"                            (options and counters: doc/vigil-logd.md)\n"
 		"      --k8s-api             enrich the logs from the Kubernetes API, in-cluster\n"
 		"                            (the service account's token and CA; doc/k8s-api.md)\n"
 		"      --k8s-api-url URL     the API server (default: the in-cluster one)\n"
@@ -176,6 +186,42 @@ bad:
 	return -1;
 }
 
+/* --sink URL: checked now, started once every option is read. */
+static int
+add_sink(struct logd_opts *o, const char *url)
+{
+	char err[512];
+
+	if (o->nsinks == VG_SINK_MAX) {
+		say("more than %d --sink options; send fewer outputs from one vigil-logd",
+			VG_SINK_MAX);
+		return -1;
+	}
+	if (vg_sink_url_parse(url, &o->sinks[o->nsinks], err, sizeof(err)) != 0) {
+		say("--sink: %s", err);
+		return -1;
+	}
+	o->nsinks++;
+	return 0;
+}
+
+/* --sink: the sinks start before anything else; 0, or -1 after a one-line error. */
+static int
+start_sinks(struct logd *d)
+{
+	char err[512];
+
+	if (d->o.nsinks == 0)
+		return 0;
+	d->sinks = vg_sinks_create(d->o.sinks, d->o.nsinks, err, sizeof(err));
+	if (d->sinks == NULL) {
+		say("--sink: %s", err);
+		return -1;
+	}
+	d->fig.sinks = d->sinks;
+	return 0;
+}
+
 enum {
 	OPT_SHM = 256,
 	OPT_JSON,
@@ -189,6 +235,7 @@ enum {
 	OPT_K8S_API_URL,
 	OPT_K8S_TOKEN,
 	OPT_K8S_CA,
+	OPT_SINK,
 };
 
 static const struct option long_opts[] = {
@@ -207,6 +254,7 @@ static const struct option long_opts[] = {
 	{"k8s-token", required_argument, NULL, OPT_K8S_TOKEN},
 	{"k8s-ca", required_argument, NULL, OPT_K8S_CA},
 	VG_K8S_LONG_OPTIONS,
+	{"sink", required_argument, NULL, OPT_SINK},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -270,6 +318,10 @@ parse_opts(struct logd_opts *o, int argc, char **argv)
 				o->k8s.token = optarg;
 			else if (c == OPT_K8S_CA)
 				o->k8s.ca = optarg;
+			break;
+		case OPT_SINK:
+			if (add_sink(o, optarg) != 0)
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);
@@ -498,6 +550,7 @@ ensure_writer(struct logd *d)
 		.write_through = true,
 		.tally = &d->fig.written,
 		.k8s = d->inv,
+		.sinks = d->sinks,
 	};
 
 	d->w = vg_logwriter_create(&cfg);
@@ -766,6 +819,8 @@ main(int argc, char **argv)
 		return 0;
 	if (rc != 0)
 		return 2;
+	if (start_sinks(&d) != 0)
+		return 2;
 	if (check_dir(d.o.dir) != 0 || k8s_start(&d) != 0 ||
 		vg_logd_metrics_start(d.o.metrics, &d.fig) != 0) {
 		k8s_stop(&d);
@@ -800,8 +855,13 @@ main(int argc, char **argv)
 		vg_logd_k8s_stats(&d.k8s, stderr);
 	if (d.o.stats)
 		vg_k8s_run_print_stats(&d.k8sr, stderr, "vigil-logd");
+	/* Each sink sends what it holds, for up to its drain_ms. */
+	vg_sinks_stop(d.sinks);
+	if (d.o.stats)
+		vg_sinks_print(d.sinks, stderr, "vigil-logd");
 	vg_logd_metrics_stop();
 	k8s_stop(&d);
+	vg_sinks_free(d.sinks);
 	vg_logshm_close(d.shm, true);
 	free(d.corrupt);
 	return rc;

@@ -58,6 +58,7 @@ enum {
 	OPT_TIME_WINDOW,
 	OPT_SIG_CHECK,
 	OPT_SIG_DEPTH,
+	OPT_SINK,
 	OPT_METRICS_LISTEN,
 	OPT_CONSOLE_SOCKET,
 	OPT_CMDFILE,
@@ -107,6 +108,7 @@ static const struct option long_opts[] = {
 	{"logd-wait", required_argument, NULL, OPT_LOGD_WAIT},
 	{"sig-check", no_argument, NULL, OPT_SIG_CHECK},
 	{"sig-depth", required_argument, NULL, OPT_SIG_DEPTH},
+	{"sink", required_argument, NULL, OPT_SINK},
 	{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
 	{"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
 	{"cmdfile", required_argument, NULL, OPT_CMDFILE},
@@ -168,6 +170,10 @@ usage(FILE *fp)
 		"                         do not move it (default 3600)\n"
 		"      --logd NAME        hand records to vigil-logd through /dev/shm/NAME\n"
 		"                         instead of writing logs in-process\n"
+		"      --sink URL         with -r: also send every record there (repeatable):\n"
+		"                         stdout, syslog+udp://HOST:PORT, syslog+tcp://...,\n"
+		"                         syslog+tls://HOST:PORT?ca=FILE, kafka://HOST:PORT\n"
+		"                         (doc/vigil-logd.md; live: vigil-logd --sink)\n"
 		"      --logd-wait S      with -r: how long a full ring waits for vigil-logd\n"
 		"                         before vigil stops and fails (default 10)\n"
 		"      --ring-size BYTES  log ring size (default 4M)\n"
@@ -672,6 +678,26 @@ add_sig_file(struct vg_options *o, const char *arg)
 	return 0;
 }
 
+/* --sink URL: its syntax now; the run starts it (vigil.c). */
+static int
+add_sink(struct vg_options *o, const char *arg)
+{
+	struct vg_sink_url u;
+	char err[512];
+
+	if (o->nsinks == VG_SINK_MAX) {
+		fprintf(stderr, "vigil: more than %d --sink options; send to fewer outputs\n",
+			VG_SINK_MAX);
+		return 2;
+	}
+	if (vg_sink_url_parse(arg, &u, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vigil: --sink: %s\n", err);
+		return 2;
+	}
+	o->sinks[o->nsinks++] = arg;
+	return 0;
+}
+
 static int
 set_sig_depth(struct vg_options *o, const char *arg)
 {
@@ -712,6 +738,8 @@ set_other_option(struct vg_options *o, int c, char **argv, bool live)
 		return add_sig_file(o, optarg);
 	case OPT_SIG_DEPTH:
 		return set_sig_depth(o, optarg);
+	case OPT_SINK:
+		return add_sink(o, optarg);
 	case OPT_POLICY:
 		return parse_policy(o, optarg) != 0 ? 2 : 0;
 	case OPT_MIRROR:
@@ -822,6 +850,12 @@ check_combinations(const struct vg_options *o, bool live)
 			"vigil: --workers, --port, --dispatch, --exit-idle, --duration, "
 			"--mbufs, --mtu, --metrics-listen, --console-socket and --cmdfile are for "
 			"live capture (-i IFACE, or EAL options and --)\n");
+		return 2;
+	}
+	if (o->nsinks > 0 && (live || o->iface != NULL || o->logd != NULL)) {
+		fprintf(stderr,
+			"vigil: --sink works with -r and its in-process writer; with "
+			"--logd or live capture give --sink to vigil-logd\n");
 		return 2;
 	}
 	/* The flow hash key, for every flow table and software dispatch alike. */

@@ -9,6 +9,7 @@
 #include "vg_decode.h"
 #include "vg_flow.h"
 #include "vg_k8s_opts.h"
+#include "vg_sink.h"
 
 /* Signature files (-s) at most. */
 #define VG_SIG_FILES_MAX 64
@@ -57,8 +58,10 @@ struct vg_options {
 	uint16_t workers; /* 0 = one per worker lcore */
 	uint16_t nports;
 	uint16_t ports[16];
-	int dispatch;            /* enum vg_dispatch */
-	const char *logd;        /* --logd NAME: records go to vigil-logd */
+	int dispatch;                   /* enum vg_dispatch */
+	const char *logd;               /* --logd NAME: records go to vigil-logd */
+	const char *sinks[VG_SINK_MAX]; /* --sink URL (-r only), checked */
+	uint32_t nsinks;
 	const char *metrics;     /* --metrics-listen ADDR:PORT: Prometheus metrics */
 	uint32_t logd_wait;      /* -r --logd: seconds to wait for vigil-logd to make room */
 	uint32_t stats_interval; /* seconds between stats.log records */

@@ -32,6 +32,7 @@
 #include "vg_schema.h"
 #include "vg_sig.h"
 #include "vg_sig_load.h"
+#include "vg_sink.h"
 #include "vg_worker.h"
 
 #define BURST 32
@@ -39,6 +40,7 @@
 struct offline {
 	struct vg_logwriter *writer;
 	struct vg_k8s_src *k8s; /* --k8s: files reloaded and streams read as records go */
+	struct vg_sinks *sinks; /* --sink, or NULL */
 	struct vg_ring *ring;
 	int write_error;
 	uint32_t logd_wait; /* --logd-wait: seconds a full ring waits for vigil-logd */
@@ -505,6 +507,26 @@ report_end(const struct vg_options *o, struct vg_pcap_source *src, const struct 
 	return rc;
 }
 
+/* --sink: started before the first record; 0, or -1 after a one-line error. */
+static int
+start_sinks(const struct vg_options *o, struct offline *off)
+{
+	struct vg_sink_url u[VG_SINK_MAX];
+	char err[512];
+
+	if (o->nsinks == 0)
+		return 0;
+	for (uint32_t i = 0; i < o->nsinks; i++)
+		if (vg_sink_url_parse(o->sinks[i], &u[i], err, sizeof(err)) != 0)
+			goto bad;
+	off->sinks = vg_sinks_create(u, o->nsinks, err, sizeof(err));
+	if (off->sinks != NULL)
+		return 0;
+bad:
+	fprintf(stderr, "vigil: --sink: %s\n", err);
+	return -1;
+}
+
 /* -T: everything is loaded and checked; nothing is read or written. */
 static int
 check_offline(const struct vg_options *o)
@@ -566,6 +588,12 @@ vg_run_offline(const struct vg_options *o)
 		struct vg_logwriter_cfg lc = {
 			.dir = dir, .json = o->json, .features = features, .k8s = k8s.inv};
 
+		if (start_sinks(o, &off) != 0) {
+			vg_logshm_close(shm, false);
+			vg_pcap_close(src);
+			return 2;
+		}
+		lc.sinks = off.sinks;
 		off.writer = vg_logwriter_create(&lc);
 	}
 	off.ring = &shm->rings[0];
@@ -603,6 +631,11 @@ vg_run_offline(const struct vg_options *o)
 	if (o->stats)
 		vg_k8s_run_print_stats(&k8s, stderr, "vigil");
 	vg_k8s_run_stop(&k8s);
+	/* Each sink sends what it holds, for up to its drain_ms. */
+	vg_sinks_stop(off.sinks);
+	if (o->stats)
+		vg_sinks_print(off.sinks, stderr, "vigil");
+	vg_sinks_free(off.sinks);
 	rc = report_end(o, src, &off, &w, dir);
 	vg_worker_fini(&w);
 	vg_log_segment_done(shm, o->logd != NULL);

@@ -63,6 +63,7 @@ void vg_logfmt_json_append(struct vg_buf *out, const struct vg_field *cols, uint
 
 struct vg_logwriter;
 struct vg_k8s_inv;
+struct vg_sinks;
 
 /*
  * Rotation: a file is ended (#close) and renamed to Zeek's rotated name
@@ -95,6 +96,12 @@ struct vg_logwriter_cfg {
 	 * id.orig_h and id.resp_h gets the k8s columns (vg_logfmt_k8s.h).
 	 */
 	const struct vg_k8s_inv *k8s;
+	/*
+	 * Sinks (lib/sink, vg_sink.h): when not NULL, every record written to
+	 * its file also goes to them as its JSON line. They belong to the
+	 * caller and outlive the writer.
+	 */
+	struct vg_sinks *sinks;
 };
 
 /* Opens a writer; files are created on their first record. NULL + errno. */

@@ -16,6 +16,7 @@
 #include "vg_logfmt.h"
 #include "vg_logfmt_k8s.h"
 #include "vg_record.h"
+#include "vg_sink.h"
 
 #define WRITER_BUF (1u << 20)
 
@@ -33,6 +34,7 @@ struct vg_logwriter {
 	uint64_t drop[VG_LOG_MAX];                  /* columns left out, per log */
 	struct vg_logfmt_idcols idcols[VG_LOG_MAX]; /* where ts and id are, per log */
 	struct vg_buf line;
+	struct vg_buf sink_line; /* the line in the sinks' other format */
 	uint64_t bad;
 	int err;
 };
@@ -241,6 +243,32 @@ append_k8s(struct vg_logwriter *w, const struct vg_k8s_who who[2])
 		vg_logfmt_tsv_append(&w->line, vg_logfmt_k8s_cols, VG_K8S_COLS, vals);
 }
 
+/* 4. the sinks (lib/sink) take the JSON line, and TSV when one asks for it. */
+static void
+to_sinks(struct vg_logwriter *w, const struct vg_schema *s, const struct vg_k8s_who *who,
+	const uint8_t *rec, uint32_t len)
+{
+	bool tsv = vg_sinks_want_tsv(w->cfg.sinks);
+	struct vg_buf *o = &w->sink_line, *json = w->cfg.json ? &w->line : o;
+	struct vg_logfmt_val vals[VG_K8S_COLS];
+
+	if (!w->cfg.json || tsv) {
+		vg_buf_reset(o);
+		if ((w->cfg.json ? vg_logfmt_tsv_drop : vg_logfmt_json_drop)(
+			    o, w->cfg.features, w->drop[s->id], rec, len) != 0)
+			return;
+		if (who != NULL) {
+			vg_logfmt_k8s_vals(who, vals);
+			(w->cfg.json ? vg_logfmt_tsv_append : vg_logfmt_json_append)(
+				o, vg_logfmt_k8s_cols, VG_K8S_COLS, vals);
+		}
+	}
+	const struct vg_buf *t = w->cfg.json ? o : &w->line;
+
+	vg_sinks_put(
+		w->cfg.sinks, s->path, json->p, json->len, tsv ? t->p : NULL, tsv ? t->len : 0);
+}
+
 int
 vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 {
@@ -289,6 +317,8 @@ vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 	lf->count++;
 	lf->bytes += w->line.len;
 	tally_add(w->cfg.tally, s->id, w->line.len);
+	if (w->cfg.sinks != NULL)
+		to_sinks(w, s, k8s ? who : NULL, rec, len);
 	/* The record is written; a failed rotation shows in vg_logwriter_error(). */
 	if (w->cfg.rotate_bytes != 0 && lf->bytes >= w->cfg.rotate_bytes)
 		close_log(w, s->id, wall_now(), true);
@@ -390,6 +420,7 @@ vg_logwriter_close(struct vg_logwriter *w)
 	int rc = w->err ? -1 : 0;
 
 	vg_buf_free(&w->line);
+	vg_buf_free(&w->sink_line);
 	free(w);
 	return rc;
 }

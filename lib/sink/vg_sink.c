@@ -120,6 +120,23 @@ vg_sinks_stats(const struct vg_sinks *set, unsigned int i, struct vg_sink_stats 
 }
 
 void
+vg_sinks_print(const struct vg_sinks *set, FILE *f, const char *prog)
+{
+	for (unsigned int i = 0; i < vg_sinks_count(set); i++) {
+		struct vg_sink_stats st;
+
+		vg_sinks_stats(set, i, &st);
+		fprintf(f, "%s: sink %s offered %llu sent %llu queued %llu", prog,
+			vg_sinks_name(set, i), (unsigned long long)st.offered,
+			(unsigned long long)st.sent, (unsigned long long)st.queued);
+		for (int d = 0; d < VG_SINK_DROP_N; d++)
+			fprintf(f, " %s %llu", drop_names[d], (unsigned long long)st.dropped[d]);
+		fprintf(f, " connects %llu conn_failures %llu\n", (unsigned long long)st.connects,
+			(unsigned long long)st.conn_failures);
+	}
+}
+
+void
 vg_sinks_stop(struct vg_sinks *set)
 {
 	if (set == NULL)

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define VG_SINK_MAX      16  /* sinks per process */
 #define VG_SINK_PATH_MAX 512 /* a file named by a URL option */
@@ -106,6 +107,12 @@ unsigned int vg_sinks_count(const struct vg_sinks *s);
 const char *vg_sinks_name(const struct vg_sinks *s, unsigned int i);
 /* Counters of sink i; safe from any thread while the sinks run. */
 void vg_sinks_stats(const struct vg_sinks *s, unsigned int i, struct vg_sink_stats *out);
+/*
+ * One line per sink for --stats: "PROG: sink NAME offered N sent N queued N
+ * queue_full N too_large N send_failed N unsent_at_exit N connects N
+ * conn_failures N".
+ */
+void vg_sinks_print(const struct vg_sinks *s, FILE *f, const char *prog);
 /* A drop reason's name: queue_full, too_large, send_failed, unsent_at_exit. */
 const char *vg_sink_drop_name(enum vg_sink_drop d);
 /*

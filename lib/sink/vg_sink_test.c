@@ -162,7 +162,7 @@ test_queue(void)
 			CHECK_EQ(len, 1500);
 			got++;
 			vg_spsc_release(&q, len);
-			if (got % 2 == round % 2)
+			if (got % 2 == (unsigned int)round % 2)
 				break; /* leave some behind: the ring wraps at different places */
 		}
 	}
