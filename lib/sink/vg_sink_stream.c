@@ -33,14 +33,15 @@
 
 #include "vg_sink_int.h"
 
-#define BATCH_BYTES (256u << 10) /* one write at most */
-#define BATCH_MSGS  1024
-#define UDP_MAX     65507 /* an IPv4 datagram's payload */
-#define SLICE_MS    100   /* a wait's longest slice: stop is seen this often */
-#define CONNECT_MS  5000
-#define BACKOFF_MIN 100000000ULL /* 100 ms, doubling */
-#define BACKOFF_MAX 5000000000ULL
-#define FRAME_EXTRA (48 + 255 + 32 + 64 + 24) /* syslog header and length prefix */
+#define BATCH_BYTES   (256u << 10) /* one write at most */
+#define BATCH_MSGS    1024
+#define UDP_MAX       65507 /* an IPv4 datagram's payload */
+#define SLICE_MS      100   /* a wait's longest slice: stop is seen this often */
+#define CONNECT_MS    5000
+#define CLOSE_WAIT_MS 2000         /* at exit: how long the peer may take to close */
+#define BACKOFF_MIN   100000000ULL /* 100 ms, doubling */
+#define BACKOFF_MAX   5000000000ULL
+#define FRAME_EXTRA   (48 + 255 + 32 + 64 + 24) /* syslog header and length prefix */
 
 struct stream_sink {
 	struct sink base;
@@ -211,6 +212,30 @@ account_written(struct stream_sink *s)
 
 /* ---- the sender thread: connections ---- */
 
+/*
+ * The end of a stream that worked: our FIN (after TLS's close_notify), then
+ * what the peer still sends is read until it closes too, for up to
+ * CLOSE_WAIT_MS. Closing a socket with unread bytes (a TLS 1.3 session
+ * ticket) would send a reset, and the peer would lose what it had not read.
+ */
+static void
+graceful_close(struct stream_sink *s)
+{
+	uint64_t end = mono_ns() + CLOSE_WAIT_MS * 1000000ULL;
+	struct pollfd p = {.fd = s->fd, .events = POLLIN};
+	char scratch[4096];
+
+	if (s->base.url.kind == VG_SINK_SYSLOG_UDP)
+		return;
+	shutdown(s->fd, SHUT_WR);
+	while (mono_ns() < end && poll(&p, 1, 50) >= 0) {
+		ssize_t r = recv(s->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			return;
+	}
+}
+
 static void
 disconnect(struct stream_sink *s, bool failed)
 {
@@ -220,6 +245,8 @@ disconnect(struct stream_sink *s, bool failed)
 		SSL_free(s->ssl);
 		s->ssl = NULL;
 	}
+	if (s->fd >= 0 && s->base.url.kind != VG_SINK_STDOUT && !failed)
+		graceful_close(s);
 	if (s->fd >= 0 && s->base.url.kind != VG_SINK_STDOUT)
 		close(s->fd);
 	s->fd = -1;
