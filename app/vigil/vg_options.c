@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +34,7 @@ enum {
 	OPT_LOCAL_NETS,
 	OPT_MAX_FLOWS,
 	OPT_SEED,
+	OPT_NODE_ID,
 	OPT_STATS,
 	OPT_RING_SIZE,
 	OPT_VERSION,
@@ -81,6 +83,7 @@ static const struct option long_opts[] = {
 	{"reassembly-memory", required_argument, NULL, OPT_REASM_MEMORY},
 	{"reassembly-depth", required_argument, NULL, OPT_REASM_DEPTH},
 	{"seed", required_argument, NULL, OPT_SEED},
+	{"node-id", required_argument, NULL, OPT_NODE_ID},
 	{"hash-seed", required_argument, NULL, OPT_HASH_SEED},
 	{"time-window", required_argument, NULL, OPT_TIME_WINDOW},
 	{"stats", no_argument, NULL, OPT_STATS},
@@ -163,7 +166,10 @@ usage(FILE *fp)
 		"                         TCP reassembly buffers per worker (default 64M)\n"
 		"      --reassembly-depth BYTES\n"
 		"                         bytes kept above a hole per direction (default 1M)\n"
-		"      --seed N           seed for connection uids (default 0)\n"
+		"      --seed N           seed for connection uids (default: 0 reading a\n"
+		"                         file, random per run for live capture)\n"
+		"      --node-id NAME     this sensor's name, mixed into the uid seed: sensors\n"
+		"                         sharing a --seed still hand out distinct uids\n"
 		"      --hash-seed N      fixed flow hash key, for repeatable tests (default:\n"
 		"                         random per process)\n"
 		"      --time-window S    packets further than S seconds from network time\n"
@@ -365,6 +371,7 @@ static int parse_argv(struct vg_options *o, int argc, char **argv, bool live);
 /* True while reload config parses again: the flow hash key stays as it is. */
 static bool reparsing;
 static int check_combinations(const struct vg_options *o, bool live);
+static int resolve_uid_seed(struct vg_options *o, bool live_capture);
 
 /* EAL's options (DPDK 22.11) that vigil does not have itself. */
 static const char *const eal_long[] = {"vdev", "no-huge", "no-pci", "file-prefix", "lcores",
@@ -534,6 +541,7 @@ static const struct {
 	  {OPT_METRICS_LISTEN, OFF(metrics)},
 	  {OPT_CONSOLE_SOCKET, OFF(console_socket)},
 	  {OPT_CMDFILE, OFF(cmdfile)},
+	  {OPT_NODE_ID, OFF(node_id)},
 };
 
 /* Options that take a number in a range, stored in a field of `size` bytes. */
@@ -603,6 +611,8 @@ set_simple_option(struct vg_options *o, int c, const char *arg)
 			store_number(base + number_opts[i].off, number_opts[i].size, v);
 			if (c == OPT_HASH_SEED)
 				o->hash_seed_set = true;
+			if (c == OPT_SEED)
+				o->seed_set = true;
 			return 0;
 		}
 	return -1;
@@ -799,7 +809,58 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 			argv[optind]);
 		return 2;
 	}
-	return check_combinations(o, live);
+	if (check_combinations(o, live) != 0)
+		return 2;
+	return resolve_uid_seed(o, live || o->iface != NULL);
+}
+
+/* A 64-bit hash of a node name (FNV-1a, then a finalizer that spreads it). */
+static uint64_t
+node_hash(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/*
+ * The seed of the run's uids: --seed N; else 0 when reading a file (the same
+ * uids for the same input, as tests want) and a random one for live capture,
+ * so that sensors behind one load balancer, or one sensor across restarts,
+ * never hand out the same uid (Zeek's uids are random unless seeded, too).
+ * --node-id is mixed in, for sensors that share a fixed --seed.
+ */
+static int
+resolve_uid_seed(struct vg_options *o, bool live_capture)
+{
+	uint64_t s = o->seed;
+
+	if (o->node_id != NULL) {
+		size_t n = strlen(o->node_id);
+
+		if (n == 0 || n > 63 || strpbrk(o->node_id, " \t\n\r") != NULL) {
+			fprintf(stderr,
+				"vigil: --node-id takes a name of 1 to 63 characters without "
+				"spaces (e.g. the host name), not '%s'\n",
+				o->node_id);
+			return 2;
+		}
+	}
+	if (!o->seed_set && live_capture && getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s)) {
+		fprintf(stderr,
+			"vigil: no random uid seed (getrandom: %s); pass one with --seed N\n",
+			strerror(errno));
+		return 2;
+	}
+	if (o->node_id != NULL)
+		s ^= node_hash(o->node_id);
+	o->uid_seed = s;
+	return 0;
 }
 
 static int

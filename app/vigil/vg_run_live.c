@@ -610,7 +610,7 @@ init_workers(struct live_run *lr)
 			break;
 		vg_options_worker_cfg(&lr->o, &lr->server_ports, features, &wc);
 		/* Each worker's uids come from a sequence of its own. */
-		wc.flow.uid_seed = lr->o.seed + 0x9e3779b97f4a7c15ULL * (idx + 1u);
+		wc.flow.uid_seed = lr->o.uid_seed + 0x9e3779b97f4a7c15ULL * (idx + 1u);
 		wc.ring = &lr->shm->rings[idx];
 		wc.analyzers.bus = lr->bus;
 		wc.analyzers.index = idx;

@@ -343,7 +343,7 @@ vg_options_worker_cfg(const struct vg_options *o, const struct vg_port_set *port
 	wc->flow.reasm_memory = o->reasm_memory;
 	wc->flow.reasm_depth = o->reasm_depth;
 	wc->flow.features = features;
-	wc->flow.uid_seed = o->seed;
+	wc->flow.uid_seed = o->uid_seed;
 	wc->flow.time_window_ns = (uint64_t)o->time_window * 1000000000ULL;
 	wc->flow.local_private = !o->no_local;
 	wc->flow.local_nets = &o->local_nets;
