@@ -40,9 +40,9 @@ command -v openssl > /dev/null || skip "openssl not found (apt-get install opens
 mods=$(dirname "$(find /usr/lib -name imtcp.so -path '*rsyslog*' 2> /dev/null | head -n 1)")
 [ -f "$mods/lmnsd_ossl.so" ] || skip "rsyslog's ossl driver not found (apt-get install rsyslog-openssl)"
 
-# Three free loopback ports (bound, then let go).
-read -r pu pt ps < <(python3 -c 'import socket
-s=[socket.socket(socket.AF_INET, t) for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM, socket.SOCK_STREAM)]
+# Four free loopback ports (bound, then let go).
+read -r pu pt ps pm < <(python3 -c 'import socket
+s=[socket.socket(socket.AF_INET, t) for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM, socket.SOCK_STREAM, socket.SOCK_STREAM)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])')
 
@@ -105,14 +105,36 @@ received() {
 		{ m = $2; sub(/^[^ ]* [^ ]* /, ""); print m "\t" $0 }' "$f" | sort
 }
 
-# 1. vigil-logd feeding the three inputs from the sensor's segment.
-"$logd" --shm "$shm" -o "$tmp/logs" --exit-when-done -q --stats --wait 20 \
+# 1. vigil-logd feeding the three inputs from the sensor's segment; its
+# metrics while it runs, its --stats after SIGTERM.
+"$logd" --shm "$shm" -o "$tmp/logs" -q --stats --wait 20 --metrics-listen "127.0.0.1:$pm" \
 	--sink "syslog+udp://127.0.0.1:$pu" --sink "syslog+tcp://127.0.0.1:$pt" \
 	--sink "syslog+tls://127.0.0.1:$ps?ca=$tmp/ca.pem" 2> "$tmp/logd.err" &
 lpid=$!
 pids+=($lpid)
 "$vigil" -r "$sample" --json --logd "$shm" -q > /dev/null 2>&1
 check $? "vigil -r --logd"
+n=$(cat "$tmp"/logs/*.log 2> /dev/null | wc -l)
+for _ in $(seq 100); do
+	curl -s "http://127.0.0.1:$pm/metrics" > "$tmp/metrics"
+	[ "$(grep -c "^vigil_logd_sink_sent_records_total{sink=\"syslog+[a-z]*://127.0.0.1:[0-9]*\"} $n\$" "$tmp/metrics")" -eq 3 ] && break
+	sleep 0.1
+	n=$(cat "$tmp"/logs/*.log 2> /dev/null | wc -l)
+done
+for t in udp tcp tls; do
+	p=$pu
+	[ $t = tcp ] && p=$pt
+	[ $t = tls ] && p=$ps
+	for m in "sent_records_total{sink=\"syslog+$t://127.0.0.1:$p\"} $n" \
+		"offered_records_total{sink=\"syslog+$t://127.0.0.1:$p\"} $n" \
+		"dropped_records_total{sink=\"syslog+$t://127.0.0.1:$p\",reason=\"queue_full\"} 0" \
+		"queued_records{sink=\"syslog+$t://127.0.0.1:$p\"} 0" \
+		"up{sink=\"syslog+$t://127.0.0.1:$p\"} 1"; do
+		grep -qxF "vigil_logd_sink_$m" "$tmp/metrics"
+		check $? "metrics: vigil_logd_sink_$m ($(grep "sink_${m%%\{*}" "$tmp/metrics" | head -n 3))"
+	done
+done
+kill -TERM "$lpid"
 wait "$lpid"
 check $? "vigil-logd with three sinks ($(head -n 3 "$tmp/logd.err"))"
 records "$tmp/logs" > "$tmp/want"
