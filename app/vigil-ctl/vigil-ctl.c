@@ -4,6 +4,9 @@
  * (doc/console.md). With a command, runs it and exits 1 when the sensor
  * refused it; alone, reads commands from the terminal until EOF or `exit`.
  * Each answer on the socket ends with a NUL byte and "ok" or "error".
+ * With --logd it talks to vigil-logd's console instead (its export policy:
+ * show logs, set log, policy reload, show policy), found as the one
+ * /run/vigil/<shm>.logd socket when --socket is not given.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,18 +27,22 @@
 #define SOCKET_DIR "/run/vigil"
 
 static const char *sock_path; /* --socket; NULL: found in SOCKET_DIR */
+static bool logd;             /* --logd: vigil-logd's console */
 
 static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: vigil-ctl [--socket PATH] [COMMAND...]\n"
+		"usage: vigil-ctl [--logd] [--socket PATH] [COMMAND...]\n"
 		"Runs COMMAND on a running vigil through its console socket "
 		"(default\n" DEFAULT_SOCKET
 		"; vigil --console-socket sets it) and exits 1 when the\n"
 		"sensor refuses it. Without COMMAND, reads commands from the terminal\n"
 		"('exit' or Ctrl-D ends vigil-ctl; 'quit' stops the sensor). 'help' lists\n"
-		"the commands.\n");
+		"the commands.\n"
+		"With --logd, talks to vigil-logd's console instead (default: the one\n" SOCKET_DIR
+		"/*.logd; vigil-logd --console-socket sets it): show logs,\n"
+		"show policy, set log <name> on|off|sample <rate>, policy reload.\n");
 }
 
 /*
@@ -43,6 +50,35 @@ usage(FILE *fp)
  * socket in /run/vigil (a sensor with its own EAL --file-prefix); NULL
  * after a one-line error when there is none or more than one.
  */
+/* --logd without --socket: the one <shm>.logd socket in SOCKET_DIR. */
+static const char *
+find_logd_socket(void)
+{
+	static char found[512];
+	DIR *d = opendir(SOCKET_DIR);
+	struct dirent *e;
+	int n = 0;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name);
+
+		if (l < 6 || strcmp(e->d_name + l - 5, ".logd") != 0)
+			continue;
+		if (n++ == 0)
+			snprintf(found, sizeof(found), "%s/%s", SOCKET_DIR, e->d_name);
+	}
+	if (d != NULL)
+		closedir(d);
+	if (n == 1)
+		return found;
+	fprintf(stderr,
+		n == 0 ? "vigil-ctl: no vigil-logd console in " SOCKET_DIR
+			 "; is vigil-logd running? give its --console-socket with --socket PATH\n"
+		       : "vigil-ctl: several vigil-logd consoles in " SOCKET_DIR
+			 "; pick one with --socket PATH\n");
+	return NULL;
+}
+
 static const char *
 find_socket(void)
 {
@@ -91,9 +127,9 @@ connect_to(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		fprintf(stderr,
-			"vigil-ctl: cannot connect to '%s' (%s); is vigil running? give its "
+			"vigil-ctl: cannot connect to '%s' (%s); is %s running? give its "
 			"--console-socket with --socket PATH\n",
-			path, strerror(errno));
+			path, strerror(errno), logd ? "vigil-logd" : "vigil");
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -225,6 +261,7 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, 's'},
+		{"logd", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -234,9 +271,11 @@ main(int argc, char **argv)
 
 	opterr = 0;
 	/* '+': the command's own words are never taken for options. */
-	while ((c = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:hl", opts, NULL)) != -1) {
 		if (c == 's')
 			sock_path = optarg;
+		else if (c == 'l')
+			logd = true;
 		else if (c == 'h') {
 			usage(stdout);
 			return 0;
@@ -258,7 +297,7 @@ main(int argc, char **argv)
 		}
 		used += (size_t)n;
 	}
-	if (sock_path == NULL && (sock_path = find_socket()) == NULL)
+	if (sock_path == NULL && (sock_path = logd ? find_logd_socket() : find_socket()) == NULL)
 		return 2;
 	if ((fd = connect_to(sock_path)) < 0)
 		return 2;

@@ -159,6 +159,116 @@ emit_sinks(struct vg_prom *p, struct vg_logd_figures *f)
 	}
 }
 
+/* The export policy's counts per log (lib/policy): counters, then rates and settings. */
+static void
+emit_policy(struct vg_prom *p, const struct vg_policy_ctl *c)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} cs[] = {
+		{"vigil_logd_offered_records_total",
+			"Records that reached the export policy, by log.",
+			offsetof(struct vg_policy_counts, offered)},
+		{"vigil_logd_offered_bytes_total",
+			"Bytes of the lines of the records offered to the export policy, by log.",
+			offsetof(struct vg_policy_counts, offered_bytes)},
+		{"vigil_logd_exported_records_total", "Records the export policy let out, by log.",
+			offsetof(struct vg_policy_counts, exported)},
+		{"vigil_logd_exported_bytes_total", "Bytes exported, by log.",
+			offsetof(struct vg_policy_counts, exported_bytes)},
+	};
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} rs[] = {
+		{"vigil_logd_offered_records_per_second",
+			"Records offered per second over the last second, by log.",
+			offsetof(struct vg_policy_rates, offered)},
+		{"vigil_logd_offered_bytes_per_second",
+			"Bytes offered per second over the last second, by log.",
+			offsetof(struct vg_policy_rates, offered_bytes)},
+		{"vigil_logd_exported_records_per_second",
+			"Records exported per second over the last second, by log.",
+			offsetof(struct vg_policy_rates, exported)},
+		{"vigil_logd_exported_bytes_per_second",
+			"Bytes exported per second over the last second, by log.",
+			offsetof(struct vg_policy_rates, exported_bytes)},
+	};
+	static const char *const reasons[VG_POLICY_NVERDICTS] = {
+		[VG_POLICY_DROP_OFF] = "off",
+		[VG_POLICY_DROP_FILTER] = "filter",
+		[VG_POLICY_DROP_SAMPLE] = "sample",
+	};
+	uint16_t nlogs = vg_schema_count();
+
+	for (size_t k = 0; k < sizeof(cs) / sizeof(cs[0]); k++) {
+		vg_prom_family(p, cs[k].name, VG_PROM_COUNTER, cs[k].help);
+		for (uint16_t id = 0; id < nlogs && id < VG_LOG_MAX; id++) {
+			const struct vg_schema *s = vg_schema_get(id);
+			struct vg_prom_label l = {"log", s ? s->path : ""};
+
+			if (s != NULL)
+				vg_prom_u64(p, &l, 1,
+					__atomic_load_n(
+						(const uint64_t *)((const char *)&c->count[id] +
+							cs[k].off),
+						__ATOMIC_RELAXED));
+		}
+	}
+	vg_prom_family(p, "vigil_logd_policy_dropped_records_total", VG_PROM_COUNTER,
+		"Records the export policy did not let out, by log and reason (off: the log is "
+		"off; filter: an include/exclude rule; sample: not sampled).");
+	for (uint16_t id = 0; id < nlogs && id < VG_LOG_MAX; id++) {
+		const struct vg_schema *s = vg_schema_get(id);
+
+		for (int v = VG_POLICY_DROP_OFF; s != NULL && v < VG_POLICY_NVERDICTS; v++) {
+			struct vg_prom_label l[2] = {{"log", s->path}, {"reason", reasons[v]}};
+
+			vg_prom_u64(p, l, 2, RD(c->count[id].dropped[v]));
+		}
+	}
+	for (size_t k = 0; k < sizeof(rs) / sizeof(rs[0]); k++) {
+		vg_prom_family(p, rs[k].name, VG_PROM_GAUGE, rs[k].help);
+		for (uint16_t id = 0; id < nlogs && id < VG_LOG_MAX; id++) {
+			const struct vg_schema *s = vg_schema_get(id);
+			struct vg_prom_label l = {"log", s ? s->path : ""};
+			double v;
+
+			if (s == NULL)
+				continue;
+			__atomic_load((const double *)((const char *)&c->rate[id] + rs[k].off), &v,
+				__ATOMIC_RELAXED);
+			vg_prom_double(p, &l, 1, v);
+		}
+	}
+	vg_prom_family(p, "vigil_logd_log_sample_ratio", VG_PROM_GAUGE,
+		"The share of connections the export policy keeps, by log (1: all).");
+	for (uint16_t id = 0; id < nlogs && id < VG_LOG_MAX; id++) {
+		const struct vg_schema *s = vg_schema_get(id);
+		struct vg_prom_label l = {"log", s ? s->path : ""};
+
+		if (s != NULL)
+			vg_prom_double(p, &l, 1, RD(c->sample_ppm[id]) / 1e6);
+	}
+	vg_prom_family(p, "vigil_logd_log_enabled", VG_PROM_GAUGE,
+		"1 when the export policy lets the log out, 0 when it is off.");
+	for (uint16_t id = 0; id < nlogs && id < VG_LOG_MAX; id++) {
+		const struct vg_schema *s = vg_schema_get(id);
+		struct vg_prom_label l = {"log", s ? s->path : ""};
+
+		if (s != NULL)
+			vg_prom_u64(p, &l, 1, RD(c->enabled[id]));
+	}
+	vg_prom_family(p, "vigil_logd_policy_reloads_total", VG_PROM_COUNTER,
+		"Export policy files read again and taken.");
+	vg_prom_u64(p, NULL, 0, RD(c->reloads));
+	vg_prom_family(p, "vigil_logd_policy_reload_errors_total", VG_PROM_COUNTER,
+		"Export policy files that failed to compile on a reload (the running policy "
+		"stayed).");
+	vg_prom_u64(p, NULL, 0, RD(c->reload_errors));
+}
+
 /* Seconds since vigil-logd last had every ring drained; 0 while it keeps up. */
 static double
 lag_seconds(struct vg_logd_figures *f)
@@ -200,6 +310,8 @@ fill(struct vg_prom *p, void *ctx)
 	if (f->k8s_api != NULL)
 		vg_logd_k8s_prom(p, f->k8s_api);
 	emit_sinks(p, f);
+	if (f->policy != NULL)
+		emit_policy(p, f->policy);
 }
 
 int

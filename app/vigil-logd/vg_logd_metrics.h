@@ -16,6 +16,7 @@
 #include "vg_logfmt.h"
 #include "vg_logring.h"
 #include "vg_sink.h"
+#include "vg_policy.h"
 
 #define VG_LOGD_MAX_RINGS 128 /* rings shown; a segment has workers + 1 */
 
@@ -35,6 +36,7 @@ struct vg_logd_figures {
 	struct vg_logd_ring_figures ring[VG_LOGD_MAX_RINGS];
 	struct vg_k8s_api *k8s_api; /* --k8s-api: its counters too (set before the server starts) */
 	struct vg_sinks *sinks;     /* --sink, or NULL; set before the server starts */
+	const struct vg_policy_ctl *policy; /* per log offered/exported; set before serving */
 };
 
 /* Adds one to a figure the server thread reads. */

@@ -23,10 +23,13 @@
 #include "vg_analyzer.h"
 #include "vg_k8s_opts.h"
 #include "vg_logd_k8s.h"
+#include "vg_logd_console.h"
 #include "vg_logd_metrics.h"
 #include "vg_logfmt.h"
 #include "vg_logfmt_k8s.h"
 #include "vg_logring.h"
+#include "vg_policy.h"
+#include "vg_reporter.h"
 #include "vg_schema.h"
 #include "vg_sink.h"
 
@@ -36,23 +39,28 @@
 #define ATTACH_NS    50000000      /* retry attaching every 50 ms */
 #define HALF_MADE_NS 1000000000ULL /* how long a segment may lack its version */
 #define K8S_BATCH    4096          /* Kubernetes API events per turn */
+#define CONSOLE_NS   10000000      /* serve the console socket every 10 ms under load */
 
 struct logd_opts {
-	const char *shm;             /* --shm NAME */
-	const char *dir;             /* -o DIR */
-	bool json;                   /* --json: JSON whatever the segment says */
-	uint64_t rotate_secs;        /* --rotate-interval */
-	uint64_t rotate_bytes;       /* --rotate-size */
-	bool exit_when_done;         /* --exit-when-done */
-	uint64_t wait_secs;          /* --wait */
-	bool quiet;                  /* -q */
-	bool stats;                  /* --stats */
-	const char *metrics;         /* --metrics-listen ADDR:PORT */
-	struct vg_logd_k8s_opts k8s; /* --k8s-api and its options */
-	struct vg_k8s_opts k8sf;     /* --k8s, --k8s-watch, --k8s-labels, --k8s-history */
-
+	const char *shm;                       /* --shm NAME */
+	const char *dir;                       /* -o DIR */
+	bool json;                             /* --json: JSON whatever the segment says */
+	uint64_t rotate_secs;                  /* --rotate-interval */
+	uint64_t rotate_bytes;                 /* --rotate-size */
+	bool exit_when_done;                   /* --exit-when-done */
+	uint64_t wait_secs;                    /* --wait */
+	bool quiet;                            /* -q */
+	bool stats;                            /* --stats */
+	const char *metrics;                   /* --metrics-listen ADDR:PORT */
+	struct vg_logd_k8s_opts k8s;           /* --k8s-api and its options */
+	struct vg_k8s_opts k8sf;               /* --k8s, --k8s-watch, --k8s-labels, --k8s-history */
 	struct vg_sink_url sinks[VG_SINK_MAX]; /* --sink URL, repeatable */
 	unsigned int nsinks;
+	const char *policy;         /* --export-policy FILE */
+	const char *console;        /* --console-socket PATH (NULL: the default) */
+	bool no_console;            /* --console-socket none */
+	uint64_t export_stats_secs; /* --export-stats-interval; 0: none */
+	bool check_policy;          /* --check-policy: compile the policy file and exit */
 };
 
 struct logd {
@@ -70,11 +78,15 @@ struct logd {
 	struct vg_logd_k8s k8s;     /* the API client feeding it */
 	struct vg_k8s_run k8sr;     /* the inventory, and its files and streams */
 	struct vg_k8s_reporter k8s_rep;
+	struct vg_policy_ctl policy; /* the export policy (lib/policy) */
+	struct vg_logd_console_ctx con;
+	uint64_t next_export_stats; /* CLOCK_MONOTONIC of the next export_stats.log rows */
 };
 
 /* Set by the signal handlers; the only state they touch. */
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t rotate_requested;
+static volatile sig_atomic_t reload_requested;
 
 static void
 on_stop(int sig)
@@ -88,6 +100,7 @@ on_hup(int sig)
 {
 	(void)sig;
 	rotate_requested = 1;
+	reload_requested = 1;
 }
 
 static void
@@ -123,9 +136,20 @@ usage(FILE *f)
 		"      --k8s-api-url URL     the API server (default: the in-cluster one)\n"
 		"      --k8s-token FILE      the bearer token, re-read when it changes\n"
 		"      --k8s-ca FILE         the CA of the API server's certificate\n" VG_K8S_USAGE
+		"      --export-policy FILE  which records go out: per log on/off, sampling,\n"
+		"                            filters, columns (YAML, doc/policy.md); reread\n"
+		"                            when it changes, on SIGHUP and 'policy reload'\n"
+		"      --export-stats-interval S  an export_stats.log row per log every S\n"
+		"                            seconds and at exit (default 60 with\n"
+		"                            --export-policy, else 0 = none)\n"
+		"      --check-policy        only compile the --export-policy file: exit 0\n"
+		"                            when it is good, else 1 with its file:line\n"
+		"      --console-socket PATH the console for 'vigil-ctl --logd' (default\n"
+		"                            " VG_LOGD_SOCKET_DIR
+		"/<shm>.logd; 'none': no console)\n"
 		"  -h, --help                this text\n"
 		"Signals: SIGTERM/SIGINT drain the rings, close the files and exit; SIGHUP\n"
-		"rotates every open file now.\n");
+		"rotates every open file now and reads the --export-policy file again.\n");
 }
 
 /* One line for the user, prefixed with the program's name. */
@@ -236,6 +260,10 @@ enum {
 	OPT_K8S_TOKEN,
 	OPT_K8S_CA,
 	OPT_SINK,
+	OPT_EXPORT_POLICY,
+	OPT_EXPORT_STATS_INTERVAL,
+	OPT_CONSOLE_SOCKET,
+	OPT_CHECK_POLICY,
 };
 
 static const struct option long_opts[] = {
@@ -255,6 +283,10 @@ static const struct option long_opts[] = {
 	{"k8s-ca", required_argument, NULL, OPT_K8S_CA},
 	VG_K8S_LONG_OPTIONS,
 	{"sink", required_argument, NULL, OPT_SINK},
+	{"export-policy", required_argument, NULL, OPT_EXPORT_POLICY},
+	{"export-stats-interval", required_argument, NULL, OPT_EXPORT_STATS_INTERVAL},
+	{"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
+	{"check-policy", no_argument, NULL, OPT_CHECK_POLICY},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -268,6 +300,7 @@ parse_opts(struct logd_opts *o, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	o->dir = ".";
 	o->wait_secs = 10;
+	o->export_stats_secs = UINT64_MAX; /* 60 with --export-policy, else none */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:qh", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -323,6 +356,21 @@ parse_opts(struct logd_opts *o, int argc, char **argv)
 			if (add_sink(o, optarg) != 0)
 				return 2;
 			break;
+		case OPT_EXPORT_POLICY:
+			o->policy = optarg;
+			break;
+		case OPT_EXPORT_STATS_INTERVAL:
+			if (parse_num("--export-stats-interval", optarg, false, 86400,
+				    &o->export_stats_secs) != 0)
+				return 2;
+			break;
+		case OPT_CHECK_POLICY:
+			o->check_policy = true;
+			break;
+		case OPT_CONSOLE_SOCKET:
+			o->no_console = strcmp(optarg, "none") == 0;
+			o->console = o->no_console ? NULL : optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -341,6 +389,14 @@ parse_opts(struct logd_opts *o, int argc, char **argv)
 	}
 	if (optind < argc) {
 		say("unexpected argument '%s'; see 'vigil-logd --help'", argv[optind]);
+		return 2;
+	}
+	if (o->export_stats_secs == UINT64_MAX)
+		o->export_stats_secs = o->policy != NULL ? 60 : 0;
+	if (o->check_policy) {
+		if (o->policy != NULL)
+			return 0;
+		say("--check-policy checks the file of --export-policy FILE; give it");
 		return 2;
 	}
 	if (o->shm == NULL) {
@@ -506,6 +562,52 @@ use_segment(struct logd *d, struct vg_logshm *shm)
 	return 0;
 }
 
+static uint64_t
+wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int ensure_writer(struct logd *d);
+
+/*
+ * A record of vigil-logd's own (reporter.log, export_stats.log) through the
+ * writer and the policy, once the segment says which columns and format.
+ */
+static void
+write_own(void *arg, const uint8_t *rec, uint32_t len)
+{
+	struct logd *d = arg;
+
+	if (d->shm != NULL && ensure_writer(d) == 0)
+		vg_logwriter_write(d->w, rec, len);
+}
+
+/* A policy change or error: on stderr and in reporter.log. */
+static void
+policy_say(void *arg, bool error, const char *msg)
+{
+	uint8_t rec[1536];
+	uint32_t len;
+
+	say("policy: %s", msg);
+	len = vg_reporter_record(rec, sizeof(rec), wall_ns(),
+		error ? VG_REPORTER_ERROR : VG_REPORTER_INFO, msg, "vigil-logd");
+	if (len != 0)
+		write_own(arg, rec, len);
+}
+
+static uint64_t
+console_ring_drops(void *arg)
+{
+	struct logd *d = arg;
+
+	return d->shm != NULL ? d->old_drops + sum_drops(d->shm) : d->old_drops;
+}
+
 static int
 report_write_error(struct logd *d)
 {
@@ -551,6 +653,7 @@ ensure_writer(struct logd *d)
 		.tally = &d->fig.written,
 		.k8s = d->inv,
 		.sinks = d->sinks,
+		.policy = &d->policy,
 	};
 
 	d->w = vg_logwriter_create(&cfg);
@@ -634,6 +737,13 @@ all_empty(const struct logd *d)
 static int
 housekeeping(struct logd *d)
 {
+	uint64_t now = mono_ns();
+
+	vg_policy_ctl_tick(&d->policy, now);
+	if (d->o.export_stats_secs != 0 && now >= d->next_export_stats) {
+		d->next_export_stats = now + d->o.export_stats_secs * 1000000000ULL;
+		vg_policy_ctl_stats_rows(&d->policy, wall_ns(), now, write_own, d);
+	}
 	if (d->w != NULL &&
 		(vg_logwriter_flush(d->w) != 0 || vg_logwriter_tick(d->w, wall_now()) != 0))
 		return report_write_error(d);
@@ -684,7 +794,7 @@ final_drain(struct logd *d)
 static int
 run(struct logd *d)
 {
-	uint64_t idle = 0, next_house = mono_ns() + 1000000000ULL;
+	uint64_t idle = 0, next_house = mono_ns() + 1000000000ULL, next_console = 0;
 
 	for (;;) {
 		int total = 0;
@@ -695,6 +805,13 @@ run(struct logd *d)
 			rotate_requested = 0;
 			if (d->w != NULL && vg_logwriter_rotate(d->w) != 0)
 				return report_write_error(d);
+		}
+		if (reload_requested) {
+			char msg[1024];
+
+			reload_requested = 0;
+			if (d->policy.path[0] != '\0')
+				vg_policy_ctl_reload(&d->policy, "SIGHUP", msg, sizeof(msg));
 		}
 		for (uint32_t i = 0; i < d->shm->nrings; i++) {
 			int n = drain_ring(d, i, BATCH, NULL);
@@ -724,6 +841,10 @@ run(struct logd *d)
 		}
 		uint64_t now = mono_ns();
 
+		if (now >= next_console) {
+			next_console = now + CONSOLE_NS;
+			vg_logd_console_poll(&d->con);
+		}
 		if (now >= next_house) {
 			next_house = now + 1000000000ULL;
 			if (housekeeping(d) != 0)
@@ -787,6 +908,55 @@ k8s_stop(struct logd *d)
 	d->inv = NULL;
 }
 
+/* The export policy; -1 after a one-line error. */
+static int
+start_policy(struct logd *d)
+{
+	char err[640];
+
+	if (vg_policy_ctl_init(&d->policy, d->o.policy, err, sizeof(err)) != 0) {
+		say("%s", err);
+		return -1;
+	}
+	d->policy.say = policy_say;
+	d->policy.say_arg = d;
+	vg_policy_process = &d->policy;
+	d->fig.policy = &d->policy;
+	/* Starts export_stats.log's first interval. */
+	vg_policy_ctl_stats_rows(&d->policy, wall_ns(), mono_ns(), write_own, d);
+	d->next_export_stats = mono_ns() + d->o.export_stats_secs * 1000000000ULL;
+	d->con = (struct vg_logd_console_ctx){
+		.policy = &d->policy, .fig = &d->fig, .ring_drops = console_ring_drops, .arg = d};
+	return 0;
+}
+
+/*
+ * The console, once the segment is ours (a second vigil-logd on the same
+ * segment stops on that, not on the socket); -1 after a one-line error.
+ */
+static int
+start_console(struct logd *d)
+{
+	char err[640], path[128];
+	const char *sock = d->o.console;
+
+	if (d->o.no_console)
+		return 0;
+	if (sock == NULL) {
+		snprintf(path, sizeof(path), VG_LOGD_SOCKET_DIR "/%s.logd", d->o.shm);
+		/* Without the rights for the default place: no console, said once. */
+		if (vg_logd_console_open(path, true, err, sizeof(err)) != 0 && !d->o.quiet)
+			say("no console (%s); give --console-socket PATH for 'vigil-ctl --logd'",
+				err);
+		return 0;
+	}
+	if (vg_logd_console_open(sock, false, err, sizeof(err)) != 0) {
+		say("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 set_signals(void)
 {
@@ -819,11 +989,24 @@ main(int argc, char **argv)
 		return 0;
 	if (rc != 0)
 		return 2;
+	if (d.o.check_policy) {
+		char err[640];
+
+		if (vg_policy_ctl_init(&d.policy, d.o.policy, err, sizeof(err)) != 0) {
+			say("%s", err);
+			return 1;
+		}
+		vg_policy_ctl_fini(&d.policy);
+		if (!d.o.quiet)
+			say("%s: the policy compiles", d.o.policy);
+		return 0;
+	}
 	if (start_sinks(&d) != 0)
 		return 2;
-	if (check_dir(d.o.dir) != 0 || k8s_start(&d) != 0 ||
+	if (check_dir(d.o.dir) != 0 || start_policy(&d) != 0 || k8s_start(&d) != 0 ||
 		vg_logd_metrics_start(d.o.metrics, &d.fig) != 0) {
 		k8s_stop(&d);
+		vg_policy_ctl_fini(&d.policy);
 		return 1;
 	}
 	set_signals();
@@ -839,7 +1022,18 @@ main(int argc, char **argv)
 		k8s_stop(&d);
 		return 1;
 	}
+	if (start_console(&d) != 0) {
+		vg_logshm_close(d.shm, true);
+		vg_logd_metrics_stop();
+		k8s_stop(&d);
+		vg_policy_ctl_fini(&d.policy);
+		return 1;
+	}
 	rc = run(&d) == 0 ? 0 : 1;
+	/* The last export_stats.log rows: the counts since the last ones. */
+	if (rc == 0 && d.o.export_stats_secs != 0)
+		vg_policy_ctl_stats_rows(&d.policy, wall_ns(), mono_ns(), write_own, &d);
+	vg_logd_console_close();
 	/* #close lines; the files keep their names (the next run rotates them). */
 	if (d.w != NULL && vg_logwriter_close(d.w) != 0 && rc == 0) {
 		rc = 1;
@@ -864,5 +1058,6 @@ main(int argc, char **argv)
 	vg_sinks_free(d.sinks);
 	vg_logshm_close(d.shm, true);
 	free(d.corrupt);
+	vg_policy_ctl_fini(&d.policy);
 	return rc;
 }

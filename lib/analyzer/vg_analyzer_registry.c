@@ -18,6 +18,7 @@
 #include "vg_sig_log.h"
 #include "vg_ftp.h"
 #include "vg_http.h"
+#include "vg_policy.h"
 #include "vg_reporter.h"
 #include "vg_smtp.h"
 #include "vg_socks.h"
@@ -54,6 +55,8 @@ static const struct vg_an_log framework_logs[] = {
 /* The sensor's own logs that are not core logs: after every analyzer's. */
 static const struct vg_an_log sensor_logs[] = {
 	{&vg_reporter_schema, &vg_reporter_schema.id},
+	/* vigil-logd's per-log export counts (lib/policy, doc/policy.md) */
+	{&vg_export_stats_schema, &vg_export_stats_schema.id},
 	{NULL, NULL},
 };
 

@@ -62,6 +62,7 @@ void vg_logfmt_json_append(struct vg_buf *out, const struct vg_field *cols, uint
 	const struct vg_logfmt_val *vals);
 
 struct vg_logwriter;
+struct vg_policy_ctl; /* lib/policy/vg_policy.h */
 struct vg_k8s_inv;
 struct vg_sinks;
 
@@ -102,12 +103,15 @@ struct vg_logwriter_cfg {
 	 * caller and outlive the writer.
 	 */
 	struct vg_sinks *sinks;
+	/* The export policy: records it drops are not written (lib/policy); NULL keeps all. */
+	struct vg_policy_ctl *policy;
 };
 
 /* Opens a writer; files are created on their first record. NULL + errno. */
 struct vg_logwriter *vg_logwriter_create(const struct vg_logwriter_cfg *cfg);
 /*
- * Writes one record; -1 on a malformed record (counted in vg_logwriter_bad)
+ * Writes one record, or counts it dropped when the policy says so (0 as
+ * well); -1 on a malformed record (counted in vg_logwriter_bad)
  * or an I/O error (errno, and vg_logwriter_error). With write_through the
  * line has been handed to write(2) when this returns 0.
  */

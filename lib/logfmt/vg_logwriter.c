@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "vg_logfmt.h"
+#include "vg_policy.h"
 #include "vg_logfmt_k8s.h"
 #include "vg_record.h"
 #include "vg_sink.h"
@@ -32,6 +33,7 @@ struct vg_logwriter {
 	char dir[PATH_MAX];
 	struct log_file files[VG_LOG_MAX];
 	uint64_t drop[VG_LOG_MAX];                  /* columns left out, per log */
+	uint64_t policy_gen;                        /* cfg.policy's gen its masks are from */
 	struct vg_logfmt_idcols idcols[VG_LOG_MAX]; /* where ts and id are, per log */
 	struct vg_buf line;
 	struct vg_buf sink_line; /* the line in the sinks' other format */
@@ -269,6 +271,15 @@ to_sinks(struct vg_logwriter *w, const struct vg_schema *s, const struct vg_k8s_
 		w->cfg.sinks, s->path, json->p, json->len, tsv ? t->p : NULL, tsv ? t->len : 0);
 }
 
+/* The policy's columns per log (lib/policy), again after each change of it. */
+static void
+policy_drops(struct vg_logwriter *w)
+{
+	w->policy_gen = w->cfg.policy->gen;
+	for (uint16_t id = 0; id < VG_LOG_MAX; id++)
+		vg_logwriter_set_drop(w, id, vg_policy_drop_mask(w->cfg.policy->cur, id));
+}
+
 int
 vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 {
@@ -284,6 +295,8 @@ vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 		w->bad++;
 		return -1;
 	}
+	if (w->cfg.policy != NULL && w->policy_gen != w->cfg.policy->gen)
+		policy_drops(w);
 	ic = log_idcols(w, s);
 	/* 1. enrich: what both addresses were at the record's ts. */
 	k8s = w->cfg.k8s != NULL && ic->has_id;
@@ -301,6 +314,11 @@ vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 	}
 	if (k8s)
 		append_k8s(w, who);
+	/* 2. policy: keep or drop, counted per log as offered (bytes: the whole line). */
+	if (w->cfg.policy != NULL &&
+		vg_policy_ctl_offer(w->cfg.policy, s->id, rec, len, k8s ? &who[0] : NULL,
+			k8s ? &who[1] : NULL, w->line.len) != VG_POLICY_KEEP)
+		return 0;
 	lf = &w->files[s->id];
 	if (w->cfg.rotate_secs != 0) {
 		double now = wall_now();
@@ -319,6 +337,8 @@ vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 	tally_add(w->cfg.tally, s->id, w->line.len);
 	if (w->cfg.sinks != NULL)
 		to_sinks(w, s, k8s ? who : NULL, rec, len);
+	if (w->cfg.policy != NULL)
+		vg_policy_ctl_exported(w->cfg.policy, s->id, w->line.len);
 	/* The record is written; a failed rotation shows in vg_logwriter_error(). */
 	if (w->cfg.rotate_bytes != 0 && lf->bytes >= w->cfg.rotate_bytes)
 		close_log(w, s->id, wall_now(), true);

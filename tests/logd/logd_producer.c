@@ -7,11 +7,16 @@
  *
  *   logd_producer --shm NAME [-n N] [--start S] [--rate R] [--rings K]
  *                 [--ring-size BYTES] [--features MASK] [--json] [--no-done]
- *                 [--weird-every K] [--other-schemas]
+ *                 [--weird-every K] [--other-schemas] [--dns]
  *
  * Its log ids and schema hash are those of vigil (vg_analyzers_register_logs);
  * --other-schemas registers one more log first, as a build with other tables
  * would, so vigil-logd must refuse the segment.
+ *
+ * --dns: before each conn record, a dns.log record of the same uid and
+ * addresses, query "kube-dns.kube-system.svc.cluster.local" for even
+ * sequence numbers and "h<seq>.example.com" for odd ones (the policy
+ * tests).
  *
  * A full ring drops the record (and the ring counts it); the producer never
  * waits. Prints "generation G pid P" once the segment is open, and
@@ -35,7 +40,7 @@ struct opts {
 	const char *shm;
 	uint64_t n, start, rate, ring_size, weird_every;
 	uint32_t rings, features;
-	bool json, done, other_schemas;
+	bool json, done, other_schemas, dns;
 };
 
 static uint32_t
@@ -95,6 +100,53 @@ weird_record(uint8_t *buf, uint32_t cap, uint64_t seq)
 	return vg_rec_end(&r);
 }
 
+/* dns.log by its column names: the five-tuple, uid and query; the rest unset. */
+static uint32_t
+dns_record(uint8_t *buf, uint32_t cap, uint64_t seq)
+{
+	const struct vg_schema *s = NULL;
+	struct vg_rec r;
+	struct vg_addr a, b;
+	uint8_t oa[4] = {10, (uint8_t)(seq >> 16), (uint8_t)(seq >> 8), (uint8_t)seq};
+	uint8_t ra[4] = {192, 0, 2, (uint8_t)(seq % 250 + 1)};
+	char uid[32], query[64];
+
+	for (uint16_t id = 0; id < vg_schema_count() && s == NULL; id++)
+		if (vg_schema_get(id) != NULL && strcmp(vg_schema_get(id)->path, "dns") == 0)
+			s = vg_schema_get(id);
+	vg_addr_from_v4(&a, oa);
+	vg_addr_from_v4(&b, ra);
+	snprintf(uid, sizeof(uid), "L%012" PRIu64, seq);
+	if (seq % 2 == 0)
+		snprintf(query, sizeof(query), "kube-dns.kube-system.svc.cluster.local");
+	else
+		snprintf(query, sizeof(query), "h%" PRIu64 ".example.com", seq);
+	vg_rec_begin(&r, buf, cap, s);
+	for (uint16_t i = 0; s != NULL && i < s->nfields; i++) {
+		const char *n = s->fields[i].name;
+
+		if (strcmp(n, "ts") == 0)
+			vg_rec_time(&r, 1700000000000000000ULL + seq * 1000000ULL);
+		else if (strcmp(n, "uid") == 0)
+			vg_rec_cstr(&r, uid);
+		else if (strcmp(n, "id.orig_h") == 0)
+			vg_rec_addr(&r, &a);
+		else if (strcmp(n, "id.orig_p") == 0)
+			vg_rec_port(&r, (uint16_t)(seq & 0xffff));
+		else if (strcmp(n, "id.resp_h") == 0)
+			vg_rec_addr(&r, &b);
+		else if (strcmp(n, "id.resp_p") == 0)
+			vg_rec_port(&r, 53);
+		else if (strcmp(n, "proto") == 0)
+			vg_rec_cstr(&r, "udp");
+		else if (strcmp(n, "query") == 0)
+			vg_rec_cstr(&r, query);
+		else
+			vg_rec_unset(&r);
+	}
+	return vg_rec_end(&r);
+}
+
 static int
 num(const char *opt, const char *s, uint64_t *v)
 {
@@ -126,6 +178,7 @@ parse(struct opts *o, int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"no-done", no_argument, NULL, 'D'},
 		{"other-schemas", no_argument, NULL, 'O'},
+		{"dns", no_argument, NULL, 'd'},
 		{NULL, 0, NULL, 0},
 	};
 	uint64_t v;
@@ -180,6 +233,9 @@ parse(struct opts *o, int argc, char **argv)
 		case 'O':
 			o->other_schemas = true;
 			break;
+		case 'd':
+			o->dns = true;
+			break;
 		default:
 			fprintf(stderr,
 				"logd_producer: bad usage; see the top of logd_producer.c\n");
@@ -209,7 +265,7 @@ main(int argc, char **argv)
 	struct vg_logshm *shm;
 	char err[256];
 	uint8_t buf[1024];
-	uint64_t written = 0, dropped = 0, t0;
+	uint64_t written = 0, dropped = 0, dns_written = 0, t0;
 
 	if (parse(&o, argc, argv) != 0)
 		return 2;
@@ -233,8 +289,13 @@ main(int argc, char **argv)
 	for (uint64_t i = 0; i < o.n; i++) {
 		uint64_t seq = o.start + i;
 		struct vg_ring *r = &shm->rings[seq % o.rings];
-		uint32_t len = conn_record(buf, sizeof(buf), seq);
+		uint32_t len;
 
+		if (o.dns) {
+			len = dns_record(buf, sizeof(buf), seq);
+			dns_written += len != 0 && vg_ring_write(r, buf, len);
+		}
+		len = conn_record(buf, sizeof(buf), seq);
 		if (vg_ring_write(r, buf, len))
 			written++;
 		else
@@ -257,6 +318,8 @@ main(int argc, char **argv)
 		}
 	}
 	printf("written %" PRIu64 " dropped %" PRIu64 "\n", written, dropped);
+	if (o.dns)
+		printf("dns_written %" PRIu64 "\n", dns_written);
 	fflush(stdout);
 	if (o.done)
 		vg_logshm_producer_done(shm);
