@@ -18,6 +18,7 @@
 #include "vg_hash.h"
 #include "vg_metrics_http.h"
 #include "vg_options.h"
+#include "vg_policy.h"
 #include "vg_schema.h"
 
 #ifndef VIGIL_VERSION
@@ -64,6 +65,7 @@ enum {
 	OPT_METRICS_LISTEN,
 	OPT_CONSOLE_SOCKET,
 	OPT_CMDFILE,
+	OPT_EXPORT_POLICY,
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +118,7 @@ static const struct option long_opts[] = {
 	{"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
 	{"cmdfile", required_argument, NULL, OPT_CMDFILE},
 	VG_K8S_LONG_OPTIONS,
+	{"export-policy", required_argument, NULL, OPT_EXPORT_POLICY},
 	{NULL, 0, NULL, 0},
 };
 
@@ -180,6 +183,9 @@ usage(FILE *fp)
 		"                         stdout, syslog+udp://HOST:PORT, syslog+tcp://...,\n"
 		"                         syslog+tls://HOST:PORT?ca=FILE, kafka://HOST:PORT\n"
 		"                         (doc/vigil-logd.md; live: vigil-logd --sink)\n"
+		"      --export-policy FILE  which records the in-process writer lets out:\n"
+		"                         per log on/off, sampling, filters, columns (YAML,\n"
+		"                         doc/policy.md; with --logd give it to vigil-logd)\n"
 		"      --logd-wait S      with -r: how long a full ring waits for vigil-logd\n"
 		"                         before vigil stops and fails (default 10)\n"
 		"      --ring-size BYTES  log ring size (default 4M)\n"
@@ -542,6 +548,7 @@ static const struct {
 	  {OPT_CONSOLE_SOCKET, OFF(console_socket)},
 	  {OPT_CMDFILE, OFF(cmdfile)},
 	  {OPT_NODE_ID, OFF(node_id)},
+	  {OPT_EXPORT_POLICY, OFF(export_policy)},
 };
 
 /* Options that take a number in a range, stored in a field of `size` bytes. */
@@ -962,6 +969,22 @@ vg_options_check(const struct vg_options *o, int link)
 		fprintf(stderr, "vigil: cannot write to '%s'; choose another directory with -o\n",
 			dir);
 		return 1;
+	}
+	if (o->logd != NULL && o->export_policy != NULL) {
+		fprintf(stderr,
+			"vigil: --export-policy is for the in-process writer; with --logd "
+			"give it to vigil-logd (vigil-logd --export-policy FILE)\n");
+		return 1;
+	}
+	if (o->export_policy != NULL) {
+		char perr[640];
+		struct vg_policy *p = vg_policy_load(o->export_policy, perr, sizeof(perr));
+
+		if (p == NULL) {
+			fprintf(stderr, "vigil: %s\n", perr);
+			return 1;
+		}
+		vg_policy_free(p);
 	}
 	if (o->logd != NULL) {
 		const char *bare = o->logd[0] == '/' ? o->logd + 1 : o->logd;

@@ -77,6 +77,7 @@ struct vg_options {
 	uint8_t ncollectors;
 	const char *console_socket; /* --console-socket: NULL = the default path */
 	const char *cmdfile;        /* --cmdfile: console commands run at start */
+	const char *export_policy;  /* --export-policy FILE: the in-process writer's (lib/policy) */
 	bool interactive;           /* vigil -i [EAL] --: the console on the terminal */
 	struct vg_addr collectors[VG_MIRROR_MAX_COLLECTORS];
 	/* -c FILE: the file, its tokens ("--workers=4") and vigil's command line,

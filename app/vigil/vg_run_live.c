@@ -35,6 +35,8 @@
 #include "vg_live_stats.h"
 #include "vg_live_status.h"
 #include "vg_logfmt.h"
+#include "vg_policy.h"
+#include "vg_reporter.h"
 #include "vg_record.h"
 #include "vg_run.h"
 #include "vg_schema.h"
@@ -448,7 +450,9 @@ struct live_run {
 	uint16_t nworkers;
 	uint16_t workers_ready; /* workers initialised (fini'd on the way out) */
 	bool eal, ports_up;
-	struct vg_an_bus *bus; /* expected connections between the workers */
+	struct vg_an_bus *bus;       /* expected connections between the workers */
+	struct vg_policy_ctl policy; /* the in-process writer's export policy */
+	bool have_policy;
 };
 
 /* Undoes what was set up, in reverse; `clean` says the segment ended well. */
@@ -464,6 +468,9 @@ live_teardown(struct live_run *lr, bool clean)
 	if (lr->writer != NULL)
 		vg_logwriter_close(lr->writer);
 	lr->writer = NULL;
+	if (lr->have_policy)
+		vg_policy_ctl_fini(&lr->policy);
+	lr->have_policy = false;
 	if (lr->shm != NULL)
 		vg_log_segment_done(lr->shm, clean);
 	lr->shm = NULL;
@@ -553,6 +560,39 @@ open_ports(struct live_run *lr)
 	return 0;
 }
 
+/* A change of the export policy (console, the file): stderr and reporter.log. */
+static void
+policy_say(void *arg, bool error, const char *msg)
+{
+	struct live_run *lr = arg;
+	uint8_t rec[1536];
+	uint32_t len;
+
+	fprintf(stderr, "vigil: policy: %s\n", msg);
+	len = vg_reporter_record(rec, sizeof(rec), vg_live_now_ns(&live),
+		error ? VG_REPORTER_ERROR : VG_REPORTER_INFO, msg, "console");
+	if (len != 0)
+		vg_ring_write(&lr->shm->rings[lr->nworkers], rec, len);
+}
+
+/*
+ * The in-process writer's export policy: --export-policy FILE, or one that
+ * keeps everything, which `set log NAME sample R` changes (doc/policy.md).
+ */
+static int
+open_policy(struct live_run *lr)
+{
+	char err[640];
+
+	if (vg_policy_ctl_init(&lr->policy, lr->o.export_policy, err, sizeof(err)) != 0)
+		return live_fail(lr, "%s", err);
+	lr->have_policy = true;
+	lr->policy.say = policy_say;
+	lr->policy.say_arg = lr;
+	vg_policy_process = &lr->policy;
+	return 0;
+}
+
 /* The log segment (one ring per worker and one for stats), the writer, the filter. */
 static int
 open_logs(struct live_run *lr)
@@ -570,6 +610,9 @@ open_logs(struct live_run *lr)
 			.features = features,
 			.tally = vg_live_metrics_tally()};
 
+		if (open_policy(lr) != 0)
+			return 1;
+		lc.policy = &lr->policy;
 		lr->writer = vg_logwriter_create(&lc);
 		if (lr->writer == NULL || access(lr->dir, W_OK) != 0)
 			return live_fail(lr,
@@ -671,6 +714,13 @@ each_second(struct live_run *lr, struct live_loop *lp, uint64_t now)
 	uint64_t before = lp->pg.pkts, hz = lp->hz;
 
 	vg_ports_poll_links(&lr->ports);
+	if (lr->have_policy) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		vg_policy_ctl_tick(
+			&lr->policy, (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+	}
 	if (now - lp->last_pin >= VG_CLOCK_REPIN_S * hz) {
 		vg_live_clock_repin(&live);
 		lp->last_pin = now;

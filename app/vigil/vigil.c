@@ -27,6 +27,7 @@
 #include "vg_options.h"
 #include "vg_sig_check.h"
 #include "vg_pcap_source.h"
+#include "vg_policy.h"
 #include "vg_record.h"
 #include "vg_run.h"
 #include "vg_schema.h"
@@ -43,8 +44,10 @@ struct offline {
 	struct vg_sinks *sinks; /* --sink, or NULL */
 	struct vg_ring *ring;
 	int write_error;
-	uint32_t logd_wait; /* --logd-wait: seconds a full ring waits for vigil-logd */
-	bool logd_gone;     /* --logd: vigil-logd did not drain a full ring in time */
+	uint32_t logd_wait;          /* --logd-wait: seconds a full ring waits for vigil-logd */
+	bool logd_gone;              /* --logd: vigil-logd did not drain a full ring in time */
+	struct vg_policy_ctl policy; /* --export-policy (doc/policy.md) */
+	bool have_policy;
 };
 
 /* SIGINT/SIGTERM: stop reading, log every connection, close the logs (as Zeek). */
@@ -84,6 +87,25 @@ offline_signals(void)
 	sa.sa_flags = SA_RESTART;
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* --stats with --export-policy: a line per log that offered records. */
+static void
+print_policy(const struct vg_policy_ctl *c)
+{
+	for (uint16_t id = 0; id < vg_schema_count() && id < VG_LOG_MAX; id++) {
+		const struct vg_policy_counts *k = &c->count[id];
+
+		if (k->offered == 0 || vg_schema_get(id) == NULL)
+			continue;
+		fprintf(stderr,
+			"vigil: policy %s offered %" PRIu64 " (%" PRIu64 " bytes) exported %" PRIu64
+			" (%" PRIu64 " bytes) dropped off %" PRIu64 " filter %" PRIu64
+			" sample %" PRIu64 "\n",
+			vg_schema_get(id)->path, k->offered, k->offered_bytes, k->exported,
+			k->exported_bytes, k->dropped[VG_POLICY_DROP_OFF],
+			k->dropped[VG_POLICY_DROP_FILTER], k->dropped[VG_POLICY_DROP_SAMPLE]);
+	}
 }
 
 /* Drains the ring into the log files; the offline stand-in for vigil-logd. */
@@ -587,6 +609,7 @@ vg_run_offline(const struct vg_options *o)
 	if (o->logd == NULL) {
 		struct vg_logwriter_cfg lc = {
 			.dir = dir, .json = o->json, .features = features, .k8s = k8s.inv};
+		char perr[640];
 
 		if (start_sinks(o, &off) != 0) {
 			vg_logshm_close(shm, false);
@@ -594,6 +617,19 @@ vg_run_offline(const struct vg_options *o)
 			return 2;
 		}
 		lc.sinks = off.sinks;
+		/* The file compiled in vg_options_check; read again here, as the run's. */
+		if (o->export_policy != NULL) {
+			if (vg_policy_ctl_init(&off.policy, o->export_policy, perr, sizeof(perr)) !=
+				0) {
+				fprintf(stderr, "vigil: %s\n", perr);
+				vg_k8s_run_stop(&k8s);
+				vg_logshm_close(shm, false);
+				vg_pcap_close(src);
+				return 1;
+			}
+			off.have_policy = true;
+			lc.policy = &off.policy;
+		}
 		off.writer = vg_logwriter_create(&lc);
 	}
 	off.ring = &shm->rings[0];
@@ -625,6 +661,8 @@ vg_run_offline(const struct vg_options *o)
 		progress(src, w.stats.packets, t0, true);
 	if (o->stats)
 		print_stats(&w, off.ring, off.writer, secs);
+	if (o->stats && off.have_policy)
+		print_policy(&off.policy);
 	if (off.writer != NULL && vg_logwriter_close(off.writer) != 0 && off.write_error == 0)
 		off.write_error = errno ? errno : EIO;
 	k8s_rep.w = NULL; /* the writer is closed: later lines only to stderr */
@@ -637,6 +675,8 @@ vg_run_offline(const struct vg_options *o)
 		vg_sinks_print(off.sinks, stderr, "vigil");
 	vg_sinks_free(off.sinks);
 	rc = report_end(o, src, &off, &w, dir);
+	if (off.have_policy)
+		vg_policy_ctl_fini(&off.policy);
 	vg_worker_fini(&w);
 	vg_log_segment_done(shm, o->logd != NULL);
 	vg_pcap_close(src);

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Console commands about logs and configuration: show logs, set log <name>
- * on|off, set stats-interval <s>, show config. Each change is logged to
- * stderr and reporter.log (vg_con_change) and takes effect on the main
- * lcore's next loop: the in-process writer skips a log that is off, the
- * stats rows follow the new interval.
+ * on|off|sample <rate>, set stats-interval <s>, show config. The sample goes
+ * to the in-process writer's export policy (lib/policy, vg_policy_process). Each change is logged
+ * to stderr and reporter.log (vg_con_change) and takes effect on the main lcore's next loop: the
+ * in-process writer skips a log that is off, the stats rows follow the new interval.
  */
 #include <inttypes.h>
 #include <string.h>
 
 #include "vg_con.h"
+#include "vg_policy.h"
 #include "vg_schema.h"
 
 /* The log id of a name ("conn" or "conn.log"), or -1. */
@@ -42,8 +43,16 @@ show_logs_parsed(void *res, struct cmdline *cl, void *data)
 	for (uint16_t id = 0; id < vg_schema_count() && id < 64; id++) {
 		const struct vg_schema *s = vg_schema_get(id);
 
-		if (s != NULL)
-			vg_con_printf("%s %s\n", s->path, vg_console_log_on(id) ? "on" : "off");
+		double r = vg_policy_process != NULL
+			? vg_policy_log_sample(vg_policy_process->cur, id)
+			: 1.0;
+
+		if (s == NULL)
+			continue;
+		vg_con_printf("%s %s", s->path, vg_console_log_on(id) ? "on" : "off");
+		if (r < 1.0)
+			vg_con_printf(" sample %g", r);
+		vg_con_printf("\n");
 	}
 }
 
@@ -58,18 +67,39 @@ cmdline_parse_inst_t vg_cmd_show_logs = {
 	.tokens = {(void *)&tk_lshow, (void *)&tk_logs, NULL},
 };
 
-/* ---- set log <name> on|off ---- */
+/* ---- set log <name> on|off|sample <rate> ---- */
 
 struct set_log_res {
-	cmdline_fixed_string_t set, log, name, state;
+	cmdline_fixed_string_t set, log, name;
+	cmdline_multi_string_t rest; /* on, off, or sample <rate> */
 };
+
+/* `sample <rate>`: the in-process writer's export policy (doc/policy.md). */
+static void
+set_log_sample(const char *name, const char *rate)
+{
+	char args[64], msg[512];
+
+	if (vg_policy_process == NULL) {
+		vg_con_fail("this sensor's writer has no export policy to sample with");
+		return;
+	}
+	snprintf(args, sizeof(args), "sample %.40s", rate);
+	/* The change is told on stderr and in reporter.log by the policy's owner. */
+	if (vg_policy_ctl_set_log(vg_policy_process, name, args, msg, sizeof(msg)) != 0)
+		vg_con_fail("%s", msg);
+	else
+		vg_con_printf("%s\n", msg);
+}
 
 static void
 set_log_parsed(void *res, struct cmdline *cl, void *data)
 {
 	struct set_log_res *r = res;
 	int id = log_id(r->name);
-	bool on = strcmp(r->state, "on") == 0;
+	char word[16] = "", rate[48] = "", extra[2] = "";
+	int n = sscanf(r->rest, "%15s %47s %1s", word, rate, extra);
+	bool on = strcmp(word, "on") == 0, sample = strcmp(word, "sample") == 0;
 
 	(void)cl;
 	(void)data;
@@ -78,20 +108,28 @@ set_log_parsed(void *res, struct cmdline *cl, void *data)
 		return;
 	}
 	if (!vg_con.cfg.logs_in_process) {
-		vg_con_fail("vigil-logd writes the logs (--logd): turn %s.log off there",
+		vg_con_fail("vigil-logd writes the logs (--logd): use 'vigil-ctl --logd set log %s "
+			    "...' there",
 			vg_schema_get((uint16_t)id)->path);
 		return;
 	}
+	if (sample && n == 2) {
+		set_log_sample(vg_schema_get((uint16_t)id)->path, rate);
+		return;
+	}
+	if (n != 1 || (!on && strcmp(word, "off") != 0)) {
+		vg_con_fail("usage: set log <name> on|off|sample <rate 0..1>");
+		return;
+	}
 	if (on == vg_console_log_on((uint16_t)id)) {
-		vg_con_printf(
-			"%s.log is already %s\n", vg_schema_get((uint16_t)id)->path, r->state);
+		vg_con_printf("%s.log is already %s\n", vg_schema_get((uint16_t)id)->path, word);
 		return;
 	}
 	if (on)
 		vg_con.log_off &= ~(1ULL << id);
 	else
 		vg_con.log_off |= 1ULL << id;
-	vg_con_change("set log %s %s", vg_schema_get((uint16_t)id)->path, r->state);
+	vg_con_change("set log %s %s", vg_schema_get((uint16_t)id)->path, word);
 }
 
 static cmdline_parse_token_string_t tk_set =
@@ -101,11 +139,13 @@ static cmdline_parse_token_string_t tk_log =
 static cmdline_parse_token_string_t tk_name =
 	TOKEN_STRING_INITIALIZER(struct set_log_res, name, NULL);
 static cmdline_parse_token_string_t tk_state =
-	TOKEN_STRING_INITIALIZER(struct set_log_res, state, "on#off");
+	TOKEN_STRING_INITIALIZER(struct set_log_res, rest, TOKEN_STRING_MULTI);
 
 cmdline_parse_inst_t vg_cmd_set_log = {
 	.f = set_log_parsed,
-	.help_str = "set log <name> on|off: write a log or stop writing it (in-process writer)",
+	.help_str = "set log <name> on|off|sample <rate>: write a log or stop writing it, or keep "
+		    "that share of its connections, 0 to 1 (in-process writer; with --logd: "
+		    "vigil-ctl --logd)",
 	.tokens = {(void *)&tk_set, (void *)&tk_log, (void *)&tk_name, (void *)&tk_state, NULL},
 };
 

@@ -35,7 +35,7 @@ cleanup() {
 	for p in "${pids[@]}"; do
 		kill -KILL "$p" 2> /dev/null
 	done
-	rm -f "/dev/shm/$shm" "/dev/shm/$shm-s"
+	rm -f "/dev/shm/$shm" "/dev/shm/$shm-s" "/dev/shm/$shm-x"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -248,6 +248,28 @@ for log in conn http ssl ssh files ftp; do
 	cmp -s "$tmp/want" "$tmp/got"
 	check $? "$log.log: exactly the unsampled run's rows of the kept uids ($(wc -l < "$tmp/got") of $(data "$tmp/ref/$log.log" | wc -l))"
 done
+
+# The in-process writer (vigil -r --export-policy): the same rows as
+# vigil-logd's under the same policy, every log (the hash is the process's
+# own: nothing but the uid and the seed).
+mkdir -p "$tmp/inproc"
+"$vigil" -q -r "$tmp/apps.pcap" -o "$tmp/inproc" --export-policy "$tmp/s.yaml" --stats 2> "$tmp/inproc.err"
+check $? "vigil -r --export-policy: exit 0"
+for log in conn http ssl ssh files ftp; do
+	[ -f "$tmp/ref/$log.log" ] || continue
+	cmp -s <(data "$tmp/inproc/$log.log") <(data "$tmp/smp/$log.log")
+	check $? "$log.log: vigil -r --export-policy keeps the rows vigil-logd kept"
+done
+grep -q "^vigil: policy conn offered $nref (.*) exported $nkept (.*) dropped off 0 filter 0 sample $((nref - nkept))$" "$tmp/inproc.err"
+check $? "vigil -r --stats: the policy's conn line ($(grep 'policy conn' "$tmp/inproc.err"))"
+out=$("$vigil" -q -r "$tmp/apps.pcap" -o "$tmp/inproc" --export-policy "$tmp/bad.yaml" 2>&1)
+rc=$?
+[ $rc -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q "bad.yaml:3: "
+check $? "vigil -r with a bad --export-policy: exit 1, one line with file:line (rc $rc: $out)"
+out=$("$vigil" -q -r "$tmp/apps.pcap" --logd "$shm-x" --export-policy "$tmp/s.yaml" 2>&1)
+rc=$?
+[ $rc -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q "give it to vigil-logd"
+check $? "vigil -r --logd --export-policy: refused in one line (rc $rc: $out)"
 
 echo "policy: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]
