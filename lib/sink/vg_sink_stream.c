@@ -63,6 +63,7 @@ struct stream_sink {
 	char *batch;
 	size_t batch_len, batch_off; /* bytes framed; bytes written */
 	uint32_t batch_n;            /* messages framed */
+	uint32_t inflight;           /* batch_n, for other threads (queued) */
 	size_t ends[BATCH_MSGS];     /* where each framed message ends */
 };
 
@@ -115,7 +116,8 @@ stream_queued(const struct sink *b)
 {
 	const struct stream_sink *s = (const struct stream_sink *)b;
 
-	return vg_spsc_count(&s->q);
+	/* The queue and the sender's batch: offered = sent + queued + dropped. */
+	return vg_spsc_count(&s->q) + RD(s->inflight);
 }
 
 /* ---- the sender thread: framing ---- */
@@ -161,6 +163,7 @@ frame_entry(struct stream_sink *s, const uint8_t *e, uint32_t elen)
 	}
 	s->batch_len += n;
 	s->ends[s->batch_n++] = s->batch_len;
+	SET(s->inflight, s->batch_n); /* before the entry leaves the queue */
 	return true;
 }
 
@@ -184,6 +187,7 @@ fill_batch(struct stream_sink *s)
 			ADD(s->base.c.dropped[VG_SINK_DROP_TOO_LARGE], 1);
 			s->batch_len = 0;
 			s->batch_n = 0;
+			SET(s->inflight, 0);
 		}
 	}
 }
@@ -208,6 +212,7 @@ account_written(struct stream_sink *s)
 	for (uint32_t i = done; i < s->batch_n; i++)
 		s->ends[i - done] = s->ends[i] - bytes;
 	s->batch_n -= done;
+	SET(s->inflight, s->batch_n);
 }
 
 /* ---- the sender thread: connections ---- */
@@ -477,6 +482,7 @@ drop_in_flight(struct stream_sink *s)
 	for (uint32_t i = 1; i < s->batch_n; i++)
 		s->ends[i - 1] = s->ends[i] - bytes;
 	s->batch_n--;
+	SET(s->inflight, s->batch_n);
 }
 
 static void
@@ -538,6 +544,7 @@ sender(void *arg)
 		left++;
 	}
 	s->batch_n = 0;
+	SET(s->inflight, 0);
 	ADD(s->base.c.dropped[VG_SINK_DROP_AT_EXIT], left);
 	if (s->connected)
 		disconnect(s, false);

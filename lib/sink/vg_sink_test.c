@@ -333,8 +333,11 @@ test_tcp_stall(void)
 		(unsigned long long)st.queued,
 		(unsigned long long)st.dropped[VG_SINK_DROP_QUEUE_FULL]);
 	CHECK(st.dropped[VG_SINK_DROP_QUEUE_FULL] > N / 2);
-	CHECK_EQ(st.queued, 1000);
+	/* The queue is full, and the sender holds a batch the kernel did not take. */
+	CHECK(st.queued >= 1000 && st.queued <= 1000 + 1024);
 	CHECK_EQ(st.offered, N);
+	/* Every record is sent, queued or dropped: nothing unaccounted. */
+	CHECK_EQ(st.sent + st.queued + st.dropped[VG_SINK_DROP_QUEUE_FULL], N);
 	/* A put is a copy into the queue: far below a millisecond on average. */
 	CHECK(total / N < 20000);
 	/* Whatever was not dropped is in the kernel (sent), in the batch, or queued. */
