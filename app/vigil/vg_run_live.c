@@ -861,6 +861,14 @@ print_stats(struct live_run *lr, double run_secs)
 			live.workers[i]->lcore, live.workers[i]->w.dec.stats.packets);
 		filtered += live.workers[i]->cnt.filtered;
 	}
+	/* TSC ticks of the bursts (decode, flows, analyzers) per packet: what a
+	 * packet costs the worker, the time it was not scheduled aside. */
+	for (uint16_t i = 0; i < lr->nworkers; i++) {
+		uint64_t p = live.workers[i]->w.dec.stats.packets;
+
+		fprintf(stderr, "vigil: worker %u cycles/packet %.1f\n", i,
+			p ? (double)live.workers[i]->cnt.work_tsc / (double)p : 0.0);
+	}
 	if (lr->o.filter != NULL)
 		fprintf(stderr, "vigil: filtered %" PRIu64 " (not passed by -f)\n", filtered);
 	double flowed = flowed_secs(&live);
