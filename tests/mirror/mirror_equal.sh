@@ -9,7 +9,9 @@
 # collectors the wrapper sends to. conn.log must equal, row for row and field
 # for field, the conn.log of the unwrapped trace, the mirror_session column
 # aside. Also checks that a source-truncated (--truncate) wrap is read
-# without errors and counted.
+# without errors and counted. The traces are independent: MIRROR_JOBS of
+# them (default 2, the cores CI has) are wrapped and read at once, each in
+# its own directory; the checks and failures are added up at the end.
 set -u
 vigil=$1
 gen=$2
@@ -49,16 +51,18 @@ fi
 "$gen" -o "$tmp/gen.pcap" -n 30000 -f 300 --ipv6 20 -s 5 -q
 traces+=("$tmp/gen.pcap")
 
-n=0
-for t in $(printf '%s\n' "${traces[@]}" | sort -u); do
-	n=$((n + 1))
-	base=$tmp/t$n
+# one_trace N TRACE: every wrap of one trace; its checks and failures into
+# $tmp/tN/count ("checks fails"), its messages on stderr.
+one_trace() {
+	local n=$1 t=$2 base=$tmp/t$1 want got f
+	checks=0 fails=0
 	mkdir -p "$base/plain"
 	# Traces vigil cannot read at all (unsupported link type) are not wrappable either.
 	if ! "$vigil" -q -r "$t" -o "$base/plain" 2> "$base/err"; then
-		grep -q "cannot decode" "$base/err" && continue
-		fail "$(basename "$t"): plain read failed: $(cat "$base/err")"
-		continue
+		grep -q "cannot decode" "$base/err" ||
+			fail "$(basename "$t"): plain read failed: $(cat "$base/err")"
+		echo "$checks $fails" > "$base/count"
+		return
 	fi
 	want=$(rows "$base/plain")
 	for f in $formats; do
@@ -78,7 +82,28 @@ for t in $(printf '%s\n' "${traces[@]}" | sort -u); do
 			fail "$(basename "$t") $f: conn.log differs"
 			diff <(echo "$want") <(echo "$got") | head -n 6 >&2
 		fi
+		rm -f "$base/$f.pcap"
 	done
+	echo "$checks $fails" > "$base/count"
+}
+jobs_max=${MIRROR_JOBS:-2}
+n=0
+for t in $(printf '%s\n' "${traces[@]}" | sort -u); do
+	n=$((n + 1))
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+		wait -n
+	done
+	one_trace "$n" "$t" &
+done
+wait
+for ((i = 1; i <= n; i++)); do
+	if [ ! -f "$tmp/t$i/count" ]; then
+		fail "trace $i: its job left no count"
+		continue
+	fi
+	read -r c f < "$tmp/t$i/count"
+	checks=$((checks + c))
+	fails=$((fails + f))
 done
 
 # Truncated by the source (AWS PacketLength): read without error, counted.
