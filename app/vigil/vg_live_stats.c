@@ -12,6 +12,8 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
+#include "vg_health.h"
+#include "vg_live_exc.h"
 #include "vg_live_figures.h"
 #include "vg_live_metrics.h"
 #include "vg_live_stats.h"
@@ -306,6 +308,43 @@ tel_logd(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* The exception path's and the health checks' counters ({} without either). */
+static int
+tel_exception(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	if (!__atomic_load_n(&tel_open, __ATOMIC_ACQUIRE))
+		return -1;
+	rte_tel_data_start_dict(d);
+	if (tel_live->exc != NULL) {
+		struct vg_live_exc_totals x;
+
+		vg_live_exc_totals(tel_live, &x);
+		rte_tel_data_add_dict_string(d, "iface", tel_live->exc->iface);
+		rte_tel_data_add_dict_u64(d, "to_kernel", x.to_kernel);
+		rte_tel_data_add_dict_u64(d, "to_kernel_drops", x.to_kernel_drops);
+		rte_tel_data_add_dict_u64(d, "from_kernel", x.from_kernel);
+		rte_tel_data_add_dict_u64(d, "from_kernel_drops", x.from_kernel_drops);
+		rte_tel_data_add_dict_u64(d, "host_ignored", x.host_ignored);
+		rte_tel_data_add_dict_u64(d, "paused_drops", x.paused_drops);
+	}
+	if (vg_health_enabled()) {
+		struct vg_health_counters h;
+		char why[128];
+
+		vg_health_counters(&h);
+		rte_tel_data_add_dict_u64(d, "healthy", vg_health_get(why, sizeof(why)));
+		rte_tel_data_add_dict_string(d, "health_reason", why);
+		rte_tel_data_add_dict_u64(d, "health_tcp_accepted", h.tcp_accepted);
+		rte_tel_data_add_dict_u64(d, "health_http_ok", h.http_ok);
+		rte_tel_data_add_dict_u64(d, "health_http_unhealthy", h.http_unhealthy);
+		rte_tel_data_add_dict_u64(d, "health_http_other", h.http_other);
+		rte_tel_data_add_dict_u64(d, "health_changes", h.changes);
+	}
+	return 0;
+}
+
 void
 vg_telemetry_open(const struct vg_live *live, const struct vg_logshm *shm)
 {
@@ -332,6 +371,9 @@ vg_telemetry_open(const struct vg_live *live, const struct vg_logshm *shm)
 	rte_telemetry_register_cmd("/vigil/sig", tel_sig,
 		"The running signature set: files, rules, generation, reloads, counters. Takes "
 		"no parameters");
+	rte_telemetry_register_cmd("/vigil/exception", tel_exception,
+		"The exception path (host traffic to and from the kernel) and the health "
+		"checks. Takes no parameters");
 	rte_telemetry_register_cmd("/vigil/logd", tel_logd,
 		"vigil-logd's rings: segment, reader, lag, per ring fill, records, drops. Takes "
 		"no parameters");

@@ -66,6 +66,10 @@ enum {
 	OPT_CONSOLE_SOCKET,
 	OPT_CMDFILE,
 	OPT_EXPORT_POLICY,
+	OPT_EXCEPTION,
+	OPT_HOST_ADDR,
+	OPT_HEALTH_PORT,
+	OPT_HEALTH_HTTP,
 };
 
 static const struct option long_opts[] = {
@@ -119,6 +123,10 @@ static const struct option long_opts[] = {
 	{"cmdfile", required_argument, NULL, OPT_CMDFILE},
 	VG_K8S_LONG_OPTIONS,
 	{"export-policy", required_argument, NULL, OPT_EXPORT_POLICY},
+	{"exception", required_argument, NULL, OPT_EXCEPTION},
+	{"host-addr", required_argument, NULL, OPT_HOST_ADDR},
+	{"health-port", required_argument, NULL, OPT_HEALTH_PORT},
+	{"health-http", required_argument, NULL, OPT_HEALTH_HTTP},
 	{NULL, 0, NULL, 0},
 };
 
@@ -215,6 +223,13 @@ usage(FILE *fp)
 		"      --console-socket PATH  the console's unix socket, for vigil-ctl (default\n"
 		"                         /run/vigil/<EAL file prefix, or vigil>.sock)\n"
 		"      --cmdfile FILE     run the console commands in FILE at start\n"
+		"      --exception IFACE  a collector VM's own traffic (to --host-addr, not\n"
+		"                         mirror transport) goes to the kernel interface\n"
+		"                         IFACE (net_tap), and its answers out of the port\n"
+		"      --host-addr ADDR   an address of the host (repeatable, up to 16)\n"
+		"      --health-port N    a TCP port that listens while the sensor is healthy\n"
+		"                         (repeatable, up to 4; load balancer TCP checks)\n"
+		"      --health-http PORT[:PATH]  HTTP checks: 200 while healthy, 503 not\n"
 		"  -c, --config FILE      read options from a YAML file (keys: the long options;\n"
 		"                         see config/vigil.conf); a value on the command line\n"
 		"                         wins, lists (--port, --mirror-collector,\n"
@@ -549,6 +564,7 @@ static const struct {
 	  {OPT_CMDFILE, OFF(cmdfile)},
 	  {OPT_NODE_ID, OFF(node_id)},
 	  {OPT_EXPORT_POLICY, OFF(export_policy)},
+	  {OPT_EXCEPTION, OFF(exc_iface)},
 };
 
 /* Options that take a number in a range, stored in a field of `size` bytes. */
@@ -739,6 +755,73 @@ set_sig_depth(struct vg_options *o, const char *arg)
  * The options with more to them than a flag, a string or a number: 0 done,
  * 1 done and exit 0 (--help, --version), 2 an error.
  */
+/* --host-addr, --health-port, --health-http. */
+static int
+set_exception_option(struct vg_options *o, int c, const char *arg)
+{
+	uint64_t v;
+
+	if (c == OPT_HOST_ADDR && vg_exc_add_addr(&o->exc, arg) != 0) {
+		fprintf(stderr,
+			"vigil: --host-addr needs an IPv4 or IPv6 address (at most %d), not "
+			"'%s'\n",
+			VG_EXC_MAX_ADDRS, arg);
+		return 2;
+	}
+	if (c == OPT_HEALTH_PORT) {
+		if (parse_u64("--health-port", arg, 1, 65535, &v) != 0)
+			return 2;
+		if (o->health.ntcp >= VG_HEALTH_MAX_TCP) {
+			fprintf(stderr, "vigil: at most %d --health-port\n", VG_HEALTH_MAX_TCP);
+			return 2;
+		}
+		o->health.tcp_port[o->health.ntcp++] = (uint16_t)v;
+	}
+	if (c == OPT_HEALTH_HTTP && vg_health_parse_http(&o->health, arg) != 0) {
+		fprintf(stderr,
+			"vigil: --health-http needs PORT or PORT:/PATH (e.g. 8080:/healthz), not "
+			"'%s'\n",
+			arg);
+		return 2;
+	}
+	return 0;
+}
+
+/* The exception path's options go together, on DPDK ports only. */
+static int
+check_exception(const struct vg_options *o)
+{
+	if (o->exc_iface == NULL && o->exc.naddrs == 0)
+		return 0;
+	if (o->exc_iface == NULL) {
+		fprintf(stderr,
+			"vigil: --host-addr needs --exception IFACE (the kernel interface that "
+			"gets the host's traffic)\n");
+		return 2;
+	}
+	if (o->exc_iface[0] == '\0' || strpbrk(o->exc_iface, ",= /") != NULL ||
+		strlen(o->exc_iface) >= 16) {
+		fprintf(stderr,
+			"vigil: --exception needs an interface name of 1 to 15 characters, not "
+			"'%s'\n",
+			o->exc_iface);
+		return 2;
+	}
+	if (o->exc.naddrs == 0) {
+		fprintf(stderr,
+			"vigil: --exception needs the host's addresses: give --host-addr ADDR "
+			"(repeatable)\n");
+		return 2;
+	}
+	if (o->iface != NULL) {
+		fprintf(stderr,
+			"vigil: --exception is for a NIC DPDK owns; with -i the kernel keeps the "
+			"interface and needs none\n");
+		return 2;
+	}
+	return 0;
+}
+
 static int
 set_other_option(struct vg_options *o, int c, char **argv, bool live)
 {
@@ -767,6 +850,10 @@ set_other_option(struct vg_options *o, int c, char **argv, bool live)
 		return parse_collector(o, optarg) != 0 ? 2 : 0;
 	case OPT_PORT:
 		return add_port(o, optarg);
+	case OPT_HOST_ADDR:
+	case OPT_HEALTH_PORT:
+	case OPT_HEALTH_HTTP:
+		return set_exception_option(o, c, optarg);
 	case OPT_DISPATCH:
 		return set_dispatch(o, optarg);
 	case 'c':
@@ -913,10 +1000,12 @@ check_combinations(const struct vg_options *o, bool live)
 	}
 	if (!live && o->iface == NULL &&
 		(o->workers || o->nports || o->dispatch || o->exit_idle || o->duration ||
-			o->mbufs || o->mtu || o->metrics || o->console_socket || o->cmdfile)) {
+			o->mbufs || o->mtu || o->metrics || o->console_socket || o->cmdfile ||
+			o->exc_iface || o->exc.naddrs || o->health.ntcp || o->health.http_port)) {
 		fprintf(stderr,
 			"vigil: --workers, --port, --dispatch, --exit-idle, --duration, "
-			"--mbufs, --mtu, --metrics-listen, --console-socket and --cmdfile are for "
+			"--mbufs, --mtu, --metrics-listen, --console-socket, --cmdfile, "
+			"--exception, --host-addr, --health-port and --health-http are for "
 			"live capture (-i IFACE, or EAL options and --)\n");
 		return 2;
 	}
@@ -926,6 +1015,8 @@ check_combinations(const struct vg_options *o, bool live)
 			"--logd or live capture give --sink to vigil-logd\n");
 		return 2;
 	}
+	if (check_exception(o) != 0)
+		return 2;
 	/* The flow hash key, for every flow table and software dispatch alike. */
 	if (!reparsing && vg_hash_key_init(o->hash_seed_set, o->hash_seed) != 0) {
 		fprintf(stderr,

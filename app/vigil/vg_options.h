@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "vg_decode.h"
+#include "vg_exc_class.h"
+#include "vg_health.h"
 #include "vg_flow.h"
 #include "vg_k8s_opts.h"
 #include "vg_sink.h"
@@ -80,6 +82,10 @@ struct vg_options {
 	const char *export_policy;  /* --export-policy FILE: the in-process writer's (lib/policy) */
 	bool interactive;           /* vigil -i [EAL] --: the console on the terminal */
 	struct vg_addr collectors[VG_MIRROR_MAX_COLLECTORS];
+	/* The exception path and health checks (doc/live.md, "Exception path"). */
+	const char *exc_iface;       /* --exception IFACE: the host's traffic to this tap */
+	struct vg_exc_cfg exc;       /* --host-addr ADDR (repeatable) */
+	struct vg_health_cfg health; /* --health-port N, --health-http PORT[:PATH] */
 	/* -c FILE: the file, its tokens ("--workers=4") and vigil's command line,
 	 * kept for reload config (NULL/0 without -c). */
 	const char *config_file;

@@ -30,6 +30,8 @@
 #include "vg_console.h"
 #include "vg_dpdk_port.h"
 #include "vg_live.h"
+#include "vg_live_exc.h"
+#include "vg_health.h"
 #include "vg_live_metrics.h"
 #include "vg_live_console.h"
 #include "vg_live_stats.h"
@@ -453,12 +455,22 @@ struct live_run {
 	struct vg_an_bus *bus;       /* expected connections between the workers */
 	struct vg_policy_ctl policy; /* the in-process writer's export policy */
 	bool have_policy;
+	struct vg_exc exc; /* --exception */
+	bool exc_open, health_on;
+	struct vg_live_health health;
 };
 
 /* Undoes what was set up, in reverse; `clean` says the segment ended well. */
 static void
 live_teardown(struct live_run *lr, bool clean)
 {
+	if (lr->health_on)
+		vg_health_stop();
+	lr->health_on = false;
+	if (lr->exc_open)
+		vg_exc_close(&lr->exc);
+	lr->exc_open = false;
+	live.exc = NULL;
 	for (uint16_t i = 0; i < lr->workers_ready; i++)
 		vg_live_worker_fini(live.workers[i]);
 	lr->workers_ready = 0;
@@ -669,6 +681,57 @@ init_workers(struct live_run *lr)
 	return 0;
 }
 
+_Static_assert(VG_EXC_MIRROR_VXLAN == VG_MIRROR_VXLAN && VG_EXC_MIRROR_GENEVE == VG_MIRROR_GENEVE &&
+		VG_EXC_MIRROR_ERSPAN == VG_MIRROR_ERSPAN,
+	"the exception classifier's mirror bits are --mirror's");
+
+/*
+ * --exception: the tap for the host's traffic, on the first capture port;
+ * --health-port/--health-http: the responder (unhealthy until the first
+ * judgement, a second after the workers start).
+ */
+static int
+open_exception(struct live_run *lr)
+{
+	char err[512];
+
+	if (lr->o.exc_iface != NULL) {
+		lr->exc.cls = lr->o.exc;
+		lr->exc.cls.mirror = lr->o.mirror;
+		lr->exc.cls.mirror_port = lr->o.mirror_port;
+		lr->exc_open = true;
+		if (vg_exc_open(&lr->exc, lr->o.exc_iface, lr->ports.port[0].id, lr->nworkers, err,
+			    sizeof(err)) != 0)
+			return live_fail(lr, "%s", err);
+		live.exc = &lr->exc;
+	}
+	if (lr->o.health.ntcp > 0 || lr->o.health.http_port != 0) {
+		vg_health_set(false, "starting");
+		if (vg_health_start(&lr->o.health, err, sizeof(err)) != 0)
+			return live_fail(lr, "%s", err);
+		lr->health_on = true;
+	}
+	return 0;
+}
+
+/* Once a second: the sensor's health for the load balancer's checks. */
+static void
+judge_health(struct live_run *lr)
+{
+	struct vg_live_totals t;
+	struct vg_port_counters pc;
+	char why[128];
+
+	if (!lr->health_on)
+		return;
+	vg_live_totals(&live, lr->shm, &t);
+	vg_ports_counters(live.ports, &pc);
+	bool ok = vg_live_health_tick(&lr->health, &live, t.pkts,
+		pc.imissed + pc.nombuf + t.dispatch_drops, why, sizeof(why));
+
+	vg_health_set(ok, why);
+}
+
 static void
 launch_workers(struct live_run *lr)
 {
@@ -726,6 +789,7 @@ each_second(struct live_run *lr, struct live_loop *lp, uint64_t now)
 		lp->last_pin = now;
 	}
 	progress(&lp->pg, lr->shm, now, hz);
+	judge_health(lr);
 	if (lp->pg.pkts != before)
 		lp->idle_since = now;
 	lp->last_sec = now;
@@ -750,6 +814,10 @@ run_until_stop(struct live_run *lr, struct live_loop *lp)
 	lp->pg.last = lp->last_sec;
 	while (!__atomic_load_n(&live.stop, __ATOMIC_RELAXED)) {
 		bool more = lr->writer != NULL && drain_all(lr->shm, lr->writer, DRAIN_PASS_BYTES);
+
+		/* The host's traffic both ways: a pass after every drain, at most 1 ms apart. */
+		if (live.exc != NULL && vg_exc_poll(live.exc))
+			more = true;
 
 		vg_live_logd_tick(live.logd, rte_rdtsc());
 		vg_console_poll();
@@ -779,6 +847,8 @@ run_until_stop(struct live_run *lr, struct live_loop *lp)
 		if (!more)
 			usleep(1000);
 	}
+	if (lr->health_on)
+		vg_health_set(false, "stopping");
 	return (double)(rte_rdtsc() - lp->started) / (double)lp->hz;
 }
 
@@ -826,6 +896,32 @@ stop_and_flush(struct live_run *lr, struct live_loop *lp)
 	return rc;
 }
 
+/* --stats: the exception path's and the health checks' counters. */
+static void
+print_exception(const struct live_run *lr)
+{
+	if (lr->exc_open) {
+		struct vg_live_exc_totals x;
+
+		vg_live_exc_totals(&live, &x);
+		fprintf(stderr,
+			"vigil: exception to-kernel %" PRIu64 " to-kernel-drops %" PRIu64
+			" from-kernel %" PRIu64 " from-kernel-drops %" PRIu64
+			" host-ignored %" PRIu64 " paused-drops %" PRIu64 "\n",
+			x.to_kernel, x.to_kernel_drops, x.from_kernel, x.from_kernel_drops,
+			x.host_ignored, x.paused_drops);
+	}
+	if (lr->health_on) {
+		struct vg_health_counters h;
+
+		vg_health_counters(&h);
+		fprintf(stderr,
+			"vigil: health tcp-accepted %" PRIu64 " http-ok %" PRIu64
+			" http-unhealthy %" PRIu64 " http-other %" PRIu64 " changes %" PRIu64 "\n",
+			h.tcp_accepted, h.http_ok, h.http_unhealthy, h.http_other, h.changes);
+	}
+}
+
 /* --stats: the run's counters on stderr. */
 static void
 print_stats(struct live_run *lr, double run_secs)
@@ -856,6 +952,7 @@ print_stats(struct live_run *lr, double run_secs)
 		vg_print_sig_counters(t.sig);
 	if (lr->ports.software && lr->nworkers > 1)
 		print_dispatch(&live);
+	print_exception(lr);
 	for (uint16_t i = 0; i < lr->nworkers; i++) {
 		fprintf(stderr, "vigil: worker %u lcore %u packets %" PRIu64 "\n", i,
 			live.workers[i]->lcore, live.workers[i]->w.dec.stats.packets);
@@ -890,7 +987,7 @@ live_main(struct vg_options *op, int argc, char **argv)
 	lr.dir = lr.o.out_dir ? lr.o.out_dir : ".";
 	if (vg_live_metrics_bind(lr.o.metrics) != 0 || start_eal(&lr, argc, argv) != 0 ||
 		pick_workers(&lr) != 0 || open_ports(&lr) != 0 || open_logs(&lr) != 0 ||
-		init_workers(&lr) != 0)
+		init_workers(&lr) != 0 || open_exception(&lr) != 0)
 		return 1;
 	launch_workers(&lr);
 	/* A console that cannot start stops the sensor at once, cleanly. */

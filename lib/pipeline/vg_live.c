@@ -17,6 +17,7 @@
 
 #include "vg_hash.h"
 #include "vg_live.h"
+#include "vg_live_exc.h"
 
 #define BURST VG_LIVE_BURST
 /* Entries per consumer over all its dispatch rings (split among the pollers
@@ -546,8 +547,11 @@ vg_live_worker_main(void *arg)
 		rte_rcu_qsbr_thread_online(live->sig_qsbr, lw->index);
 	while (!__atomic_load_n(&live->stop, __ATOMIC_RELAXED)) {
 		uint16_t got = 0;
-		/* The console's `stop`: no port is read (the rings still are). */
-		uint16_t nrxq = __atomic_load_n(&live->paused, __ATOMIC_RELAXED) ? 0 : lw->nrxq;
+		/* The console's `stop`: no port is read (the rings still are), except
+		 * with the exception path, which must go on carrying the host's own
+		 * traffic (SSH to the VM): the rest of what is read is then dropped. */
+		bool paused = __atomic_load_n(&live->paused, __ATOMIC_RELAXED);
+		uint16_t nrxq = paused && live->exc == NULL ? 0 : lw->nrxq;
 
 		if (live->sig_qsbr != NULL) {
 			rte_rcu_qsbr_quiescent(live->sig_qsbr, lw->index);
@@ -570,6 +574,13 @@ vg_live_worker_main(void *arg)
 				continue;
 			}
 			got += n;
+			if (live->exc != NULL && pt->id == vg_live_exc_port(live))
+				n = vg_live_exc_divert(lw, m, n);
+			if (vg_unlikely(paused)) {
+				lw->cnt.paused_drops += n;
+				rte_pktmbuf_free_bulk(m, n);
+				continue;
+			}
 			lw->cnt.rx += n;
 			lw->cnt.port_rx += n;
 			if (lw->dispatching)
@@ -579,6 +590,7 @@ vg_live_worker_main(void *arg)
 		}
 		if (lw->nin > 0)
 			got += receive(lw);
+		__atomic_store_n(&lw->cnt.loops, lw->cnt.loops + 1, __ATOMIC_RELAXED);
 		if (got == 0) {
 			lw->cnt.idle_polls++;
 			/*

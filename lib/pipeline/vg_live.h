@@ -21,6 +21,7 @@
 #include "vg_worker.h"
 
 struct rte_rcu_qsbr;
+struct vg_exc;
 
 #define VG_LIVE_MAX_WORKERS 64 /* a bit each in vg_live_worker.staged */
 
@@ -41,6 +42,13 @@ struct vg_live_counters {
 	uint64_t flush_waits;  /* at stop: times the log ring was full and the worker waited */
 	uint64_t filtered;     /* not passed by the capture filter (-f) */
 	uint64_t work_tsc;     /* TSC ticks spent on bursts (decode, flows, analyzers) */
+	/* The exception path (vg_live_exc.h): frames read from the port that are
+	 * not counted in rx/port_rx. */
+	uint64_t exc_handed;    /* host frames handed to the main lcore for the kernel */
+	uint64_t exc_ring_full; /* host frames dropped: the ring to the main lcore was full */
+	uint64_t exc_ignored;   /* frames from a host address: neither analysed nor forwarded */
+	uint64_t paused_drops;  /* read while the console stopped capture (exception path on) */
+	uint64_t loops;         /* poll-loop passes: the health check's sign of life */
 	/* dispatch_drops by the worker whose ring was full */
 	uint64_t ring_full_to[VG_LIVE_MAX_WORKERS];
 };
@@ -147,6 +155,7 @@ struct vg_live {
 	uint16_t nworkers;
 	struct vg_live_worker *workers[VG_LIVE_MAX_WORKERS];
 	const struct vg_bpf *filter; /* -f: capture filter, NULL when none */
+	struct vg_exc *exc;          /* --exception: the host's traffic to its kernel, or NULL */
 	volatile int stop;
 	volatile int paused; /* the console's `stop`: workers read no packets */
 	/* Software dispatch stops in order: each poller hands over its last

@@ -102,6 +102,14 @@ if [ "$hp" -eq 0 ]; then
 else
 	echo "cli: this host has $hp free hugepages: the no-hugepages message is not checked"
 fi
+expect_no_eal "--host-addr without --exception" 2 "needs --exception" -- "${eal[@]}" -- --host-addr 10.0.0.1
+expect_no_eal "--exception without --host-addr" 2 "give --host-addr" -- "${eal[@]}" -- --exception vg0
+expect_no_eal "--host-addr not an address" 2 "needs an IPv4 or IPv6" -- "${eal[@]}" -- --host-addr nohost
+expect_no_eal "--exception bad name" 2 "interface name" -- "${eal[@]}" -- --exception a,b --host-addr 10.0.0.1
+expect_no_eal "--health-http bad" 2 "PORT:/PATH" -- "${eal[@]}" -- --health-http 8080:healthz
+expect_no_eal "--health-port bad" 2 "needs a number" -- "${eal[@]}" -- --health-port http
+expect_error "--exception with -i" 2 "with -i the kernel keeps" -- -i lo --exception vg0 --host-addr 10.0.0.1
+expect_error "--health-port with -r" 2 "are for live capture" -- -r "$tmp/good.pcap" --health-port 80
 expect_error "-i with -r" 2 "-i writes DPDK's options" -- -i lo -r "$tmp/good.pcap"
 expect_error "-i bad name" 2 "needs an interface name" -- -i "a,b=c"
 

@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# exception_test.sh VIGIL VIGIL-CTL
+#
+# A collector VM whose only NIC DPDK owns, in network namespaces: a veth pair
+# plays the NIC ("vm" end: vigil's net_af_packet; a tc ingress rule drops
+# every frame there before the VM's kernel stack, as if DPDK owned it; the
+# packet socket still sees them). vigil's --exception tap in "vm" carries the
+# host address. From the other end ("lb": the load balancer and the mirror
+# source) come VXLAN (AWS) and GENEVE (GCP) mirror traffic, pings, an
+# SSH-like TCP exchange and HTTP and TCP health checks to the host address.
+# The VM's kernel must answer through vigil (the pings, the exchange, 200 from
+# --health-http, a handshake on --health-port), must never see the mirror
+# transport (listeners on 4789/6081 in "vm" get nothing), conn.log must hold
+# only the mirrored flows, and once vigil-ctl stops capture the checks must
+# fail (503, connection refused) while the exception path still carries them.
+# Needs root; exits 77 (skipped) without it, fails under CI=true.
+set -u
+. "$(dirname "$0")/../check.sh"
+vigil=$1
+ctl=$2
+[ "$(id -u)" -eq 0 ] || skip "exception: needs root"
+for t in ip ethtool curl python3; do
+	command -v "$t" > /dev/null || skip "exception: no $t"
+done
+tag=vgx$$
+vm=${tag}vm lb=${tag}lb
+tmp=$(mktemp -d)
+sock=$tmp/c.sock
+cleanup() {
+	[ -n "${srv:-}" ] && kill "$srv" 2> /dev/null
+	[ -n "${vpid:-}" ] && kill "$vpid" 2> /dev/null && wait "$vpid" 2> /dev/null
+	ip netns del "$vm" 2> /dev/null
+	ip netns del "$lb" 2> /dev/null
+	[ -n "${KEEP:-}" ] && cp -r "$tmp" "$KEEP"
+	rm -rf "$tmp" "/var/run/dpdk/$tag" 2> /dev/null
+}
+trap cleanup EXIT
+H=10.213.0.2 L=10.213.0.1
+
+ip netns add "$vm" && ip netns add "$lb" || skip "exception: cannot create namespaces"
+ip link add "${tag}v" type veth peer name "${tag}l" || skip "exception: no veth"
+ip link set "${tag}v" netns "$vm"
+ip link set "${tag}l" netns "$lb"
+ip -n "$vm" link set lo up
+ip -n "$lb" link set lo up
+ip netns exec "$vm" sysctl -qw "net.ipv6.conf.${tag}v.disable_ipv6=1"
+ip -n "$vm" link set "${tag}v" up
+# DPDK owns the NIC: the VM's kernel must take nothing from it directly. It
+# has no address there, answers ARP there for none (arp_ignore), and drops
+# IPv4 arriving there from an address it routes through the exception
+# interface (strict reverse-path filter): only vigil can bring it the frames.
+for k in "all.rp_filter=1" "${tag}v.rp_filter=1" "all.arp_ignore=1" "${tag}v.arp_ignore=1"; do
+	ip netns exec "$vm" sysctl -qw "net.ipv4.conf.$k"
+	check $? "sysctl net.ipv4.conf.$k in the VM"
+done
+# The mirror source speaks no IPv6 of its own (its MLD would be traffic to capture).
+ip netns exec "$lb" sysctl -qw "net.ipv6.conf.${tag}l.disable_ipv6=1"
+ip -n "$lb" addr add "$L/24" dev "${tag}l"
+ip -n "$lb" link set "${tag}l" up
+# Frames leave with their checksums filled in, as from a real NIC.
+ip netns exec "$lb" ethtool -K "${tag}l" tx off > /dev/null 2>&1
+
+ip netns exec "$vm" "$vigil" --no-huge -m 512 --no-pci --file-prefix "$tag" -l 0-1 \
+	--log-level lib.eal:error --vdev "net_af_packet0,iface=${tag}v" -- \
+	-q --stats -o "$tmp" --duration 60 --mirror vxlan,geneve \
+	--exception "${tag}k" --host-addr "${EXC_TEST_HOST_ADDR:-$H}" --health-http 8080:/healthz --health-port 8081 \
+	--console-socket "$sock" > "$tmp/vigil.out" 2>&1 &
+vpid=$!
+up=1
+for _ in $(seq 100); do
+	ip -n "$vm" link show "${tag}k" > /dev/null 2>&1 && { up=0; break; }
+	kill -0 "$vpid" 2> /dev/null || break
+	sleep 0.1
+done
+check $up "vigil made the exception interface ${tag}k"
+[ $up -eq 0 ] || { cat "$tmp/vigil.out"; exit 1; }
+# The VM's own address, on the kernel side of the exception path.
+ip -n "$vm" addr add "$H/24" dev "${tag}k"
+ip -n "$vm" link set "${tag}k" up
+
+# The VM's services: an SSH-like banner exchange, and listeners on the
+# mirror ports that must never get a datagram.
+ip netns exec "$vm" python3 - "$H" "$tmp/vm.txt" > /dev/null 2>&1 <<'PY' &
+import socket, sys, threading, time
+host, out = sys.argv[1], sys.argv[2]
+got = {4789: 0, 6081: 0}
+def udp(port):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("0.0.0.0", port)); u.settimeout(0.5)
+    end = time.time() + 30
+    while time.time() < end:
+        try:
+            u.recv(2048); got[port] += 1
+        except socket.timeout:
+            pass
+for p in got:
+    threading.Thread(target=udp, args=(p,), daemon=True).start()
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((host, 2222)); s.listen(); s.settimeout(30)
+open(out + ".ready", "w").close()
+try:
+    c, _ = s.accept(); c.settimeout(5)
+    c.sendall(b"SSH-2.0-vm\r\n")
+    if c.recv(100).startswith(b"SSH-2.0-lb"):
+        c.sendall(b"welcome\n")
+    c.close()
+except Exception:
+    pass
+time.sleep(4)  # the mirror traffic comes right after the exchange
+open(out, "w").write("vxlan %d geneve %d\n" % (got[4789], got[6081]))
+PY
+srv=$!
+for _ in $(seq 100); do
+	[ -e "$tmp/vm.txt.ready" ] && break
+	sleep 0.1
+done
+
+# The load balancer / mirror source.
+ip netns exec "$lb" python3 - "$H" > "$tmp/lb.txt" 2>&1 <<'PY'
+import socket, struct, sys, time
+host = sys.argv[1]
+
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+def ping(n):
+    r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    r.settimeout(1.0)
+    ok = 0
+    for seq in range(n):
+        h = struct.pack("!BBHHH", 8, 0, 0, 0x77, seq) + b"vigil-exception"
+        h = h[:2] + struct.pack("!H", csum(h)) + h[4:]
+        r.sendto(h, (host, 0))
+        end = time.time() + 1.0
+        while time.time() < end:
+            try:
+                d, a = r.recvfrom(2048)
+            except socket.timeout:
+                break
+            if a[0] == host and d[20] == 0 and struct.unpack("!H", d[24:26])[0] == 0x77:
+                ok += 1
+                break
+    return ok
+
+def tcp_exchange():
+    try:
+        c = socket.create_connection((host, 2222), timeout=5)
+        banner = c.recv(100)
+        c.sendall(b"SSH-2.0-lb\r\n")
+        rest = c.recv(100)
+        c.close()
+        return banner.startswith(b"SSH-2.0-vm") and rest == b"welcome\n"
+    except Exception as e:
+        print("tcp error", e)
+        return False
+
+def inner_tcp(src, dst, sport, dport, flags, seq, ack, payload=b""):
+    ip_len = 20 + 20 + len(payload)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, ip_len, 1, 0, 64, 6, 0,
+                     socket.inet_aton(src), socket.inet_aton(dst))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
+    ph = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, 20 + len(payload))
+    c = csum(ph + tcp + payload)
+    tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
+    eth = b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00"
+    return eth + ip + tcp + payload
+
+def conversation(c, s, cp, sp):
+    S, SA, A, PA, FA = 0x02, 0x12, 0x10, 0x18, 0x11
+    return [inner_tcp(c, s, cp, sp, S, 1000, 0),
+            inner_tcp(s, c, sp, cp, SA, 5000, 1001),
+            inner_tcp(c, s, cp, sp, A, 1001, 5001),
+            inner_tcp(c, s, cp, sp, PA, 1001, 5001, b"hello mirror\n"),
+            inner_tcp(s, c, sp, cp, A, 5001, 1014),
+            inner_tcp(c, s, cp, sp, FA, 1014, 5001),
+            inner_tcp(s, c, sp, cp, FA, 5001, 1015),
+            inner_tcp(c, s, cp, sp, A, 1015, 5002)]
+
+def mirror():
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    vx = struct.pack("!BBHI", 0x08, 0, 0, 7 << 8)           # VXLAN, VNI 7 (AWS)
+    gv = struct.pack("!BBHI", 0, 0, 0x6558, 9 << 8)         # GENEVE, VNI 9 (GCP)
+    for f in conversation("192.0.2.10", "198.51.100.20", 40001, 80):
+        u.sendto(vx + f, (host, 4789)); time.sleep(0.005)
+    for f in conversation("192.0.2.11", "198.51.100.21", 40002, 443):
+        u.sendto(gv + f, (host, 6081)); time.sleep(0.005)
+
+def tcp_check(port):
+    try:
+        c = socket.create_connection((host, port), timeout=3)
+        c.close()
+        return "open"
+    except ConnectionRefusedError:
+        return "refused"
+    except Exception as e:
+        return "error-" + type(e).__name__
+
+print("ping", ping(3))
+print("exchange", "ok" if tcp_exchange() else "failed")
+mirror()
+print("healthport", tcp_check(8081))
+PY
+cat "$tmp/lb.txt"
+grep -q "^ping [23]$" "$tmp/lb.txt"
+check $? "pings to the host are answered through the exception path"
+grep -q "^exchange ok$" "$tmp/lb.txt"
+check $? "the SSH-like TCP exchange with the host completes"
+grep -q "^healthport open$" "$tmp/lb.txt"
+check $? "--health-port completes the handshake while healthy"
+code=$(ip netns exec "$lb" curl -s -o /dev/null -w '%{http_code}' -m 5 "http://$H:8080/healthz")
+check $([ "$code" = 200 ]; echo $?) "--health-http answers 200 while healthy (got $code)"
+code=$(ip netns exec "$lb" curl -s -o /dev/null -w '%{http_code}' -m 5 "http://$H:8080/other")
+check $([ "$code" = 404 ]; echo $?) "--health-http answers 404 for another path (got $code)"
+
+# The console stops capture: the sensor is unhealthy, the host still reachable.
+ip netns exec "$vm" "$ctl" --socket "$sock" stop > /dev/null
+check $? "vigil-ctl stop"
+sleep 2.5
+code=$(ip netns exec "$lb" curl -s -o /dev/null -w '%{http_code}' -m 5 "http://$H:8080/healthz")
+check $([ "$code" = 503 ]; echo $?) "--health-http answers 503 once capture is stopped (got $code)"
+hp=$(ip netns exec "$lb" python3 -c "
+import socket
+try:
+    socket.create_connection(('$H', 8081), timeout=3).close(); print('open')
+except ConnectionRefusedError: print('refused')
+except Exception as e: print('error', e)")
+check $([ "$hp" = refused ]; echo $?) "--health-port refuses while unhealthy (got $hp)"
+
+wait "$srv"
+srv=
+cat "$tmp/vm.txt"
+grep -q "^vxlan 0 geneve 0$" "$tmp/vm.txt"
+check $? "the VM's kernel never got mirror transport"
+kill -TERM "$vpid"
+wait "$vpid"
+check $? "vigil exits 0"
+vpid=
+cat "$tmp/vigil.out"
+conn=$tmp/conn.log
+grep -v '^#' "$conn" | awk -F'\t' '{print $3, $4, $5, $6}' | sort > "$tmp/flows"
+cat "$tmp/flows"
+printf '192.0.2.10 40001 198.51.100.20 80\n192.0.2.11 40002 198.51.100.21 443\n' > "$tmp/want"
+cmp -s "$tmp/flows" "$tmp/want"
+check $? "conn.log holds the two mirrored flows and nothing else"
+n=$(grep -o 'to-kernel [0-9]*' "$tmp/vigil.out" | awk '{print $2}')
+check $([ "${n:-0}" -ge 8 ]; echo $?) "to-kernel counts the host's frames (${n:-none})"
+n=$(grep -o 'from-kernel [0-9]*' "$tmp/vigil.out" | awk '{print $2}')
+check $([ "${n:-0}" -ge 8 ]; echo $?) "from-kernel counts the kernel's frames (${n:-none})"
+grep -q 'http-ok [1-9].* http-unhealthy [1-9]' "$tmp/vigil.out"
+check $? "--stats counts the health checks answered 200 and 503"
+echo "exception: $checks checks, $fails failed (${SECONDS}s)"
+[ "$fails" -eq 0 ]
