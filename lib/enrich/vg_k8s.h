@@ -55,6 +55,11 @@ struct vg_k8s_who {
 	bool host_network; /* a hostNetwork pod (its address is its node's) */
 	bool is_node;      /* the address is a node's */
 	bool is_service;   /* the address is a Service cluster IP */
+	/*
+	 * Two lookups with the same nonzero version gave the same answer (a
+	 * writer may keep the columns it made for it); 0: not to be kept.
+	 */
+	uint64_t version;
 };
 
 /* Inventory settings. */

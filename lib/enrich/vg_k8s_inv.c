@@ -26,9 +26,8 @@
 #define LIVE_END    INT64_MAX
 #define MAX_OBJECTS (1u << 20)
 
-/* What an ended holder resolved to, with its own copy of the strings. */
+/* An ended holder's own copy of its strings (its who points here) and ports. */
 struct frozen {
-	struct vg_k8s_who who;
 	uint16_t ports[K8S_MAX_PORTS];
 	uint8_t nports;
 	char blob[];
@@ -46,6 +45,13 @@ struct k8s_holder {
 	int64_t start, end;  /* [start, end); end LIVE_END while live */
 	uint8_t kind;        /* VG_K8S_POD, _SERVICE or _NODE */
 	bool host_network;
+	/*
+	 * What it resolves to: for a live holder as of inventory generation
+	 * who_gen (resolved again on the first lookup after a change), for an
+	 * ended one for good (strings in fz).
+	 */
+	uint64_t who_gen;
+	struct vg_k8s_who who;
 };
 
 /* An endpoint-slice entry naming an address. */
@@ -64,6 +70,7 @@ struct addr_ent {
 
 struct counters {
 	uint64_t lookups, hits, services_truncated;
+	uint64_t versions; /* the last vg_k8s_who.version handed out */
 };
 
 struct vg_k8s_inv {
@@ -80,6 +87,7 @@ struct vg_k8s_inv {
 	struct k8s_holder *old_head, *old_tail; /* ended holders */
 	uint64_t nold;
 	struct vg_k8s_stats st;
+	uint64_t gen;         /* changes with every change of the objects */
 	struct counters *ctr; /* counted by lookups (a const inventory) */
 	char err[256];
 };
@@ -96,16 +104,25 @@ hash_str(const char *s)
 	return h ^ h >> 29;
 }
 
+/*
+ * The address's 16 bytes folded and fully mixed (MurmurHash3's 64-bit
+ * finalizer): IPv4 addresses differ only in their last 4 bytes, and the
+ * table takes the low bits.
+ */
 static uint64_t
 hash_addr(const struct vg_addr *a)
 {
-	uint64_t w0, w1;
+	uint64_t w0, w1, h;
 
 	memcpy(&w0, a->b, 8);
 	memcpy(&w1, a->b + 8, 8);
-	w0 = (w0 ^ 0x9e3779b97f4a7c15ULL) * 0xbf58476d1ce4e5b9ULL;
-	w1 = (w1 ^ w0 >> 31) * 0x94d049bb133111ebULL;
-	return w1 ^ w1 >> 29;
+	h = w0 * 0x9e3779b97f4a7c15ULL ^ w1;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
 }
 
 struct vg_k8s_inv *
@@ -122,6 +139,7 @@ vg_k8s_inv_create(const struct vg_k8s_cfg *cfg)
 		n = cfg->nlabels;
 	}
 	inv->max_history = cfg && cfg->max_history ? cfg->max_history : VG_K8S_DEFAULT_HISTORY;
+	inv->gen = 1; /* a new holder (who_gen 0) resolves on its first lookup */
 	inv->nobj_buckets = inv->naddr_buckets = 1024;
 	inv->objs = calloc(inv->nobj_buckets, sizeof(*inv->objs));
 	inv->addrs = calloc(inv->naddr_buckets, sizeof(*inv->addrs));
@@ -349,14 +367,11 @@ resolve_pod(const struct vg_k8s_inv *inv, const struct k8s_obj *ob, const struct
 }
 
 static void
-resolve(const struct vg_k8s_inv *inv, const struct k8s_holder *h, struct vg_k8s_who *out)
+resolve_live(const struct vg_k8s_inv *inv, const struct k8s_holder *h, struct vg_k8s_who *out)
 {
 	const struct k8s_obj *ob = h->obj;
 
-	if (h->fz != NULL) {
-		*out = h->fz->who;
-		return;
-	}
+	memset(out, 0, sizeof(*out));
 	switch (h->kind) {
 	case VG_K8S_POD:
 		resolve_pod(inv, ob, h->ae, out);
@@ -372,6 +387,22 @@ resolve(const struct vg_k8s_inv *inv, const struct k8s_holder *h, struct vg_k8s_
 		out->is_node = true;
 		break;
 	}
+}
+
+/*
+ * What a holder resolves to. A live one is resolved through its objects once
+ * per inventory generation and kept (no lookup between two changes walks the
+ * owners or slices again); an ended one keeps what it was.
+ */
+static const struct vg_k8s_who *
+resolve(const struct vg_k8s_inv *inv, struct k8s_holder *h)
+{
+	if (h->fz == NULL && h->who_gen != inv->gen) {
+		resolve_live(inv, h, &h->who);
+		h->who.version = ++inv->ctr->versions;
+		h->who_gen = inv->gen;
+	}
+	return &h->who;
 }
 
 static bool
@@ -390,7 +421,7 @@ int
 vg_k8s_lookup(const struct vg_k8s_inv *inv, const struct vg_addr *addr, uint16_t port,
 	int64_t ts_ns, struct vg_k8s_who *out)
 {
-	const struct k8s_holder *best = NULL, *hn = NULL, *hn_any = NULL;
+	struct k8s_holder *best = NULL, *hn = NULL, *hn_any = NULL;
 	const struct addr_ent *ae;
 
 	memset(out, 0, sizeof(*out));
@@ -400,7 +431,7 @@ vg_k8s_lookup(const struct vg_k8s_inv *inv, const struct vg_addr *addr, uint16_t
 	ae = addr_find(inv, addr);
 	if (ae == NULL)
 		return -1;
-	for (const struct k8s_holder *h = ae->holders; h != NULL; h = h->next) {
+	for (struct k8s_holder *h = ae->holders; h != NULL; h = h->next) {
 		if (h->start > ts_ns)
 			continue;
 		if (!h->host_network) {
@@ -415,16 +446,14 @@ vg_k8s_lookup(const struct vg_k8s_inv *inv, const struct vg_addr *addr, uint16_t
 	if (best != NULL && ts_ns >= best->end)
 		best = NULL;
 	if (best != NULL && (best->kind != VG_K8S_NODE || hn == NULL)) {
-		resolve(inv, best, out);
+		*out = *resolve(inv, best);
 	} else if (hn != NULL) {
-		resolve(inv, hn, out); /* a hostNetwork pod on its node's address, by port */
+		*out = *resolve(inv, hn); /* a hostNetwork pod on its node's address, by port */
 	} else if (hn_any != NULL) {
 		/* The address is a node's (a hostNetwork pod runs on it), no port matches. */
-		struct vg_k8s_who pod;
-
-		resolve(inv, hn_any, &pod);
-		out->node = pod.node;
+		out->node = resolve(inv, hn_any)->node;
 		out->is_node = true;
+		out->version = 0; /* made here, not a holder's */
 	} else {
 		return -1;
 	}
@@ -454,17 +483,19 @@ str_put(char **p, const char *s)
 	return d;
 }
 
-/* What the holder resolves to now, in memory of its own. NULL when out of memory. */
+/*
+ * What the holder resolves to now, copied into memory of its own that its who
+ * points to from then on. NULL when out of memory.
+ */
 static struct frozen *
-freeze(const struct vg_k8s_inv *inv, const struct k8s_holder *h)
+freeze(const struct vg_k8s_inv *inv, struct k8s_holder *h)
 {
 	struct vg_k8s_who w;
 	struct frozen *fz;
 	size_t n = 0;
 	char *p;
 
-	memset(&w, 0, sizeof(w));
-	resolve(inv, h, &w);
+	resolve_live(inv, h, &w);
 	n += str_size(w.ns) + str_size(w.pod) + str_size(w.workload) + str_size(w.workload_kind) +
 		str_size(w.node);
 	for (unsigned int i = 0; i < w.nservices; i++)
@@ -475,16 +506,17 @@ freeze(const struct vg_k8s_inv *inv, const struct k8s_holder *h)
 	if (fz == NULL)
 		return NULL;
 	p = fz->blob;
-	fz->who = w;
-	fz->who.ns = str_put(&p, w.ns);
-	fz->who.pod = str_put(&p, w.pod);
-	fz->who.workload = str_put(&p, w.workload);
-	fz->who.workload_kind = str_put(&p, w.workload_kind);
-	fz->who.node = str_put(&p, w.node);
+	h->who = w;
+	h->who.ns = str_put(&p, w.ns);
+	h->who.pod = str_put(&p, w.pod);
+	h->who.workload = str_put(&p, w.workload);
+	h->who.workload_kind = str_put(&p, w.workload_kind);
+	h->who.node = str_put(&p, w.node);
 	for (unsigned int i = 0; i < w.nservices; i++)
-		fz->who.services[i] = str_put(&p, w.services[i]);
+		h->who.services[i] = str_put(&p, w.services[i]);
 	for (unsigned int i = 0; i < w.nlabels; i++)
-		fz->who.labels[i] = str_put(&p, w.labels[i]);
+		h->who.labels[i] = str_put(&p, w.labels[i]);
+	h->who.version = ++inv->ctr->versions;
 	if (h->obj != NULL) {
 		memcpy(fz->ports, h->obj->ports, sizeof(fz->ports));
 		fz->nports = h->obj->nports;
@@ -734,6 +766,7 @@ vg_k8s_inv_apply(struct vg_k8s_inv *inv, enum vg_k8s_kind kind, enum vg_k8s_even
 {
 	struct k8s_obj *ob, *old;
 
+	inv->gen++; /* what live holders resolve to may change */
 	if ((unsigned int)kind >= VG_K8S_NKINDS)
 		return refuse(inv, "unknown kind");
 	ob = k8s_obj_parse(kind, object, (const char *const *)inv->labels, inv->nlabels, inv->err,
@@ -797,6 +830,7 @@ vg_k8s_inv_list_end(struct vg_k8s_inv *inv, enum vg_k8s_kind kind, int64_t now_n
 
 	if ((unsigned int)kind >= VG_K8S_NKINDS)
 		return;
+	inv->gen++;
 	for (ob = inv->kinds[kind]; ob != NULL; ob = next) {
 		next = ob->next;
 		if (!ob->seen)

@@ -22,6 +22,7 @@ struct vg_buf {
 };
 
 void vg_buf_reset(struct vg_buf *b);
+void vg_buf_add(struct vg_buf *b, const char *s, size_t n);
 void vg_buf_free(struct vg_buf *b);
 
 /* Appends one record as a TSV line (with the newline); -1 if malformed. */

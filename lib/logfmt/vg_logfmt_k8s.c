@@ -4,6 +4,7 @@
  * the values as the formats take them.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vg_logfmt_k8s.h"
@@ -116,6 +117,115 @@ side_vals(const struct vg_k8s_who *w, struct vg_logfmt_val *v)
 	v[7].unset = w->pod == NULL;
 	v[7].b = w->host_network;
 	str_val(&v[8], type);
+}
+
+#define FRAG_SLOTS 2048 /* kept texts, direct-mapped by version and side */
+#define FRAG_MAX   496  /* longer texts are made each time */
+
+struct frag {
+	uint64_t key; /* version * 2 + side; 0 empty */
+	uint16_t len;
+	char text[FRAG_MAX];
+};
+
+struct vg_logfmt_k8s_cache {
+	struct vg_buf scratch;
+	struct frag slot[2][FRAG_SLOTS]; /* TSV, JSON */
+};
+
+struct vg_logfmt_k8s_cache *
+vg_logfmt_k8s_cache_new(void)
+{
+	return calloc(1, sizeof(struct vg_logfmt_k8s_cache));
+}
+
+void
+vg_logfmt_k8s_cache_free(struct vg_logfmt_k8s_cache *c)
+{
+	if (c == NULL)
+		return;
+	vg_buf_free(&c->scratch);
+	free(c);
+}
+
+static void side_vals(const struct vg_k8s_who *w, struct vg_logfmt_val *v);
+
+/*
+ * One side's columns as text, without a leading separator: TSV values
+ * joined by tabs, or JSON members joined by commas (empty when all unset).
+ * Made in b; returns where the text starts, its length in *len.
+ */
+static const char *
+side_text(struct vg_buf *b, bool json, const struct vg_k8s_who *w, int side, size_t *len)
+{
+	struct vg_logfmt_val vals[VG_K8S_SIDE_COLS];
+	const struct vg_field *cols = vg_logfmt_k8s_cols + side * VG_K8S_SIDE_COLS;
+
+	side_vals(w, vals);
+	vg_buf_reset(b);
+	if (json) {
+		vg_buf_add(b, "{", 1);
+		vg_logfmt_json_append(b, cols, VG_K8S_SIDE_COLS, vals);
+		*len = b->len - 3; /* "{" ... "}\n" */
+		return b->p + 1;
+	}
+	vg_logfmt_tsv_append(b, cols, VG_K8S_SIDE_COLS, vals);
+	*len = b->len - 1; /* "\n" */
+	return b->p;
+}
+
+static void
+append_side(struct vg_logfmt_k8s_cache *c, struct vg_buf *line, bool json,
+	const struct vg_k8s_who *w, int side, bool *first)
+{
+	const char *text;
+	size_t len;
+
+	if (w->version != 0) {
+		uint64_t key = w->version * 2 + (uint64_t)side;
+		struct frag *f = &c->slot[json][key & (FRAG_SLOTS - 1)];
+
+		if (f->key == key) {
+			text = f->text;
+			len = f->len;
+			goto add;
+		}
+		text = side_text(&c->scratch, json, w, side, &len);
+		f->key = 0;
+		if (len <= FRAG_MAX) {
+			memcpy(f->text, text, len);
+			f->len = (uint16_t)len;
+			f->key = key;
+		}
+	} else {
+		text = side_text(&c->scratch, json, w, side, &len);
+	}
+add:
+	if (len == 0)
+		return; /* JSON: every column unset */
+	if (!*first)
+		vg_buf_add(line, json ? "," : "\t", 1);
+	vg_buf_add(line, text, len);
+	*first = false;
+}
+
+void
+vg_logfmt_k8s_append(struct vg_logfmt_k8s_cache *c, struct vg_buf *line, bool json,
+	const struct vg_k8s_who who[2])
+{
+	bool first;
+
+	/* Take off the line's end, add both sides, put it back. */
+	if (json) {
+		line->len -= 2; /* "}\n" */
+		first = line->len > 0 && line->p[line->len - 1] == '{';
+	} else {
+		line->len -= 1; /* "\n" */
+		first = line->len == 0;
+	}
+	append_side(c, line, json, &who[0], 0, &first);
+	append_side(c, line, json, &who[1], 1, &first);
+	vg_buf_add(line, json ? "}\n" : "\n", json ? 2 : 1);
 }
 
 void

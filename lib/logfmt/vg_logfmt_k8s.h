@@ -41,6 +41,18 @@ extern const struct vg_field vg_logfmt_k8s_cols[VG_K8S_COLS];
 void vg_logfmt_k8s_vals(const struct vg_k8s_who who[2], struct vg_logfmt_val vals[VG_K8S_COLS]);
 
 /*
+ * Appends the k8s columns to a line vg_logfmt_tsv_drop or vg_logfmt_json_drop
+ * wrote. Each side's text is kept by the who's version in cache (a writer's,
+ * from vg_logfmt_k8s_cache_new), so an address seen again costs one copy.
+ */
+struct vg_logfmt_k8s_cache;
+
+struct vg_logfmt_k8s_cache *vg_logfmt_k8s_cache_new(void);
+void vg_logfmt_k8s_cache_free(struct vg_logfmt_k8s_cache *c);
+void vg_logfmt_k8s_append(struct vg_logfmt_k8s_cache *c, struct vg_buf *line, bool json,
+	const struct vg_k8s_who who[2]);
+
+/*
  * Where the inventory's lines about bad input go (vg_k8s_src_cfg.report):
  * stderr as "prog: k8s: line", and reporter.log (Reporter::WARNING, location
  * "k8s") through *w once a writer exists.

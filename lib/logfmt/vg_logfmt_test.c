@@ -634,6 +634,52 @@ test_k8s_columns(void)
 	vg_buf_free(&b);
 }
 
+/* The kept texts: a version seen again gives the same columns; a new version new ones. */
+static void
+test_k8s_cache(void)
+{
+	struct vg_logfmt_k8s_cache *c = vg_logfmt_k8s_cache_new();
+	struct vg_k8s_who who[2];
+	struct vg_buf b = {0};
+
+	memset(who, 0, sizeof(who));
+	who[0].ns = "shop";
+	who[0].pod = "web-1";
+	who[0].version = 7;
+	for (int round = 0; round < 2; round++) {
+		vg_buf_reset(&b);
+		vg_buf_add(&b, "x\n", 2);
+		vg_logfmt_k8s_append(c, &b, false, who);
+		CHECK_STR(&b, "x\tshop\tweb-1\t-\t-\t-\t-\t-\tF\tpod\t-\t-\t-\t-\t-\t-\t-\t-\t-\n");
+		vg_buf_reset(&b);
+		vg_buf_add(&b, "{\"a\":1}\n", 8);
+		vg_logfmt_k8s_append(c, &b, true, who);
+		CHECK_STR(&b, "{\"a\":1,\"orig_k8s.namespace\":\"shop\",\"orig_k8s.pod\":\"web-1\","
+			      "\"orig_k8s.host_network\":false,\"orig_k8s.type\":\"pod\"}\n");
+	}
+	/* Same version, other strings: still the kept text (the version is the promise). */
+	who[0].pod = "web-2";
+	vg_buf_reset(&b);
+	vg_buf_add(&b, "x\n", 2);
+	vg_logfmt_k8s_append(c, &b, false, who);
+	CHECK(strstr(b.p, "web-1") != NULL);
+	/* A new version: made again. Responder only, JSON, all columns dropped before. */
+	who[1] = who[0];
+	who[1].version = 8;
+	memset(&who[0], 0, sizeof(who[0]));
+	vg_buf_reset(&b);
+	vg_buf_add(&b, "{}\n", 3);
+	vg_logfmt_k8s_append(c, &b, true, who);
+	CHECK_STR(&b, "{\"resp_k8s.namespace\":\"shop\",\"resp_k8s.pod\":\"web-2\","
+		      "\"resp_k8s.host_network\":false,\"resp_k8s.type\":\"pod\"}\n");
+	vg_buf_reset(&b);
+	vg_buf_add(&b, "\n", 1);
+	vg_logfmt_k8s_append(c, &b, false, who);
+	CHECK_STR(&b, "-\t-\t-\t-\t-\t-\t-\t-\t-\tshop\tweb-2\t-\t-\t-\t-\t-\tF\tpod\n");
+	vg_buf_free(&b);
+	vg_logfmt_k8s_cache_free(c);
+}
+
 /* Counts the files of a directory whose names start with prefix. */
 static int
 count_files(const char *dir, const char *prefix)
@@ -700,6 +746,7 @@ main(void)
 {
 	test_drop();
 	test_k8s_columns();
+	test_k8s_cache();
 	test_writer_drop_k8s();
 	test_conn_tsv_json();
 	test_weird_strings();

@@ -86,6 +86,12 @@ buf_fmt_i64(struct vg_buf *b, int64_t v)
 }
 
 void
+vg_buf_add(struct vg_buf *b, const char *s, size_t n)
+{
+	buf_add(b, s, n);
+}
+
+void
 vg_buf_reset(struct vg_buf *b)
 {
 	b->len = 0;

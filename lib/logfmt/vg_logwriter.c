@@ -35,6 +35,7 @@ struct vg_logwriter {
 	uint64_t drop[VG_LOG_MAX];                  /* columns left out, per log */
 	uint64_t policy_gen;                        /* cfg.policy's gen its masks are from */
 	struct vg_logfmt_idcols idcols[VG_LOG_MAX]; /* where ts and id are, per log */
+	struct vg_logfmt_k8s_cache *k8s_cache;      /* the k8s columns' texts, with cfg.k8s */
 	struct vg_buf line;
 	struct vg_buf sink_line; /* the line in the sinks' other format */
 	uint64_t bad;
@@ -78,6 +79,10 @@ vg_logwriter_create(const struct vg_logwriter_cfg *cfg)
 	w->cfg = *cfg;
 	snprintf(w->dir, sizeof(w->dir), "%s", cfg->dir ? cfg->dir : ".");
 	w->cfg.dir = w->dir;
+	if (cfg->k8s != NULL && (w->k8s_cache = vg_logfmt_k8s_cache_new()) == NULL) {
+		free(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -233,18 +238,6 @@ too_old(const struct vg_logwriter *w, const struct log_file *lf, double now)
 		now - lf->open_time >= (double)w->cfg.rotate_secs;
 }
 
-static void
-append_k8s(struct vg_logwriter *w, const struct vg_k8s_who who[2])
-{
-	struct vg_logfmt_val vals[VG_K8S_COLS];
-
-	vg_logfmt_k8s_vals(who, vals);
-	if (w->cfg.json)
-		vg_logfmt_json_append(&w->line, vg_logfmt_k8s_cols, VG_K8S_COLS, vals);
-	else
-		vg_logfmt_tsv_append(&w->line, vg_logfmt_k8s_cols, VG_K8S_COLS, vals);
-}
-
 /* 4. the sinks (lib/sink) take the JSON line, and TSV when one asks for it. */
 static void
 to_sinks(struct vg_logwriter *w, const struct vg_schema *s, const struct vg_k8s_who *who,
@@ -252,18 +245,14 @@ to_sinks(struct vg_logwriter *w, const struct vg_schema *s, const struct vg_k8s_
 {
 	bool tsv = vg_sinks_want_tsv(w->cfg.sinks);
 	struct vg_buf *o = &w->sink_line, *json = w->cfg.json ? &w->line : o;
-	struct vg_logfmt_val vals[VG_K8S_COLS];
 
 	if (!w->cfg.json || tsv) {
 		vg_buf_reset(o);
 		if ((w->cfg.json ? vg_logfmt_tsv_drop : vg_logfmt_json_drop)(
 			    o, w->cfg.features, w->drop[s->id], rec, len) != 0)
 			return;
-		if (who != NULL) {
-			vg_logfmt_k8s_vals(who, vals);
-			(w->cfg.json ? vg_logfmt_tsv_append : vg_logfmt_json_append)(
-				o, vg_logfmt_k8s_cols, VG_K8S_COLS, vals);
-		}
+		if (who != NULL)
+			vg_logfmt_k8s_append(w->k8s_cache, o, !w->cfg.json, who);
 	}
 	const struct vg_buf *t = w->cfg.json ? o : &w->line;
 
@@ -313,7 +302,7 @@ vg_logwriter_write(struct vg_logwriter *w, const uint8_t *rec, uint32_t len)
 		return -1;
 	}
 	if (k8s)
-		append_k8s(w, who);
+		vg_logfmt_k8s_append(w->k8s_cache, &w->line, w->cfg.json, who);
 	/* 2. policy: keep or drop, counted per log as offered (bytes: the whole line). */
 	if (w->cfg.policy != NULL &&
 		vg_policy_ctl_offer(w->cfg.policy, s->id, rec, len, k8s ? &who[0] : NULL,
@@ -441,6 +430,7 @@ vg_logwriter_close(struct vg_logwriter *w)
 
 	vg_buf_free(&w->line);
 	vg_buf_free(&w->sink_line);
+	vg_logfmt_k8s_cache_free(w->k8s_cache);
 	free(w);
 	return rc;
 }

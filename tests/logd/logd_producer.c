@@ -7,7 +7,10 @@
  *
  *   logd_producer --shm NAME [-n N] [--start S] [--rate R] [--rings K]
  *                 [--ring-size BYTES] [--features MASK] [--json] [--no-done]
- *                 [--weird-every K] [--other-schemas] [--dns]
+ *                 [--weird-every K] [--other-schemas] [--dns] [--hosts H]
+ *
+ * --hosts H: the originators cycle through H addresses (10.0.0.0 + s % H),
+ * so that an inventory of H pods can know them all (the k8s benchmark).
  *
  * Its log ids and schema hash are those of vigil (vg_analyzers_register_logs);
  * --other-schemas registers one more log first, as a build with other tables
@@ -43,12 +46,15 @@ struct opts {
 	bool json, done, other_schemas, dns;
 };
 
+static uint64_t hosts; /* --hosts: 0 = one address per record */
+
 static uint32_t
 conn_record(uint8_t *buf, uint32_t cap, uint64_t seq)
 {
 	struct vg_rec r;
 	struct vg_addr a, b;
-	uint8_t oa[4] = {10, (uint8_t)(seq >> 16), (uint8_t)(seq >> 8), (uint8_t)seq};
+	uint64_t h = hosts ? seq % hosts : seq;
+	uint8_t oa[4] = {10, (uint8_t)(h >> 16), (uint8_t)(h >> 8), (uint8_t)h};
 	uint8_t ra[4] = {192, 0, 2, (uint8_t)(seq % 250 + 1)};
 	char uid[32];
 
@@ -179,6 +185,7 @@ parse(struct opts *o, int argc, char **argv)
 		{"no-done", no_argument, NULL, 'D'},
 		{"other-schemas", no_argument, NULL, 'O'},
 		{"dns", no_argument, NULL, 'd'},
+		{"hosts", required_argument, NULL, 'H'},
 		{NULL, 0, NULL, 0},
 	};
 	uint64_t v;
@@ -229,6 +236,10 @@ parse(struct opts *o, int argc, char **argv)
 			break;
 		case 'D':
 			o->done = false;
+			break;
+		case 'H':
+			if (num("--hosts", optarg, &hosts) != 0)
+				return -1;
 			break;
 		case 'O':
 			o->other_schemas = true;
