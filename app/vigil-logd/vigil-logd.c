@@ -462,7 +462,7 @@ check_dir(const char *dir)
 
 /* Waits up to --wait seconds for the segment; NULL after reporting why not. */
 static struct vg_logshm *
-attach_wait(const struct logd_opts *o, struct vg_logd_k8s *k8s)
+attach_wait(const struct logd_opts *o, struct vg_logd_k8s *k8s, struct vg_k8s_src *k8s_src)
 {
 	uint64_t start = mono_ns(), deadline = start + o->wait_secs * 1000000000ULL;
 	uint64_t first_bad = 0;
@@ -503,6 +503,8 @@ attach_wait(const struct logd_opts *o, struct vg_logd_k8s *k8s)
 			return NULL;
 		}
 		vg_logd_k8s_pump(k8s, NULL, SIZE_MAX);
+		if (k8s_src != NULL)
+			vg_k8s_src_poll(k8s_src, false);
 		sleep_ns(ATTACH_NS);
 	}
 }
@@ -663,6 +665,7 @@ ensure_writer(struct logd *d)
 	}
 	d->w_features = features;
 	d->w_json = json;
+	vg_k8s_report_flush(&d->k8s_rep); /* lines said before there was a writer */
 	return 0;
 }
 
@@ -1010,7 +1013,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	set_signals();
-	shm = attach_wait(&d.o, &d.k8s);
+	shm = attach_wait(&d.o, &d.k8s, d.k8sr.src);
 	if (shm == NULL) {
 		vg_logd_metrics_stop();
 		k8s_stop(&d);

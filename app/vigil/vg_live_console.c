@@ -156,6 +156,7 @@ vg_live_console_open(struct vg_options *o, struct vg_live *live, struct vg_logsh
 	run_workers = nworkers;
 	run_sock = cc.socket_path;
 	cc.reload_config = o->config_file != NULL ? reload_config : NULL;
+	cc.reload_pods = o->logd == NULL && o->k8s.nfiles > 0 ? vg_live_reload_pods : NULL;
 	config_text(o, nworkers, cc.socket_path, text, sizeof(text));
 	cc.config_text = text;
 	cc.eal = true;

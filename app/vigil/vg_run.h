@@ -42,4 +42,7 @@ void vg_options_worker_cfg(const struct vg_options *o, const struct vg_port_set 
 /* Live: asks the main loop to reload the -s signature files (as SIGHUP). */
 void vg_live_ask_sig_reload(void);
 
+/* Live, the console's `reload pods`: reads the --k8s files again now. */
+int vg_live_reload_pods(char *msg, size_t len);
+
 #endif /* VG_RUN_H */

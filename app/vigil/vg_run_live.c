@@ -39,6 +39,7 @@
 #include "vg_logfmt.h"
 #include "vg_policy.h"
 #include "vg_reporter.h"
+#include "vg_logfmt_k8s.h"
 #include "vg_record.h"
 #include "vg_run.h"
 #include "vg_schema.h"
@@ -48,6 +49,7 @@ static volatile sig_atomic_t reopen_logs; /* SIGHUP: logrotate moved the files *
 static volatile sig_atomic_t reload_sigs; /* SIGHUP: and the -s files may have changed */
 static struct vg_sig_reload *sig_reload;  /* NULL: no signatures */
 static struct vg_live_logd logd_watch;    /* --logd: show logd's view of the rings */
+static struct vg_k8s_run *live_k8s;       /* --k8s: the in-process writer's inventory */
 
 static void
 on_signal(int sig)
@@ -60,6 +62,29 @@ void
 vg_live_ask_sig_reload(void)
 {
 	reload_sigs = 1;
+}
+
+/* The console runs on the main lcore, the writer's thread: the reload is done here. */
+int
+vg_live_reload_pods(char *msg, size_t len)
+{
+	struct vg_k8s_stats st;
+	char err[400];
+
+	if (live_k8s == NULL || live_k8s->src == NULL) {
+		snprintf(msg, len, "no Kubernetes inventory to reload (start with --k8s FILE)");
+		return -1;
+	}
+	if (vg_k8s_src_reload(live_k8s->src, err, sizeof(err)) != 0) {
+		snprintf(msg, len, "reload pods: %s; kept the last good inventory", err);
+		return -1;
+	}
+	vg_k8s_inv_stats(live_k8s->inv, &st);
+	snprintf(msg, len,
+		"reload pods: read the --k8s files again: %" PRIu64 " pods, %" PRIu64
+		" services, %" PRIu64 " nodes",
+		st.objects[VG_K8S_POD], st.objects[VG_K8S_SERVICE], st.objects[VG_K8S_NODE]);
+	return 0;
 }
 
 static void
@@ -458,6 +483,8 @@ struct live_run {
 	struct vg_exc exc; /* --exception */
 	bool exc_open, health_on;
 	struct vg_live_health health;
+	struct vg_k8s_run k8s;          /* --k8s: the inventory the writer enriches with */
+	struct vg_k8s_reporter k8s_rep; /* its lines: stderr and reporter.log */
 };
 
 /* Undoes what was set up, in reverse; `clean` says the segment ended well. */
@@ -483,6 +510,8 @@ live_teardown(struct live_run *lr, bool clean)
 	if (lr->have_policy)
 		vg_policy_ctl_fini(&lr->policy);
 	lr->have_policy = false;
+	live_k8s = NULL;
+	vg_k8s_run_stop(&lr->k8s);
 	if (lr->shm != NULL)
 		vg_log_segment_done(lr->shm, clean);
 	lr->shm = NULL;
@@ -616,16 +645,26 @@ open_logs(struct live_run *lr)
 		lr->o.logd, lr->nworkers + 1u, lr->o.ring_size, features, lr->o.json);
 	if (lr->shm == NULL)
 		return live_fail(lr, NULL, NULL);
+	if (lr->o.logd == NULL && vg_k8s_opts_set(&lr->o.k8s)) {
+		lr->k8s_rep.w = &lr->writer;
+		lr->k8s_rep.prog = "vigil";
+		if (vg_k8s_run_start(&lr->k8s, &lr->o.k8s, vg_k8s_report, &lr->k8s_rep, "vigil") !=
+			0)
+			return live_fail(lr, NULL, NULL);
+		live_k8s = &lr->k8s;
+	}
 	if (lr->o.logd == NULL) {
 		struct vg_logwriter_cfg lc = {.dir = lr->dir,
 			.json = lr->o.json,
 			.features = features,
-			.tally = vg_live_metrics_tally()};
+			.tally = vg_live_metrics_tally(),
+			.k8s = lr->k8s.inv};
 
 		if (open_policy(lr) != 0)
 			return 1;
 		lc.policy = &lr->policy;
 		lr->writer = vg_logwriter_create(&lc);
+		vg_k8s_report_flush(&lr->k8s_rep); /* bad objects of the first load */
 		if (lr->writer == NULL || access(lr->dir, W_OK) != 0)
 			return live_fail(lr,
 				"cannot write logs to '%s'; choose another directory with -o",
@@ -818,6 +857,9 @@ run_until_stop(struct live_run *lr, struct live_loop *lp)
 		/* The host's traffic both ways: a pass after every drain, at most 1 ms apart. */
 		if (live.exc != NULL && vg_exc_poll(live.exc))
 			more = true;
+		/* --k8s files that changed, --k8s-watch streams (rate-limited inside). */
+		if (lr->k8s.src != NULL)
+			vg_k8s_src_poll(lr->k8s.src, false);
 
 		vg_live_logd_tick(live.logd, rte_rdtsc());
 		vg_console_poll();
@@ -887,6 +929,7 @@ stop_and_flush(struct live_run *lr, struct live_loop *lp)
 		int closed = vg_logwriter_close(lr->writer);
 
 		lr->writer = NULL;
+		lr->k8s_rep.w = NULL;
 		if (closed != 0) {
 			fprintf(stderr, "vigil: writing logs to '%s' failed; check the disk\n",
 				lr->dir);
@@ -1004,6 +1047,8 @@ live_main(struct vg_options *op, int argc, char **argv)
 	sig_reload = NULL;
 	if (lr.o.stats)
 		print_stats(&lr, run_secs);
+	if (lr.o.stats)
+		vg_k8s_run_print_stats(&lr.k8s, stderr, "vigil");
 	drops_said_last(&live, lr.shm, lr.o.logd);
 	vg_telemetry_close();
 	vg_live_metrics_stop();

@@ -631,6 +631,7 @@ vg_run_offline(const struct vg_options *o)
 			lc.policy = &off.policy;
 		}
 		off.writer = vg_logwriter_create(&lc);
+		vg_k8s_report_flush(&k8s_rep); /* bad objects of the first load */
 	}
 	off.ring = &shm->rings[0];
 	vg_port_set_from_analyzers(&ports, o->analyzers, NULL);

@@ -117,6 +117,7 @@ VG_CON_INST(vg_cmd_set_log);
 VG_CON_INST(vg_cmd_set_stats_interval);
 VG_CON_INST(vg_cmd_reload_sig);
 VG_CON_INST(vg_cmd_reload_config);
+VG_CON_INST(vg_cmd_reload_pods);
 VG_CON_INST(vg_cmd_show_sig);
 VG_CON_INST(vg_cmd_show_logd);
 VG_CON_INST(vg_cmd_stop);

@@ -26,6 +26,7 @@ cmdline_parse_ctx_t vg_con_table[] = {
 	&vg_cmd_show_sig,
 	&vg_cmd_show_logd,
 	&vg_cmd_reload_config,
+	&vg_cmd_reload_pods, /* vg_cmd_k8s.c */
 	/* running the sensor (vg_cmd_run.c) */
 	&vg_cmd_stop,
 	&vg_cmd_start,

@@ -34,6 +34,9 @@ struct vg_console_cfg {
 	/* `reload config`: re-reads the -c file; 1 applied (msg says what), 0
 	 * nothing to apply, -1 refused (msg: one line why). NULL: no -c. */
 	int (*reload_config)(char *msg, size_t len);
+	/* `reload pods`: reads the --k8s files again (0, or -1 and why in msg);
+	 * NULL: no inventory (doc/k8s.md). */
+	int (*reload_pods)(char *msg, size_t len);
 	const char *config_text; /* `show config`: the options the sensor runs with */
 	bool eal;                /* DPDK's EAL runs: its heaps can be asked about */
 };

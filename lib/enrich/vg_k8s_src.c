@@ -521,14 +521,13 @@ vg_k8s_src_open(struct vg_k8s_inv *inv, const struct vg_k8s_src_cfg *cfg, char *
 }
 
 int
-vg_k8s_src_reload(struct vg_k8s_src *s)
+vg_k8s_src_reload(struct vg_k8s_src *s, char *err, size_t errlen)
 {
 	unsigned int applied = 0;
-	char err[400];
 
 	if (s->cfg.nfiles == 0)
 		return 0;
-	if (load_files(s, &applied, err, sizeof(err)) != 0) {
+	if (load_files(s, &applied, err, errlen) != 0) {
 		say(s, "%s; keeping the last good inventory", err);
 		return -1;
 	}

@@ -56,8 +56,11 @@ struct vg_k8s_src *vg_k8s_src_open(
  * streams at most every 100 ms. Returns the number of objects applied.
  */
 unsigned int vg_k8s_src_poll(struct vg_k8s_src *s, bool force);
-/* Reads the files again now, changed or not ("reload pods"); -1 when that failed. */
-int vg_k8s_src_reload(struct vg_k8s_src *s);
+/*
+ * Reads the files again now, changed or not ("reload pods"): 0, or -1 with
+ * the reason in err (also said through report) and the last good state kept.
+ */
+int vg_k8s_src_reload(struct vg_k8s_src *s, char *err, size_t errlen);
 void vg_k8s_src_stats(const struct vg_k8s_src *s, struct vg_k8s_src_stats *out);
 void vg_k8s_src_close(struct vg_k8s_src *s);
 

@@ -235,17 +235,39 @@ vg_logfmt_k8s_vals(const struct vg_k8s_who who[2], struct vg_logfmt_val vals[VG_
 	side_vals(&who[1], vals + VG_K8S_SIDE_COLS);
 }
 
+static void
+report_write(struct vg_logwriter *w, uint64_t ts, const char *line)
+{
+	uint8_t rec[1024];
+	uint32_t len = vg_reporter_record(rec, sizeof(rec), ts, VG_REPORTER_WARNING, line, "k8s");
+
+	if (len != 0)
+		vg_logwriter_write(w, rec, len);
+}
+
+void
+vg_k8s_report_flush(struct vg_k8s_reporter *r)
+{
+	if (r->w == NULL || *r->w == NULL)
+		return;
+	for (unsigned int i = 0; i < r->npending; i++)
+		report_write(*r->w, r->pending_ns[i], r->pending[i]);
+	r->npending = 0;
+}
+
 void
 vg_k8s_report(void *reporter, const char *line)
 {
-	const struct vg_k8s_reporter *r = reporter;
-	uint8_t rec[1024];
-	uint32_t len;
+	struct vg_k8s_reporter *r = reporter;
 
 	fprintf(stderr, "%s: k8s: %s\n", r->prog, line);
-	if (r->w == NULL || *r->w == NULL)
-		return;
-	len = vg_reporter_record(rec, sizeof(rec), vg_wall_ns(), VG_REPORTER_WARNING, line, "k8s");
-	if (len != 0)
-		vg_logwriter_write(*r->w, rec, len);
+	if (r->w != NULL && *r->w != NULL) {
+		vg_k8s_report_flush(r);
+		report_write(*r->w, vg_wall_ns(), line);
+	} else if (r->npending < VG_K8S_REPORT_PENDING) {
+		snprintf(r->pending[r->npending], sizeof(r->pending[0]), "%s", line);
+		r->pending_ns[r->npending++] = vg_wall_ns();
+	} else {
+		r->lost++;
+	}
 }

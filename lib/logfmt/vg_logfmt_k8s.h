@@ -55,13 +55,21 @@ void vg_logfmt_k8s_append(struct vg_logfmt_k8s_cache *c, struct vg_buf *line, bo
 /*
  * Where the inventory's lines about bad input go (vg_k8s_src_cfg.report):
  * stderr as "prog: k8s: line", and reporter.log (Reporter::WARNING, location
- * "k8s") through *w once a writer exists.
+ * "k8s") through *w. Lines said before the writer exists wait (up to
+ * VG_K8S_REPORT_PENDING) for vg_k8s_report_flush, called once it does.
  */
+#define VG_K8S_REPORT_PENDING 16
+
 struct vg_k8s_reporter {
 	struct vg_logwriter **w;
 	const char *prog;
+	char pending[VG_K8S_REPORT_PENDING][320];
+	uint64_t pending_ns[VG_K8S_REPORT_PENDING];
+	unsigned int npending;
+	uint64_t lost; /* lines that found no room to wait: stderr only */
 };
 
 void vg_k8s_report(void *reporter, const char *line);
+void vg_k8s_report_flush(struct vg_k8s_reporter *r);
 
 #endif /* VG_LOGFMT_K8S_H */

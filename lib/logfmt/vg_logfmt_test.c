@@ -654,8 +654,9 @@ test_k8s_cache(void)
 		vg_buf_reset(&b);
 		vg_buf_add(&b, "{\"a\":1}\n", 8);
 		vg_logfmt_k8s_append(c, &b, true, who);
-		CHECK_STR(&b, "{\"a\":1,\"orig_k8s.namespace\":\"shop\",\"orig_k8s.pod\":\"web-1\","
-			      "\"orig_k8s.host_network\":false,\"orig_k8s.type\":\"pod\"}\n");
+		CHECK_STR(&b,
+			"{\"a\":1,\"orig_k8s.namespace\":\"shop\",\"orig_k8s.pod\":\"web-1\","
+			"\"orig_k8s.host_network\":false,\"orig_k8s.type\":\"pod\"}\n");
 	}
 	/* Same version, other strings: still the kept text (the version is the promise). */
 	who[0].pod = "web-2";
@@ -670,8 +671,9 @@ test_k8s_cache(void)
 	vg_buf_reset(&b);
 	vg_buf_add(&b, "{}\n", 3);
 	vg_logfmt_k8s_append(c, &b, true, who);
-	CHECK_STR(&b, "{\"resp_k8s.namespace\":\"shop\",\"resp_k8s.pod\":\"web-2\","
-		      "\"resp_k8s.host_network\":false,\"resp_k8s.type\":\"pod\"}\n");
+	CHECK_STR(&b,
+		"{\"resp_k8s.namespace\":\"shop\",\"resp_k8s.pod\":\"web-2\","
+		"\"resp_k8s.host_network\":false,\"resp_k8s.type\":\"pod\"}\n");
 	vg_buf_reset(&b);
 	vg_buf_add(&b, "\n", 1);
 	vg_logfmt_k8s_append(c, &b, false, who);
