@@ -119,8 +119,8 @@ side_vals(const struct vg_k8s_who *w, struct vg_logfmt_val *v)
 	str_val(&v[8], type);
 }
 
-#define FRAG_SLOTS 2048 /* kept texts, direct-mapped by version and side */
-#define FRAG_MAX   496  /* longer texts are made each time */
+#define FRAG_SLOTS 8192 /* kept texts per format, direct-mapped by version and side */
+#define FRAG_MAX   244  /* longer texts are made each time */
 
 struct frag {
 	uint64_t key; /* version * 2 + side; 0 empty */
@@ -130,7 +130,7 @@ struct frag {
 
 struct vg_logfmt_k8s_cache {
 	struct vg_buf scratch;
-	struct frag slot[2][FRAG_SLOTS]; /* TSV, JSON */
+	struct frag *slot[2]; /* TSV, JSON: FRAG_SLOTS each, made on first use */
 };
 
 struct vg_logfmt_k8s_cache *
@@ -145,6 +145,8 @@ vg_logfmt_k8s_cache_free(struct vg_logfmt_k8s_cache *c)
 	if (c == NULL)
 		return;
 	vg_buf_free(&c->scratch);
+	free(c->slot[0]);
+	free(c->slot[1]);
 	free(c);
 }
 
@@ -181,7 +183,9 @@ append_side(struct vg_logfmt_k8s_cache *c, struct vg_buf *line, bool json,
 	const char *text;
 	size_t len;
 
-	if (w->version != 0) {
+	if (c->slot[json] == NULL)
+		c->slot[json] = calloc(FRAG_SLOTS, sizeof(struct frag)); /* NULL: made each time */
+	if (w->version != 0 && c->slot[json] != NULL) {
 		uint64_t key = w->version * 2 + (uint64_t)side;
 		struct frag *f = &c->slot[json][key & (FRAG_SLOTS - 1)];
 
