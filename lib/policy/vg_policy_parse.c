@@ -50,6 +50,10 @@ fail(struct pctx *x, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* A value quoted in the message may hold line breaks: the error stays one line. */
+	for (char *c = msg; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	snprintf(x->err, x->errlen, "%s:%zu: %s", x->name, n ? n->start_mark.line + 1 : 1, msg);
 	return -1;
 }

@@ -406,6 +406,8 @@ test_errors(void)
 	bad("- 1\n- 2\n", "the policy file must be a mapping");
 	bad("version: 1\n---\nversion: 1\n", "t.yaml:2: a second YAML document");
 	bad("sample_seed: -1\n", "'sample_seed' takes a number");
+	/* A value with a line break, quoted in the error: still one line (fuzz_policy found it). */
+	bad("logs:\n  conn:\n    exclude:\n      - cidr: \"a\\nb\"\n", "'a?b' is not an address");
 }
 
 static const char *
