@@ -120,6 +120,7 @@ VG_CON_INST(vg_cmd_reload_config);
 VG_CON_INST(vg_cmd_reload_pods);
 VG_CON_INST(vg_cmd_show_sig);
 VG_CON_INST(vg_cmd_show_logd);
+VG_CON_INST(vg_cmd_show_exception);
 VG_CON_INST(vg_cmd_stop);
 VG_CON_INST(vg_cmd_start);
 VG_CON_INST(vg_cmd_quit);

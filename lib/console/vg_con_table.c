@@ -25,6 +25,8 @@ cmdline_parse_ctx_t vg_con_table[] = {
 	/* signatures, vigil-logd, the config file (vg_cmd_status.c, vg_cmd_config.c) */
 	&vg_cmd_show_sig,
 	&vg_cmd_show_logd,
+	/* the exception path and health checks (vg_cmd_exception.c) */
+	&vg_cmd_show_exception,
 	&vg_cmd_reload_config,
 	&vg_cmd_reload_pods, /* vg_cmd_k8s.c */
 	/* running the sensor (vg_cmd_run.c) */

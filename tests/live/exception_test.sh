@@ -231,6 +231,12 @@ try:
 except ConnectionRefusedError: print('refused')
 except Exception as e: print('error', e)")
 check $([ "$hp" = refused ]; echo $?) "--health-port refuses while unhealthy (got $hp)"
+show=$(ip netns exec "$vm" "$ctl" --socket "$sock" show exception)
+echo "$show"
+grep -q "^exception ${tag}k: to-kernel [1-9]" <<< "$show"
+check $? "show exception counts the host's frames"
+grep -q "^health unhealthy (capture stopped" <<< "$show"
+check $? "show exception says why the sensor is unhealthy"
 
 wait "$srv"
 srv=
