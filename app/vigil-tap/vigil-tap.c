@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vg_common.h"
 #include "vg_tap_encap.h"
 #include "vg_tap_rate.h"
 #include "vg_tap_send.h"
@@ -109,15 +110,6 @@ say(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static void
@@ -557,7 +549,7 @@ drop_privileges(const struct tap_opts *o)
 static bool
 within_rate(struct tap *t, uint32_t bytes)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = vg_mono_ns();
 
 	if (!vg_tap_bucket_take(&t->pps, 1, now))
 		return false;
@@ -681,7 +673,7 @@ wait_ready(const struct tap *t, int ms)
 static int
 run(struct tap *t)
 {
-	uint64_t next_stats = mono_ns() + (uint64_t)t->o.stats_secs * 1000000000ull;
+	uint64_t next_stats = vg_mono_ns() + (uint64_t)t->o.stats_secs * 1000000000ull;
 
 	while (!stop_requested && !count_reached(t)) {
 		int n = dispatch_round(t);
@@ -693,7 +685,7 @@ run(struct tap *t)
 		if (n == 0)
 			wait_ready(
 				t, t->o.timeout_ms > IDLE_POLL_MS ? t->o.timeout_ms : IDLE_POLL_MS);
-		if (t->o.stats_secs != 0 && mono_ns() >= next_stats) {
+		if (t->o.stats_secs != 0 && vg_mono_ns() >= next_stats) {
 			print_figures(t, stderr);
 			next_stats += (uint64_t)t->o.stats_secs * 1000000000ull;
 		}
@@ -726,7 +718,7 @@ setup(struct tap *t)
 		say("cannot send to %s port %u: %s", t->dst_host, t->dst_port, strerror(errno));
 		return -1;
 	}
-	uint64_t now = mono_ns();
+	uint64_t now = vg_mono_ns();
 
 	/* A tenth of a second of burst, at least one packet / one jumbo frame. */
 	vg_tap_bucket_init(&t->pps, t->o.max_pps, t->o.max_pps / 10 + 1, now);

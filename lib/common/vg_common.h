@@ -40,6 +40,29 @@ vg_wall_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* The monotonic clock in nanoseconds: timeouts and rates (not for the data path). */
+static inline uint64_t
+vg_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The value of a hexadecimal digit, or -1 for any other character. */
+static inline int
+vg_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Big-endian loads from a byte pointer; callers check the length first. */
 static inline uint16_t
 vg_be16(const uint8_t *p)

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vg_common.h"
 #include "vg_sink_int.h"
 
 #define BATCH_BYTES   (256u << 10) /* one write at most */
@@ -66,15 +67,6 @@ struct stream_sink {
 	uint32_t inflight;           /* batch_n, for other threads (queued) */
 	size_t ends[BATCH_MSGS];     /* where each framed message ends */
 };
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- the writer's side ---- */
 
@@ -226,14 +218,14 @@ account_written(struct stream_sink *s)
 static void
 graceful_close(struct stream_sink *s)
 {
-	uint64_t end = mono_ns() + CLOSE_WAIT_MS * 1000000ULL;
+	uint64_t end = vg_mono_ns() + CLOSE_WAIT_MS * 1000000ULL;
 	struct pollfd p = {.fd = s->fd, .events = POLLIN};
 	char scratch[4096];
 
 	if (s->base.url.kind == VG_SINK_SYSLOG_UDP)
 		return;
 	shutdown(s->fd, SHUT_WR);
-	while (mono_ns() < end && poll(&p, 1, 50) >= 0) {
+	while (vg_mono_ns() < end && poll(&p, 1, 50) >= 0) {
 		ssize_t r = recv(s->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
 
 		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
@@ -259,7 +251,7 @@ disconnect(struct stream_sink *s, bool failed)
 	SET(s->base.c.up, 0);
 	if (failed) {
 		ADD(s->base.c.conn_failures, 1);
-		s->next_try_ns = mono_ns() + s->backoff_ns;
+		s->next_try_ns = vg_mono_ns() + s->backoff_ns;
 		s->backoff_ns = s->backoff_ns * 2 > BACKOFF_MAX ? BACKOFF_MAX : s->backoff_ns * 2;
 	}
 }
@@ -267,7 +259,7 @@ disconnect(struct stream_sink *s, bool failed)
 static bool
 should_quit(struct stream_sink *s)
 {
-	return __atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE) && mono_ns() >= s->deadline_ns;
+	return __atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE) && vg_mono_ns() >= s->deadline_ns;
 }
 
 /* Waits for fd to be ready (events), in slices; 1 ready, 0 timeout or quit, -1 error. */
@@ -330,7 +322,7 @@ static int
 tls_handshake(struct stream_sink *s)
 {
 	X509_VERIFY_PARAM *vp;
-	uint64_t end = mono_ns() + CONNECT_MS * 1000000ULL;
+	uint64_t end = vg_mono_ns() + CONNECT_MS * 1000000ULL;
 
 	s->ssl = SSL_new(s->ctx);
 	if (s->ssl == NULL || SSL_set_fd(s->ssl, s->fd) != 1)
@@ -349,7 +341,8 @@ tls_handshake(struct stream_sink *s)
 		if (r == 1)
 			return 0;
 		e = SSL_get_error(s->ssl, r);
-		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) || mono_ns() >= end ||
+		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) ||
+			vg_mono_ns() >= end ||
 			wait_fd(s, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, CONNECT_MS) != 1) {
 			ERR_clear_error();
 			return -1;
@@ -518,7 +511,7 @@ sender(void *arg)
 		if (s->connected && peer_closed(s))
 			disconnect(s, true);
 		if (!s->connected) {
-			uint64_t now = mono_ns();
+			uint64_t now = vg_mono_ns();
 
 			if (now < s->next_try_ns) {
 				uint64_t ms = (s->next_try_ns - now) / 1000000 + 1;
@@ -562,7 +555,7 @@ stream_begin_stop(struct sink *b)
 
 	if (!s->started || __atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE))
 		return;
-	s->deadline_ns = mono_ns() + (uint64_t)b->url.drain_ms * 1000000ULL;
+	s->deadline_ns = vg_mono_ns() + (uint64_t)b->url.drain_ms * 1000000ULL;
 	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
 	if (write(s->efd, &one, sizeof(one)) < 0) {
 		/* It sees stopping within SLICE_MS. */

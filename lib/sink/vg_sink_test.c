@@ -17,18 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vg_common.h"
 #include "vg_sink.h"
 #include "vg_sink_int.h"
 #include "vg_test.h"
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void
 test_url(void)
@@ -317,10 +309,10 @@ test_tcp_stall(void)
 		return;
 	/* Connected through the backlog: accepted later, never read until then. */
 	for (unsigned int i = 0; i < N; i++) {
-		uint64_t t0 = mono_ns();
+		uint64_t t0 = vg_mono_ns();
 
 		put_seq(s, i, 900);
-		uint64_t d = mono_ns() - t0;
+		uint64_t d = vg_mono_ns() - t0;
 
 		total += d;
 		worst = d > worst ? d : worst;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vg_common.h"
 #include "vg_sink.h"
 
 #define WHAT_TO_WRITE                                                                              \
@@ -46,18 +47,6 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Copies s[0..n) into out, %XX decoded; -1 if it does not fit or a %XX is bad. */
 static int
 decode(char *out, size_t cap, const char *s, size_t n)
@@ -70,7 +59,7 @@ decode(char *out, size_t cap, const char *s, size_t n)
 		if (c == '%') {
 			if (i + 2 >= n)
 				return -1;
-			int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+			int hi = vg_hexval(s[i + 1]), lo = vg_hexval(s[i + 2]);
 
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;

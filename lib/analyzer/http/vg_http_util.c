@@ -7,16 +7,8 @@
  */
 #include <ctype.h>
 
+#include "vg_common.h"
 #include "vg_http.h"
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 32);
-	return c - 'a' + 10;
-}
 
 /* Zeek's unescape_URI; weirds when cx is given. out has room for len bytes. */
 uint32_t
@@ -51,7 +43,7 @@ vg_http_unescape_uri(struct vg_an_ctx *cx, const char *s, uint32_t len, char *ou
 			continue;
 		}
 		if (isxdigit((unsigned char)p[0]) && isxdigit((unsigned char)p[1])) {
-			out[n++] = (char)(hexval(p[0]) << 4 | hexval(p[1]));
+			out[n++] = (char)(vg_hexval(p[0]) << 4 | vg_hexval(p[1]));
 			p += 2;
 			continue;
 		}
@@ -59,8 +51,8 @@ vg_http_unescape_uri(struct vg_an_ctx *cx, const char *s, uint32_t len, char *ou
 			isxdigit((unsigned char)p[2]) && isxdigit((unsigned char)p[3]) &&
 			isxdigit((unsigned char)p[4])) {
 			if (!(p[1] == '0' && p[2] == '0'))
-				out[n++] = (char)(hexval(p[1]) << 4 | hexval(p[2]));
-			out[n++] = (char)(hexval(p[3]) << 4 | hexval(p[4]));
+				out[n++] = (char)(vg_hexval(p[1]) << 4 | vg_hexval(p[2]));
+			out[n++] = (char)(vg_hexval(p[3]) << 4 | vg_hexval(p[4]));
 			p += 5;
 			continue;
 		}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vg_common.h"
 #include "vg_files.h"
 #include "vg_smtp.h"
 
@@ -631,18 +632,6 @@ name_eq(const char *v, uint32_t len, const char *word, bool with_star)
 	return last;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool
 lang_char(char c)
 {
@@ -693,8 +682,9 @@ entity_filename(struct vg_smtp *s, const char *v, uint32_t len)
 	}
 	/* unescape_URI */
 	for (uint32_t k = 0; k < l && n < sizeof(buf); k++) {
-		if (p[k] == '%' && k + 2 < l && hexval(p[k + 1]) >= 0 && hexval(p[k + 2]) >= 0) {
-			buf[n++] = (char)(hexval(p[k + 1]) * 16 + hexval(p[k + 2]));
+		if (p[k] == '%' && k + 2 < l && vg_hexval(p[k + 1]) >= 0 &&
+			vg_hexval(p[k + 2]) >= 0) {
+			buf[n++] = (char)(vg_hexval(p[k + 1]) * 16 + vg_hexval(p[k + 2]));
 			k += 2;
 		} else {
 			buf[n++] = p[k];
