@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "vg_common.h"
 #include "vg_logd_k8s.h"
 #include "vg_logd_metrics.h"
 #include "vg_metrics_http.h"
@@ -31,15 +32,6 @@ vg_logd_figures_rings(struct vg_logd_figures *f, const struct vg_logshm *shm)
 	WR(f->nrings, n);
 	WR(f->attached, 1);
 	WR(f->producer_alive, vg_logshm_producer_alive(shm) ? 1 : 0);
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static void
@@ -273,7 +265,7 @@ emit_policy(struct vg_prom *p, const struct vg_policy_ctl *c)
 static double
 lag_seconds(struct vg_logd_figures *f)
 {
-	uint64_t at = RD(f->caught_up_ns), now = mono_ns();
+	uint64_t at = RD(f->caught_up_ns), now = vg_mono_ns();
 
 	/* The main loop marks it on each idle turn (at most 50 ms apart). */
 	if (at == 0 || now - at < 200000000ULL)

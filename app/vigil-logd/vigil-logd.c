@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vg_common.h"
 #include "vg_analyzer.h"
 #include "vg_k8s_opts.h"
 #include "vg_logd_k8s.h"
@@ -415,15 +416,6 @@ parse_opts(struct logd_opts *o, int argc, char **argv)
 	return 0;
 }
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static double
 wall_now(void)
 {
@@ -464,13 +456,13 @@ check_dir(const char *dir)
 static struct vg_logshm *
 attach_wait(const struct logd_opts *o, struct vg_logd_k8s *k8s, struct vg_k8s_src *k8s_src)
 {
-	uint64_t start = mono_ns(), deadline = start + o->wait_secs * 1000000000ULL;
+	uint64_t start = vg_mono_ns(), deadline = start + o->wait_secs * 1000000000ULL;
 	uint64_t first_bad = 0;
 
 	for (;;) {
 		struct vg_logshm *shm = vg_logshm_attach(o->shm);
 		int e = errno;
-		uint64_t now = mono_ns();
+		uint64_t now = vg_mono_ns();
 
 		if (shm != NULL)
 			return shm;
@@ -740,7 +732,7 @@ all_empty(const struct logd *d)
 static int
 housekeeping(struct logd *d)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = vg_mono_ns();
 
 	vg_policy_ctl_tick(&d->policy, now);
 	if (d->o.export_stats_secs != 0 && now >= d->next_export_stats) {
@@ -797,7 +789,7 @@ final_drain(struct logd *d)
 static int
 run(struct logd *d)
 {
-	uint64_t idle = 0, next_house = mono_ns() + 1000000000ULL, next_console = 0;
+	uint64_t idle = 0, next_house = vg_mono_ns() + 1000000000ULL, next_console = 0;
 
 	for (;;) {
 		int total = 0;
@@ -842,7 +834,7 @@ run(struct logd *d)
 				return -1;
 			}
 		}
-		uint64_t now = mono_ns();
+		uint64_t now = vg_mono_ns();
 
 		if (now >= next_console) {
 			next_console = now + CONSOLE_NS;
@@ -926,8 +918,8 @@ start_policy(struct logd *d)
 	vg_policy_process = &d->policy;
 	d->fig.policy = &d->policy;
 	/* Starts export_stats.log's first interval. */
-	vg_policy_ctl_stats_rows(&d->policy, wall_ns(), mono_ns(), write_own, d);
-	d->next_export_stats = mono_ns() + d->o.export_stats_secs * 1000000000ULL;
+	vg_policy_ctl_stats_rows(&d->policy, wall_ns(), vg_mono_ns(), write_own, d);
+	d->next_export_stats = vg_mono_ns() + d->o.export_stats_secs * 1000000000ULL;
 	d->con = (struct vg_logd_console_ctx){
 		.policy = &d->policy, .fig = &d->fig, .ring_drops = console_ring_drops, .arg = d};
 	return 0;
@@ -1035,7 +1027,7 @@ main(int argc, char **argv)
 	rc = run(&d) == 0 ? 0 : 1;
 	/* The last export_stats.log rows: the counts since the last ones. */
 	if (rc == 0 && d.o.export_stats_secs != 0)
-		vg_policy_ctl_stats_rows(&d.policy, wall_ns(), mono_ns(), write_own, &d);
+		vg_policy_ctl_stats_rows(&d.policy, wall_ns(), vg_mono_ns(), write_own, &d);
 	vg_logd_console_close();
 	/* #close lines; the files keep their names (the next run rotates them). */
 	if (d.w != NULL && vg_logwriter_close(d.w) != 0 && rc == 0) {

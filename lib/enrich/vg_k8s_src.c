@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vg_common.h"
 #include "vg_k8s_src.h"
 
 #define FILE_MAX        (256u << 20) /* an inventory file larger than this is refused */
@@ -47,15 +48,6 @@ struct vg_k8s_src {
 	int64_t next_files, next_streams;
 	struct vg_k8s_src_stats st;
 };
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static void
 say(struct vg_k8s_src *s, const char *fmt, ...)
@@ -393,7 +385,7 @@ stream_ended(struct vg_k8s_src *s, struct stream *st)
 	st->len = 0;
 	close(st->fd);
 	st->fd = -1;
-	st->next_open = mono_ns() + FILE_EVERY_NS;
+	st->next_open = (int64_t)vg_mono_ns() + FILE_EVERY_NS;
 }
 
 /* After input that is not JSON: on from the next line that starts an object. */
@@ -439,11 +431,11 @@ stream_poll(struct vg_k8s_src *s, struct stream *st)
 	unsigned int applied = 0;
 
 	if (st->fd < 0) {
-		if (mono_ns() < st->next_open)
+		if ((int64_t)vg_mono_ns() < st->next_open)
 			return 0;
 		stream_open(st);
 		if (st->fd < 0) {
-			st->next_open = mono_ns() + FILE_EVERY_NS;
+			st->next_open = (int64_t)vg_mono_ns() + FILE_EVERY_NS;
 			return 0;
 		}
 	}
@@ -516,7 +508,7 @@ vg_k8s_src_open(struct vg_k8s_inv *inv, const struct vg_k8s_src_cfg *cfg, char *
 		vg_k8s_src_close(s);
 		return NULL;
 	}
-	s->next_files = mono_ns() + FILE_EVERY_NS;
+	s->next_files = (int64_t)vg_mono_ns() + FILE_EVERY_NS;
 	return s;
 }
 
@@ -537,7 +529,7 @@ vg_k8s_src_reload(struct vg_k8s_src *s, char *err, size_t errlen)
 unsigned int
 vg_k8s_src_poll(struct vg_k8s_src *s, bool force)
 {
-	int64_t now = mono_ns();
+	int64_t now = (int64_t)vg_mono_ns();
 	unsigned int applied = 0;
 
 	if (s->cfg.nfiles > 0 && (force || now >= s->next_files)) {
