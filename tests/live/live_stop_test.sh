@@ -8,7 +8,9 @@
 # thousands of connections are still open and their records fill a 4 MiB log
 # ring several times over. Every way of stopping must log every connection:
 #   a. --exit-idle, in-process writer, 1 worker: conn.log equals vigil -r's
-#   b. --exit-idle, vigil-logd writing (256 KiB rings, so they fill at stop):
+#   b. --exit-idle, vigil-logd writing (4 MiB rings: the connections still
+#      open at stop fill them several times over, while the records of the
+#      replay itself fit between two of vigil-logd's idle sleeps, up to 50 ms):
 #      conn.log equals vigil -r's, and the worker waited for room
 #      (flush-waits) instead of dropping
 #   c. SIGTERM in the middle of the replay, 2 workers: conn.log has a row for
@@ -80,7 +82,7 @@ mkdir -p "$tmp/b"
 "$logd" --shm "${tag}b" -o "$tmp/b" --exit-when-done --wait 60 -q 2> "$tmp/b.logd" &
 lpid=$!
 # shellcheck disable=SC2046
-timeout 120 "$vigil" $(eal b '0@0,1@1') -- -q --logd "${tag}b" --ring-size 256K --exit-idle 1 \
+timeout 120 "$vigil" $(eal b '0@0,1@1') -- -q --logd "${tag}b" --ring-size 4M --exit-idle 1 \
 	--stats > "$tmp/b.out" 2>&1
 check $? "b: vigil exits 0 ($(tail -n 1 "$tmp/b.out"))"
 timeout 60 tail --pid "$lpid" -f /dev/null
