@@ -43,9 +43,9 @@ struct vg_options {
 	uint64_t reasm_memory; /* --reassembly-memory, per worker (0: default) */
 	uint32_t reasm_depth;  /* --reassembly-depth (0: default) */
 	uint64_t seed;
-	bool seed_set;           /* --seed given */
-	const char *node_id;     /* --node-id: mixed into the uid seed */
-	uint64_t uid_seed;       /* the seed the run uses (resolve_uid_seed) */
+	bool seed_set;        /* --seed given */
+	const char *node_id;  /* --node-id: mixed into the uid seed */
+	uint64_t uid_seed;    /* the seed the run uses (resolve_uid_seed) */
 	uint64_t hash_seed;   /* --hash-seed: a fixed flow hash key */
 	bool hash_seed_set;   /* else the key is random per process */
 	uint32_t time_window; /* --time-window seconds (0: the default) */
