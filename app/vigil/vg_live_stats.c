@@ -328,6 +328,8 @@ tel_exception(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "from_kernel_drops", x.from_kernel_drops);
 		rte_tel_data_add_dict_u64(d, "host_ignored", x.host_ignored);
 		rte_tel_data_add_dict_u64(d, "paused_drops", x.paused_drops);
+		rte_tel_data_add_dict_u64(d, "learned_addrs", x.learned_addrs);
+		rte_tel_data_add_dict_u64(d, "addr_changes", x.addr_changes);
 	}
 	if (vg_health_enabled()) {
 		struct vg_health_counters h;

@@ -223,10 +223,11 @@ usage(FILE *fp)
 		"      --console-socket PATH  the console's unix socket, for vigil-ctl (default\n"
 		"                         /run/vigil/<EAL file prefix, or vigil>.sock)\n"
 		"      --cmdfile FILE     run the console commands in FILE at start\n"
-		"      --exception IFACE  a collector VM's own traffic (to --host-addr, not\n"
+		"      --exception IFACE  a collector VM's own traffic (to its addresses, not\n"
 		"                         mirror transport) goes to the kernel interface\n"
-		"                         IFACE (net_tap), and its answers out of the port\n"
-		"      --host-addr ADDR   an address of the host (repeatable, up to 16)\n"
+		"                         IFACE (net_tap), and its answers out of the port;\n"
+		"                         the addresses IFACE gets are learned\n"
+		"      --host-addr ADDR   an address of the host besides (repeatable, up to 16)\n"
 		"      --health-port N    a TCP port that listens while the sensor is healthy\n"
 		"                         (repeatable, up to 4; load balancer TCP checks)\n"
 		"      --health-http PORT[:PATH]  HTTP checks: 200 while healthy, 503 not\n"
@@ -805,12 +806,6 @@ check_exception(const struct vg_options *o)
 			"vigil: --exception needs an interface name of 1 to 15 characters, not "
 			"'%s'\n",
 			o->exc_iface);
-		return 2;
-	}
-	if (o->exc.naddrs == 0) {
-		fprintf(stderr,
-			"vigil: --exception needs the host's addresses: give --host-addr ADDR "
-			"(repeatable)\n");
 		return 2;
 	}
 	if (o->iface != NULL) {

@@ -743,6 +743,12 @@ open_exception(struct live_run *lr)
 			    sizeof(err)) != 0)
 			return live_fail(lr, "%s", err);
 		live.exc = &lr->exc;
+		if (lr->o.exc.naddrs == 0 && !lr->o.quiet)
+			fprintf(stderr,
+				"vigil: --exception %s: no --host-addr; the host's addresses are "
+				"learned from %s once a second: give it one (ip addr add ADDR/LEN "
+				"dev %s, or dhclient %s)\n",
+				lr->o.exc_iface, lr->o.exc_iface, lr->o.exc_iface, lr->o.exc_iface);
 	}
 	if (lr->o.health.ntcp > 0 || lr->o.health.http_port != 0) {
 		vg_health_set(false, "starting");
@@ -751,6 +757,25 @@ open_exception(struct live_run *lr)
 		lr->health_on = true;
 	}
 	return 0;
+}
+
+/* Once a second: the addresses the kernel has on the exception interface. */
+static void
+learn_host_addrs(const struct live_run *lr)
+{
+	const struct vg_exc_hosts *h = &live.exc->hosts;
+	char line[1024], a[64];
+	size_t off = 0;
+
+	if (!vg_exc_learn(live.exc) || lr->o.quiet)
+		return;
+	line[0] = '\0';
+	for (uint8_t i = 0; i < h->nlearned && off < sizeof(line) - 1; i++) {
+		vg_addr_format(&h->learned[i], a, sizeof(a));
+		off += (size_t)snprintf(line + off, sizeof(line) - off, " %s", a);
+	}
+	fprintf(stderr, "vigil: exception %s: %u address(es) learned:%s\n", live.exc->iface,
+		h->nlearned, h->nlearned ? line : " none");
 }
 
 /* Once a second: the sensor's health for the load balancer's checks. */
@@ -828,6 +853,8 @@ each_second(struct live_run *lr, struct live_loop *lp, uint64_t now)
 		lp->last_pin = now;
 	}
 	progress(&lp->pg, lr->shm, now, hz);
+	if (live.exc != NULL)
+		learn_host_addrs(lr);
 	judge_health(lr);
 	if (lp->pg.pkts != before)
 		lp->idle_since = now;
@@ -950,9 +977,10 @@ print_exception(const struct live_run *lr)
 		fprintf(stderr,
 			"vigil: exception to-kernel %" PRIu64 " to-kernel-drops %" PRIu64
 			" from-kernel %" PRIu64 " from-kernel-drops %" PRIu64
-			" host-ignored %" PRIu64 " paused-drops %" PRIu64 "\n",
+			" host-ignored %" PRIu64 " paused-drops %" PRIu64 " learned-addrs %" PRIu64
+			" addr-changes %" PRIu64 "\n",
 			x.to_kernel, x.to_kernel_drops, x.from_kernel, x.from_kernel_drops,
-			x.host_ignored, x.paused_drops);
+			x.host_ignored, x.paused_drops, x.learned_addrs, x.addr_changes);
 	}
 	if (lr->health_on) {
 		struct vg_health_counters h;

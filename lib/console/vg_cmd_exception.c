@@ -25,9 +25,11 @@ show_exception_parsed(void *res, struct cmdline *cl, void *data)
 		vg_live_exc_totals(live, &x);
 		vg_con_printf("exception %s: to-kernel %" PRIu64 " to-kernel-drops %" PRIu64
 			      " from-kernel %" PRIu64 " from-kernel-drops %" PRIu64
-			      " host-ignored %" PRIu64 " paused-drops %" PRIu64 "\n",
+			      " host-ignored %" PRIu64 " paused-drops %" PRIu64
+			      " learned-addrs %" PRIu64 " addr-changes %" PRIu64 "\n",
 			live->exc->iface, x.to_kernel, x.to_kernel_drops, x.from_kernel,
-			x.from_kernel_drops, x.host_ignored, x.paused_drops);
+			x.from_kernel_drops, x.host_ignored, x.paused_drops, x.learned_addrs,
+			x.addr_changes);
 		any = true;
 	}
 	if (vg_health_enabled()) {

@@ -26,11 +26,18 @@ be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* What one classification goes by: the configuration and the host's addresses. */
+struct ctx {
+	const struct vg_exc_cfg *cfg;
+	const struct vg_addr *host;
+	uint8_t nhost;
+};
+
 static bool
-is_host(const struct vg_exc_cfg *cfg, const struct vg_addr *a)
+is_host(const struct ctx *x, const struct vg_addr *a)
 {
-	for (uint8_t i = 0; i < cfg->naddrs; i++)
-		if (memcmp(cfg->addrs[i].b, a->b, 16) == 0)
+	for (uint8_t i = 0; i < x->nhost; i++)
+		if (memcmp(x->host[i].b, a->b, 16) == 0)
 			return true;
 	return false;
 }
@@ -58,22 +65,22 @@ is_mirror(const struct vg_exc_cfg *cfg, uint8_t proto, const uint8_t *l4, uint32
 
 /* The class of an IP packet from its addresses and first transport bytes. */
 static enum vg_exc_class
-ip_class(const struct vg_exc_cfg *cfg, const struct vg_addr *src, const struct vg_addr *dst,
-	uint8_t proto, const uint8_t *l4, uint32_t l4len)
+ip_class(const struct ctx *x, const struct vg_addr *src, const struct vg_addr *dst, uint8_t proto,
+	const uint8_t *l4, uint32_t l4len)
 {
-	if (l4 != NULL && is_mirror(cfg, proto, l4, l4len))
+	if (l4 != NULL && is_mirror(x->cfg, proto, l4, l4len))
 		return VG_EXC_CAPTURE;
-	if (is_host(cfg, dst))
+	if (is_host(x, dst))
 		return VG_EXC_KERNEL;
 	if (l4 != NULL && proto == PROTO_UDP && l4len >= 8 && be16(l4 + 2) == PORT_DHCP_CLIENT)
 		return VG_EXC_KERNEL;
-	if (is_host(cfg, src))
+	if (is_host(x, src))
 		return VG_EXC_IGNORE;
 	return VG_EXC_CAPTURE;
 }
 
 static enum vg_exc_class
-ipv4_class(const struct vg_exc_cfg *cfg, const uint8_t *p, uint32_t len)
+ipv4_class(const struct ctx *x, const uint8_t *p, uint32_t len)
 {
 	struct vg_addr src, dst;
 	uint32_t ihl;
@@ -85,11 +92,11 @@ ipv4_class(const struct vg_exc_cfg *cfg, const uint8_t *p, uint32_t len)
 	/* A later fragment has no transport header: its addresses decide. */
 	bool first = (be16(p + 6) & 0x1fff) == 0;
 
-	return ip_class(cfg, &src, &dst, p[9], first ? p + ihl : NULL, len - ihl);
+	return ip_class(x, &src, &dst, p[9], first ? p + ihl : NULL, len - ihl);
 }
 
 static enum vg_exc_class
-ipv6_class(const struct vg_exc_cfg *cfg, const uint8_t *p, uint32_t len)
+ipv6_class(const struct ctx *x, const uint8_t *p, uint32_t len)
 {
 	struct vg_addr src, dst;
 	uint8_t next;
@@ -104,11 +111,11 @@ ipv6_class(const struct vg_exc_cfg *cfg, const uint8_t *p, uint32_t len)
 		p[40] >= 133 && p[40] <= 137)
 		return VG_EXC_KERNEL;
 	/* Extension headers are not walked: the first header after IPv6 decides. */
-	return ip_class(cfg, &src, &dst, next, p + 40, len - 40);
+	return ip_class(x, &src, &dst, next, p + 40, len - 40);
 }
 
 static enum vg_exc_class
-arp_class(const struct vg_exc_cfg *cfg, const uint8_t *p, uint32_t len)
+arp_class(const struct ctx *x, const uint8_t *p, uint32_t len)
 {
 	struct vg_addr tpa;
 
@@ -116,12 +123,13 @@ arp_class(const struct vg_exc_cfg *cfg, const uint8_t *p, uint32_t len)
 	if (len < 28 || be16(p) != 1 || be16(p + 2) != ETH_IPV4 || p[4] != 6 || p[5] != 4)
 		return VG_EXC_CAPTURE;
 	vg_addr_from_v4(&tpa, p + 24);
-	return is_host(cfg, &tpa) ? VG_EXC_KERNEL : VG_EXC_CAPTURE;
+	return is_host(x, &tpa) ? VG_EXC_KERNEL : VG_EXC_CAPTURE;
 }
 
-enum vg_exc_class
-vg_exc_classify(const struct vg_exc_cfg *cfg, const uint8_t *f, uint32_t len)
+static enum vg_exc_class
+classify(const struct ctx *x, const uint8_t *f, uint32_t len)
 {
+	const struct vg_exc_cfg *cfg = x->cfg;
 	uint32_t off = 12;
 	uint16_t type;
 
@@ -139,14 +147,31 @@ vg_exc_classify(const struct vg_exc_cfg *cfg, const uint8_t *f, uint32_t len)
 	off += 2;
 	switch (type) {
 	case ETH_IPV4:
-		return ipv4_class(cfg, f + off, len - off);
+		return ipv4_class(x, f + off, len - off);
 	case ETH_IPV6:
-		return ipv6_class(cfg, f + off, len - off);
+		return ipv6_class(x, f + off, len - off);
 	case ETH_ARP:
-		return arp_class(cfg, f + off, len - off);
+		return arp_class(x, f + off, len - off);
 	default:
 		return VG_EXC_CAPTURE;
 	}
+}
+
+enum vg_exc_class
+vg_exc_classify(const struct vg_exc_cfg *cfg, const uint8_t *f, uint32_t len)
+{
+	const struct ctx x = {cfg, cfg->addrs, cfg->naddrs};
+
+	return classify(&x, f, len);
+}
+
+enum vg_exc_class
+vg_exc_classify_hosts(const struct vg_exc_cfg *cfg, const struct vg_addr *host, uint8_t nhost,
+	const uint8_t *f, uint32_t len)
+{
+	const struct ctx x = {cfg, host, nhost};
+
+	return classify(&x, f, len);
 }
 
 int

@@ -46,9 +46,14 @@ enum vg_exc_class {
  * mirror transport, and frames with the port's own source MAC address (the
  * kernel's own output, where a port shows what it sends, as AF_PACKET does),
  * are ignored. Everything else, and every frame too short
- * to tell, is capture.
+ * to tell, is capture. The host's addresses are cfg's addrs (--host-addr).
  */
 enum vg_exc_class vg_exc_classify(const struct vg_exc_cfg *cfg, const uint8_t *f, uint32_t len);
+
+/* The same with the host's addresses given apart (cfg's addrs not used): the
+ * configured and the learned ones (vg_exc_hosts.h). */
+enum vg_exc_class vg_exc_classify_hosts(const struct vg_exc_cfg *cfg, const struct vg_addr *host,
+	uint8_t nhost, const uint8_t *f, uint32_t len);
 
 /* Adds a host address given as text (IPv4 or IPv6); -1 when it does not parse or is one too many.
  */

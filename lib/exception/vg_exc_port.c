@@ -80,6 +80,7 @@ vg_exc_open(struct vg_exc *x, const char *iface, uint16_t capture_port, uint16_t
 {
 	snprintf(x->iface, sizeof(x->iface), "%s", iface);
 	x->port_id = capture_port;
+	vg_exc_hosts_init(&x->hosts, &x->cls, nworkers);
 	rte_errno = 0;
 	if (tap_create(x, iface, err, errlen) != 0 || tap_start(x, iface, err, errlen) != 0)
 		return -1;
@@ -112,9 +113,10 @@ to_kernel(struct vg_exc *x)
 			moved = true;
 			uint16_t sent = rte_eth_tx_burst(x->tap_id, 0, m, (uint16_t)n);
 
-			x->to_kernel += sent;
+			__atomic_store_n(&x->to_kernel, x->to_kernel + sent, __ATOMIC_RELAXED);
 			if (sent < n) {
-				x->to_kernel_refused += n - sent;
+				__atomic_store_n(&x->to_kernel_refused,
+					x->to_kernel_refused + (n - sent), __ATOMIC_RELAXED);
 				rte_pktmbuf_free_bulk(m + sent, n - sent);
 			}
 		}
@@ -137,9 +139,10 @@ from_kernel(struct vg_exc *x)
 		moved = true;
 		uint16_t sent = rte_eth_tx_burst(x->port_id, 0, m, n);
 
-		x->from_kernel += sent;
+		__atomic_store_n(&x->from_kernel, x->from_kernel + sent, __ATOMIC_RELAXED);
 		if (sent < n) {
-			x->from_kernel_drops += (uint64_t)(n - sent);
+			__atomic_store_n(&x->from_kernel_drops,
+				x->from_kernel_drops + (uint64_t)(n - sent), __ATOMIC_RELAXED);
 			rte_pktmbuf_free_bulk(m + sent, (unsigned)(n - sent));
 		}
 	}
@@ -147,8 +150,21 @@ from_kernel(struct vg_exc *x)
 }
 
 bool
+vg_exc_learn(struct vg_exc *x)
+{
+	struct vg_addr a[VG_EXC_MAX_LEARNED];
+	int n = vg_exc_if_addrs(x->iface, a, VG_EXC_MAX_LEARNED);
+	bool changed = n >= 0 && vg_exc_hosts_learn(&x->hosts, a, (unsigned)n);
+
+	vg_exc_hosts_publish(&x->hosts);
+	return changed;
+}
+
+bool
 vg_exc_poll(struct vg_exc *x)
 {
+	/* A change the workers were not all past yet goes out on a later pass. */
+	vg_exc_hosts_publish(&x->hosts);
 	bool a = to_kernel(x);
 	bool b = from_kernel(x);
 

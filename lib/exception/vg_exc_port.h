@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "vg_exc_class.h"
+#include "vg_exc_hosts.h"
 
 #define VG_EXC_MAX_RINGS 64
 #define VG_EXC_RING      1024 /* frames waiting for the main lcore, per worker */
@@ -26,9 +27,10 @@ struct rte_mempool;
 
 struct vg_exc {
 	struct vg_exc_cfg cls;
-	char iface[16];   /* the kernel interface (the tap's name) */
-	uint16_t port_id; /* the capture port (DPDK id) whose host traffic is diverted */
-	uint16_t tap_id;  /* the exception port (DPDK id) */
+	struct vg_exc_hosts hosts; /* --host-addr and the addresses learned from iface */
+	char iface[16];            /* the kernel interface (the tap's name) */
+	uint16_t port_id;          /* the capture port (DPDK id) whose host traffic is diverted */
+	uint16_t tap_id;           /* the exception port (DPDK id) */
 	bool tap_up;
 	struct rte_mempool *pool; /* the tap's RX buffers */
 	uint16_t nrings;
@@ -43,10 +45,18 @@ struct vg_exc {
 /*
  * Creates the tap IFACE with the capture port's MAC (the kernel answers ARP
  * and ND with the address the network already sends to), starts it and
- * makes one ring per worker. -1 with a one-line reason in err.
+ * makes one ring per worker; the workers classify with x->cls's addresses
+ * (--host-addr) until the first vg_exc_learn. -1 with a one-line reason in err.
  */
 int vg_exc_open(struct vg_exc *x, const char *iface, uint16_t capture_port, uint16_t nworkers,
 	char *err, size_t errlen);
+
+/*
+ * Main lcore, once a second: reads the addresses the kernel has on the tap
+ * and, when they changed, publishes them to the workers (vg_exc_hosts.h).
+ * Returns true when they changed.
+ */
+bool vg_exc_learn(struct vg_exc *x);
 
 /* Main lcore: moves what waits in either direction (bounded per call); true when it moved any. */
 bool vg_exc_poll(struct vg_exc *x);

@@ -553,6 +553,8 @@ vg_live_worker_main(void *arg)
 		bool paused = __atomic_load_n(&live->paused, __ATOMIC_RELAXED);
 		uint16_t nrxq = paused && live->exc == NULL ? 0 : lw->nrxq;
 
+		if (live->exc != NULL)
+			vg_live_exc_quiesce(live, lw->index);
 		if (live->sig_qsbr != NULL) {
 			rte_rcu_qsbr_quiescent(live->sig_qsbr, lw->index);
 			vg_an_worker_sig_poll(lw->w.an);

@@ -11,12 +11,13 @@ uint16_t
 vg_live_exc_divert(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n)
 {
 	const struct vg_exc *x = lw->live->exc;
+	const struct vg_exc_hostset *hs = vg_exc_hosts_read(&x->hosts);
 	struct rte_mbuf *host[VG_LIVE_BURST], *ignored[VG_LIVE_BURST];
 	uint16_t keep = 0, nh = 0, ni = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		switch (vg_exc_classify(
-			&x->cls, rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len)) {
+		switch (vg_exc_classify_hosts(&x->cls, hs->a, hs->n,
+			rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len)) {
 		case VG_EXC_KERNEL:
 			host[nh++] = m[i];
 			break;
@@ -57,10 +58,17 @@ vg_live_exc_totals(const struct vg_live *live, struct vg_live_exc_totals *t)
 		t->paused_drops += __atomic_load_n(&c->paused_drops, __ATOMIC_RELAXED);
 	}
 	if (live->exc != NULL) {
-		t->to_kernel = live->exc->to_kernel;
-		t->to_kernel_drops += live->exc->to_kernel_refused;
-		t->from_kernel = live->exc->from_kernel;
-		t->from_kernel_drops = live->exc->from_kernel_drops;
+		const struct vg_exc *x = live->exc;
+
+		t->to_kernel_ring_full = t->to_kernel_drops;
+		t->to_kernel_refused = __atomic_load_n(&x->to_kernel_refused, __ATOMIC_RELAXED);
+		t->to_kernel = __atomic_load_n(&x->to_kernel, __ATOMIC_RELAXED);
+		t->to_kernel_drops += t->to_kernel_refused;
+		t->from_kernel = __atomic_load_n(&x->from_kernel, __ATOMIC_RELAXED);
+		t->from_kernel_drops = __atomic_load_n(&x->from_kernel_drops, __ATOMIC_RELAXED);
+		t->host_addrs = x->hosts.conf.n;
+		t->learned_addrs = __atomic_load_n(&x->hosts.learned_n, __ATOMIC_RELAXED);
+		t->addr_changes = __atomic_load_n(&x->hosts.changes, __ATOMIC_RELAXED);
 	}
 }
 

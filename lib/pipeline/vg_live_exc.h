@@ -30,13 +30,25 @@ vg_live_exc_port(const struct vg_live *live)
  */
 uint16_t vg_live_exc_divert(struct vg_live_worker *lw, struct rte_mbuf **m, uint16_t n);
 
+/* Worker, once per poll loop: it holds no host address set (vg_exc_hosts.h). */
+static inline void
+vg_live_exc_quiesce(const struct vg_live *live, uint16_t worker)
+{
+	vg_exc_hosts_quiesce(&live->exc->hosts, worker);
+}
+
 struct vg_live_exc_totals {
-	uint64_t to_kernel;         /* written to the kernel interface */
-	uint64_t to_kernel_drops;   /* ring to the main lcore full, or the tap refused */
-	uint64_t from_kernel;       /* the kernel's frames sent out of the capture port */
-	uint64_t from_kernel_drops; /* the port's TX queue refused them */
-	uint64_t host_ignored;      /* frames from a host address, not analysed */
-	uint64_t paused_drops;      /* read while capture was stopped (console) */
+	uint64_t to_kernel;           /* written to the kernel interface */
+	uint64_t to_kernel_drops;     /* ring to the main lcore full, or the tap refused */
+	uint64_t to_kernel_ring_full; /* of those: a worker's ring to the main lcore was full */
+	uint64_t to_kernel_refused;   /* of those: the tap did not take them */
+	uint64_t from_kernel;         /* the kernel's frames sent out of the capture port */
+	uint64_t from_kernel_drops;   /* the port's TX queue refused them */
+	uint64_t host_ignored;        /* frames from a host address, not analysed */
+	uint64_t paused_drops;        /* read while capture was stopped (console) */
+	uint64_t host_addrs;          /* --host-addr addresses */
+	uint64_t learned_addrs;       /* addresses learned from the interface now */
+	uint64_t addr_changes;        /* times the learned addresses changed */
 };
 
 void vg_live_exc_totals(const struct vg_live *live, struct vg_live_exc_totals *t);

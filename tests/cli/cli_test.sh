@@ -103,7 +103,6 @@ else
 	echo "cli: this host has $hp free hugepages: the no-hugepages message is not checked"
 fi
 expect_no_eal "--host-addr without --exception" 2 "needs --exception" -- "${eal[@]}" -- --host-addr 10.0.0.1
-expect_no_eal "--exception without --host-addr" 2 "give --host-addr" -- "${eal[@]}" -- --exception vg0
 expect_no_eal "--host-addr not an address" 2 "needs an IPv4 or IPv6" -- "${eal[@]}" -- --host-addr nohost
 expect_no_eal "--exception bad name" 2 "interface name" -- "${eal[@]}" -- --exception a,b --host-addr 10.0.0.1
 expect_no_eal "--health-http bad" 2 "PORT:/PATH" -- "${eal[@]}" -- --health-http 8080:healthz

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# exception_test.sh VIGIL VIGIL-CTL
+# exception_test.sh VIGIL VIGIL-CTL [learn]
 #
 # A collector VM whose only NIC DPDK owns, in network namespaces: a veth pair
 # plays the NIC ("vm" end: vigil's net_af_packet; a tc ingress rule drops
@@ -15,11 +15,16 @@
 # transport (listeners on 4789/6081 in "vm" get nothing), conn.log must hold
 # only the mirrored flows, and once vigil-ctl stops capture the checks must
 # fail (503, connection refused) while the exception path still carries them.
+# With "learn", vigil gets no --host-addr: it must learn the host address the
+# test puts on the tap after start, within a few seconds, and the tap's IPv6
+# link-local address (the "lb" end pings it, so ND runs both ways through
+# vigil); show exception and --stats count the addresses learned.
 # Needs root; exits 77 (skipped) without it, fails under CI=true.
 set -u
 . "$(dirname "$0")/../check.sh"
 vigil=$1
 ctl=$2
+mode=${3:-configured}
 [ "$(id -u)" -eq 0 ] || skip "exception: needs root"
 for t in ip ethtool curl python3; do
 	command -v "$t" > /dev/null || skip "exception: no $t"
@@ -55,17 +60,27 @@ for k in "all.rp_filter=1" "${tag}v.rp_filter=1" "all.arp_ignore=1" "${tag}v.arp
 	ip netns exec "$vm" sysctl -qw "net.ipv4.conf.$k"
 	check $? "sysctl net.ipv4.conf.$k in the VM"
 done
-# The mirror source speaks no IPv6 of its own (its MLD would be traffic to capture).
-ip netns exec "$lb" sysctl -qw "net.ipv6.conf.${tag}l.disable_ipv6=1"
+# The tap (made by vigil) has its IPv6 link-local address at once.
+ip netns exec "$vm" sysctl -qw net.ipv6.conf.default.accept_dad=0
+if [ "$mode" = learn ]; then
+	# The load balancer pings the tap's link-local address (its MLD reports to
+	# ff02::16 are mirror-side traffic to capture: conn.log gets them).
+	ip netns exec "$lb" sysctl -qw "net.ipv6.conf.${tag}l.accept_dad=0"
+else
+	# The mirror source speaks no IPv6 of its own (its MLD would be traffic to capture).
+	ip netns exec "$lb" sysctl -qw "net.ipv6.conf.${tag}l.disable_ipv6=1"
+fi
 ip -n "$lb" addr add "$L/24" dev "${tag}l"
 ip -n "$lb" link set "${tag}l" up
 # Frames leave with their checksums filled in, as from a real NIC.
 ip netns exec "$lb" ethtool -K "${tag}l" tx off > /dev/null 2>&1
 
+hostaddr=(--host-addr "${EXC_TEST_HOST_ADDR:-$H}")
+[ "$mode" = learn ] && hostaddr=()
 ip netns exec "$vm" "$vigil" --no-huge -m 512 --no-pci --file-prefix "$tag" -l 0-1 \
 	--log-level lib.eal:error --vdev "net_af_packet0,iface=${tag}v" -- \
 	-q --stats -o "$tmp" --duration 60 --mirror vxlan,geneve \
-	--exception "${tag}k" --host-addr "${EXC_TEST_HOST_ADDR:-$H}" --health-http 8080:/healthz --health-port 8081 \
+	--exception "${tag}k" "${hostaddr[@]}" --health-http 8080:/healthz --health-port 8081 \
 	--console-socket "$sock" > "$tmp/vigil.out" 2>&1 &
 vpid=$!
 up=1
@@ -77,8 +92,13 @@ done
 check $up "vigil made the exception interface ${tag}k"
 [ $up -eq 0 ] || { cat "$tmp/vigil.out"; exit 1; }
 # The VM's own address, on the kernel side of the exception path.
+added=$(date +%s.%N)
 ip -n "$vm" addr add "$H/24" dev "${tag}k"
 ip -n "$vm" link set "${tag}k" up
+ll=$(ip -n "$vm" -6 -o addr show dev "${tag}k" scope link | awk '{sub("/.*", "", $4); print $4}')
+[ "$mode" = learn ]
+ll_on=$?
+[ $ll_on -eq 0 ] && { [ -n "$ll" ]; check $? "the tap has an IPv6 link-local address ($ll)"; }
 
 # The VM's services: an SSH-like banner exchange, and listeners on the
 # mirror ports that must never get a datagram.
@@ -118,9 +138,9 @@ for _ in $(seq 100); do
 done
 
 # The load balancer / mirror source.
-ip netns exec "$lb" python3 - "$H" > "$tmp/lb.txt" 2>&1 <<'PY'
+ip netns exec "$lb" python3 - "$H" "$mode" "${ll:-none}" "${tag}l" "$added" > "$tmp/lb.txt" 2>&1 <<'PY'
 import socket, struct, sys, time
-host = sys.argv[1]
+host, mode, ll, lbif, added = sys.argv[1:6]
 
 def csum(b):
     if len(b) % 2: b += b"\0"
@@ -201,7 +221,34 @@ def tcp_check(port):
     except Exception as e:
         return "error-" + type(e).__name__
 
+def ping6(n):
+    r = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    r.settimeout(1.0)
+    to = (ll, 0, 0, socket.if_nametoindex(lbif))
+    ok = 0
+    for seq in range(n):
+        r.sendto(struct.pack("!BBHHH", 128, 0, 0, 0x78, seq) + b"vigil-ll", to)
+        end = time.time() + 1.0
+        while time.time() < end:
+            try:
+                d, a = r.recvfrom(2048)
+            except socket.timeout:
+                break
+            if d[0] == 129 and struct.unpack("!H", d[4:6])[0] == 0x78:
+                ok += 1
+                break
+    return ok
+
+if mode == "learn":
+    # vigil learns the address the VM's kernel got after start: the first
+    # answer, counted from the `ip addr add`.
+    t0 = time.time()
+    while ping(1) == 0 and time.time() - t0 < 10:
+        pass
+    print("learned-after %.1f" % (time.time() - float(added)))
 print("ping", ping(3))
+if mode == "learn":
+    print("ping6", ping6(3))
 print("exchange", "ok" if tcp_exchange() else "failed")
 mirror()
 # The sensor judges its health once a second from its start, as a load
@@ -217,6 +264,13 @@ def until_open(port, secs=10):
 print("healthport", until_open(8081))
 PY
 cat "$tmp/lb.txt"
+if [ "$mode" = learn ]; then
+	t=$(awk '/^learned-after/ {print $2}' "$tmp/lb.txt")
+	check $(awk -v t="${t:-99}" 'BEGIN {exit !(t <= 5)}'; echo $?) \
+		"pings answered within 5 s of the address on the tap (${t:-never})"
+	grep -q "^ping6 [23]$" "$tmp/lb.txt"
+	check $? "pings to the tap's IPv6 link-local address are answered (ND both ways)"
+fi
 grep -q "^ping [23]$" "$tmp/lb.txt"
 check $? "pings to the host are answered through the exception path"
 grep -q "^exchange ok$" "$tmp/lb.txt"
@@ -249,6 +303,8 @@ show=$(ip netns exec "$vm" "$ctl" --socket "$sock" show exception)
 echo "$show"
 grep -q "^exception ${tag}k: to-kernel [1-9]" <<< "$show"
 check $? "show exception counts the host's frames"
+grep -q "learned-addrs 2 addr-changes [1-9]" <<< "$show"
+check $? "show exception counts the 2 addresses learned and their changes"
 grep -q "^health unhealthy (capture stopped" <<< "$show"
 check $? "show exception says why the sensor is unhealthy"
 
@@ -263,7 +319,9 @@ check $? "vigil exits 0"
 vpid=
 cat "$tmp/vigil.out"
 conn=$tmp/conn.log
-grep -v '^#' "$conn" | awk -F'\t' '{print $3, $4, $5, $6}' | sort > "$tmp/flows"
+# (With "learn", less the load balancer's MLD reports from its link-local address.)
+grep -v '^#' "$conn" | awk -F'\t' '{print $3, $4, $5, $6}' |
+	awk -v m="$mode" '!(m == "learn" && $1 ~ /^fe80:/ && $3 == "ff02::16")' | sort > "$tmp/flows"
 cat "$tmp/flows"
 printf '192.0.2.10 40001 198.51.100.20 80\n192.0.2.11 40002 198.51.100.21 443\n' > "$tmp/want"
 cmp -s "$tmp/flows" "$tmp/want"
@@ -274,5 +332,8 @@ n=$(grep -o 'from-kernel [0-9]*' "$tmp/vigil.out" | awk '{print $2}')
 check $([ "${n:-0}" -ge 8 ]; echo $?) "from-kernel counts the kernel's frames (${n:-none})"
 grep -q 'http-ok [1-9].* http-unhealthy [1-9]' "$tmp/vigil.out"
 check $? "--stats counts the health checks answered 200 and 503"
+# The host address and the link-local one, learned with or without --host-addr.
+grep -q "learned-addrs 2 addr-changes [1-9]" "$tmp/vigil.out"
+check $? "--stats counts the 2 addresses learned and their changes"
 echo "exception: $checks checks, $fails failed (${SECONDS}s)"
 [ "$fails" -eq 0 ]
