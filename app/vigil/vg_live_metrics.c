@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "vg_analyzer.h"
+#include "vg_health.h"
+#include "vg_live_exc.h"
 #include "vg_live_figures.h"
 #include "vg_live_metrics.h"
 #include "vg_live_stats.h"
@@ -349,6 +351,95 @@ emit_logs(struct vg_prom *p)
 		offsetof(struct vg_live_log_figures, bytes));
 }
 
+/* ---- the exception path and the health checks ---------------------------- */
+
+static void
+emit_counter(struct vg_prom *p, const char *name, const char *help, uint64_t v)
+{
+	if (vg_prom_family(p, name, VG_PROM_COUNTER, help) == 0)
+		vg_prom_u64(p, NULL, 0, v);
+}
+
+static void
+emit_exception(struct vg_prom *p, const struct vg_live *live)
+{
+	struct vg_live_exc_totals x;
+	struct vg_prom_label iface = {"iface", live->exc->iface};
+
+	vg_live_exc_totals(live, &x);
+	vg_prom_family(p, "vigil_exception_info", VG_PROM_GAUGE,
+		"The exception path's kernel interface (always 1).");
+	vg_prom_u64(p, &iface, 1, 1);
+	emit_counter(p, "vigil_exception_to_kernel_frames_total",
+		"Host frames written to the kernel interface.", x.to_kernel);
+	emit_counter(p, "vigil_exception_from_kernel_frames_total",
+		"Frames the kernel wrote, sent out of the capture port.", x.from_kernel);
+	vg_prom_family(p, "vigil_exception_dropped_frames_total", VG_PROM_COUNTER,
+		"Host frames lost, by reason: ring_full (a worker's ring to the main lcore), "
+		"tap_refused (the kernel interface did not take them), port_tx_full (the "
+		"capture port's TX queue did not take the kernel's).");
+	const struct {
+		const char *reason;
+		uint64_t v;
+	} d[] = {{"ring_full", x.to_kernel_ring_full}, {"tap_refused", x.to_kernel_refused},
+		{"port_tx_full", x.from_kernel_drops}};
+
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		struct vg_prom_label l = {"reason", d[i].reason};
+
+		vg_prom_u64(p, &l, 1, d[i].v);
+	}
+	emit_counter(p, "vigil_exception_host_ignored_frames_total",
+		"Frames from a host address or the port's own MAC: neither analysed nor "
+		"forwarded.",
+		x.host_ignored);
+	emit_counter(p, "vigil_exception_paused_dropped_packets_total",
+		"Packets read for capture while the console stopped it, dropped.", x.paused_drops);
+	vg_prom_family(p, "vigil_exception_host_addresses", VG_PROM_GAUGE,
+		"The host's addresses, by source: configured (--host-addr), learned (on the "
+		"kernel interface now).");
+	struct vg_prom_label c = {"source", "configured"}, l = {"source", "learned"};
+
+	vg_prom_u64(p, &c, 1, x.host_addrs);
+	vg_prom_u64(p, &l, 1, x.learned_addrs);
+	emit_counter(p, "vigil_exception_host_address_changes_total",
+		"Times the addresses learned from the kernel interface changed.", x.addr_changes);
+}
+
+static void
+emit_health(struct vg_prom *p)
+{
+	struct vg_health_counters h;
+	enum vg_health_state st = vg_health_get_state();
+
+	vg_health_counters(&h);
+	vg_prom_family(p, "vigil_health_healthy", VG_PROM_GAUGE,
+		"1 while the sensor answers the load balancer's checks as healthy.");
+	vg_prom_u64(p, NULL, 0, st == VG_HEALTH_HEALTHY);
+	vg_prom_family(p, "vigil_health_state", VG_PROM_GAUGE,
+		"1 for the sensor's health state now (healthy or why not), 0 for the others.");
+	for (int s = 0; s < VG_HEALTH_STATES; s++) {
+		struct vg_prom_label l = {"state", vg_health_state_name((enum vg_health_state)s)};
+
+		vg_prom_u64(p, &l, 1, st == (enum vg_health_state)s);
+	}
+	vg_prom_family(p, "vigil_health_checks_total", VG_PROM_COUNTER,
+		"Health checks answered, by answer: tcp_accepted (--health-port handshake), "
+		"http_ok (200), http_unhealthy (503), http_other (404, 400 or cut off).");
+	const struct {
+		const char *answer;
+		uint64_t v;
+	} a[] = {{"tcp_accepted", h.tcp_accepted}, {"http_ok", h.http_ok},
+		{"http_unhealthy", h.http_unhealthy}, {"http_other", h.http_other}};
+
+	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
+		struct vg_prom_label l = {"answer", a[i].answer};
+
+		vg_prom_u64(p, &l, 1, a[i].v);
+	}
+	emit_counter(p, "vigil_health_changes_total", "Times health changed.", h.changes);
+}
+
 /* ---- the process ---------------------------------------------------------- */
 
 static double
@@ -404,6 +495,10 @@ fill(struct vg_prom *p, void *ctx)
 	emit_worker_ratios(&s);
 	emit_analyzer_counters(&s);
 	emit_logs(p);
+	if (mx.live->exc != NULL)
+		emit_exception(p, mx.live);
+	if (vg_health_enabled())
+		emit_health(p);
 	free(s.w);
 }
 

@@ -751,7 +751,7 @@ open_exception(struct live_run *lr)
 				lr->o.exc_iface, lr->o.exc_iface, lr->o.exc_iface, lr->o.exc_iface);
 	}
 	if (lr->o.health.ntcp > 0 || lr->o.health.http_port != 0) {
-		vg_health_set(false, "starting");
+		vg_health_set(VG_HEALTH_STARTING, "starting");
 		if (vg_health_start(&lr->o.health, err, sizeof(err)) != 0)
 			return live_fail(lr, "%s", err);
 		lr->health_on = true;
@@ -790,10 +790,10 @@ judge_health(struct live_run *lr)
 		return;
 	vg_live_totals(&live, lr->shm, &t);
 	vg_ports_counters(live.ports, &pc);
-	bool ok = vg_live_health_tick(&lr->health, &live, t.pkts,
+	enum vg_health_state st = vg_live_health_tick(&lr->health, &live, t.pkts,
 		pc.imissed + pc.nombuf + t.dispatch_drops, why, sizeof(why));
 
-	vg_health_set(ok, why);
+	vg_health_set(st, why);
 }
 
 static void
@@ -917,7 +917,7 @@ run_until_stop(struct live_run *lr, struct live_loop *lp)
 			usleep(1000);
 	}
 	if (lr->health_on)
-		vg_health_set(false, "stopping");
+		vg_health_set(VG_HEALTH_STOPPING, "stopping");
 	return (double)(rte_rdtsc() - lp->started) / (double)lp->hz;
 }
 

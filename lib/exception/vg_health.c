@@ -23,9 +23,10 @@ static struct {
 	int stop;
 	pthread_mutex_t lock; /* why[] and the state, between main and the thread */
 	bool healthy;
+	enum vg_health_state state;
 	char why[128];
 	struct vg_health_counters cnt;
-} hs = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} hs = {.lock = PTHREAD_MUTEX_INITIALIZER, .state = VG_HEALTH_STARTING};
 
 int
 vg_health_parse_http(struct vg_health_cfg *cfg, const char *spec)
@@ -242,13 +243,25 @@ vg_health_start(const struct vg_health_cfg *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-void
-vg_health_set(bool healthy, const char *why)
+const char *
+vg_health_state_name(enum vg_health_state s)
 {
+	static const char *const names[VG_HEALTH_STATES] = {
+		"healthy", "starting", "not_polling", "capture_stopped", "dropping", "stopping"};
+
+	return s < VG_HEALTH_STATES ? names[s] : "unknown";
+}
+
+void
+vg_health_set(enum vg_health_state s, const char *why)
+{
+	bool healthy = s == VG_HEALTH_HEALTHY;
+
 	pthread_mutex_lock(&hs.lock);
 	if (healthy != hs.healthy)
 		hs.cnt.changes++;
 	hs.healthy = healthy;
+	hs.state = s;
 	snprintf(hs.why, sizeof(hs.why), "%s", why != NULL ? why : "");
 	pthread_mutex_unlock(&hs.lock);
 }
@@ -264,6 +277,17 @@ vg_health_get(char *why, size_t len)
 		snprintf(why, len, "%s", hs.why);
 	pthread_mutex_unlock(&hs.lock);
 	return ok;
+}
+
+enum vg_health_state
+vg_health_get_state(void)
+{
+	enum vg_health_state s;
+
+	pthread_mutex_lock(&hs.lock);
+	s = hs.state;
+	pthread_mutex_unlock(&hs.lock);
+	return s;
 }
 
 void

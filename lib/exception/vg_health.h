@@ -35,16 +35,32 @@ struct vg_health_counters {
 	uint64_t changes;        /* healthy <-> unhealthy */
 };
 
+/* The sensor's health, and why it is not healthy. */
+enum vg_health_state {
+	VG_HEALTH_HEALTHY = 0,
+	VG_HEALTH_STARTING,    /* before the first judgement */
+	VG_HEALTH_NOT_POLLING, /* a worker's poll loop did not move in a second */
+	VG_HEALTH_PAUSED,      /* capture stopped from the console */
+	VG_HEALTH_DROPPING,    /* sustained drops before analysis */
+	VG_HEALTH_STOPPING,    /* the sensor is stopping */
+	VG_HEALTH_STATES
+};
+
+/* "healthy", "starting", "not_polling", "capture_stopped", "dropping", "stopping". */
+const char *vg_health_state_name(enum vg_health_state s);
+
 /* Parses PORT[:PATH] into cfg (path default "/"); -1 when it does not. */
 int vg_health_parse_http(struct vg_health_cfg *cfg, const char *spec);
 
 /* Binds the ports and starts the thread; -1 with a one-line reason in err. */
 int vg_health_start(const struct vg_health_cfg *cfg, char *err, size_t errlen);
 
-/* Main lcore: the sensor's health now, with a reason when unhealthy. */
-void vg_health_set(bool healthy, const char *why);
+/* Main lcore: the sensor's health now, with a reason in words when unhealthy. */
+void vg_health_set(enum vg_health_state s, const char *why);
 
+/* True while healthy; why[] gets the reason in words. */
 bool vg_health_get(char *why, size_t len);
+enum vg_health_state vg_health_get_state(void);
 void vg_health_counters(struct vg_health_counters *c);
 
 /* True while the responder runs. */

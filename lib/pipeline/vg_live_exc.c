@@ -72,21 +72,20 @@ vg_live_exc_totals(const struct vg_live *live, struct vg_live_exc_totals *t)
 	}
 }
 
-bool
+enum vg_health_state
 vg_live_health_tick(struct vg_live_health *h, const struct vg_live *live, uint64_t pkts,
 	uint64_t drops, char *why, size_t len)
 {
-	bool ok = true, stuck = false;
+	enum vg_health_state st = VG_HEALTH_HEALTHY;
 	uint64_t wp = 0, wd = 0;
 
 	why[0] = '\0';
 	for (uint16_t i = 0; i < live->nworkers; i++) {
 		uint64_t l = __atomic_load_n(&live->workers[i]->cnt.loops, __ATOMIC_RELAXED);
 
-		if (h->started && l == h->loops[i] && ok) {
+		if (h->started && l == h->loops[i] && st == VG_HEALTH_HEALTHY) {
 			snprintf(why, len, "worker %u is not polling", i);
-			ok = false;
-			stuck = true;
+			st = VG_HEALTH_NOT_POLLING;
 		}
 		h->loops[i] = l;
 	}
@@ -104,17 +103,18 @@ vg_live_health_tick(struct vg_live_health *h, const struct vg_live *live, uint64
 	if (!h->started) {
 		h->started = true;
 		snprintf(why, len, "starting");
-		return false;
+		return VG_HEALTH_STARTING;
 	}
-	if (!stuck && __atomic_load_n(&live->paused, __ATOMIC_RELAXED)) {
+	if (st == VG_HEALTH_HEALTHY && __atomic_load_n(&live->paused, __ATOMIC_RELAXED)) {
 		snprintf(why, len, "capture stopped (console)");
-		ok = false;
+		st = VG_HEALTH_PAUSED;
 	}
-	if (ok && wd >= VG_HEALTH_DROP_MIN && wd * 1000 > (wp + wd) * VG_HEALTH_DROP_PERMILLE) {
+	if (st == VG_HEALTH_HEALTHY && wd >= VG_HEALTH_DROP_MIN &&
+		wd * 1000 > (wp + wd) * VG_HEALTH_DROP_PERMILLE) {
 		snprintf(why, len,
 			"%" PRIu64 " of %" PRIu64 " packets dropped in the last %d seconds", wd,
 			wp + wd, VG_HEALTH_WINDOW_S);
-		ok = false;
+		st = VG_HEALTH_DROPPING;
 	}
-	return ok;
+	return st;
 }

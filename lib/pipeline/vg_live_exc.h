@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "vg_exc_port.h"
+#include "vg_health.h"
 #include "vg_live.h"
 
 struct rte_mbuf;
@@ -76,9 +77,9 @@ struct vg_live_health {
 /*
  * Main lcore, once a second: judges from the totals (packets analysed,
  * packets dropped before analysis) and the workers' loops; why[] says what
- * is wrong when it returns false.
+ * is wrong when it does not return VG_HEALTH_HEALTHY.
  */
-bool vg_live_health_tick(struct vg_live_health *h, const struct vg_live *live, uint64_t pkts,
-	uint64_t drops, char *why, size_t len);
+enum vg_health_state vg_live_health_tick(struct vg_live_health *h, const struct vg_live *live,
+	uint64_t pkts, uint64_t drops, char *why, size_t len);
 
 #endif /* VG_LIVE_EXC_H */

@@ -75,13 +75,15 @@ ip -n "$lb" link set "${tag}l" up
 # Frames leave with their checksums filled in, as from a real NIC.
 ip netns exec "$lb" ethtool -K "${tag}l" tx off > /dev/null 2>&1
 
+mport=9464 # on the VM namespace's loopback
+metrics() { ip netns exec "$vm" curl -s -m 5 "http://127.0.0.1:$mport/metrics"; }
 hostaddr=(--host-addr "${EXC_TEST_HOST_ADDR:-$H}")
 [ "$mode" = learn ] && hostaddr=()
 ip netns exec "$vm" "$vigil" --no-huge -m 512 --no-pci --file-prefix "$tag" -l 0-1 \
 	--log-level lib.eal:error --vdev "net_af_packet0,iface=${tag}v" -- \
 	-q --stats -o "$tmp" --duration 60 --mirror vxlan,geneve \
 	--exception "${tag}k" "${hostaddr[@]}" --health-http 8080:/healthz --health-port 8081 \
-	--console-socket "$sock" > "$tmp/vigil.out" 2>&1 &
+	--console-socket "$sock" --metrics-listen "127.0.0.1:$mport" > "$tmp/vigil.out" 2>&1 &
 vpid=$!
 up=1
 for _ in $(seq 100); do
@@ -285,6 +287,9 @@ done
 check $([ "$code" = 200 ]; echo $?) "--health-http answers 200 while healthy (got $code)"
 code=$(ip netns exec "$lb" curl -s -o /dev/null -w '%{http_code}' -m 5 "http://$H:8080/other")
 check $([ "$code" = 404 ]; echo $?) "--health-http answers 404 for another path (got $code)"
+m=$(metrics)
+grep -qx 'vigil_health_healthy 1' <<< "$m" && grep -qx 'vigil_health_state{state="healthy"} 1' <<< "$m"
+check $? "the metrics say healthy while healthy"
 
 # The console stops capture: the sensor is unhealthy, the host still reachable.
 ip netns exec "$vm" "$ctl" --socket "$sock" stop > /dev/null
@@ -300,7 +305,61 @@ except ConnectionRefusedError: print('refused')
 except Exception as e: print('error', e)")
 check $([ "$hp" = refused ]; echo $?) "--health-port refuses while unhealthy (got $hp)"
 show=$(ip netns exec "$vm" "$ctl" --socket "$sock" show exception)
+echo "$show" > "$tmp/show1.txt"
+metrics > "$tmp/metrics.txt"
+ip netns exec "$vm" "$ctl" --socket "$sock" show exception > "$tmp/show2.txt"
 echo "$show"
+# The Prometheus series of the exception path and the health checks lie
+# between the console's figures just before and just after the scrape.
+python3 - "$mode" "$tmp/metrics.txt" "$tmp/show1.txt" "$tmp/show2.txt" <<'PY'
+import re, sys
+mode, mfile, show1, show2 = sys.argv[1:5]
+def figures(text):
+    f = {}
+    for k, v in re.findall(r"([a-z-]+) (\d+)", text):
+        f[k] = int(v)
+    f["stopped"] = int("unhealthy (capture stopped" in text)
+    return f
+a, b = figures(open(show1).read()), figures(open(show2).read())
+m = {}
+for line in open(mfile):
+    if line.startswith("vigil_exception") or line.startswith("vigil_health"):
+        k, v = line.rsplit(" ", 1)
+        m[k] = float(v)
+def g(k):
+    return m.get(k, -1)
+want = [
+    ("to-kernel", g("vigil_exception_to_kernel_frames_total")),
+    ("to-kernel-drops", g('vigil_exception_dropped_frames_total{reason="ring_full"}') +
+        g('vigil_exception_dropped_frames_total{reason="tap_refused"}')),
+    ("from-kernel", g("vigil_exception_from_kernel_frames_total")),
+    ("from-kernel-drops", g('vigil_exception_dropped_frames_total{reason="port_tx_full"}')),
+    ("host-ignored", g("vigil_exception_host_ignored_frames_total")),
+    ("paused-drops", g("vigil_exception_paused_dropped_packets_total")),
+    ("learned-addrs", g('vigil_exception_host_addresses{source="learned"}')),
+    ("addr-changes", g("vigil_exception_host_address_changes_total")),
+    ("tcp-accepted", g('vigil_health_checks_total{answer="tcp_accepted"}')),
+    ("http-ok", g('vigil_health_checks_total{answer="http_ok"}')),
+    ("http-unhealthy", g('vigil_health_checks_total{answer="http_unhealthy"}')),
+    ("http-other", g('vigil_health_checks_total{answer="http_other"}')),
+    ("changes", g("vigil_health_changes_total")),
+    ("stopped", g('vigil_health_state{state="capture_stopped"}')),
+]
+bad = 0
+for k, v in want:
+    ok = k in a and k in b and a[k] <= v <= b[k]
+    print("metrics %-18s %s (console %s..%s)%s" % (k, v, a.get(k), b.get(k), "" if ok else "  WRONG"))
+    bad += not ok
+conf = g('vigil_exception_host_addresses{source="configured"}')
+other = sum(v for k, v in m.items() if k.startswith("vigil_health_state{") and "capture_stopped" not in k)
+extra = [("configured addresses", conf, 0 if mode == "learn" else 1),
+         ("healthy", g("vigil_health_healthy"), 0), ("other states", other, 0)]
+for k, v, w in extra:
+    print("metrics %-18s %s (want %s)%s" % (k, v, w, "" if v == w else "  WRONG"))
+    bad += v != w
+sys.exit(bad != 0)
+PY
+check $? "the exception and health series agree with show exception"
 grep -q "^exception ${tag}k: to-kernel [1-9]" <<< "$show"
 check $? "show exception counts the host's frames"
 grep -q "learned-addrs 2 addr-changes [1-9]" <<< "$show"
