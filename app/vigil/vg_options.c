@@ -70,6 +70,10 @@ enum {
 	OPT_HOST_ADDR,
 	OPT_HEALTH_PORT,
 	OPT_HEALTH_HTTP,
+	OPT_SHADOW_LISTEN,
+	OPT_SHADOW_MAX_CONNS,
+	OPT_SHADOW_REQUEST_TIMEOUT,
+	OPT_SHADOW_IDLE_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -127,6 +131,10 @@ static const struct option long_opts[] = {
 	{"host-addr", required_argument, NULL, OPT_HOST_ADDR},
 	{"health-port", required_argument, NULL, OPT_HEALTH_PORT},
 	{"health-http", required_argument, NULL, OPT_HEALTH_HTTP},
+	{"shadow-listen", required_argument, NULL, OPT_SHADOW_LISTEN},
+	{"shadow-max-conns", required_argument, NULL, OPT_SHADOW_MAX_CONNS},
+	{"shadow-request-timeout", required_argument, NULL, OPT_SHADOW_REQUEST_TIMEOUT},
+	{"shadow-idle-timeout", required_argument, NULL, OPT_SHADOW_IDLE_TIMEOUT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -231,6 +239,14 @@ usage(FILE *fp)
 		"      --health-port N    a TCP port that listens while the sensor is healthy\n"
 		"                         (repeatable, up to 4; load balancer TCP checks)\n"
 		"      --health-http PORT[:PATH]  HTTP checks: 200 while healthy, 503 not\n"
+		"Istio traffic shadowing (doc/shadow.md), without -r or capture:\n"
+		"      --shadow-listen ADDR:PORT  be Envoy's mirror target: answer each copied\n"
+		"                         request at once and log it in http.log (shadowed T)\n"
+		"      --shadow-max-conns N  connections at once (default 1024; the longest\n"
+		"                         waiting one gives its slot to a new one)\n"
+		"      --shadow-request-timeout S  a request must arrive whole in S seconds\n"
+		"                         (default 10)\n"
+		"      --shadow-idle-timeout S  idle keep-alive connections close (default 60)\n"
 		"  -c, --config FILE      read options from a YAML file (keys: the long options;\n"
 		"                         see config/vigil.conf); a value on the command line\n"
 		"                         wins, lists (--port, --mirror-collector,\n"
@@ -566,6 +582,7 @@ static const struct {
 	  {OPT_NODE_ID, OFF(node_id)},
 	  {OPT_EXPORT_POLICY, OFF(export_policy)},
 	  {OPT_EXCEPTION, OFF(exc_iface)},
+	  {OPT_SHADOW_LISTEN, OFF(shadow.listen)},
 };
 
 /* Options that take a number in a range, stored in a field of `size` bytes. */
@@ -591,6 +608,9 @@ static const struct {
 	NUMBER(OPT_DURATION, "--duration", 1, 31536000, duration),
 	NUMBER(OPT_MBUFS, "--mbufs", 1023, 1u << 26, mbufs),
 	NUMBER(OPT_MTU, "--mtu", 576, 65535, mtu),
+	NUMBER(OPT_SHADOW_MAX_CONNS, "--shadow-max-conns", 1, 1u << 20, shadow.max_conns),
+	NUMBER(OPT_SHADOW_REQUEST_TIMEOUT, "--shadow-request-timeout", 1, 3600, shadow_request_s),
+	NUMBER(OPT_SHADOW_IDLE_TIMEOUT, "--shadow-idle-timeout", 1, 86400, shadow_idle_s),
 };
 #undef NUMBER
 #undef OFF
@@ -900,7 +920,7 @@ parse_argv(struct vg_options *o, int argc, char **argv, bool live)
 	}
 	if (check_combinations(o, live) != 0)
 		return 2;
-	return resolve_uid_seed(o, live || o->iface != NULL);
+	return resolve_uid_seed(o, live || o->iface != NULL || o->shadow.listen != NULL);
 }
 
 /* A 64-bit hash of a node name (FNV-1a, then a finalizer that spreads it). */
@@ -987,10 +1007,23 @@ check_combinations(const struct vg_options *o, bool live)
 			"options instead\n");
 		return 2;
 	}
-	if (!live && o->read_file == NULL && o->iface == NULL) {
+	if (o->shadow.listen != NULL && (live || o->iface != NULL || o->read_file != NULL)) {
 		fprintf(stderr,
-			"vigil: no input; give a capture file with -r FILE, or EAL "
-			"options and -- for live capture\n");
+			"vigil: --shadow-listen runs as a vigil of its own, without -r, -i or EAL "
+			"options; start a second one for capture (doc/shadow.md)\n");
+		return 2;
+	}
+	if ((o->shadow.max_conns || o->shadow_request_s || o->shadow_idle_s) &&
+		o->shadow.listen == NULL) {
+		fprintf(stderr,
+			"vigil: --shadow-max-conns and the --shadow-*-timeout options need "
+			"--shadow-listen ADDR:PORT\n");
+		return 2;
+	}
+	if (!live && o->read_file == NULL && o->iface == NULL && o->shadow.listen == NULL) {
+		fprintf(stderr,
+			"vigil: no input; give a capture file with -r FILE, EAL options and -- "
+			"for live capture, or --shadow-listen ADDR:PORT\n");
 		return 2;
 	}
 	if (!live && o->iface == NULL &&

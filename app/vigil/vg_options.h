@@ -11,6 +11,7 @@
 #include "vg_health.h"
 #include "vg_flow.h"
 #include "vg_k8s_opts.h"
+#include "vg_shadow.h"
 #include "vg_sink.h"
 
 /* Signature files (-s) at most. */
@@ -94,6 +95,9 @@ struct vg_options {
 	int cmd_argc;
 	char **cmd_argv;
 	struct vg_k8s_opts k8s; /* --k8s...: the Kubernetes inventory (doc/k8s.md) */
+	/* --shadow-listen and its limits (doc/shadow.md); the timeouts in seconds. */
+	struct vg_shadow_cfg shadow;
+	uint32_t shadow_request_s, shadow_idle_s;
 };
 
 /*

@@ -17,6 +17,9 @@ int vg_sig_setup(struct vg_options *o);
 /* The signature counters (struct vg_sig_stats) on one --stats line. */
 void vg_print_sig_counters(const uint64_t *vals);
 
+/* --shadow-listen: the Istio mirror target until a stop signal; the exit status. */
+int vg_run_shadow(const struct vg_options *o);
+
 /* Live: EAL's arguments, then vigil's after --; returns the exit status. */
 int vg_run_live(int argc, char **argv);
 /* Live on a kernel interface (-i): vigil writes EAL's arguments itself. */

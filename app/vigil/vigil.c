@@ -24,6 +24,7 @@
 #include "vg_logfmt.h"
 #include "vg_logfmt_k8s.h"
 #include "vg_logring.h"
+#include "vg_offline.h"
 #include "vg_options.h"
 #include "vg_sig_check.h"
 #include "vg_pcap_source.h"
@@ -37,23 +38,14 @@
 #include "vg_worker.h"
 
 #define BURST 32
-
-struct offline {
-	struct vg_logwriter *writer;
-	struct vg_k8s_src *k8s; /* --k8s: files reloaded and streams read as records go */
-	struct vg_sinks *sinks; /* --sink, or NULL */
-	struct vg_ring *ring;
-	int write_error;
-	uint32_t logd_wait;          /* --logd-wait: seconds a full ring waits for vigil-logd */
-	bool logd_gone;              /* --logd: vigil-logd did not drain a full ring in time */
-	struct vg_policy_ctl policy; /* --export-policy (doc/policy.md) */
-	bool have_policy;
-};
+#define drain vg_offline_drain
 
 /* SIGINT/SIGTERM: stop reading, log every connection, close the logs (as Zeek). */
-static volatile sig_atomic_t stop_signal;
+volatile sig_atomic_t vg_stop_signal;
 /* SIGHUP: reopen log files that logrotate moved away. */
-static volatile sig_atomic_t reopen_logs;
+volatile sig_atomic_t vg_reopen_logs;
+#define stop_signal vg_stop_signal
+#define reopen_logs vg_reopen_logs
 
 static void
 on_stop(int sig)
@@ -68,8 +60,8 @@ on_hup(int sig)
 	reopen_logs = 1;
 }
 
-static void
-offline_signals(void)
+void
+vg_offline_signals(void)
 {
 	struct sigaction sa;
 
@@ -109,8 +101,8 @@ print_policy(const struct vg_policy_ctl *c)
 }
 
 /* Drains the ring into the log files; the offline stand-in for vigil-logd. */
-static bool
-drain(void *ctx)
+bool
+vg_offline_drain(void *ctx)
 {
 	struct offline *off = ctx;
 	const uint8_t *rec;
@@ -190,8 +182,8 @@ link_name(int link)
 	return n ? n : "unknown";
 }
 
-static void
-print_stats(const struct vg_worker *w, const struct vg_ring *ring,
+void
+vg_offline_print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 	const struct vg_logwriter *writer, double secs)
 {
 	const struct vg_decode_stats *d = &w->dec.stats;
@@ -340,6 +332,8 @@ vg_options_features(const struct vg_options *o)
 		features |= 1u << VG_FEAT_L2_ADDR;
 	if (o->mirror)
 		features |= 1u << VG_FEAT_MIRROR;
+	if (o->shadow.listen != NULL)
+		features |= 1u << VG_FEAT_SHADOW;
 	features |= o->policy_features;
 	/* The DNS analyzer reads the sections those columns need only when they are written. */
 	struct vg_dns_config dns = {
@@ -571,6 +565,70 @@ check_offline(const struct vg_options *o)
 	return 0;
 }
 
+/*
+ * The record path after the ring, as vigil-logd would run it: --k8s, the
+ * sinks, the export policy and the writer (with --logd, only --k8s is
+ * refused earlier and nothing is opened). 0, or the exit status after a
+ * one-line error, with nothing left open.
+ */
+int
+vg_offline_writer_open(const struct vg_options *o, struct offline *off, struct vg_k8s_run *k8s,
+	struct vg_k8s_reporter *rep, uint32_t features, const char *dir)
+{
+	/* --k8s: the inventory is read before the first record. */
+	if (vg_k8s_opts_set(&o->k8s) &&
+		vg_k8s_run_start(k8s, &o->k8s, vg_k8s_report, rep, "vigil") != 0)
+		return 1;
+	off->k8s = k8s->src;
+	/* With --logd, vigil-logd writes the logs; else the writer runs in-process. */
+	if (o->logd != NULL)
+		return 0;
+	struct vg_logwriter_cfg lc = {
+		.dir = dir, .json = o->json, .features = features, .k8s = k8s->inv};
+	char perr[640];
+
+	if (start_sinks(o, off) != 0) {
+		vg_k8s_run_stop(k8s);
+		return 2;
+	}
+	lc.sinks = off->sinks;
+	/* The file compiled in vg_options_check; read again here, as the run's. */
+	if (o->export_policy != NULL) {
+		if (vg_policy_ctl_init(&off->policy, o->export_policy, perr, sizeof(perr)) != 0) {
+			fprintf(stderr, "vigil: %s\n", perr);
+			vg_k8s_run_stop(k8s);
+			vg_sinks_free(off->sinks);
+			return 1;
+		}
+		off->have_policy = true;
+		lc.policy = &off->policy;
+	}
+	off->writer = vg_logwriter_create(&lc);
+	vg_k8s_report_flush(rep); /* bad objects of the first load */
+	return 0;
+}
+
+/* Closes what vg_offline_writer_open opened; --stats prints their counters. */
+void
+vg_offline_writer_close(const struct vg_options *o, struct offline *off, struct vg_k8s_run *k8s,
+	struct vg_k8s_reporter *rep)
+{
+	if (o->stats && off->have_policy)
+		print_policy(&off->policy);
+	if (off->writer != NULL && vg_logwriter_close(off->writer) != 0 && off->write_error == 0)
+		off->write_error = errno ? errno : EIO;
+	rep->w = NULL; /* the writer is closed: later lines only to stderr */
+	if (o->stats)
+		vg_k8s_run_print_stats(k8s, stderr, "vigil");
+	vg_k8s_run_stop(k8s);
+	/* Each sink sends what it holds, for up to its drain_ms. */
+	vg_sinks_stop(off->sinks);
+	if (o->stats)
+		vg_sinks_print(off->sinks, stderr, "vigil");
+	vg_sinks_free(off->sinks);
+	off->sinks = NULL;
+}
+
 int
 vg_run_offline(const struct vg_options *o)
 {
@@ -587,7 +645,7 @@ vg_run_offline(const struct vg_options *o)
 	int link, rc = 0;
 
 	/* Before the file is opened: a stop from then on ends the run cleanly. */
-	offline_signals();
+	vg_offline_signals();
 	src = open_input(o, &link);
 	if (src == NULL)
 		return 1;
@@ -597,41 +655,11 @@ vg_run_offline(const struct vg_options *o)
 		vg_pcap_close(src);
 		return 1;
 	}
-	/* --k8s: the inventory is read before the first record. */
-	if (vg_k8s_opts_set(&o->k8s) &&
-		vg_k8s_run_start(&k8s, &o->k8s, vg_k8s_report, &k8s_rep, "vigil") != 0) {
+	rc = vg_offline_writer_open(o, &off, &k8s, &k8s_rep, features, dir);
+	if (rc != 0) {
 		vg_log_segment_done(shm, false);
 		vg_pcap_close(src);
-		return 1;
-	}
-	off.k8s = k8s.src;
-	/* With --logd, vigil-logd writes the logs; else the writer runs in-process. */
-	if (o->logd == NULL) {
-		struct vg_logwriter_cfg lc = {
-			.dir = dir, .json = o->json, .features = features, .k8s = k8s.inv};
-		char perr[640];
-
-		if (start_sinks(o, &off) != 0) {
-			vg_logshm_close(shm, false);
-			vg_pcap_close(src);
-			return 2;
-		}
-		lc.sinks = off.sinks;
-		/* The file compiled in vg_options_check; read again here, as the run's. */
-		if (o->export_policy != NULL) {
-			if (vg_policy_ctl_init(&off.policy, o->export_policy, perr, sizeof(perr)) !=
-				0) {
-				fprintf(stderr, "vigil: %s\n", perr);
-				vg_k8s_run_stop(&k8s);
-				vg_logshm_close(shm, false);
-				vg_pcap_close(src);
-				return 1;
-			}
-			off.have_policy = true;
-			lc.policy = &off.policy;
-		}
-		off.writer = vg_logwriter_create(&lc);
-		vg_k8s_report_flush(&k8s_rep); /* bad objects of the first load */
+		return rc;
 	}
 	off.ring = &shm->rings[0];
 	vg_port_set_from_analyzers(&ports, o->analyzers, NULL);
@@ -661,20 +689,8 @@ vg_run_offline(const struct vg_options *o)
 	if (!o->quiet && isatty(STDERR_FILENO))
 		progress(src, w.stats.packets, t0, true);
 	if (o->stats)
-		print_stats(&w, off.ring, off.writer, secs);
-	if (o->stats && off.have_policy)
-		print_policy(&off.policy);
-	if (off.writer != NULL && vg_logwriter_close(off.writer) != 0 && off.write_error == 0)
-		off.write_error = errno ? errno : EIO;
-	k8s_rep.w = NULL; /* the writer is closed: later lines only to stderr */
-	if (o->stats)
-		vg_k8s_run_print_stats(&k8s, stderr, "vigil");
-	vg_k8s_run_stop(&k8s);
-	/* Each sink sends what it holds, for up to its drain_ms. */
-	vg_sinks_stop(off.sinks);
-	if (o->stats)
-		vg_sinks_print(off.sinks, stderr, "vigil");
-	vg_sinks_free(off.sinks);
+		vg_offline_print_stats(&w, off.ring, off.writer, secs);
+	vg_offline_writer_close(o, &off, &k8s, &k8s_rep);
 	rc = report_end(o, src, &off, &w, dir);
 	if (off.have_policy)
 		vg_policy_ctl_fini(&off.policy);
@@ -706,6 +722,8 @@ main(int argc, char **argv)
 		return vg_sig_check_run(o.sig_files, o.nsig_files);
 	if (o.iface != NULL)
 		return vg_run_iface(&o, argv[0]);
+	if (o.shadow.listen != NULL && !o.check_only)
+		return vg_run_shadow(&o);
 	if (vg_sig_setup(&o) != 0)
 		return 1;
 	if (o.check_only)

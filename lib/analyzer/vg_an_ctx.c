@@ -56,18 +56,33 @@ vg_an_is_local(const struct vg_an_ctx *cx, const struct vg_addr *a)
 }
 
 void
-vg_an_rec_begin(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id, uint64_t ts_ns)
+vg_an_rec_begin_id(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id, uint64_t ts_ns,
+	const struct vg_addr *orig_h, uint16_t orig_p, const struct vg_addr *resp_h,
+	uint16_t resp_p)
 {
-	const struct vg_conn *c = cx->c;
 	const char *uid = vg_an_uid(cx);
 
 	vg_rec_begin(r, cx->w->rec, sizeof(cx->w->rec), vg_schema_get(log_id));
 	vg_rec_time(r, ts_ns);
 	vg_rec_str(r, uid, (uint32_t)strlen(uid));
-	vg_rec_addr(r, &c->orig_h);
-	vg_rec_port(r, c->orig_p);
-	vg_rec_addr(r, &c->resp_h);
-	vg_rec_port(r, c->resp_p);
+	vg_rec_addr(r, orig_h);
+	vg_rec_port(r, orig_p);
+	vg_rec_addr(r, resp_h);
+	vg_rec_port(r, resp_p);
+}
+
+void
+vg_an_rec_begin(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id, uint64_t ts_ns)
+{
+	const struct vg_conn *c = cx->c;
+
+	vg_an_rec_begin_id(cx, r, log_id, ts_ns, &c->orig_h, c->orig_p, &c->resp_h, c->resp_p);
+}
+
+bool
+vg_an_shadowed(const struct vg_an_ctx *cx)
+{
+	return cx->ft->cfg.shadow;
 }
 
 void

@@ -25,6 +25,7 @@ struct vg_an_ctx {
 	size_t out_len, out_cap;
 	unsigned confirms, violations, weirds, records, redetects;
 	bool with_weirds; /* weirds go to out too */
+	bool shadow;      /* vg_an_shadowed's answer */
 	bool custom_id;   /* the endpoints below instead of 10.0.0.1:40000 -> 93.184.216.34:80 */
 	struct vg_addr orig_h, resp_h;
 	uint16_t orig_p, resp_p;
@@ -161,19 +162,32 @@ tc_schema(const struct vg_an_ctx *cx, uint16_t id)
 }
 
 void
+vg_an_rec_begin_id(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id, uint64_t ts_ns,
+	const struct vg_addr *oh, uint16_t op, const struct vg_addr *rh, uint16_t rp)
+{
+	vg_rec_begin(r, cx->rec, sizeof(cx->rec), tc_schema(cx, log_id));
+	vg_rec_time(r, ts_ns);
+	vg_rec_cstr(r, cx->uid);
+	vg_rec_addr(r, oh);
+	vg_rec_port(r, op);
+	vg_rec_addr(r, rh);
+	vg_rec_port(r, rp);
+}
+
+void
 vg_an_rec_begin(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id, uint64_t ts_ns)
 {
 	struct vg_addr oh, rh;
 	uint16_t op, rp;
 
-	vg_rec_begin(r, cx->rec, sizeof(cx->rec), tc_schema(cx, log_id));
 	vg_an_id(cx, &oh, &op, &rh, &rp);
-	vg_rec_time(r, ts_ns);
-	vg_rec_cstr(r, cx->uid);
-	vg_rec_addr(r, &oh);
-	vg_rec_port(r, op);
-	vg_rec_addr(r, &rh);
-	vg_rec_port(r, rp);
+	vg_an_rec_begin_id(cx, r, log_id, ts_ns, &oh, op, &rh, rp);
+}
+
+bool
+vg_an_shadowed(const struct vg_an_ctx *cx)
+{
+	return cx->shadow;
 }
 
 void

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vg_an_private.h"
 
@@ -814,12 +815,16 @@ conn_start(struct vg_an_worker *w, struct vg_flow_table *ft, struct vg_conn *c, 
 	struct vg_an_ctx cx;
 
 	ctx_init(&cx, w, ft, c, ac, ts);
-	if (port_bit(udp ? w->udp_ports : w->tcp_ports, port)) {
+	/* A shadow listener's connections carry HTTP only (as a port registered for it). */
+	bool shadow = ft->cfg.shadow && !udp;
+
+	if (shadow || port_bit(udp ? w->udp_ports : w->tcp_ports, port)) {
 		for (uint32_t i = 0; i < w->nan; i++) {
 			const struct vg_analyzer *a = w->ans[i];
 			const uint16_t *ports = udp ? a->udp_ports : a->tcp_ports;
+			bool http = shadow && strcmp(a->name, "http") == 0;
 
-			if ((a->transports & want) && has_port(ports, port))
+			if ((a->transports & want) && (http || (!shadow && has_port(ports, port))))
 				vg_an_attach(w, &cx, i);
 		}
 	}

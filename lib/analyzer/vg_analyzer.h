@@ -175,6 +175,20 @@ bool vg_an_is_local(const struct vg_an_ctx *cx, const struct vg_addr *a);
  */
 void vg_an_rec_begin(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id, uint64_t ts_ns);
 /*
+ * As vg_an_rec_begin, with other endpoints in the id.* columns than the
+ * connection's: a shadow copy's real client and destination, which the
+ * request's headers name (lib/shadow, doc/shadow.md).
+ */
+void vg_an_rec_begin_id(struct vg_an_ctx *cx, struct vg_rec *r, uint16_t log_id, uint64_t ts_ns,
+	const struct vg_addr *orig_h, uint16_t orig_p, const struct vg_addr *resp_h,
+	uint16_t resp_p);
+/*
+ * True when the connection is one vigil accepted itself as the target of
+ * Istio (Envoy) traffic shadowing (--shadow-listen): its requests are copies
+ * whose replies go nowhere, logged as shadowed when they end.
+ */
+bool vg_an_shadowed(const struct vg_an_ctx *cx);
+/*
  * Starts a record of a log that is not per connection (dhcp.log: ts, uids,
  * ...): nothing is written for it; the analyzer writes every column.
  */

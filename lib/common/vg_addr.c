@@ -44,3 +44,20 @@ vg_addr_format(const struct vg_addr *a, char *buf, size_t len)
 	}
 	return strlen(buf);
 }
+
+bool
+vg_addr_parse(const char *text, size_t len, struct vg_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	uint8_t q[4];
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, q) == 1) {
+		vg_addr_from_v4(a, q);
+		return true;
+	}
+	return inet_pton(AF_INET6, buf, a->b) == 1;
+}

@@ -120,5 +120,7 @@ vg_addr_cmp(const struct vg_addr *a, const struct vg_addr *b)
 
 /* Formats an address the way Zeek prints it (dotted quad or RFC 5952). */
 size_t vg_addr_format(const struct vg_addr *a, char *buf, size_t len);
+/* An address from text (dotted quad or IPv6, len bytes, no NUL needed); false if not one. */
+bool vg_addr_parse(const char *text, size_t len, struct vg_addr *a);
 
 #endif /* VG_COMMON_H */

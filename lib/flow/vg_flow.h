@@ -141,6 +141,9 @@ struct vg_flow_cfg {
 	uint32_t reasm_depth;              /* bytes kept above a hole per direction (0: 1 MiB) */
 	const struct vg_flow_hooks *hooks; /* NULL: no analyzers */
 	void *hooks_ctx;
+	/* Every connection is one vigil accepted itself as an Istio shadow
+	 * target (lib/shadow): analyzers log what it carries as shadow copies. */
+	bool shadow;
 };
 
 struct vg_flow_stats {
@@ -253,6 +256,14 @@ bool vg_flow_tunnel_register(struct vg_flow_table *ft, uint64_t ts, const char *
 /* A weird.log line for connection c with a free-form name (not deduplicated). */
 void vg_flow_conn_weird_named(struct vg_flow_table *ft, const struct vg_conn *c, uint64_t ts,
 	const char *name, const char *addl, const char *source);
+/*
+ * The same for the TCP connection orig_h:orig_p -> resp_h:resp_p (no mirror
+ * session), as one that is not a packet's finds it (lib/shadow); false when
+ * the table has no such connection.
+ */
+bool vg_flow_tcp_weird(struct vg_flow_table *ft, const struct vg_addr *orig_h, uint16_t orig_p,
+	const struct vg_addr *resp_h, uint16_t resp_p, uint64_t ts, const char *name,
+	const char *addl, const char *source);
 /* The index of c in the table (stable while it lives) and its generation. */
 uint32_t vg_flow_conn_index(const struct vg_flow_table *ft, const struct vg_conn *c);
 /* The connection at index idx if it is in use with generation gen, else NULL. */

@@ -736,6 +736,28 @@ packet_hash(const struct vg_pkt *pkt, const struct pkt_key *k)
 		&pkt->src, k->sp, &pkt->dst, k->dp, pkt->ip_proto, pkt->session, k->one_way);
 }
 
+bool
+vg_flow_tcp_weird(struct vg_flow_table *ft, const struct vg_addr *orig_h, uint16_t orig_p,
+	const struct vg_addr *resp_h, uint16_t resp_p, uint64_t ts, const char *name,
+	const char *addl, const char *source)
+{
+	uint64_t h = vg_hash_flow(orig_h, orig_p, resp_h, resp_p, 6, 0, false);
+
+	for (uint32_t idx = ft->buckets[h & (ft->nbuckets - 1)]; idx != VG_NIL;
+		idx = ft->conns[idx].hnext) {
+		const struct vg_conn *c = &ft->conns[idx];
+
+		if (c->key_hash == h && c->ip_proto == 6 && c->session == 0 &&
+			c->orig_p == orig_p && c->resp_p == resp_p &&
+			vg_addr_cmp(&c->orig_h, orig_h) == 0 &&
+			vg_addr_cmp(&c->resp_h, resp_h) == 0) {
+			vg_flow_conn_weird_named(ft, c, ts, name, addl, source);
+			return true;
+		}
+	}
+	return false;
+}
+
 void
 vg_flow_prefetch(struct vg_flow_table *ft, struct vg_pkt *pkt)
 {

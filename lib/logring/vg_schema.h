@@ -44,6 +44,7 @@ enum vg_feature {
 	VG_FEAT_DHCP_SUB_OPTS = 7,      /* policy/protocols/dhcp/sub-opts */
 	VG_FEAT_DNS_AUTH_ADDL = 8,      /* policy/protocols/dns/auth-addl */
 	VG_FEAT_DNS_ORIGINAL_QUERY = 9, /* policy/protocols/dns/log-original-query-case */
+	VG_FEAT_SHADOW = 10,            /* vigil: http.log's shadowed column (--shadow-listen) */
 };
 
 struct vg_field {

@@ -93,6 +93,8 @@ struct vg_http_tx {
 	uint64_t ts;
 	uint64_t req_body_len;
 	uint64_t resp_body_len;
+	struct vg_addr client; /* a shadow copy's real client (vg_http_shadow.c) */
+	uint8_t client_rank;   /* where client came from; 0: no header named one */
 	struct vg_http_sref str[VG_HTTP_S_N];
 	uint8_t nvec[VG_HTTP_V_N];
 	struct vg_http_txmem *m; /* its strings: a side buffer while it is in use */
@@ -230,6 +232,15 @@ extern const struct vg_an_counters vg_http_counters;
 
 /* http.log */
 extern struct vg_schema vg_http_schema;
+
+/* vg_http_shadow.c: Istio shadow copies (vg_an_shadowed). */
+void vg_http_shadow_header(
+	struct vg_http_tx *t, const char *name, uint32_t nlen, const char *value, uint32_t vlen);
+/* The Host without Envoy's "-shadow" suffix, into out (cap bytes); its length. */
+uint32_t vg_http_shadow_host(const char *h, uint32_t len, char *out, uint32_t cap);
+/* Starts the http.log record with the real client and destination (host: as logged). */
+void vg_http_shadow_rec_begin(struct vg_an_ctx *cx, struct vg_rec *r, const struct vg_http_tx *t,
+	const char *host, uint32_t hlen);
 
 /* vg_http_line.c */
 void vg_http_deliver(

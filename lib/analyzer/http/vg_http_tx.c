@@ -34,7 +34,7 @@ VG_AN_COUNTERS(, vg_http_counters, vg_http_stats, counter_names);
 
 enum {
 	C_TRANS_DEPTH = 6,
-	C_NCOLS = 30,
+	C_NCOLS = 31,
 };
 
 #define F(n, t)                                                                                    \
@@ -67,6 +67,8 @@ static const struct vg_field http_fields[C_NCOLS] = {
 	F("resp_fuids", VECTOR_STRING),
 	F("resp_filenames", VECTOR_STRING),
 	F("resp_mime_types", VECTOR_STRING),
+	/* vigil: an Istio shadow copy vigil took itself (--shadow-listen, doc/shadow.md) */
+	{"shadowed", VG_FT_BOOL, VG_FEAT_SHADOW},
 };
 #undef F
 
@@ -150,15 +152,39 @@ rec_vec(struct vg_rec *r, const struct vg_http_tx *t, enum vg_http_vfield f)
 		vg_rec_str(r, t->m->arena + t->m->vec[f][i].off, t->m->vec[f][i].len);
 }
 
+/* The first columns up to host: a shadow copy's with its real endpoints and host. */
+static void
+tx_log_head(struct vg_an_ctx *cx, struct vg_rec *r, const struct vg_http_tx *t)
+{
+	char host[VG_HTTP_STR_MAX];
+	uint32_t hlen = 0;
+	bool has_host = t->str_set & (1u << VG_HTTP_S_HOST);
+
+	if (!vg_an_shadowed(cx)) {
+		vg_an_rec_begin(cx, r, vg_http_schema.id, t->ts);
+		vg_rec_count(r, t->depth);
+		rec_str(r, t, VG_HTTP_S_METHOD);
+		rec_str(r, t, VG_HTTP_S_HOST);
+		return;
+	}
+	if (has_host)
+		hlen = vg_http_shadow_host(t->m->arena + t->str[VG_HTTP_S_HOST].off,
+			t->str[VG_HTTP_S_HOST].len, host, sizeof(host));
+	vg_http_shadow_rec_begin(cx, r, t, has_host ? host : NULL, hlen);
+	vg_rec_count(r, t->depth);
+	rec_str(r, t, VG_HTTP_S_METHOD);
+	if (has_host)
+		vg_rec_str(r, host, hlen);
+	else
+		vg_rec_unset(r);
+}
+
 static void
 tx_log(struct vg_an_ctx *cx, const struct vg_http_tx *t)
 {
 	struct vg_rec r;
 
-	vg_an_rec_begin(cx, &r, vg_http_schema.id, t->ts);
-	vg_rec_count(&r, t->depth);
-	rec_str(&r, t, VG_HTTP_S_METHOD);
-	rec_str(&r, t, VG_HTTP_S_HOST);
+	tx_log_head(cx, &r, t);
 	rec_str(&r, t, VG_HTTP_S_URI);
 	rec_str(&r, t, VG_HTTP_S_REFERRER);
 	rec_str(&r, t, VG_HTTP_S_VERSION);
@@ -186,6 +212,7 @@ tx_log(struct vg_an_ctx *cx, const struct vg_http_tx *t)
 	rec_vec(&r, t, VG_HTTP_V_RESP_FUIDS);
 	rec_vec(&r, t, VG_HTTP_V_RESP_FILENAMES);
 	rec_vec(&r, t, VG_HTTP_V_RESP_MIME);
+	vg_rec_bool(&r, vg_an_shadowed(cx));
 	if (!vg_an_rec_write(cx, &r))
 		vg_http_stats.log_drops++;
 }
@@ -240,7 +267,12 @@ struct vg_http_tx *
 vg_http_set_state(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig)
 {
 	uint32_t idx = is_orig ? h->cur_req : h->cur_resp;
-	struct vg_http_tx *t = vg_http_tx_by_idx(h, idx);
+	struct vg_http_tx *t;
+
+	/* A shadow copy's reply is vigil's own: it goes into no record. */
+	if (!is_orig && vg_an_shadowed(cx))
+		return NULL;
+	t = vg_http_tx_by_idx(h, idx);
 
 	if (!t) {
 		t = tx_slot(h, cx);
@@ -300,6 +332,8 @@ void
 vg_http_ev_reply(
 	struct vg_http *h, struct vg_an_ctx *cx, uint16_t code, const char *reason, uint32_t rlen)
 {
+	if (vg_an_shadowed(cx))
+		return; /* vigil's own answer (vg_http_set_state) */
 	struct vg_http_tx *cur = vg_http_tx_by_idx(h, h->cur_resp);
 	if (!cur || (cur->has_status && !informational(cur->status_code)))
 		++h->cur_resp;
@@ -380,6 +414,8 @@ vg_http_ev_header(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, const c
 
 	if (!is_orig)
 		return;
+	if (vg_an_shadowed(cx))
+		vg_http_shadow_header(t, name, nlen, value, vlen);
 	if (name_is(name, nlen, "REFERER"))
 		vg_http_tx_set(t, VG_HTTP_S_REFERRER, value, vlen);
 	else if (name_is(name, nlen, "HOST"))
@@ -413,11 +449,15 @@ vg_http_ev_message_done(struct vg_http *h, struct vg_an_ctx *cx, bool is_orig, u
 {
 	struct vg_http_tx *t = vg_http_set_state(h, cx, is_orig);
 
+	if (t == NULL)
+		return; /* a shadow copy's reply */
 	if (is_orig)
 		t->req_body_len = body_len;
 	else
 		t->resp_body_len = body_len;
-	if (!is_orig && !(t->has_status && informational(t->status_code))) {
+	/* A shadow copy is logged as soon as it is whole: no reply of its own will come. */
+	if ((is_orig && vg_an_shadowed(cx)) ||
+		(!is_orig && !(t->has_status && informational(t->status_code)))) {
 		tx_log(cx, t);
 		tx_delete(cx, t);
 	}
