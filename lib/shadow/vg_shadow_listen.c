@@ -21,7 +21,7 @@ parse_port(const char *p, uint16_t *port)
 		return -1;
 	errno = 0;
 	v = strtol(p, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > 65535)
+	if (errno != 0 || *end != '\0' || v < 0 || v > 65535)
 		return -1;
 	*port = (uint16_t)v;
 	return 0;
@@ -67,7 +67,7 @@ vg_shadow_parse_listen(
 bad:
 	snprintf(err, errlen,
 		"--shadow-listen '%s' is not ADDR:PORT; give e.g. 0.0.0.0:15080, [::]:15080 or "
-		":15080 (every address)",
+		":15080 (every address; port 0: any free one)",
 		text != NULL ? text : "");
 	return -1;
 }

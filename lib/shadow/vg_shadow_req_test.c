@@ -175,7 +175,8 @@ test_listen_parse(void)
 	CHECK_EQ(ss.ss_family, AF_INET6);
 	CHECK_EQ(vg_shadow_parse_listen("8080", &ss, &len, err, sizeof(err)), -1);
 	CHECK(strstr(err, "ADDR:PORT") != NULL);
-	CHECK_EQ(vg_shadow_parse_listen("1.2.3.4:0", &ss, &len, err, sizeof(err)), -1);
+	CHECK_EQ(vg_shadow_parse_listen("1.2.3.4:0", &ss, &len, err, sizeof(err)), 0);
+	CHECK_EQ(vg_shadow_parse_listen("1.2.3.4:", &ss, &len, err, sizeof(err)), -1);
 	CHECK_EQ(vg_shadow_parse_listen("1.2.3.4:70000", &ss, &len, err, sizeof(err)), -1);
 	CHECK_EQ(vg_shadow_parse_listen("host:80", &ss, &len, err, sizeof(err)), -1);
 }

@@ -38,6 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(h, 0, sizeof(*h));
 	tc_reset(&cx);
+	/* Every other input as an Istio shadow copy (--shadow-listen). */
+	cx.shadow = size > 0 && (data[size - 1] & 0x80);
 	vg_http_analyzer.init(h, &cx);
 	size_t i = 0;
 	while (i < size) {

@@ -126,7 +126,7 @@ test_exchange(void)
 	CHECK(strstr(whole,
 		      "\t1\tGET\texample.com\t/a b?x=1\thttp://r/\t1.1\tt/1\t-\t0\t23\t200\tOK\t"
 		      "-\t-\t(empty)\tuser\t-\tX-FORWARDED-FOR -> 1.2.3.4\t-\t-\t-\t") != NULL);
-	CHECK(strstr(whole, "\t-\ttext/html\n") != NULL);
+	CHECK(strstr(whole, "\t-\ttext/html\tF\n") != NULL); /* shadowed: F */
 	/* POST: 100 Continue kept as info, multipart parts as two files, one name */
 	CHECK(strstr(whole, "\t2\tPOST\texample.com\t/up\t-\t1.1\t-\t-\t") != NULL);
 	CHECK(strstr(whole, "\t5\t201\tCreated\t100\tContinue\t(empty)\t") != NULL);
@@ -382,6 +382,103 @@ test_connect(void)
 	free(o);
 }
 
+/* A header's client address in a fresh transaction. */
+static struct vg_http_tx
+shadow_client(const char *const *hdr, int n)
+{
+	struct vg_http_tx t;
+
+	memset(&t, 0, sizeof(t));
+	for (int i = 0; i < n; i += 2)
+		vg_http_shadow_header(&t, hdr[i], (uint32_t)strlen(hdr[i]), hdr[i + 1],
+			(uint32_t)strlen(hdr[i + 1]));
+	return t;
+}
+
+static bool
+addr_is(const struct vg_http_tx *t, const char *text)
+{
+	struct vg_addr a;
+
+	return t->client_rank != 0 && vg_addr_parse(text, strlen(text), &a) &&
+		vg_addr_cmp(&a, &t->client) == 0;
+}
+
+static void
+test_shadow_headers(void)
+{
+	static const char *const xff[] = {"X-Forwarded-For", " 10.1.2.3:5555 , 10.9.9.9"};
+	static const char *const v6[] = {"x-forwarded-for", "[2001:db8::7]:80"};
+	static const char *const fwd[] = {
+		"Forwarded", "proto=http;For=\"[2001:db8::1]:4711\", for=1.1.1.1"};
+	static const char *const peer[] = {"x-envoy-peer-metadata-id",
+		"sidecar~10.44.0.7~productpage-v1-7d9f.default~default.svc.cluster.local"};
+	/* x-envoy-external-address is Envoy's own verdict: it wins, whatever the order. */
+	static const char *const all[] = {"X-Forwarded-For", "10.1.2.3", "x-envoy-peer-metadata-id",
+		"sidecar~10.44.0.7~p.d~d", "X-Envoy-External-Address", "192.0.2.7"};
+	static const char *const junk[] = {
+		"X-Forwarded-For", "unknown", "x-envoy-peer-metadata-id", "router~nothing"};
+	struct vg_http_tx t;
+
+	t = shadow_client(xff, 2);
+	CHECK(addr_is(&t, "10.1.2.3"));
+	t = shadow_client(v6, 2);
+	CHECK(addr_is(&t, "2001:db8::7"));
+	t = shadow_client(fwd, 2);
+	CHECK(addr_is(&t, "2001:db8::1"));
+	t = shadow_client(peer, 2);
+	CHECK(addr_is(&t, "10.44.0.7"));
+	t = shadow_client(all, 6);
+	CHECK(addr_is(&t, "192.0.2.7"));
+	t = shadow_client(all + 2, 2);
+	CHECK(addr_is(&t, "10.44.0.7"));
+	t = shadow_client(junk, 4);
+	CHECK_EQ(t.client_rank, 0);
+
+	static const char *const hosts[][2] = {
+		{"reviews-shadow:9080", "reviews:9080"},
+		{"reviews:9080-shadow", "reviews:9080"},
+		{"reviews-shadow", "reviews"},
+		{"a.b.svc.cluster.local-shadow", "a.b.svc.cluster.local"},
+		{"reviews", "reviews"},
+		{"shadow", "shadow"},
+		{"x-shadowy:80", "x-shadowy:80"},
+		{"10.96.0.15-shadow:8080", "10.96.0.15:8080"},
+	};
+	for (size_t i = 0; i < VG_ARRAY_SIZE(hosts); i++) {
+		char out[64];
+		uint32_t n = vg_http_shadow_host(
+			hosts[i][0], (uint32_t)strlen(hosts[i][0]), out, sizeof(out));
+
+		CHECK(n == strlen(hosts[i][1]) && memcmp(out, hosts[i][1], n) == 0);
+	}
+}
+
+/* A shadow copy is logged when it ends, with nothing of vigil's own reply. */
+static void
+test_shadow_copy(void)
+{
+	static const char req[] =
+		"GET /s HTTP/1.1\r\nHost: svc-shadow:80\r\n\r\n"
+		"POST /t HTTP/1.1\r\nHost: svc-shadow:80\r\nContent-Length: 2\r\n\r\nok";
+	static const char rsp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+
+	cx.shadow = true;
+	conn_begin();
+	feed(true, req, sizeof(req) - 1);
+	/* Both logged before any reply came. */
+	CHECK_EQ(count_lines(cx.out ? cx.out : "", "http\t"), 2);
+	CHECK(cx.out && strstr(cx.out, "\t1\tGET\tsvc:80\t/s\t") != NULL);
+	CHECK(cx.out && strstr(cx.out, "\t2\tPOST\tsvc:80\t/t\t-\t-\t-\t-\t2\t0\t-\t-\t") != NULL);
+	feed(false, rsp, sizeof(rsp) - 1);
+	feed(false, rsp, sizeof(rsp) - 1);
+	conn_end();
+	CHECK_EQ(count_lines(cx.out, "http\t"), 2);
+	CHECK(strstr(cx.out, "\tT\n") != NULL);
+	CHECK(strstr(cx.out, "\tF\n") == NULL);
+	cx.shadow = false;
+}
+
 int
 main(void)
 {
@@ -402,6 +499,8 @@ main(void)
 	test_violation();
 	test_confirm_on_reply();
 	test_connect();
+	test_shadow_headers();
+	test_shadow_copy();
 	free(h);
 	printf("http: %u checks, %u failed (state %zu bytes)\n", n_checks, n_failed,
 		sizeof(struct vg_http));
