@@ -110,6 +110,24 @@ int vg_k8s_inv_apply(struct vg_k8s_inv *inv, enum vg_k8s_kind kind, enum vg_k8s_
 	const json_t *object, int64_t now_ns);
 void vg_k8s_inv_list_end(struct vg_k8s_inv *inv, enum vg_k8s_kind kind, int64_t now_ns);
 
+/*
+ * The Service a DNS name names as a pod in caller_ns would resolve it
+ * ("name", "name.ns", "name.ns.svc[.domain]", a port after a colon
+ * ignored): its name and namespace, NUL-terminated; false when the host is
+ * not such a name (or is a bare name and caller_ns is NULL or empty).
+ */
+bool vg_k8s_service_name(const char *host, uint32_t len, const char *caller_ns, char *name,
+	size_t name_cap, char *ns, size_t ns_cap);
+
+/*
+ * What the Service that host names (vg_k8s_service_name) was at ts_ns: the
+ * who of its cluster IP. 0 when found, -1 otherwise (out all unset). A
+ * writer's lookups of the same name between two changes of the inventory
+ * cost a hash probe.
+ */
+int vg_k8s_lookup_name(const struct vg_k8s_inv *inv, const char *host, uint32_t len,
+	const char *caller_ns, int64_t ts_ns, struct vg_k8s_who *out);
+
 /* The kind named by an object's "kind" ("Pod", ...) or a list's ("PodList"); -1 if none. */
 int vg_k8s_kind_parse(const char *kind);
 /* "ADDED", "MODIFIED", "DELETED" (also "BOOKMARK": -1, not an object event). */

@@ -73,6 +73,17 @@ struct counters {
 	uint64_t versions; /* the last vg_k8s_who.version handed out */
 };
 
+/* Service names resolved to cluster IPs, per inventory generation (vg_k8s_lookup_name). */
+#define NAME_CACHE 256
+
+struct name_ent {
+	uint64_t gen; /* 0: empty */
+	uint64_t hash;
+	bool found;
+	struct vg_addr addr;
+	char key[128]; /* "name.ns" */
+};
+
 struct vg_k8s_inv {
 	char **labels; /* the label keys kept */
 	unsigned int nlabels;
@@ -87,8 +98,9 @@ struct vg_k8s_inv {
 	struct k8s_holder *old_head, *old_tail; /* ended holders */
 	uint64_t nold;
 	struct vg_k8s_stats st;
-	uint64_t gen;         /* changes with every change of the objects */
-	struct counters *ctr; /* counted by lookups (a const inventory) */
+	uint64_t gen;           /* changes with every change of the objects */
+	struct counters *ctr;   /* counted by lookups (a const inventory) */
+	struct name_ent *names; /* NAME_CACHE entries, kept by lookups too */
 	char err[256];
 };
 
@@ -144,8 +156,10 @@ vg_k8s_inv_create(const struct vg_k8s_cfg *cfg)
 	inv->objs = calloc(inv->nobj_buckets, sizeof(*inv->objs));
 	inv->addrs = calloc(inv->naddr_buckets, sizeof(*inv->addrs));
 	inv->ctr = calloc(1, sizeof(*inv->ctr));
+	inv->names = calloc(NAME_CACHE, sizeof(*inv->names));
 	inv->labels = calloc(n ? n : 1, sizeof(*inv->labels));
-	if (inv->objs == NULL || inv->addrs == NULL || inv->ctr == NULL || inv->labels == NULL) {
+	if (inv->objs == NULL || inv->addrs == NULL || inv->ctr == NULL || inv->labels == NULL ||
+		inv->names == NULL) {
 		vg_k8s_inv_free(inv);
 		return NULL;
 	}
@@ -459,6 +473,43 @@ vg_k8s_lookup(const struct vg_k8s_inv *inv, const struct vg_addr *addr, uint16_t
 	}
 	inv->ctr->hits++;
 	return 0;
+}
+
+/* The live Service ns/name's first cluster IP; false when there is none. */
+static bool
+service_addr(const struct vg_k8s_inv *inv, const char *name, const char *ns, struct vg_addr *out)
+{
+	for (const struct k8s_obj *ob = inv->kinds[VG_K8S_SERVICE]; ob != NULL; ob = ob->next)
+		if (ob->naddrs > 0 && strcmp(ob->name, name) == 0 && strcmp(ob->ns, ns) == 0) {
+			*out = ob->addrs[0];
+			return true;
+		}
+	return false;
+}
+
+int
+vg_k8s_lookup_name(const struct vg_k8s_inv *inv, const char *host, uint32_t len,
+	const char *caller_ns, int64_t ts_ns, struct vg_k8s_who *out)
+{
+	char name[64], ns[64], key[sizeof(((struct name_ent *)0)->key)];
+	struct name_ent *e;
+	uint64_t h;
+
+	memset(out, 0, sizeof(*out));
+	if (inv == NULL ||
+		!vg_k8s_service_name(host, len, caller_ns, name, sizeof(name), ns, sizeof(ns)))
+		return -1;
+	snprintf(key, sizeof(key), "%s.%s", name, ns);
+	h = hash_str(key);
+	e = &inv->names[h & (NAME_CACHE - 1)];
+	/* Between two changes a name resolves the same: one walk per name and change. */
+	if (e->gen != inv->gen || e->hash != h || strcmp(e->key, key) != 0) {
+		e->gen = inv->gen;
+		e->hash = h;
+		snprintf(e->key, sizeof(e->key), "%s", key);
+		e->found = service_addr(inv, name, ns, &e->addr);
+	}
+	return e->found ? vg_k8s_lookup(inv, &e->addr, 0, ts_ns, out) : -1;
 }
 
 /* ---- ending holders: history ---- */
@@ -861,6 +912,7 @@ vg_k8s_inv_free(struct vg_k8s_inv *inv)
 	free(inv->objs);
 	free(inv->addrs);
 	free(inv->ctr);
+	free(inv->names);
 	free(inv);
 }
 

@@ -331,6 +331,58 @@ test_parse_helpers(void)
 	CHECK(look(NULL, "1.2.3.4", 0, 0, &(struct vg_k8s_who){0}) == -1);
 }
 
+/* A shadow copy's Host: which Service it names, as a pod of caller_ns would resolve it. */
+static void
+test_service_names(void)
+{
+	static const struct {
+		const char *host, *caller, *name, *ns;
+	} ok[] = {
+		{"reviews", "bookinfo", "reviews", "bookinfo"},
+		{"reviews:9080", "bookinfo", "reviews", "bookinfo"},
+		{"reviews.bookinfo", NULL, "reviews", "bookinfo"},
+		{"reviews.bookinfo.svc:80", "x", "reviews", "bookinfo"},
+		{"reviews.bookinfo.svc.cluster.local", NULL, "reviews", "bookinfo"},
+		{"reviews.bookinfo.svc.cluster.local.", NULL, "reviews", "bookinfo"},
+	};
+	static const struct {
+		const char *host, *caller;
+	} no[] = {{"reviews", NULL}, {"reviews", ""}, {"www.example.com", "a"}, {"Reviews", "a"},
+		{"a..b", "a"}, {"", "a"}, {"10.0.0.1", NULL}, {"under_score", "a"}};
+	char name[64], ns[64];
+
+	for (size_t i = 0; i < VG_ARRAY_SIZE(ok); i++) {
+		bool r = vg_k8s_service_name(ok[i].host, (uint32_t)strlen(ok[i].host), ok[i].caller,
+			name, sizeof(name), ns, sizeof(ns));
+
+		CHECK(r && streq(name, ok[i].name) && streq(ns, ok[i].ns));
+	}
+	for (size_t i = 0; i < VG_ARRAY_SIZE(no); i++)
+		CHECK(!vg_k8s_service_name(no[i].host, (uint32_t)strlen(no[i].host), no[i].caller,
+			name, sizeof(name), ns, sizeof(ns)));
+
+	struct vg_k8s_inv *inv = vg_k8s_inv_create(NULL);
+	struct vg_k8s_who w;
+	int64_t ts = (T0 + 10) * NS;
+	static const char svc[] =
+		"{\"kind\":\"Service\",\"metadata\":{\"name\":\"reviews\",\"namespace\":"
+		"\"bookinfo\",\"uid\":\"s9\",\"creationTimestamp\":\"2023-11-01T00:00:00Z\"},"
+		"\"spec\":{\"clusterIP\":\"10.96.9.9\",\"clusterIPs\":[\"10.96.9.9\"]}}";
+
+	CHECK_EQ(apply(inv, VG_K8S_ADDED, svc, ts - NS), 0);
+	CHECK_EQ(vg_k8s_lookup_name(inv, "reviews:9080", 12, "bookinfo", ts, &w), 0);
+	CHECK(w.is_service && streq(w.ns, "bookinfo") && w.nservices == 1 &&
+		streq(w.services[0], "reviews"));
+	/* Again from the cache; another namespace does not have it. */
+	CHECK_EQ(vg_k8s_lookup_name(inv, "reviews", 7, "bookinfo", ts, &w), 0);
+	CHECK_EQ(vg_k8s_lookup_name(inv, "reviews", 7, "other", ts, &w), -1);
+	CHECK(w.ns == NULL);
+	/* Deleted: the cache follows the change. */
+	CHECK_EQ(apply(inv, VG_K8S_DELETED, svc, ts), 0);
+	CHECK_EQ(vg_k8s_lookup_name(inv, "reviews.bookinfo", 16, NULL, ts + NS, &w), -1);
+	vg_k8s_inv_free(inv);
+}
+
 int
 main(void)
 {
@@ -340,6 +392,7 @@ main(void)
 	test_bad_objects();
 	test_history_bound();
 	test_parse_helpers();
+	test_service_names();
 	printf("k8s: %u checks, %u failed\n", n_checks, n_failed);
 	return n_failed ? 1 : 0;
 }

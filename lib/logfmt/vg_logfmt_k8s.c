@@ -28,13 +28,16 @@ const struct vg_field vg_logfmt_k8s_cols[VG_K8S_COLS] = {SIDE("orig_k8s."), SIDE
 void
 vg_logfmt_idcols_find(const struct vg_schema *s, struct vg_logfmt_idcols *ic)
 {
-	static const char *const names[5] = {
-		"ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"};
-	int8_t idx[5] = {-1, -1, -1, -1, -1};
+	static const char *const names[7] = {
+		"ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "host", "shadowed"};
+	static const uint8_t types[7] = {VG_FT_TIME, VG_FT_ADDR, VG_FT_PORT, VG_FT_ADDR, VG_FT_PORT,
+		VG_FT_STRING, VG_FT_BOOL};
+	int8_t idx[7] = {-1, -1, -1, -1, -1, -1, -1};
 
-	for (uint16_t i = 0; i < s->nfields && i < VG_REC_MAX_FIELDS; i++)
-		for (int k = 0; k < 5; k++)
-			if (idx[k] < 0 && strcmp(s->fields[i].name, names[k]) == 0)
+	for (uint16_t i = 0; i < s->nfields && i < VG_REC_MAX_FIELDS && i < INT8_MAX; i++)
+		for (int k = 0; k < 7; k++)
+			if (idx[k] < 0 && strcmp(s->fields[i].name, names[k]) == 0 &&
+				s->fields[i].type == types[k])
 				idx[k] = (int8_t)i;
 	ic->found = true;
 	ic->ts = idx[0];
@@ -42,26 +45,32 @@ vg_logfmt_idcols_find(const struct vg_schema *s, struct vg_logfmt_idcols *ic)
 	ic->orig_p = idx[2];
 	ic->resp_h = idx[3];
 	ic->resp_p = idx[4];
-	ic->has_id = ic->ts >= 0 && s->fields[ic->ts].type == VG_FT_TIME && ic->orig_h >= 0 &&
-		s->fields[ic->orig_h].type == VG_FT_ADDR && ic->resp_h >= 0 &&
-		s->fields[ic->resp_h].type == VG_FT_ADDR;
+	ic->host = idx[5] >= 0 && idx[6] >= 0 ? idx[5] : -1;
+	ic->shadowed = idx[5] >= 0 && idx[6] >= 0 ? idx[6] : -1;
+	ic->has_id = ic->ts >= 0 && ic->orig_h >= 0 && ic->resp_h >= 0;
 }
 
-int
-vg_logfmt_k8s_who(const struct vg_k8s_inv *inv, const struct vg_logfmt_idcols *ic,
-	const uint8_t *rec, uint32_t len, struct vg_k8s_who who[2])
+/* What a record's id columns (and a shadow copy's host) say. */
+struct id_vals {
+	struct vg_addr oh, rh;
+	uint16_t op, rp;
+	int64_t ts;
+	const char *host;
+	uint16_t host_len;
+	bool shadowed;
+};
+
+static int
+read_ids(const struct vg_logfmt_idcols *ic, const uint8_t *rec, uint32_t len, struct id_vals *iv)
 {
 	struct vg_rec_reader rd;
 	struct vg_rec_value v;
-	struct vg_addr oh = {{0}}, rh = {{0}};
-	uint16_t op = 0, rp = 0;
-	int64_t ts = 0;
-	int have = 0,
-	    last = VG_MAX(
-		    VG_MAX(ic->ts, ic->orig_h), VG_MAX(ic->resp_h, VG_MAX(ic->orig_p, ic->resp_p)));
+	int have = 0;
+	int last = VG_MAX(VG_MAX(VG_MAX(ic->ts, ic->orig_h), VG_MAX(ic->resp_h, ic->shadowed)),
+		VG_MAX(ic->orig_p, VG_MAX(ic->resp_p, ic->host)));
 
-	memset(who, 0, 2 * sizeof(*who));
-	if (!ic->has_id || vg_rec_read_begin(&rd, rec, len) != 0)
+	memset(iv, 0, sizeof(*iv));
+	if (vg_rec_read_begin(&rd, rec, len) != 0)
 		return -1;
 	for (int i = 0; i <= last; i++) {
 		if (vg_rec_read_next(&rd, &v) != 0)
@@ -69,24 +78,44 @@ vg_logfmt_k8s_who(const struct vg_k8s_inv *inv, const struct vg_logfmt_idcols *i
 		if (v.unset)
 			continue;
 		if (i == ic->ts) {
-			ts = v.v.i;
+			iv->ts = v.v.i;
 			have |= 1;
 		} else if (i == ic->orig_h) {
-			oh = v.v.addr;
+			iv->oh = v.v.addr;
 			have |= 2;
 		} else if (i == ic->resp_h) {
-			rh = v.v.addr;
+			iv->rh = v.v.addr;
 			have |= 4;
 		} else if (i == ic->orig_p) {
-			op = v.v.port;
+			iv->op = v.v.port;
 		} else if (i == ic->resp_p) {
-			rp = v.v.port;
+			iv->rp = v.v.port;
+		} else if (i == ic->host) {
+			iv->host = (const char *)v.v.str.p;
+			iv->host_len = v.v.str.len;
+		} else if (i == ic->shadowed) {
+			iv->shadowed = v.v.b;
 		}
 	}
-	if (have != 7)
+	return have == 7 ? 0 : -1;
+}
+
+int
+vg_logfmt_k8s_who(const struct vg_k8s_inv *inv, const struct vg_logfmt_idcols *ic,
+	const uint8_t *rec, uint32_t len, struct vg_k8s_who who[2])
+{
+	struct id_vals iv;
+	struct vg_k8s_who svc;
+
+	memset(who, 0, 2 * sizeof(*who));
+	if (!ic->has_id || read_ids(ic, rec, len, &iv) != 0)
 		return -1;
-	vg_k8s_lookup(inv, &oh, op, ts, &who[0]);
-	vg_k8s_lookup(inv, &rh, rp, ts, &who[1]);
+	vg_k8s_lookup(inv, &iv.oh, iv.op, iv.ts, &who[0]);
+	vg_k8s_lookup(inv, &iv.rh, iv.rp, iv.ts, &who[1]);
+	/* A shadow copy went to vigil, but was meant for the Service its Host names. */
+	if (iv.shadowed && iv.host != NULL &&
+		vg_k8s_lookup_name(inv, iv.host, iv.host_len, who[0].ns, iv.ts, &svc) == 0)
+		who[1] = svc;
 	return 0;
 }
 

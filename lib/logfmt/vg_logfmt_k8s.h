@@ -19,6 +19,8 @@ struct vg_logfmt_idcols {
 	bool found;  /* filled for this schema */
 	bool has_id; /* ts, id.orig_h and id.resp_h are all there */
 	int8_t ts, orig_h, orig_p, resp_h, resp_p;
+	/* http.log with --shadow-listen: the Host and the shadowed flag (-1 none). */
+	int8_t host, shadowed;
 };
 
 void vg_logfmt_idcols_find(const struct vg_schema *s, struct vg_logfmt_idcols *ic);
@@ -26,7 +28,9 @@ void vg_logfmt_idcols_find(const struct vg_schema *s, struct vg_logfmt_idcols *i
 /*
  * Looks up both addresses of a record of a log with id at its ts: who[0] the
  * originator, who[1] the responder. -1 (both unset) when the record is
- * malformed or its ts or an address is unset.
+ * malformed or its ts or an address is unset. A shadow copy (shadowed T)
+ * whose host names a Service (vg_k8s_lookup_name, a bare name in the
+ * originator's namespace) gets that Service as its responder.
  */
 int vg_logfmt_k8s_who(const struct vg_k8s_inv *inv, const struct vg_logfmt_idcols *ic,
 	const uint8_t *rec, uint32_t len, struct vg_k8s_who who[2]);

@@ -152,6 +152,29 @@ check $? "the shadow connections in conn.log, service http but the garbage one"
 grep -q "requests 9 .*bad 2 too-big 1 " "$d/stderr"
 check $? "counters: $(grep shadow-stats "$d/stderr")"
 
+# ---- D: the Kubernetes columns of the client and of the Service meant --
+d=$tmp/d
+start "$d" --k8s "$(dirname "$0")/../enrich/cluster.json" || exit 1
+curl -s -o /dev/null -H 'Host: api-shadow:8080' \
+	-H 'x-envoy-peer-metadata-id: sidecar~10.244.1.10~frontend-6b8d9f7c5d-x2v9k.shop~shop.svc.cluster.local' \
+	"http://$addr/k1"
+curl -s -o /dev/null -H 'Host: kube-dns.kube-system-shadow:53' -H 'X-Forwarded-For: 10.244.2.50' \
+	"http://$addr/k2"
+curl -s -o /dev/null -H 'Host: nosuch-shadow' -H 'X-Forwarded-For: 10.244.2.50' "http://$addr/k3"
+stop
+check $? "vigil D exits 0"
+r=$(row "$d/http.log" /k1)
+has "$r" "orig_k8s.pod=frontend-6b8d9f7c5d-x2v9k" && has "$r" "resp_k8s.services=api" &&
+	has "$r" "resp_k8s.namespace=shop" && has "$r" "resp_k8s.type=service"
+check $? "a bare Service name in the caller's namespace: $(echo $r | tr ' ' '\n' | grep k8s | tr '\n' ' ')"
+r=$(row "$d/http.log" /k2)
+has "$r" "orig_k8s.pod=prometheus-k8s-0" && has "$r" "resp_k8s.services=kube-dns" &&
+	has "$r" "resp_k8s.namespace=kube-system"
+check $? "name.namespace: $(echo $r | tr ' ' '\n' | grep k8s | tr '\n' ' ')"
+r=$(row "$d/http.log" /k3)
+has "$r" "orig_k8s.pod=prometheus-k8s-0" && has "$r" "resp_k8s.services=-" && has "$r" "resp_k8s.type=-"
+check $? "an unknown name leaves the responder's columns as the address says: $(echo $r | tr ' ' '\n' | grep resp_k8s | tr '\n' ' ')"
+
 # ---- B: slow clients ----------------------------------------------------
 d=$tmp/b
 start "$d" --shadow-max-conns 8 --shadow-request-timeout 1 || exit 1
