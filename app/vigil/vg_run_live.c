@@ -827,11 +827,21 @@ launch_workers(struct live_run *lr)
 	numa_check(&live, &lr->ports);
 }
 
+/*
+ * While the host's frames move, the main lcore's idle passes come every
+ * EXC_BUSY_SLEEP_US instead of every millisecond, for EXC_BUSY_MS after the
+ * last frame: a round trip through the kernel (a ping, an SSH keystroke, a
+ * TCP ACK) waits for the next pass on each side.
+ */
+#define EXC_BUSY_MS       20
+#define EXC_BUSY_SLEEP_US 50
+
 /* The main lcore's clocks while the workers run. */
 struct live_loop {
 	struct progress pg;
 	struct vg_live_totals prev_tot;
 	uint64_t hz, last_sec, last_stats, started, last_pin, idle_since, stats_prev_ns;
+	uint64_t exc_busy_until; /* TSC: host frames moved lately, poll the tap sooner */
 };
 
 /* Once a second: links, the NIC clock pin, progress, --exit-idle and --duration. */
@@ -882,8 +892,10 @@ run_until_stop(struct live_run *lr, struct live_loop *lp)
 		bool more = lr->writer != NULL && drain_all(lr->shm, lr->writer, DRAIN_PASS_BYTES);
 
 		/* The host's traffic both ways: a pass after every drain, at most 1 ms apart. */
-		if (live.exc != NULL && vg_exc_poll(live.exc))
+		if (live.exc != NULL && vg_exc_poll(live.exc)) {
 			more = true;
+			lp->exc_busy_until = rte_rdtsc() + lp->hz / 1000 * EXC_BUSY_MS;
+		}
 		/* --k8s files that changed, --k8s-watch streams (rate-limited inside). */
 		if (lr->k8s.src != NULL)
 			vg_k8s_src_poll(lr->k8s.src, false);
@@ -914,7 +926,7 @@ run_until_stop(struct live_run *lr, struct live_loop *lp)
 			lp->last_stats = now;
 		}
 		if (!more)
-			usleep(1000);
+			usleep(rte_rdtsc() < lp->exc_busy_until ? EXC_BUSY_SLEEP_US : 1000);
 	}
 	if (lr->health_on)
 		vg_health_set(VG_HEALTH_STOPPING, "stopping");

@@ -4,9 +4,10 @@
 # exception_test.sh VIGIL VIGIL-CTL [learn]
 #
 # A collector VM whose only NIC DPDK owns, in network namespaces: a veth pair
-# plays the NIC ("vm" end: vigil's net_af_packet; a tc ingress rule drops
-# every frame there before the VM's kernel stack, as if DPDK owned it; the
-# packet socket still sees them). vigil's --exception tap in "vm" carries the
+# plays the NIC ("vm" end: vigil's net_af_packet; the VM's kernel takes
+# nothing from it directly: no address there, arp_ignore, strict rp_filter,
+# as if DPDK owned it; the packet socket still sees every frame). vigil's
+# --exception tap in "vm" carries the
 # host address. From the other end ("lb": the load balancer and the mirror
 # source) come VXLAN (AWS) and GENEVE (GCP) mirror traffic, pings, an
 # SSH-like TCP exchange and HTTP and TCP health checks to the host address.
@@ -18,7 +19,10 @@
 # With "learn", vigil gets no --host-addr: it must learn the host address the
 # test puts on the tap after start, within a few seconds, and the tap's IPv6
 # link-local address (the "lb" end pings it, so ND runs both ways through
-# vigil); show exception and --stats count the addresses learned.
+# vigil); show exception and --stats count the addresses learned. Both
+# scrape --metrics-listen: healthy while healthy, and after the stop every
+# vigil_exception_* and vigil_health_* series must lie between the figures of
+# show exception taken just before and just after the scrape.
 # Needs root; exits 77 (skipped) without it, fails under CI=true.
 set -u
 . "$(dirname "$0")/../check.sh"
