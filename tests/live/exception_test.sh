@@ -82,10 +82,12 @@ ip netns exec "$lb" ethtool -K "${tag}l" tx off > /dev/null 2>&1
 mport=9464 # on the VM namespace's loopback
 metrics() { ip netns exec "$vm" curl -s -m 5 "http://127.0.0.1:$mport/metrics"; }
 hostaddr=(--host-addr "${EXC_TEST_HOST_ADDR:-$H}")
-[ "$mode" = learn ] && hostaddr=()
+quiet=(-q)
+# Without -q, vigil says what it learns.
+[ "$mode" = learn ] && hostaddr=() quiet=()
 ip netns exec "$vm" "$vigil" --no-huge -m 512 --no-pci --file-prefix "$tag" -l 0-1 \
 	--log-level lib.eal:error --vdev "net_af_packet0,iface=${tag}v" -- \
-	-q --stats -o "$tmp" --duration 60 --mirror vxlan,geneve \
+	"${quiet[@]}" --stats -o "$tmp" --duration 60 --mirror vxlan,geneve \
 	--exception "${tag}k" "${hostaddr[@]}" --health-http 8080:/healthz --health-port 8081 \
 	--console-socket "$sock" --metrics-listen "127.0.0.1:$mport" > "$tmp/vigil.out" 2>&1 &
 vpid=$!
@@ -395,6 +397,12 @@ n=$(grep -o 'from-kernel [0-9]*' "$tmp/vigil.out" | awk '{print $2}')
 check $([ "${n:-0}" -ge 8 ]; echo $?) "from-kernel counts the kernel's frames (${n:-none})"
 grep -q 'http-ok [1-9].* http-unhealthy [1-9]' "$tmp/vigil.out"
 check $? "--stats counts the health checks answered 200 and 503"
+if [ "$mode" = learn ]; then
+	grep -q "^vigil: --exception ${tag}k: no --host-addr; .*ip addr add" "$tmp/vigil.out"
+	check $? "without --host-addr, one line says the addresses are learned and how to give one"
+	grep -Eq "^vigil: exception ${tag}k: 2 address\(es\) learned: $H fe80:" "$tmp/vigil.out"
+	check $? "one line says which addresses were learned"
+fi
 # The host address and the link-local one, learned with or without --host-addr.
 grep -q "learned-addrs 2 addr-changes [1-9]" "$tmp/vigil.out"
 check $? "--stats counts the 2 addresses learned and their changes"
