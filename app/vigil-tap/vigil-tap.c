@@ -30,6 +30,7 @@
 
 #include "vg_common.h"
 #include "vg_tap_encap.h"
+#include "vg_tap_mem.h"
 #include "vg_tap_rate.h"
 #include "vg_tap_send.h"
 
@@ -749,6 +750,8 @@ main(int argc, char **argv)
 	if (!t.o.quiet && t.o.file == NULL)
 		say("capturing on %d interface%s, sending to %s port %u as VXLAN VNI %u", t.nsrc,
 			t.nsrc == 1 ? "" : "s", t.dst_host, t.dst_port, t.o.vni);
+	/* Set up: what start-up touched of the binary need not stay resident. */
+	vg_tap_trim_rss();
 	int rc = run(&t);
 
 	if (!t.o.quiet)
