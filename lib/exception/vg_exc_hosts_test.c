@@ -103,18 +103,21 @@ test_link_local(void)
 	CHECK_EQ(vg_exc_classify_hosts(&c, &ll, 1, f, sizeof(f)), VG_EXC_KERNEL);
 }
 
-/* The loopback interface's addresses, as the kernel reports them. */
+/*
+ * The loopback interface's addresses, as the kernel reports them (none in a
+ * network namespace whose lo is down; the live test learns a tap's).
+ */
 static void
 test_if_addrs(void)
 {
 	struct vg_addr a[8];
 	int n = vg_exc_if_addrs("lo", a, 8);
-	struct vg_addr lo = addr("127.0.0.1");
-	bool found = false;
+	struct vg_addr lo4 = addr("127.0.0.1"), lo6 = addr("::1");
+	bool found = n == 0;
 
-	CHECK(n >= 1);
+	CHECK(n >= 0);
 	for (int i = 0; i < n; i++)
-		found |= vg_addr_cmp(&a[i], &lo) == 0;
+		found |= vg_addr_cmp(&a[i], &lo4) == 0 || vg_addr_cmp(&a[i], &lo6) == 0;
 	CHECK(found);
 	CHECK_EQ(vg_exc_if_addrs("vg-no-such-if", a, 8), 0);
 }
