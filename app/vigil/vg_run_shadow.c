@@ -13,21 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vg_common.h"
 #include "vg_offline.h"
 #include "vg_run.h"
 #include "vg_shadow.h"
 
 #define POLL_MS     100
 #define PROGRESS_NS 2000000000ULL
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void
 print_shadow(const struct vg_shadow_stats *st, bool final)
@@ -64,11 +56,11 @@ static void
 serve(const struct vg_options *o, struct vg_shadow *srv, struct offline *off)
 {
 	bool show = !o->quiet && isatty(STDERR_FILENO);
-	uint64_t last = mono_ns(), flushed = last;
+	uint64_t last = vg_mono_ns(), flushed = last;
 
 	while (!vg_stop_signal) {
 		vg_shadow_poll(srv, POLL_MS);
-		uint64_t now = mono_ns();
+		uint64_t now = vg_mono_ns();
 
 		/* Records go out at once when idle, else at most every POLL_MS. */
 		if (now - flushed >= POLL_MS * 1000000ULL || vg_ring_used(off->ring) == 0) {

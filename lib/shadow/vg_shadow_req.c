@@ -50,18 +50,6 @@ is_tchar(uint8_t c)
 	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
-static int
-hex_digit(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool
 ieq(const char *a, uint32_t alen, const char *b)
 {
@@ -328,7 +316,7 @@ chunk_byte(struct vg_shreq *q, uint8_t c)
 
 	switch (q->state) {
 	case S_CHUNK_SIZE:
-		if ((h = hex_digit(c)) >= 0) {
+		if ((h = vg_hexval(c)) >= 0) {
 			if (q->remaining >> 56)
 				return bad(q, "chunk size too large");
 			q->remaining = q->remaining << 4 | (uint64_t)h;

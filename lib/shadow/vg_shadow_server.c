@@ -16,15 +16,6 @@
 #define SWEEP_NS   100000000ULL /* timeouts are looked at 10 times a second */
 #define WEIRD_SRC  "SHADOW"
 
-static uint64_t
-clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void
 set_events(struct vg_shadow *s, struct vg_sh_conn *c)
 {
@@ -260,8 +251,8 @@ vg_shadow_poll(struct vg_shadow *s, int timeout_ms)
 	struct epoll_event ev[EVENTS];
 	int n = epoll_wait(s->ep, ev, EVENTS, timeout_ms);
 
-	s->now_ns = clock_ns(CLOCK_REALTIME);
-	s->mono_ns = clock_ns(CLOCK_MONOTONIC);
+	s->now_ns = vg_wall_ns();
+	s->mono_ns = vg_mono_ns();
 	for (int i = 0; i < n; i++) {
 		struct vg_sh_conn *c;
 
@@ -315,7 +306,7 @@ vg_shadow_open(const struct vg_shadow_cfg *cfg, struct vg_worker *w, char *err, 
 		snprintf(err, errlen, "--shadow-listen: epoll failed (%s)", strerror(errno));
 		goto fail;
 	}
-	s->mono_ns = s->swept_ns = clock_ns(CLOCK_MONOTONIC);
+	s->mono_ns = s->swept_ns = vg_mono_ns();
 	return s;
 oom:
 	snprintf(err, errlen, "--shadow-listen: out of memory; give a smaller --shadow-max-conns");
@@ -329,7 +320,7 @@ vg_shadow_close(struct vg_shadow *s)
 {
 	if (s == NULL)
 		return;
-	s->now_ns = clock_ns(CLOCK_REALTIME);
+	s->now_ns = vg_wall_ns();
 	for (uint32_t i = 0; s->conns != NULL && i < s->cfg.max_conns; i++)
 		if (s->conns[i].fd >= 0)
 			conn_close(s, &s->conns[i], false, false);
