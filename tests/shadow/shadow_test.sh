@@ -14,6 +14,7 @@
 #   - slow clients (slow loris) cannot hold the listener: with 8 slots and a
 #     1 s request timeout, 20 of them are evicted or timed out while curl
 #     keeps getting answers;
+#   - many connections: 1000 at once from wrk, none evicted, all logged;
 #   - load: wrk on one core against vigil on the other; every request vigil
 #     counted is a row of http.log, at least as many as wrk saw answered, and
 #     the rate per CPU second of vigil's is printed (and must pass a floor).
@@ -263,6 +264,22 @@ echo "shadow: $rows requests logged, vigil used $(awk -v c=$((c1 - c0)) -v t="$t
 # A floor far below the goal (50k/s), to catch a collapse on a loaded CI machine.
 [ "$rate" -ge 5000 ]
 check $? "at least 5000 requests per CPU second (got $rate)"
+
+# ---- E: many connections at once ----------------------------------------
+ulimit -n 4096 2> /dev/null
+d=$tmp/e
+start "$d" --shadow-max-conns 2048 || exit 1
+$pin_w wrk -t1 -c1000 -d2s -H 'Host: many-shadow' "http://$addr/many" > "$tmp/wrk-e.out" 2>&1
+check $? "wrk with 1000 connections ran"
+stop
+check $? "vigil E exits 0"
+sent=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$tmp/wrk-e.out")
+counted=$(sed -n 's/.*shadow-stats accepted \([0-9]*\) .* requests \([0-9]*\) .*/\2/p' "$d/stderr")
+accepted=$(sed -n 's/.*shadow-stats accepted \([0-9]*\) .*/\1/p' "$d/stderr")
+rows=$(field "$d/http.log" uri | grep -c '^/many$')
+[ -n "$sent" ] && [ "$accepted" -ge 1000 ] && [ "$rows" -eq "$counted" ] && [ "$rows" -ge "$sent" ] &&
+	grep -q "evicted 0 " "$d/stderr"
+check $? "1000 connections at once, every request logged (accepted ${accepted:-?}, wrk ${sent:-?}, counted ${counted:-?}, rows $rows)"
 
 echo "shadow: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]
