@@ -419,35 +419,160 @@ vg_tcp_size(const struct vg_tcp_ep *ep, const struct vg_tcp_ep *peer)
 	return size;
 }
 
-void
-vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, bool is_orig)
+/*
+ * Before anything else: a packet with a bad checksum is only a letter
+ * (false: nothing more to do); a connection whose first packet is its
+ * originator's SYN-ACK flips; the first packet sets partial; the packet that
+ * opens a direction goes to the signatures' header tests.
+ */
+static bool
+tcp_first_checks(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, bool *is_orig)
 {
 	uint8_t flags = pkt->tcp_flags;
 
 	if (pkt->bad_checksum) {
 		/* Counted only as a letter; the packet changes nothing else. */
-		vg_conn_scaled_history(c, &c->tcp_cold[is_orig ? 0 : 1].hist_c, 'C', is_orig);
-		return;
+		vg_conn_scaled_history(c, &c->tcp_cold[*is_orig ? 0 : 1].hist_c, 'C', *is_orig);
+		return false;
 	}
 	/* The connection's first packet is a SYN-ACK from its originator: flip. */
-	if (is_orig && (flags & VG_TCP_SYN) && (flags & VG_TCP_ACK) &&
+	if (*is_orig && (flags & VG_TCP_SYN) && (flags & VG_TCP_ACK) &&
 		c->tcp[0].state == VG_TCP_INACTIVE && c->tcp[1].state == VG_TCP_INACTIVE &&
 		c->orig.pkts == 0 && c->resp.pkts == 0) {
 		vg_flow_flip(ft, c);
-		is_orig = false;
+		*is_orig = false;
 	}
 	if (c->orig.pkts == 0 && c->resp.pkts == 0)
-		c->partial = !((flags & VG_TCP_SYN) && (!(flags & VG_TCP_ACK) || !is_orig));
+		c->partial = !((flags & VG_TCP_SYN) && (!(flags & VG_TCP_ACK) || !*is_orig));
 	/* The packet that opens a direction: the signatures' header tests. */
-	if ((is_orig ? c->orig.pkts : c->resp.pkts) == 0)
-		vg_flow_packet_hook(ft, c, pkt, is_orig);
+	if ((*is_orig ? c->orig.pkts : c->resp.pkts) == 0)
+		vg_flow_packet_hook(ft, c, pkt, *is_orig);
+	return true;
+}
+
+/* The ACK field: the peer's acknowledged sequence, relative (0: none or not trusted). */
+static uint64_t
+tcp_ack_field(struct vg_tcp_ep *peer, uint8_t flags, uint32_t ack)
+{
+	uint64_t rel_ack = 0;
+	bool under;
+
+	if (!(flags & VG_TCP_ACK))
+		return 0;
+	if (peer->state == VG_TCP_INACTIVE) {
+		peer->start_seq = peer->ack_seq = peer->last_seq = ack - 1;
+		peer->seq_wraps = peer->ack_wraps = 0;
+		return 1;
+	}
+	rel_ack = relative_seq(peer, ack, peer->ack_seq, peer->ack_wraps, &under);
+	if (under)
+		return 0;
+	if (!(flags & VG_TCP_RST)) {
+		int32_t d = seq_delta(ack, peer->ack_seq);
+
+		if (!(ack == 0 && d > TOO_LARGE_SEQ_DELTA) && d > 0)
+			update_ack_seq_raw(peer, ack);
+	}
+	return rel_ack;
+}
+
+/* Zeek's update_last_seq: advance, or count a retransmission. */
+static void
+tcp_last_seq(struct vg_conn *c, struct vg_tcp_ep *ep, uint8_t flags, uint32_t end, uint32_t len,
+	bool is_orig)
+{
+	int32_t delta_last = seq_delta(end, ep->last_seq);
+
+	if ((flags & (VG_TCP_SYN | VG_TCP_RST)) &&
+		(delta_last > TOO_LARGE_SEQ_DELTA || delta_last < -TOO_LARGE_SEQ_DELTA)) {
+		/* untrusted */
+	} else if ((flags & VG_TCP_FIN) && ep->last_seq == ep->start_seq + 1) {
+		update_last_seq_raw(ep, end);
+	} else if (ep->state == VG_TCP_RESET) {
+		/* ignored */
+	} else if (delta_last > 0) {
+		update_last_seq_raw(ep, end);
+	} else if (len > 0) {
+		vg_conn_scaled_history(c, &vg_tcp_cold(c, ep)->hist_t, 'T', is_orig);
+	}
+}
+
+/*
+ * The endpoint's state machine for this packet, and the timers a change
+ * arms; *peer and *is_orig may change with a flip (reported in *flipped).
+ */
+static bool
+tcp_transition(struct vg_flow_table *ft, struct vg_conn *c, struct vg_tcp_ep *ep,
+	struct vg_tcp_ep **peer, bool *is_orig, uint8_t flags, uint32_t base, uint32_t len,
+	bool *flipped)
+{
+	bool do_close = false;
+	bool was_handshake = in_handshake(ep->state) && in_handshake((*peer)->state);
+
+	switch (ep->state) {
+	case VG_TCP_INACTIVE:
+		inactive_state(c, ep, peer, is_orig, flags, base, len, &do_close, flipped);
+		break;
+	case VG_TCP_SYN_SENT:
+	case VG_TCP_SYN_ACK_SENT:
+		syn_sent_state(ep, flags, &do_close);
+		break;
+	case VG_TCP_PARTIAL:
+	case VG_TCP_ESTABLISHED:
+		established_state(ep, *peer, flags, &do_close);
+		break;
+	case VG_TCP_CLOSED:
+		closed_state(ep, *peer, flags, &do_close);
+		break;
+	default:
+		break;
+	}
+	if (flags & VG_TCP_SYN && *is_orig && ep->state == VG_TCP_SYN_SENT &&
+		ep->prev_state == VG_TCP_INACTIVE)
+		vg_flow_arm_attempt(ft, c);
+	if (was_handshake && !(in_handshake(ep->state) && in_handshake((*peer)->state)))
+		vg_flow_set_long_timeout(ft, c);
+	return do_close;
+}
+
+/* What the packet moves on: the peer's ACKed data, this side's bytes, the ends. */
+static void
+tcp_deliver(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, struct vg_tcp_ep *ep,
+	struct vg_tcp_ep *peer, bool is_orig, uint64_t rel_seq, uint64_t rel_ack, bool underflow)
+{
+	uint8_t flags = pkt->tcp_flags;
+	uint32_t len = pkt->payload_len;
+
+	if (flags & VG_TCP_ACK) {
+		ack_received(ft, c, peer, !is_orig, rel_ack, pkt->ts_ns);
+		if (c->an != 0)
+			check_eof(ft, c, peer, !is_orig, pkt->ts_ns);
+	}
+	if (len > 0 && pkt->payload_cap >= len && !(flags & VG_TCP_RST) && !underflow) {
+		uint64_t lo = rel_seq + !!(flags & VG_TCP_SYN);
+		struct tcp_out o;
+
+		vg_reasm_data(ft->reasm, &ep->reasm, &ep->rhead, lo, lo + len, pkt->payload,
+			tcp_out(&o, ft, c, pkt->ts_ns, is_orig));
+	}
+	if (c->an != 0 && (flags & (VG_TCP_FIN | VG_TCP_RST)))
+		check_eof(ft, c, ep, is_orig, pkt->ts_ns);
+}
+
+void
+vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, bool is_orig)
+{
+	uint8_t flags = pkt->tcp_flags;
+
+	if (!tcp_first_checks(ft, c, pkt, &is_orig))
+		return;
 
 	struct vg_tcp_ep *ep = &c->tcp[is_orig ? 0 : 1];
 	struct vg_tcp_ep *peer = &c->tcp[is_orig ? 1 : 0];
 	uint32_t len = pkt->payload_len;
-	uint32_t base = pkt->tcp_seq, ack = pkt->tcp_ack;
+	uint32_t base = pkt->tcp_seq;
 	uint32_t seg_len = len + !!(flags & VG_TCP_SYN) + !!(flags & VG_TCP_FIN);
-	bool underflow, u2;
+	bool underflow, flipped = false;
 
 	if (flags & VG_TCP_RST)
 		seg_len -= len;
@@ -469,83 +594,12 @@ vg_tcp_packet(struct vg_flow_table *ft, struct vg_conn *c, struct vg_pkt *pkt, b
 	if (flags & VG_TCP_RST)
 		ep->rst_cnt++;
 
-	uint64_t rel_ack = 0;
+	uint64_t rel_ack = tcp_ack_field(peer, flags, pkt->tcp_ack);
 
-	if (flags & VG_TCP_ACK) {
-		if (peer->state == VG_TCP_INACTIVE) {
-			rel_ack = 1;
-			peer->start_seq = peer->ack_seq = peer->last_seq = ack - 1;
-			peer->seq_wraps = peer->ack_wraps = 0;
-		} else {
-			rel_ack = relative_seq(peer, ack, peer->ack_seq, peer->ack_wraps, &u2);
-			if (u2) {
-				rel_ack = 0;
-			} else if (!(flags & VG_TCP_RST)) {
-				int32_t d = seq_delta(ack, peer->ack_seq);
+	tcp_last_seq(c, ep, flags, end, len, is_orig);
+	bool do_close = tcp_transition(ft, c, ep, &peer, &is_orig, flags, base, len, &flipped);
 
-				if (!(ack == 0 && d > TOO_LARGE_SEQ_DELTA) && d > 0)
-					update_ack_seq_raw(peer, ack);
-			}
-		}
-	}
-
-	/* Zeek's update_last_seq: advance, or count a retransmission. */
-	int32_t delta_last = seq_delta(end, ep->last_seq);
-
-	if ((flags & (VG_TCP_SYN | VG_TCP_RST)) &&
-		(delta_last > TOO_LARGE_SEQ_DELTA || delta_last < -TOO_LARGE_SEQ_DELTA)) {
-		/* untrusted */
-	} else if ((flags & VG_TCP_FIN) && ep->last_seq == ep->start_seq + 1) {
-		update_last_seq_raw(ep, end);
-	} else if (ep->state == VG_TCP_RESET) {
-		/* ignored */
-	} else if (delta_last > 0) {
-		update_last_seq_raw(ep, end);
-	} else if (len > 0) {
-		vg_conn_scaled_history(c, &vg_tcp_cold(c, ep)->hist_t, 'T', is_orig);
-	}
-
-	bool do_close = false, flipped = false;
-	bool was_handshake = in_handshake(ep->state) && in_handshake(peer->state);
-
-	switch (ep->state) {
-	case VG_TCP_INACTIVE:
-		inactive_state(c, ep, &peer, &is_orig, flags, base, len, &do_close, &flipped);
-		break;
-	case VG_TCP_SYN_SENT:
-	case VG_TCP_SYN_ACK_SENT:
-		syn_sent_state(ep, flags, &do_close);
-		break;
-	case VG_TCP_PARTIAL:
-	case VG_TCP_ESTABLISHED:
-		established_state(ep, peer, flags, &do_close);
-		break;
-	case VG_TCP_CLOSED:
-		closed_state(ep, peer, flags, &do_close);
-		break;
-	default:
-		break;
-	}
-	if (flags & VG_TCP_SYN && is_orig && ep->state == VG_TCP_SYN_SENT &&
-		ep->prev_state == VG_TCP_INACTIVE)
-		vg_flow_arm_attempt(ft, c);
-	if (was_handshake && !(in_handshake(ep->state) && in_handshake(peer->state)))
-		vg_flow_set_long_timeout(ft, c);
-
-	if (flags & VG_TCP_ACK) {
-		ack_received(ft, c, peer, !is_orig, rel_ack, pkt->ts_ns);
-		if (c->an != 0)
-			check_eof(ft, c, peer, !is_orig, pkt->ts_ns);
-	}
-	if (len > 0 && pkt->payload_cap >= len && !(flags & VG_TCP_RST) && !underflow) {
-		uint64_t lo = rel_seq + !!(flags & VG_TCP_SYN);
-		struct tcp_out o;
-
-		vg_reasm_data(ft->reasm, &ep->reasm, &ep->rhead, lo, lo + len, pkt->payload,
-			tcp_out(&o, ft, c, pkt->ts_ns, is_orig));
-	}
-	if (c->an != 0 && (flags & (VG_TCP_FIN | VG_TCP_RST)))
-		check_eof(ft, c, ep, is_orig, pkt->ts_ns);
+	tcp_deliver(ft, c, pkt, ep, peer, is_orig, rel_seq, rel_ack, underflow);
 	if (do_close)
 		connection_closed(ft, c, ep, peer);
 
