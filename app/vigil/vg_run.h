@@ -19,6 +19,8 @@ void vg_print_sig_counters(const uint64_t *vals);
 
 /* --shadow-listen: the Istio mirror target until a stop signal; the exit status. */
 int vg_run_shadow(const struct vg_options *o);
+/* -T with --shadow-listen: the address and the options are checked, nothing is opened. */
+int vg_check_shadow(const struct vg_options *o);
 
 /* Live: EAL's arguments, then vigil's after --; returns the exit status. */
 int vg_run_live(int argc, char **argv);

@@ -104,6 +104,31 @@ report(const struct vg_options *o, const struct offline *off, const char *dir)
 }
 
 int
+vg_check_shadow(const struct vg_options *o)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char err[512];
+
+	if (vg_shadow_parse_listen(o->shadow.listen, &ss, &len, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return 2;
+	}
+	if (vg_options_check(o, 12 /* raw IP: what the listener makes */) != 0)
+		return 2;
+	if (vg_k8s_opts_set(&o->k8s)) {
+		struct vg_k8s_run k8s;
+
+		if (vg_k8s_run_start(&k8s, &o->k8s, NULL, NULL, "vigil") != 0)
+			return 1;
+		vg_k8s_run_stop(&k8s);
+	}
+	if (!o->quiet)
+		fprintf(stderr, "vigil: configuration OK\n");
+	return 0;
+}
+
+int
 vg_run_shadow(const struct vg_options *o)
 {
 	struct offline off = {.logd_wait = o->logd_wait};

@@ -722,8 +722,8 @@ main(int argc, char **argv)
 		return vg_sig_check_run(o.sig_files, o.nsig_files);
 	if (o.iface != NULL)
 		return vg_run_iface(&o, argv[0]);
-	if (o.shadow.listen != NULL && !o.check_only)
-		return vg_run_shadow(&o);
+	if (o.shadow.listen != NULL)
+		return o.check_only ? vg_check_shadow(&o) : vg_run_shadow(&o);
 	if (vg_sig_setup(&o) != 0)
 		return 1;
 	if (o.check_only)

@@ -72,6 +72,19 @@ row() {
 
 has() { grep -qx -- "$2" <<< "$1"; }
 
+# ---- errors a user can make: one line, a non-zero exit -------------------
+"$vigil" --shadow-listen 8080 -o "$tmp" 2> "$tmp/err1"
+[ $? -ne 0 ] && [ "$(wc -l < "$tmp/err1")" -eq 1 ] && grep -q "is not ADDR:PORT" "$tmp/err1"
+check $? "a port without an address is refused: $(cat "$tmp/err1")"
+"$vigil" --shadow-listen 192.0.2.1:15080 -o "$tmp" 2> "$tmp/err2"
+[ $? -ne 0 ] && grep -q "cannot listen" "$tmp/err2"
+check $? "an address this host has not is refused: $(cat "$tmp/err2")"
+"$vigil" --shadow-listen :0 -T 2> "$tmp/err3"
+check $? "-T with --shadow-listen: $(cat "$tmp/err3")"
+"$vigil" --shadow-listen :0 -r /dev/null 2> "$tmp/err4"
+[ $? -ne 0 ] && grep -q "of its own" "$tmp/err4"
+check $? "--shadow-listen with -r is refused: $(cat "$tmp/err4")"
+
 # ---- A: what a copy logs -------------------------------------------------
 d=$tmp/a
 start "$d" || exit 1
