@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# shadow_test.sh VIGIL
+# shadow_test.sh VIGIL VIGIL_LOGD
 #
 # The Istio shadow listener (vigil --shadow-listen) on loopback, with curl,
 # a Python client and wrk, as Envoy's mirroring would use it:
@@ -14,6 +14,7 @@
 #   - slow clients (slow loris) cannot hold the listener: with 8 slots and a
 #     1 s request timeout, 20 of them are evicted or timed out while curl
 #     keeps getting answers;
+#   - with --logd, vigil-logd writes the same rows;
 #   - many connections: 1000 at once from wrk, none evicted, all logged;
 #   - load: wrk on one core against vigil on the other; every request vigil
 #     counted is a row of http.log, at least as many as wrk saw answered, and
@@ -21,7 +22,7 @@
 # Needs curl and wrk; exits 77 (skipped) without them, fails under CI=true.
 set -u
 . "$(dirname "$0")/../check.sh"
-vigil=$1
+vigil=$1 logd=$2
 command -v curl > /dev/null || skip "shadow: no curl (apt-get install curl)"
 command -v wrk > /dev/null || skip "shadow: no wrk (apt-get install wrk)"
 command -v python3 > /dev/null || skip "shadow: no python3"
@@ -277,6 +278,27 @@ echo "shadow: $rows requests logged, vigil used $(awk -v c=$((c1 - c0)) -v t="$t
 # A floor far below the goal (50k/s), to catch a collapse on a loaded CI machine.
 [ "$rate" -ge 5000 ]
 check $? "at least 5000 requests per CPU second (got $rate)"
+
+# ---- F: with --logd, vigil-logd writes the copies --------------------------
+d=$tmp/f
+shm=vgsh$$
+mkdir -p "$d"
+start "$d" --logd "$shm" || exit 1
+"$logd" --shm "$shm" -o "$d" --console-socket none -q 2> "$d/logd.err" &
+lpid=$!
+curl -s -o /dev/null -H 'Host: viaLogd-shadow' -H 'X-Forwarded-For: 10.7.7.7' "http://$addr/via-logd"
+stop
+check $? "vigil F exits 0"
+for _ in $(seq 50); do
+	grep -q via-logd "$d/http.log" 2> /dev/null && break
+	sleep 0.1
+done
+kill "$lpid"
+wait "$lpid"
+r=$(row "$d/http.log" /via-logd)
+has "$r" "shadowed=T" && has "$r" "id.orig_h=10.7.7.7" && has "$r" "host=viaLogd"
+check $? "vigil-logd writes the shadowed column: $(echo $r)"
+rm -f "/dev/shm/$shm"
 
 # ---- E: many connections at once ----------------------------------------
 ulimit -n 4096 2> /dev/null
