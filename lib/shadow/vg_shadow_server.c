@@ -174,10 +174,12 @@ answer(struct vg_shadow *s, struct vg_sh_conn *c)
 		return false;
 	}
 	bool out = c->owed > 0;
-	bool pause = c->owed >= VG_SH_OWED_MAX || c->nruns == VG_SH_RUNS || c->last;
+	/* Not read: a backlog of answers, or nothing more to read after the last one. */
+	bool backlog = c->owed >= VG_SH_OWED_MAX || c->nruns == VG_SH_RUNS;
+	bool pause = backlog || c->last;
 
 	if (out != c->want_out || pause != c->paused) {
-		if (pause && !c->paused)
+		if (backlog && !c->paused)
 			s->stats.paused++;
 		c->want_out = out;
 		c->paused = pause;
