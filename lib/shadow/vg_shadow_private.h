@@ -21,10 +21,21 @@ enum vg_sh_answer {
 #define VG_SH_RUNS     8
 #define VG_SH_OWED_MAX 4096
 
+/* The two clocks a connection runs on (vg_shadow_clock.c). */
+enum vg_sh_clock {
+	VG_SH_BUSY, /* a request (or its answers) under way: --shadow-request-timeout */
+	VG_SH_IDLE, /* between requests: --shadow-idle-timeout */
+	VG_SH_NONE, /* a free slot */
+};
+
+#define VG_SH_NIL UINT32_MAX
+
 struct vg_sh_conn {
 	int fd; /* -1: a free slot */
 	uint32_t next_free;
-	uint64_t since_ns; /* monotonic: when its request began, or it went idle */
+	uint64_t since_ns;   /* monotonic: when its clock started */
+	uint32_t prev, next; /* in its clock's list, oldest first */
+	uint8_t clock;       /* enum vg_sh_clock */
 	uint8_t run_head, nruns;
 	uint8_t last;     /* the last answer is queued: close once it is written */
 	uint8_t paused;   /* not read until its answers are written */
@@ -45,8 +56,9 @@ struct vg_shadow {
 	int lfd, ep;
 	struct vg_sh_conn *conns;
 	uint32_t free_head;
-	uint64_t now_ns;  /* realtime, for the packets */
-	uint64_t mono_ns; /* for the timeouts */
+	uint32_t head[2], tail[2]; /* each clock's connections, by since_ns */
+	uint64_t now_ns;           /* realtime, for the packets */
+	uint64_t mono_ns;          /* for the timeouts */
 	uint64_t swept_ns;
 	uint64_t packets_at_poll;
 	struct vg_shpkt_burst burst;
@@ -59,6 +71,21 @@ int vg_shadow_listen_socket(
 	const struct vg_shadow_cfg *cfg, char *text, size_t textlen, char *err, size_t errlen);
 void vg_shadow_sockaddr_addr(const struct sockaddr_storage *ss, struct vg_addr *a, uint16_t *port);
 void vg_shadow_sockaddr_text(const struct sockaddr_storage *ss, char *out, size_t len);
+
+/*
+ * vg_shadow_clock.c: the connections on each clock, in the order their
+ * clocks started, so that the sweep and the eviction look at list heads
+ * only (no scan of every slot).
+ */
+void vg_sh_clock_init(struct vg_shadow *s);
+/* Puts c on the clock its state calls for; restarts it when touch or when
+ * that clock is another. */
+void vg_sh_clock_set(struct vg_shadow *s, struct vg_sh_conn *c, bool touch);
+void vg_sh_clock_stop(struct vg_shadow *s, struct vg_sh_conn *c);
+/* The connection whose clock started first (NULL: none). */
+struct vg_sh_conn *vg_sh_clock_oldest(struct vg_shadow *s);
+/* A connection past its clock's limit (NULL: none); *which its clock. */
+struct vg_sh_conn *vg_sh_clock_expired(struct vg_shadow *s, int *which);
 
 /* vg_shadow_answer.c: queues an answer; false when the queue is full. */
 bool vg_sh_owe(struct vg_sh_conn *c, enum vg_sh_answer kind);

@@ -44,6 +44,7 @@ conn_close(struct vg_shadow *s, struct vg_sh_conn *c, bool client_first, bool re
 	else
 		vg_shpkt_close(&s->burst, &c->pk, client_first, s->now_ns);
 	s->stats.unanswered += c->owed;
+	vg_sh_clock_stop(s, c);
 	close(c->fd);
 	c->fd = -1;
 	c->next_free = s->free_head;
@@ -56,14 +57,8 @@ conn_close(struct vg_shadow *s, struct vg_sh_conn *c, bool client_first, bool re
 static struct vg_sh_conn *
 evict_one(struct vg_shadow *s)
 {
-	struct vg_sh_conn *old = NULL;
+	struct vg_sh_conn *old = vg_sh_clock_oldest(s);
 
-	for (uint32_t i = 0; i < s->cfg.max_conns; i++) {
-		struct vg_sh_conn *c = &s->conns[i];
-
-		if (c->fd >= 0 && (old == NULL || c->since_ns < old->since_ns))
-			old = c;
-	}
 	if (old != NULL) {
 		weird(s, old, "shadow_connection_evicted", NULL);
 		conn_close(s, old, false, false);
@@ -86,7 +81,8 @@ conn_open(struct vg_shadow *s, int fd, const struct sockaddr_storage *peer)
 	s->free_head = c->next_free;
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
-	c->since_ns = s->mono_ns;
+	c->clock = VG_SH_NONE;
+	vg_sh_clock_set(s, c, true);
 	vg_shreq_init(&c->req, s->cfg.head_max);
 	getsockname(fd, (struct sockaddr *)&local, &len);
 	vg_shadow_sockaddr_addr(peer, &c->pk.addr[1], &c->pk.port[1]);
@@ -122,7 +118,8 @@ accept_some(struct vg_shadow *s)
 static bool
 frame(struct vg_shadow *s, struct vg_sh_conn *c, const uint8_t *p, uint32_t n)
 {
-	while (n > 0 && !c->last) {
+	/* A queue of answers that is full takes no more: the rest is not framed. */
+	while (n > 0 && !c->last && c->nruns < VG_SH_RUNS && c->owed < VG_SH_OWED_MAX) {
 		uint32_t used = 0;
 		enum vg_shreq_event ev = vg_shreq_feed(&c->req, p, n, &used);
 
@@ -150,8 +147,6 @@ frame(struct vg_shadow *s, struct vg_sh_conn *c, const uint8_t *p, uint32_t n)
 			vg_sh_owe(c, VG_SH_BIG);
 			break;
 		}
-		if (c->nruns == VG_SH_RUNS || c->owed >= VG_SH_OWED_MAX)
-			break; /* the rest of the bytes are not framed: see below */
 	}
 	/* Bytes left over only when the queue filled: this client does not
 	 * read its answers; it is closed rather than buffered for. */
@@ -185,6 +180,7 @@ answer(struct vg_shadow *s, struct vg_sh_conn *c)
 		c->paused = pause;
 		set_events(s, c);
 	}
+	vg_sh_clock_set(s, c, false); /* its answers all written: the idle clock */
 	return true;
 }
 
@@ -213,37 +209,35 @@ conn_read(struct vg_shadow *s, struct vg_sh_conn *c)
 		conn_close(s, c, false, true);
 		return;
 	}
-	/* A request that began here starts its clock; an idle connection, its idle clock. */
-	if (!was_busy || !vg_shreq_busy(&c->req))
-		c->since_ns = s->mono_ns;
-	answer(s, c);
+	/* A request that began here starts its clock; an idle connection, its idle clock;
+	 * a request still coming keeps the clock it had. */
+	bool touch = !was_busy || !vg_shreq_busy(&c->req);
+
+	if (answer(s, c))
+		vg_sh_clock_set(s, c, touch);
 }
 
-/* Slow clients and idle connections, a tenth of a second apart. */
+/*
+ * Slow clients and idle connections, a tenth of a second apart: only the
+ * connections past their limit are looked at (the heads of the clocks).
+ */
 static void
 sweep(struct vg_shadow *s)
 {
-	uint64_t req_ns = (uint64_t)s->cfg.request_ms * 1000000ULL;
-	uint64_t idle_ns = (uint64_t)s->cfg.idle_ms * 1000000ULL;
+	struct vg_sh_conn *c;
+	int which;
 
 	if (s->mono_ns - s->swept_ns < SWEEP_NS)
 		return;
 	s->swept_ns = s->mono_ns;
-	for (uint32_t i = 0; i < s->cfg.max_conns; i++) {
-		struct vg_sh_conn *c = &s->conns[i];
-		bool busy;
-
-		if (c->fd < 0)
-			continue;
-		busy = vg_shreq_busy(&c->req) || c->owed > 0;
-		if (busy && s->mono_ns - c->since_ns > req_ns) {
+	while ((c = vg_sh_clock_expired(s, &which)) != NULL) {
+		if (which == VG_SH_BUSY) {
 			s->stats.request_timeouts++;
 			weird(s, c, "shadow_request_timeout", NULL);
-			conn_close(s, c, false, false);
-		} else if (!busy && s->mono_ns - c->since_ns > idle_ns) {
+		} else {
 			s->stats.idle_timeouts++;
-			conn_close(s, c, false, false);
 		}
+		conn_close(s, c, false, false);
 	}
 }
 
@@ -294,10 +288,12 @@ vg_shadow_open(const struct vg_shadow_cfg *cfg, struct vg_worker *w, char *err, 
 	s->w = w;
 	s->lfd = s->ep = -1;
 	s->conns = calloc(s->cfg.max_conns, sizeof(*s->conns));
+	vg_sh_clock_init(s);
 	if (s->conns == NULL || vg_shpkt_init(&s->burst, w) != 0)
 		goto oom;
 	for (uint32_t i = 0; i < s->cfg.max_conns; i++) {
 		s->conns[i].fd = -1;
+		s->conns[i].clock = VG_SH_NONE;
 		s->conns[i].next_free = i + 1 < s->cfg.max_conns ? i + 1 : UINT32_MAX;
 	}
 	s->lfd = vg_shadow_listen_socket(cfg, s->address, sizeof(s->address), err, errlen);

@@ -192,7 +192,29 @@ check $? "an unknown name leaves the responder's columns as the address says: $(
 
 # ---- B: slow clients ----------------------------------------------------
 d=$tmp/b
-start "$d" --shadow-max-conns 8 --shadow-request-timeout 1 || exit 1
+start "$d" --shadow-max-conns 8 --shadow-request-timeout 1 --shadow-idle-timeout 2 || exit 1
+# An idle keep-alive connection is closed once its idle clock runs out.
+python3 - "$addr" > "$tmp/idle.out" << 'EOF'
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+s.sendall(b"GET /idle HTTP/1.1\r\nHost: i\r\n\r\n")
+s.settimeout(8)
+t0 = time.time()
+data = b""
+try:
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+except OSError:
+    pass
+print("closed" if time.time() - t0 < 7 and data.startswith(b"HTTP/1.1 200") else "open", round(time.time() - t0, 1))
+EOF
+grep -q '^closed' "$tmp/idle.out"
+check $? "an idle keep-alive connection is closed after --shadow-idle-timeout ($(cat "$tmp/idle.out") s)"
+# Slow clients hold every slot while fresh ones come.
 python3 - "$addr" > "$tmp/loris.out" << 'EOF' &
 import socket, sys, time
 host, port = sys.argv[1].rsplit(":", 1)
@@ -240,7 +262,8 @@ check $? "fresh clients answered while slow ones held the slots ($ok of 10)"
 check $? "every slow client was closed ($closed of 20)"
 stop
 check $? "vigil B exits 0"
-grep -Eq "request-timeouts [1-9]" "$d/stderr" && grep -Eq "evicted [1-9]" "$d/stderr"
+grep -Eq "request-timeouts [1-9]" "$d/stderr" && grep -Eq "evicted [1-9]" "$d/stderr" &&
+	grep -Eq "idle-timeouts [1-9]" "$d/stderr"
 check $? "timeouts and evictions counted: $(grep shadow-stats "$d/stderr")"
 [ "$(field "$d/http.log" uri | grep -c '^/fresh')" -eq 10 ]
 check $? "the fresh requests logged"
