@@ -26,7 +26,7 @@
 const struct vg_field vg_logfmt_k8s_cols[VG_K8S_COLS] = {SIDE("orig_k8s."), SIDE("resp_k8s.")};
 
 void
-vg_logfmt_idcols_find(const struct vg_schema *s, struct vg_logfmt_idcols *ic)
+vg_logfmt_idcols_find(const struct vg_schema *s, uint32_t features, struct vg_logfmt_idcols *ic)
 {
 	static const char *const names[7] = {
 		"ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "host", "shadowed"};
@@ -45,8 +45,10 @@ vg_logfmt_idcols_find(const struct vg_schema *s, struct vg_logfmt_idcols *ic)
 	ic->orig_p = idx[2];
 	ic->resp_h = idx[3];
 	ic->resp_p = idx[4];
-	ic->host = idx[5] >= 0 && idx[6] >= 0 ? idx[5] : -1;
-	ic->shadowed = idx[5] >= 0 && idx[6] >= 0 ? idx[6] : -1;
+	bool shadow = idx[5] >= 0 && idx[6] >= 0 && vg_field_enabled(&s->fields[idx[6]], features);
+
+	ic->host = shadow ? idx[5] : -1;
+	ic->shadowed = shadow ? idx[6] : -1;
 	ic->has_id = ic->ts >= 0 && ic->orig_h >= 0 && ic->resp_h >= 0;
 }
 

@@ -23,7 +23,12 @@ struct vg_logfmt_idcols {
 	int8_t host, shadowed;
 };
 
-void vg_logfmt_idcols_find(const struct vg_schema *s, struct vg_logfmt_idcols *ic);
+/*
+ * Finds them; host and shadowed only when the features write the shadowed
+ * column (--shadow-listen), so other runs read no further than the id.
+ */
+void vg_logfmt_idcols_find(
+	const struct vg_schema *s, uint32_t features, struct vg_logfmt_idcols *ic);
 
 /*
  * Looks up both addresses of a record of a log with id at its ts: who[0] the

@@ -581,11 +581,11 @@ test_k8s_columns(void)
 	struct vg_logfmt_val vals[VG_K8S_COLS];
 	struct vg_logfmt_idcols ic;
 
-	vg_logfmt_idcols_find(vg_schema_get(VG_LOG_CONN), &ic);
+	vg_logfmt_idcols_find(vg_schema_get(VG_LOG_CONN), 0, &ic);
 	CHECK(ic.has_id);
 	CHECK_EQ(ic.ts, VG_CONN_TS);
 	CHECK_EQ(ic.resp_p, VG_CONN_RESP_P);
-	vg_logfmt_idcols_find(vg_schema_get(VG_LOG_STATS), &ic);
+	vg_logfmt_idcols_find(vg_schema_get(VG_LOG_STATS), 0, &ic);
 	CHECK(!ic.has_id);
 
 	memset(who, 0, sizeof(who));

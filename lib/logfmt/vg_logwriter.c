@@ -156,7 +156,7 @@ log_idcols(struct vg_logwriter *w, const struct vg_schema *s)
 	struct vg_logfmt_idcols *ic = &w->idcols[s->id];
 
 	if (!ic->found)
-		vg_logfmt_idcols_find(s, ic);
+		vg_logfmt_idcols_find(s, w->cfg.features, ic);
 	return ic;
 }
 
