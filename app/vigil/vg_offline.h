@@ -43,6 +43,8 @@ void vg_offline_writer_close(const struct vg_options *o, struct offline *off,
 	struct vg_k8s_run *k8s, struct vg_k8s_reporter *rep);
 /* Writes what the ring holds (a worker's ring_full callback, too). */
 bool vg_offline_drain(void *ctx);
+/* -T's end: --k8s is read (and dropped), then "configuration OK"; the exit status. */
+int vg_offline_check_done(const struct vg_options *o);
 /* --stats: the worker's, the ring's and the writer's counters. */
 void vg_offline_print_stats(const struct vg_worker *w, const struct vg_ring *ring,
 	const struct vg_logwriter *writer, double secs);

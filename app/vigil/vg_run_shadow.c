@@ -116,16 +116,7 @@ vg_check_shadow(const struct vg_options *o)
 	}
 	if (vg_options_check(o, 12 /* raw IP: what the listener makes */) != 0)
 		return 2;
-	if (vg_k8s_opts_set(&o->k8s)) {
-		struct vg_k8s_run k8s;
-
-		if (vg_k8s_run_start(&k8s, &o->k8s, NULL, NULL, "vigil") != 0)
-			return 1;
-		vg_k8s_run_stop(&k8s);
-	}
-	if (!o->quiet)
-		fprintf(stderr, "vigil: configuration OK\n");
-	return 0;
+	return vg_offline_check_done(o);
 }
 
 int

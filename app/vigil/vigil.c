@@ -553,6 +553,12 @@ check_offline(const struct vg_options *o)
 	if (src == NULL)
 		return 1;
 	vg_pcap_close(src);
+	return vg_offline_check_done(o);
+}
+
+int
+vg_offline_check_done(const struct vg_options *o)
+{
 	if (vg_k8s_opts_set(&o->k8s)) {
 		struct vg_k8s_run k8s;
 
